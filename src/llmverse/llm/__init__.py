@@ -1,0 +1,1 @@
+"""Model gateway: the one path for every model call."""

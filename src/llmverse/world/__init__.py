@@ -1,0 +1,1 @@
+"""World state: the single source of truth."""

@@ -1,0 +1,75 @@
+import time
+
+import pytest
+
+from llmverse.errors import BackendUnavailable
+from llmverse.llm.base import Message
+from llmverse.llm.gateway import Gateway, GatewayConfig
+from llmverse.llm.scripted import ScriptedBackend
+
+FAST = GatewayConfig(timeout=0.3, retries=1, backoff=0.01)
+
+
+def ask(text: str) -> list[Message]:
+    return [Message("system", "You are Bram."), Message("user", text)]
+
+
+def test_scripted_rules_pick_reply_and_usage_is_recorded():
+    gw = Gateway(ScriptedBackend(rules=[(r"name", "I am Bram.")], default="Hm."), FAST)
+    out = gw.complete(ask("What is your name?"))
+    assert out.text == "I am Bram." and not out.fallback
+    assert out.usage.completion_tokens == 3
+    assert out.usage.time_to_first_token is not None
+    assert out.usage.total_time >= out.usage.time_to_first_token
+    assert gw.complete(ask("weather?")).text == "Hm."
+    assert len(gw.history) == 2
+
+
+def test_stream_yields_several_pieces():
+    gw = Gateway(ScriptedBackend(default="one two three"), FAST)
+    assert list(gw.stream(ask("hi"))) == ["one ", "two ", "three"]
+
+
+def test_invalid_json_is_retried_then_falls_back():
+    backend = ScriptedBackend(default="not json")
+    gw = Gateway(backend, FAST)
+    schema = {"type": "object", "required": ["action"]}
+    out = gw.complete(ask("act"), schema=schema, fallback='{"action": "wait"}')
+    assert out.fallback and out.text == '{"action": "wait"}'
+    assert len(backend.calls) == 2  # first try + one retry
+
+
+def test_schema_violation_raises_without_fallback():
+    gw = Gateway(ScriptedBackend(default='{"other": 1}'), FAST)
+    with pytest.raises(BackendUnavailable):
+        gw.complete(ask("act"), schema={"type": "object", "required": ["action"]})
+
+
+def test_valid_json_passes():
+    gw = Gateway(ScriptedBackend(default='{"action": "move"}'), FAST)
+    out = gw.complete(ask("act"), schema={"type": "object", "required": ["action"]})
+    assert out.text == '{"action": "move"}'
+
+
+class Hung:
+    name = "hung"
+
+    def stream(self, messages, *, max_tokens=256, schema=None):
+        time.sleep(2)
+        yield "late"
+
+
+class Broken:
+    name = "broken"
+
+    def stream(self, messages, *, max_tokens=256, schema=None):
+        raise ConnectionError("server down")
+        yield  # pragma: no cover
+
+
+@pytest.mark.parametrize("backend", [Hung(), Broken()])
+def test_dead_or_slow_backend_gets_fallback(backend, caplog):
+    gw = Gateway(backend, FAST)
+    out = gw.complete(ask("hello"), fallback="*Bram wipes his brow* Give me a moment.")
+    assert out.fallback and "Bram" in out.text
+    assert any("fallback" in r.message for r in caplog.records)
