@@ -37,30 +37,40 @@ class Gateway:
         self.history: list[Usage] = []  # usage of every call, in order
 
     def _pieces(self, messages: list[Message], max_tokens: int, schema: dict | None) -> Iterator[str]:
-        """Run the backend in a thread so a hung backend cannot hang the caller past the timeout."""
+        """Run the backend in a thread so a hung backend cannot hang the caller past the timeout.
+
+        When the caller stops early (timeout, error, break) the worker stops at its next piece, so a
+        retry never drives the same backend from two threads at once.
+        """
         q: queue.Queue = queue.Queue()
+        stop = threading.Event()
 
         def work() -> None:
             try:
                 for piece in self.backend.stream(messages, max_tokens=max_tokens, schema=schema):
+                    if stop.is_set():
+                        return
                     q.put(piece)
                 q.put(_DONE)
             except Exception as exc:  # handed to the consumer, mapped there
                 q.put(exc)
 
         threading.Thread(target=work, daemon=True).start()
-        while True:
-            try:
-                item = q.get(timeout=self.config.timeout)
-            except queue.Empty as exc:
-                raise BackendUnavailable(
-                    f"{self.backend.name}: no output within {self.config.timeout}s"
-                ) from exc
-            if item is _DONE:
-                return
-            if isinstance(item, Exception):
-                raise BackendUnavailable(f"{self.backend.name}: {item}") from item
-            yield item
+        try:
+            while True:
+                try:
+                    item = q.get(timeout=self.config.timeout)
+                except queue.Empty as exc:
+                    raise BackendUnavailable(
+                        f"{self.backend.name}: no output within {self.config.timeout}s"
+                    ) from exc
+                if item is _DONE:
+                    return
+                if isinstance(item, Exception):
+                    raise BackendUnavailable(f"{self.backend.name}: {item}") from item
+                yield item
+        finally:
+            stop.set()
 
     def stream(self, messages: list[Message], *, max_tokens: int = 256, usage: Usage | None = None) -> Iterator[str]:
         """Stream text; raises BackendUnavailable on failure (no retry once output has started)."""

@@ -73,3 +73,30 @@ def test_dead_or_slow_backend_gets_fallback(backend, caplog):
     out = gw.complete(ask("hello"), fallback="*Bram wipes his brow* Give me a moment.")
     assert out.fallback and "Bram" in out.text
     assert any("fallback" in r.message for r in caplog.records)
+
+
+class Counting:
+    """Yields many pieces and counts how many the gateway's worker pulled."""
+
+    name = "counting"
+
+    def __init__(self):
+        self.pulled = 0
+
+    def stream(self, messages, *, max_tokens=256, schema=None):
+        for _ in range(1000):
+            self.pulled += 1
+            time.sleep(0.001)
+            yield "x "
+
+
+def test_worker_stops_when_caller_stops_early():
+    backend = Counting()
+    gw = Gateway(backend, FAST)
+    pieces = gw.stream(ask("hi"))
+    assert [next(pieces) for _ in range(3)] == ["x "] * 3
+    pieces.close()
+    time.sleep(0.1)
+    settled = backend.pulled
+    time.sleep(0.1)
+    assert backend.pulled == settled < 1000
