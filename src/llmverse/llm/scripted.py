@@ -19,10 +19,17 @@ class ScriptedBackend:
     rules: list[tuple[str, Reply]] = field(default_factory=list)
     default: Reply = "..."
     name: str = "scripted"
+    enforces_timeout: bool = False  # rules may be slow callables; let the gateway watch them
+    languages: frozenset[str] = frozenset({"en", "zh"})  # what its rules write
     calls: list[list[Message]] = field(default_factory=list)
 
     def stream(
-        self, messages: list[Message], *, max_tokens: int = 256, schema: dict[str, Any] | None = None
+        self,
+        messages: list[Message],
+        *,
+        max_tokens: int = 256,
+        schema: dict[str, Any] | None = None,
+        timeout: float = 30.0,
     ) -> Iterator[str]:
         self.calls.append(list(messages))
         last = next((m.content for m in reversed(messages) if m.role == "user"), "")

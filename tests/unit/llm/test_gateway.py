@@ -54,7 +54,7 @@ def test_valid_json_passes():
 class Hung:
     name = "hung"
 
-    def stream(self, messages, *, max_tokens=256, schema=None):
+    def stream(self, messages, *, max_tokens=256, schema=None, timeout=30.0):
         time.sleep(2)
         yield "late"
 
@@ -62,7 +62,7 @@ class Hung:
 class Broken:
     name = "broken"
 
-    def stream(self, messages, *, max_tokens=256, schema=None):
+    def stream(self, messages, *, max_tokens=256, schema=None, timeout=30.0):
         raise ConnectionError("server down")
         yield  # pragma: no cover
 
@@ -83,7 +83,7 @@ class Counting:
     def __init__(self):
         self.pulled = 0
 
-    def stream(self, messages, *, max_tokens=256, schema=None):
+    def stream(self, messages, *, max_tokens=256, schema=None, timeout=30.0):
         for _ in range(1000):
             self.pulled += 1
             time.sleep(0.001)

@@ -12,15 +12,36 @@ T = datetime(2026, 5, 1, 8, 0)
 def test_events_survive_a_restart(tmp_path):
     url = f"sqlite:///{tmp_path / 'w.db'}"
     first = Store(url)
-    first.append(T, "say", "bram", text="欢迎来到铁匠铺", to="player1")
-    first.append(T, "move", "nell", to="park")
+    first.append("harbor", T, "say", "bram", "player1", {"text": "欢迎来到铁匠铺"})
+    first.append("harbor", T, "move", "nell", data={"to": "park"})
+    first.append("other", T, "move", "nell", data={"to": "elsewhere"})
     first.engine.dispose()
     again = Store(url)  # a new process would see the same file
-    evs = again.events()
+    evs = again.events("harbor")
     assert [e.kind for e in evs] == ["say", "move"]
-    assert evs[0].data["text"] == "欢迎来到铁匠铺"
-    assert [e.actor for e in again.events(actor="nell")] == ["nell"]
-    assert [e.id for e in again.events(since_id=evs[0].id)] == [evs[1].id]
+    assert evs[0].data["text"] == "欢迎来到铁匠铺" and evs[0].target == "player1"
+    assert [e.data["to"] for e in again.events("harbor", actor="nell")] == ["park"]
+    assert [e.id for e in again.events("harbor", since_id=evs[0].id)] == [evs[1].id]
+
+
+def test_conversation_query_and_last_n(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    for i in range(5):
+        store.append("w", T, "say", "p1", "bram", {"text": f"q{i}"})
+        store.append("w", T, "say", "bram", "p1", {"text": f"a{i}"})
+        store.append("w", T, "say", "p2", "bram", {"text": "other player"})
+    talk = store.events("w", between=("p1", "bram"), last=4)
+    assert [e.data["text"] for e in talk] == ["q3", "a3", "q4", "a4"]
+
+
+def test_state_is_rewritten_and_survives_a_restart(tmp_path):
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    store = Store(url)
+    store.put_state("w", "character:bram", {"place": "forge"})
+    store.put_state("w", "character:bram", {"place": "inn"})
+    store.put_state("v", "character:bram", {"place": "park"})
+    store.engine.dispose()
+    assert Store(url).state("w") == {"character:bram": {"place": "inn"}}
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path):
@@ -38,5 +59,7 @@ def test_postgresql_when_available():
             pass
     except Exception as exc:  # no server on this machine
         pytest.skip(f"PostgreSQL not reachable: {exc}")
-    e = store.append(T, "say", "pg_test_actor", text="hello")
-    assert e.id in [x.id for x in store.events(actor="pg_test_actor")]
+    e = store.append("pg_test", T, "say", "pg_test_actor", data={"text": "hello"})
+    assert e.id in [x.id for x in store.events("pg_test", actor="pg_test_actor")]
+    store.put_state("pg_test", "clock", {"now": "2026-05-01T08:00"})
+    assert store.state("pg_test")["clock"] == {"now": "2026-05-01T08:00"}

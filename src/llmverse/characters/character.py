@@ -1,0 +1,210 @@
+"""A character that talks: persona + the facts it needs + recent turns in, a checked reply out.
+
+One reply, in the order it runs:
+  refuse bad input → record what the player said → pick the facts the question needs → ask the
+  model (streaming) → check each sentence against the world as it completes, dropping any that
+  invents a name or a number → state the key fact if the model missed it → record the reply.
+A Chinese reply from a model that cannot write Chinese is composed from the facts' Chinese text.
+A dead or slow backend gets an in-character line; the turn is still recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from llmverse.characters.facts import Fact, FactBook, fact_text
+from llmverse.errors import BackendUnavailable, InvalidMessage
+from llmverse.lang import Language, detect_language
+from llmverse.llm.base import Message, Usage
+from llmverse.llm.gateway import Gateway
+from llmverse.world.grounding import Finding, Lexicon, numbers_in
+from llmverse.world.world import World
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_CHARS = 2000
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s+|(?<=[。！？])")
+_STRONG_MATCH = 4.0  # BM25 score (after intent boost) above which a question clearly asks for a fact
+
+SYSTEM = """You are {name}, the {role} in {world}. {persona}{traits}
+Speak as {name}, in the first person, in one to three short sentences of English.
+Use only the facts you are given; if they do not answer the question, say you do not know.
+Never invent names, places, prices or times."""
+
+TURN = """Facts:
+{facts}
+
+{player} says: {text}"""
+
+
+@dataclass
+class Reply:
+    """A finished reply and what the checks did to it."""
+
+    text: str
+    language: Language
+    facts: list[str] = field(default_factory=list)  # ids of the facts the speaker was given
+    dropped: list[str] = field(default_factory=list)  # sentences removed because they invented
+    completed: bool = False  # the world stated a fact the model left out
+    composed: bool = False  # written from the facts, not by the model
+    fallback: bool = False  # the backend failed; an in-character line stood in
+    usage: Usage | None = None
+
+
+def check_message(text: str) -> str:
+    """Refuse, with a reason, what no model should see: empty or oversized messages."""
+    stripped = text.strip()
+    if not stripped:
+        raise InvalidMessage("the message is empty")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InvalidMessage(f"the message has {len(text)} characters; the limit is {MAX_MESSAGE_CHARS}")
+    return stripped
+
+
+class Character:
+    def __init__(self, world: World, character_id: str, gateway: Gateway, *, history_turns: int = 6,
+                 max_tokens: int = 120) -> None:
+        if character_id not in world.characters:
+            raise InvalidMessage(f"no character '{character_id}' in {world.file.name.en}; "
+                                 f"choose one of {sorted(world.characters)}")
+        self.world, self.gateway = world, gateway
+        self.me = world.characters[character_id]
+        self.history_turns, self.max_tokens = history_turns, max_tokens
+        self.lexicon = Lexicon(world.file)
+        # Which languages the model writes well; the bundled SmolLM2 writes no usable Chinese.
+        self.model_languages: frozenset[str] = getattr(gateway.backend, "languages", frozenset({"en", "zh"}))
+        self.last: Reply | None = None
+        traits = f" You are {', '.join(self.me.traits)}." if self.me.traits else ""
+        self.system = SYSTEM.format(name=self.me.names.en, role=self.me.role, world=world.file.name.en,
+                                    persona=self.me.persona, traits=traits)
+
+    @property
+    def name(self) -> str:
+        return self.me.names.en
+
+    def reply(self, player: str, text: str) -> Reply:
+        """The whole reply at once (the stream, consumed)."""
+        for _ in self.respond(player, text):
+            pass
+        assert self.last is not None
+        return self.last
+
+    def respond(self, player: str, text: str) -> Iterator[str]:
+        """Stream the reply sentence by sentence; `self.last` holds the Reply when the stream ends."""
+        text = check_message(text)
+        language = detect_language(text)
+        history = self.world.events(kind="say", between=(player, self.me.id), last=2 * self.history_turns)
+        self.world.say(player, self.me.id, text, language=language)  # recorded before anything can fail
+        book = FactBook(self.world, self.me)
+        found = book.relevant(text, k=4)
+        # The answer first (small models lean on what comes first), then who and where I am.
+        facts = [f for f, _ in found]
+        facts += [book.get(i) for i in ("self", "here") if i not in {f.id for f in facts}]
+        key = found[0][0] if found and found[0][1] >= _STRONG_MATCH else None
+        reply = Reply(text="", language=language, facts=[f.id for f in facts])
+
+        if language not in self.model_languages:
+            reply.text, reply.composed = self._compose(facts, key, language), True
+            yield reply.text
+        else:
+            yield from self._generate(player, text, history, facts, key, reply)
+        self.world.say(self.me.id, player, reply.text, language=language, facts=reply.facts,
+                       dropped=reply.dropped, composed=reply.composed, completed=reply.completed,
+                       fallback=reply.fallback)
+        self.last = reply
+
+    # --- the model's part -----------------------------------------------------------------
+    def _generate(self, player: str, text: str, history, facts: list[Fact], key: Fact | None,
+                  reply: Reply) -> Iterator[str]:
+        lang = reply.language
+        given = "\n".join(f"- {fact_text(f, 'en')}" for f in facts)
+        messages = [Message("system", self.system)]
+        for ev in history:
+            role = "assistant" if ev.actor == self.me.id else "user"
+            messages.append(Message(role, ev.data.get("text", "")))
+        messages.append(Message("user", TURN.format(facts=given, player=player, text=text)))
+        supported = "\n".join([given, text, self.system, *(m.content for m in messages)])
+        kept: list[str] = []
+        usage = Usage()
+        try:
+            for sentence in self._sentences(self.gateway.stream(messages, max_tokens=self.max_tokens, usage=usage)):
+                finding = self.lexicon.check(sentence, supported_text=supported)
+                if finding.ok:
+                    kept.append(sentence)
+                    yield sentence if len(kept) == 1 else " " + sentence
+                else:
+                    reply.dropped.append(sentence)
+                    log.info("%s: dropped an ungrounded sentence %r: %s", self.me.id, sentence, _describe(finding))
+        except BackendUnavailable as exc:  # the gateway retried and logged; the character speaks
+            if not kept:
+                log.error("%s: answering in character instead of the model: %s", self.me.id, exc)
+                reply.text, reply.fallback, reply.usage = self._fallback_line(lang), True, usage
+                yield reply.text
+                return
+        reply.usage = usage
+        if not kept:  # everything it said was invented (or it said nothing): the facts speak
+            composed = self._compose(facts, key, lang)
+            kept.append(composed)
+            reply.composed = True
+            yield composed
+        elif key is not None and not _states(" ".join(kept), key):
+            extra = fact_text(key, "en")
+            kept.append(extra)
+            reply.completed = True
+            yield " " + extra
+        reply.text = " ".join(kept)
+
+    @staticmethod
+    def _sentences(pieces: Iterator[str]) -> Iterator[str]:
+        """Regroup streamed pieces into whole sentences, so each can be checked before it is shown."""
+        buf = ""
+        for piece in pieces:
+            buf += piece
+            parts = _SENTENCE_END.split(buf)
+            for done in parts[:-1]:
+                if done.strip():
+                    yield done.strip()
+            buf = parts[-1]
+        if buf.strip():
+            yield buf.strip()
+
+    # --- the world's part -----------------------------------------------------------------
+    def _compose(self, facts: list[Fact], key: Fact | None, language: Language) -> str:
+        """A reply made of world facts: the answer to the question, or who I am and where."""
+        me = self.me
+        body = [key] if key is not None else [f for f in facts if f.id not in ("self", "here")][:1]
+        here = next(f for f in facts if f.id == "here")
+        if language == "zh":
+            name = me.names.zh or me.names.en
+            lead = f"您好，我是{name}。"
+            return lead + "".join(fact_text(f, "zh") for f in body) if body else lead + fact_text(here, "zh")
+        lead = f"Hello, I'm {me.names.en}."
+        return " ".join([lead, *(fact_text(f, "en") for f in body)]) if body else f"{lead} {fact_text(here, 'en')}"
+
+    def _fallback_line(self, language: Language) -> str:
+        if language == "zh":
+            return f"（{self.me.names.zh or self.me.names.en}愣了一下）抱歉，我刚才走神了，您能再说一遍吗？"
+        return f"*{self.me.names.en} pauses, lost in thought* Forgive me, my mind wandered. Could you say that again?"
+
+
+def _states(text: str, fact: Fact) -> bool:
+    """Does the text state the fact? Opening hours count when both ends appear, however written."""
+    low = text.lower()
+    for answer in fact.answers:
+        if re.fullmatch(r"\d\d:\d\d-\d\d:\d\d", answer):
+            if set(numbers_in(answer)) - {answer} <= numbers_in(text):
+                return True
+        elif answer.lower() in low:
+            return True
+    return not fact.answers
+
+
+def _describe(f: Finding) -> str:
+    parts = []
+    if f.invented_names:
+        parts.append(f"names not in the world {f.invented_names}")
+    if f.unsupported_numbers:
+        parts.append(f"numbers not in the facts {f.unsupported_numbers}")
+    return "; ".join(parts)

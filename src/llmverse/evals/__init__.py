@@ -1,0 +1,1 @@
+"""Evaluations that print a figure: how often the world's facts reach the player intact."""

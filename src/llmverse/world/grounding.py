@@ -1,0 +1,82 @@
+"""What a text names that the world does not hold: invented names and unsupported numbers.
+
+Small models invent ("Mara's Knife", a shop that does not exist, a price nobody set). The check is
+cheap and runs after every generation: a capitalised name must occur somewhere in the world file
+(or in what the player said), a Chinese place-like word must be a world name, and a number must
+occur in the facts the speaker was given.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from llmverse.lang import _jieba
+from llmverse.world.model import WorldFile
+
+_CAP_RUN = re.compile(r"\b[A-Z][a-zA-Z'’-]*(?:\s+(?:of\s+|the\s+)?[A-Z][a-zA-Z'’-]*)*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?…:;\"“*()]\s*)$")
+_NUMBER = re.compile(r"\d+(?::\d\d)?(?:\.\d+)?")
+# Words that are capitalised without being names.
+_COMMON = frozenset(
+    "i i'm i'll i've i'd ok okay mr mrs ms miss sir madam monday tuesday wednesday thursday friday "
+    "saturday sunday january february march april may june july august september october november "
+    "december english chinese".split()
+)
+# Chinese words that end like a place; one that is not a world name is an invented place.
+_ZH_PLACE_SUFFIX = ("馆", "店", "铺", "厅", "园", "港", "市场", "集市", "广场", "酒吧", "餐厅", "学校", "医院", "教堂")
+
+
+@dataclass
+class Finding:
+    invented_names: list[str] = field(default_factory=list)
+    unsupported_numbers: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.invented_names and not self.unsupported_numbers
+
+
+def _norm_number(n: str) -> str:
+    if ":" in n:
+        h, m = n.split(":")
+        return f"{int(h):02d}:{m}"
+    return n.rstrip("0").rstrip(".") if "." in n else n
+
+
+def numbers_in(text: str) -> set[str]:
+    found = {_norm_number(n) for n in _NUMBER.findall(text)}
+    for span in re.findall(r"\d\d?:\d\d-\d\d?:\d\d", text):  # "09:00-17:00" also states both ends
+        found |= {_norm_number(x) for x in span.split("-")}
+    return found
+
+
+class Lexicon:
+    """Every word the world file uses, and every Chinese name it gives."""
+
+    def __init__(self, world: WorldFile) -> None:
+        text = world.model_dump_json()
+        self.words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", text)}
+        self.zh_names = set(re.findall(r"[\u3400-\u9fff]{2,}", text))
+
+    def check(self, reply: str, *, supported_text: str = "") -> Finding:
+        """Names and numbers in `reply` that neither the world nor `supported_text` (the facts given,
+        the player's words, the recent turns) backs."""
+        extra_words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", supported_text)}
+        known = self.words | extra_words | _COMMON
+        finding = Finding()
+        for m in _CAP_RUN.finditer(reply):
+            words = [w for w in re.split(r"\s+", m.group()) if w not in ("of", "the")]
+            if _SENTENCE_START.search(reply[: m.start()]):
+                words = words[1:]  # a capital after a full stop is grammar, not a name
+            unknown = [w for w in words if w.lower().strip("'’-") not in known
+                       and re.sub(r"['’]s$", "", w).lower() not in known]
+            if unknown:
+                finding.invented_names.append(m.group())
+        for w in _jieba().lcut(reply):
+            if len(w) >= 2 and w.endswith(_ZH_PLACE_SUFFIX) and not any(w in n for n in self.zh_names):
+                if w not in supported_text:
+                    finding.invented_names.append(w)
+        allowed = numbers_in(supported_text)
+        finding.unsupported_numbers = sorted(n for n in numbers_in(reply) if n not in allowed)
+        return finding

@@ -1,0 +1,111 @@
+"""Character.respond on the scripted backend: facts in, checks after, every turn recorded."""
+
+import pytest
+
+from llmverse.characters.character import MAX_MESSAGE_CHARS, Character
+from llmverse.errors import InvalidMessage
+from llmverse.llm.gateway import Gateway, GatewayConfig
+from llmverse.llm.scripted import ScriptedBackend
+from llmverse.world.world import open_world
+
+FAST = GatewayConfig(timeout=0.5, retries=1, backoff=0.01)
+
+
+@pytest.fixture
+def world(tmp_path):
+    return open_world(database_url=f"sqlite:///{tmp_path / 'w.db'}")
+
+
+def talk(world, backend, who="bram"):
+    return Character(world, who, Gateway(backend, FAST))
+
+
+def test_prompt_carries_persona_and_the_fact_that_answers(world):
+    backend = ScriptedBackend(default="Forty coins, friend.")
+    bram = talk(world, backend)
+    bram.reply("p1", "How much is the iron anchor?")
+    system, *_, turn = backend.calls[0]
+    assert system.role == "system" and "Bram" in system.content and "blacksmith" in system.content
+    first_fact = turn.content.split("Facts:\n- ")[1].splitlines()[0]
+    assert "anchor" in first_fact and "40" in first_fact
+    assert turn.content.rstrip().endswith("p1 says: How much is the iron anchor?")
+
+
+def test_reply_streams_in_sentences_and_both_turns_are_recorded(world):
+    bram = talk(world, ScriptedBackend(default="I am Bram. The anchor costs 40 coins. Good day!"))
+    pieces = list(bram.respond("p1", "How much is the anchor?"))
+    assert len(pieces) == 3 and "".join(pieces) == bram.last.text
+    said = world.events(kind="say", between=("p1", "bram"))
+    assert [(e.actor, e.data["text"]) for e in said] == [
+        ("p1", "How much is the anchor?"), ("bram", bram.last.text)]
+
+
+def test_invented_names_and_prices_are_dropped(world):
+    bram = talk(world, ScriptedBackend(
+        default="I work at the Golden Dragon Tavern. The anchor costs 99 coins. The anchor costs 40 coins."))
+    reply = bram.reply("p1", "How much is the anchor?")
+    assert reply.text == "The anchor costs 40 coins."
+    assert len(reply.dropped) == 2 and any("Golden Dragon" in d for d in reply.dropped)
+
+
+def test_missing_fact_is_stated_by_the_world(world):
+    reply = talk(world, ScriptedBackend(default="Ah, a fine choice, friend.")).reply("p1", "How much is the anchor?")
+    assert reply.completed and "40 coins" in reply.text and reply.text.startswith("Ah, a fine choice")
+
+
+def test_all_invented_reply_is_replaced_by_facts(world):
+    reply = talk(world, ScriptedBackend(default="Captain Zork sells it at Moonbay.")).reply("p1", "How much is the anchor?")
+    assert reply.composed and "Zork" not in reply.text and "40" in reply.text
+
+
+def test_recent_turns_are_in_the_next_prompt_even_after_a_restart(world, tmp_path):
+    backend = ScriptedBackend(default="Welcome to the Forge.")
+    talk(world, backend).reply("p1", "Hello there!")
+    again = open_world(database_url=world.store.url)  # a new process on the same database
+    backend2 = ScriptedBackend(default="Yes.")
+    talk(again, backend2).reply("p1", "Do you remember me?")
+    roles = [(m.role, m.content) for m in backend2.calls[0][1:-1]]
+    assert roles == [("user", "Hello there!"), ("assistant", "Welcome to the Forge.")]
+
+
+def test_chinese_question_with_an_english_only_model_gets_a_composed_chinese_reply(world):
+    backend = ScriptedBackend(default="should not be used", languages=frozenset({"en"}))
+    reply = talk(world, backend, "mara").reply("p1", "博物馆几点开门？")
+    assert reply.composed and reply.language == "zh"
+    assert "海事博物馆" in reply.text and "09:00-17:00" in reply.text and "玛拉" in reply.text
+    assert backend.calls == []
+
+
+@pytest.mark.parametrize("text, reason", [("   ", "empty"), ("x" * (MAX_MESSAGE_CHARS + 1), "limit")])
+def test_bad_messages_are_refused_with_a_reason_before_any_model_call(world, text, reason):
+    backend = ScriptedBackend()
+    with pytest.raises(InvalidMessage, match=reason):
+        talk(world, backend).reply("p1", text)
+    assert backend.calls == [] and world.events(kind="say") == []
+
+
+class Dead:
+    name, enforces_timeout, languages = "dead", False, frozenset({"en", "zh"})
+
+    def stream(self, messages, *, max_tokens=256, schema=None, timeout=30.0):
+        raise ConnectionError("connection refused")
+        yield  # pragma: no cover
+
+
+def test_dead_backend_gets_an_in_character_line_and_the_turn_is_recorded(world, caplog):
+    reply = talk(world, Dead()).reply("p1", "How much is the anchor?")
+    assert reply.fallback and "Bram" in reply.text
+    assert any("connection refused" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+    said = world.events(kind="say", between=("p1", "bram"))
+    assert [e.actor for e in said] == ["p1", "bram"] and said[1].data["fallback"] is True
+
+
+def test_unknown_character_is_refused(world):
+    with pytest.raises(InvalidMessage, match="bram"):
+        Character(world, "zorro", Gateway(ScriptedBackend(), FAST))
+
+
+def test_name_question_with_a_model_that_forgets_gets_the_persona_name(world):
+    reply = talk(world, ScriptedBackend(default="I am a humble smith."), "bram").reply("p1", "What is your name?")
+    assert "Bram" in reply.text
+
