@@ -57,6 +57,14 @@ def world_check(file: Path) -> None:
     )
 
 
+@world_app.command("schema")
+def world_schema(out: Annotated[Path | None, typer.Option(help="where to write it")] = None) -> None:
+    """Write the world file format's JSON Schema (generated from the pydantic models)."""
+    from llmverse.world.schema import SCHEMA_PATH, write_schema
+
+    console.print(f"wrote {write_schema(out or SCHEMA_PATH)}")
+
+
 @app.command()
 def models() -> None:
     """The bundled models (installed or not) and the other ways to name a model."""

@@ -26,7 +26,8 @@ from llmverse.world.world import World
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s+|(?<=[。！？])")
-_STRONG_MATCH = 4.0  # BM25 score (after intent boost) above which a question clearly asks for a fact
+MAX_SENTENCES = 3  # a reply is one to three sentences; small models otherwise loop
+MAX_DROPPED = 3  # after this many invented sentences, stop the model and let the facts speak
 
 SYSTEM = """You are {name}, the {role} in {world}. {persona}{traits}
 Speak as {name}, in the first person, in one to three short sentences of English.
@@ -65,7 +66,7 @@ def check_message(text: str) -> str:
 
 class Character:
     def __init__(self, world: World, character_id: str, gateway: Gateway, *, history_turns: int = 6,
-                 max_tokens: int = 120) -> None:
+                 max_tokens: int = 96) -> None:
         if character_id not in world.characters:
             raise InvalidMessage(f"no character '{character_id}' in {world.file.name.en}; "
                                  f"choose one of {sorted(world.characters)}")
@@ -98,11 +99,10 @@ class Character:
         history = self.world.events(kind="say", between=(player, self.me.id), last=2 * self.history_turns)
         self.world.say(player, self.me.id, text, language=language)  # recorded before anything can fail
         book = FactBook(self.world, self.me)
-        found = book.relevant(text, k=4)
+        found, key = book.lookup(text, k=4)
         # The answer first (small models lean on what comes first), then who and where I am.
         facts = [f for f, _ in found]
         facts += [book.get(i) for i in ("self", "here") if i not in {f.id for f in facts}]
-        key = found[0][0] if found and found[0][1] >= _STRONG_MATCH else None
         reply = Reply(text="", language=language, facts=[f.id for f in facts])
 
         if language not in self.model_languages:
@@ -130,6 +130,8 @@ class Character:
         usage = Usage()
         try:
             for sentence in self._sentences(self.gateway.stream(messages, max_tokens=self.max_tokens, usage=usage)):
+                if sentence in kept:  # a small model's loop: say it once
+                    continue
                 finding = self.lexicon.check(sentence, supported_text=supported)
                 if finding.ok:
                     kept.append(sentence)
@@ -137,6 +139,8 @@ class Character:
                 else:
                     reply.dropped.append(sentence)
                     log.info("%s: dropped an ungrounded sentence %r: %s", self.me.id, sentence, _describe(finding))
+                if len(kept) >= MAX_SENTENCES or len(reply.dropped) >= MAX_DROPPED:
+                    break  # closing the stream stops the model
         except BackendUnavailable as exc:  # the gateway retried and logged; the character speaks
             if not kept:
                 log.error("%s: answering in character instead of the model: %s", self.me.id, exc)
@@ -168,12 +172,14 @@ class Character:
                     yield done.strip()
             buf = parts[-1]
         if buf.strip():
-            yield buf.strip()
+            yield buf.strip()  # may be cut short by the token limit; the caller decides
 
     # --- the world's part -----------------------------------------------------------------
     def _compose(self, facts: list[Fact], key: Fact | None, language: Language) -> str:
         """A reply made of world facts: the answer to the question, or who I am and where."""
         me = self.me
+        if key is not None and key.id == "self":
+            return fact_text(key, language)
         body = [key] if key is not None else [f for f in facts if f.id not in ("self", "here")][:1]
         here = next(f for f in facts if f.id == "here")
         if language == "zh":

@@ -8,6 +8,7 @@ reply must contain (a price, opening hours, a place's name), so the reply can be
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from rank_bm25 import BM25Okapi
@@ -31,7 +32,6 @@ _ANSWERED_BY = {"hours": {"hours"}, "where": {"where", "show"}, "price": {"price
 _INTENT_BOOST = 2.0
 _DIRS = {"north": "北", "north-east": "东北", "east": "东", "south-east": "东南", "south": "南",
          "south-west": "西南", "west": "西", "north-west": "西北"}
-TILE_M = 2.0  # metres per tile, until the map says otherwise
 
 
 @dataclass(frozen=True)
@@ -48,12 +48,12 @@ def _zh(names) -> str:
 
 
 def _direction(frm: Place, to: Place) -> tuple[str, float]:
-    """Compass direction (y grows southward on the map) and straight-line distance in metres."""
+    """Compass direction (y grows southward on the map) and straight-line distance in tiles."""
     dx = (to.rect.x + to.rect.w / 2) - (frm.rect.x + frm.rect.w / 2)
     dy = (to.rect.y + to.rect.h / 2) - (frm.rect.y + frm.rect.h / 2)
     angle = math.degrees(math.atan2(dx, -dy)) % 360  # 0 = north, clockwise
     name = list(_DIRS)[int((angle + 22.5) // 45) % 8]
-    return name, math.hypot(dx, dy) * TILE_M
+    return name, math.hypot(dx, dy)  # in tiles
 
 
 class FactBook:
@@ -66,15 +66,22 @@ class FactBook:
 
     def relevant(self, question: str, k: int = 4) -> list[tuple[Fact, float]]:
         """The k facts that best match the question, best first, with their BM25 scores (> 0 only)."""
+        return self.lookup(question, k)[0]
+
+    def lookup(self, question: str, k: int = 4) -> tuple[list[tuple[Fact, float]], Fact | None]:
+        """The k best facts, and the one the question asks for: the best, when the question asks a
+        kind of fact (hours, where, price, who, wares) and the best is of that kind."""
         q = tokens(question)
         if not q:
-            return []
-        wanted = {kind for kind, words in _INTENT_TOKENS.items() if words & set(q)}
+            return [], None
+        wanted = {kind for kind, words in _intent_tokens().items() if words & set(q)}
         kinds = set().union(*(_ANSWERED_BY[k] for k in wanted)) if wanted else set()
         scores = [s * (_INTENT_BOOST if f.id.split(":")[0] in kinds else 1.0)
                   for f, s in zip(self.facts, self._bm25.get_scores(q), strict=True)]
         ranked = sorted(zip(self.facts, scores, strict=True), key=lambda fs: -fs[1])
-        return [(f, float(s)) for f, s in ranked[:k] if s > 0]
+        found = [(f, float(s)) for f, s in ranked[:k] if s > 0]
+        key = found[0][0] if found and found[0][0].id.split(":")[0] in kinds else None
+        return found, key
 
     def get(self, fact_id: str) -> Fact:
         return next(f for f in self.facts if f.id == fact_id)
@@ -85,7 +92,7 @@ class FactBook:
         here = w.places[w.position(me.id)]
         now = w.now()
         yield _fact("self", f"I am {me.names.en}, the {me.role} of {w.file.name.en}.",
-                    f"我是{_zh(me.names)}，{_zh(w.file.name)}的{me.role}。",
+                    f"我是{_zh(me.names)}，{_zh(w.file.name)}的{me.role_zh or me.role}。",
                     (me.names.en, _zh(me.names)), "who name you yourself 你 谁 名字 叫", me.role)
         others = [c for c in w.characters_at(here.id) if c.id != me.id]
         near = ", ".join(c.names.en for c in others) or "no one else"
@@ -101,9 +108,9 @@ class FactBook:
                 work = w.places[c.workplace].names if c.workplace else None
                 yield _fact(f"who:{c.id}",
                             f"{c.names.en} is the {c.role}" + (f" at the {work.en}." if work else "."),
-                            f"{_zh(c.names)}是{c.role}" + (f"，在{_zh(work)}。" if work else "。"),
+                            f"{_zh(c.names)}是{c.role_zh or c.role}" + (f"，在{_zh(work)}。" if work else "。"),
                             (c.names.en, _zh(c.names)), INTENT["who"], c.names.en, _zh(c.names), c.role,
-                            "work", *((work.en, _zh(work)) if work else ()),
+                            "work", c.role_zh or "", *((work.en, _zh(work)) if work else ()),
                             *(getattr(c, "aliases", None) or []))
         wares = w.things_owned_by(me.id)
         if wares:
@@ -125,10 +132,14 @@ class FactBook:
             yield _fact(f"where:{p.id}", f"The {p.names.en} is right here.", f"{_zh(p.names)}就在这里。",
                         ("here", "这里"), INTENT["where"], *names)
         else:
-            d, m = _direction(here, p)
-            metres = max(10, round(m / 10) * 10)
-            yield _fact(f"where:{p.id}", f"The {p.names.en} is {d} of the {here.names.en}, about {metres} m away.",
-                        f"{_zh(p.names)}在{_zh(here.names)}的{_DIRS[d]}边，大约{metres}米。",
+            d, crow = _direction(here, p)
+            walk = self.world.walk(here.id, p.id)
+            metres, minutes = walk if walk else (crow, crow / 80)
+            metres = max(10, round(metres / 10) * 10)
+            mins = max(1, round(minutes))
+            yield _fact(f"where:{p.id}",
+                        f"The {p.names.en} is {d} of the {here.names.en}, a {mins}-minute walk ({metres} m).",
+                        f"{_zh(p.names)}在{_zh(here.names)}的{_DIRS[d]}边，步行约{mins}分钟（{metres}米）。",
                         (d, _DIRS[d]), INTENT["where"], *names)
         if p.description:
             yield _fact(f"about:{p.id}", f"The {p.names.en}: {p.description}", f"{_zh(p.names)}：{p.description}",
@@ -149,7 +160,9 @@ class FactBook:
                      *names)
 
 
-_INTENT_TOKENS = {kind: set(tokens(words)) for kind, words in INTENT.items()}
+@lru_cache(maxsize=1)
+def _intent_tokens() -> dict[str, set[str]]:
+    return {kind: set(tokens(words)) for kind, words in INTENT.items()}  # loads jieba: not at import
 
 
 def _fact(fid: str, en: str, zh: str, answers: tuple[str, ...], *key_texts: str) -> Fact:

@@ -57,7 +57,8 @@ def states(text: str, expected: str) -> bool:
         return set(expected.split("-")) <= numbers_in(text)
     if re.search(r"[\u3400-\u9fff]", expected):
         return expected in text
-    return re.search(rf"(?<![A-Za-z0-9:]){re.escape(expected)}(?![A-Za-z0-9:])", text, re.I) is not None
+    edge = "A-Za-z0-9:" if expected[:1].isdigit() else "A-Za-z0-9"  # "40" must not match "09:40"
+    return re.search(rf"(?<![{edge}]){re.escape(expected)}(?![{edge}])", text, re.I) is not None
 
 
 def run(world: World, gateway: Gateway, player: str = "eval",

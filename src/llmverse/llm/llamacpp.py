@@ -34,6 +34,7 @@ class LlamaCppBackend:
         n_ctx: int = 2048,
         seed: int = 0,
         temperature: float = 0.2,
+        repeat_penalty: float = 1.1,  # SmolLM2 loops ("I'm not sure. I'm not sure.") without it
         prefix_cache_mb: int = 512,
     ) -> None:
         from llama_cpp import Llama, LlamaRAMCache  # heavy optional dependency, imported where used
@@ -44,7 +45,7 @@ class LlamaCppBackend:
         self.name = f"llamacpp:{model if model in BUNDLED else path.name}"
         # A GGUF given by path is trusted with both languages; bundled models say what they can do.
         self.languages = BUNDLED[model].chat_languages if model in BUNDLED else frozenset({"en", "zh"})
-        self.temperature = temperature
+        self.temperature, self.repeat_penalty = temperature, repeat_penalty
         self.llm = Llama(
             model_path=str(path), n_ctx=n_ctx, n_threads=threads or os.cpu_count() or 1,
             seed=seed, verbose=False,
@@ -67,6 +68,7 @@ class LlamaCppBackend:
         chunks = self.llm.create_chat_completion(
             messages=[{"role": m.role, "content": m.content} for m in messages],
             max_tokens=max_tokens, stream=True, response_format=fmt, temperature=self.temperature,
+            repeat_penalty=self.repeat_penalty,
             logits_processor=LogitsProcessorList([clock]),
         )
         try:

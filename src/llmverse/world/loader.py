@@ -43,7 +43,13 @@ def load_world(path: str | Path) -> WorldFile:
         return WorldFile.model_validate(data)
     except ValidationError as exc:
         # An unknown key is usually a typo of the missing one: report the typo, where it stands.
-        err = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        errors = exc.errors()
+        err = min(errors, key=lambda e: e["type"] != "extra_forbidden")
         loc = tuple(err["loc"])
         field = ".".join(str(p) for p in loc) or "(root)"
-        raise WorldFileError(str(path), _line_of(root, loc), field, err["msg"]) from exc
+        msg = err["msg"].removeprefix("Value error, ")  # pydantic's prefix for our own ValueErrors
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown field '{loc[-1]}': check its spelling (see docs/world-format.md)"
+        if len(errors) > 1:
+            msg += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+        raise WorldFileError(str(path), _line_of(root, loc), field, msg) from exc

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from llmverse.errors import LlmverseError
+from llmverse.world.clock import _minutes, is_open
+from llmverse.world.grid import Grid
 from llmverse.world.loader import load_world
 from llmverse.world.model import Character, Place, Thing, WorldFile
 from llmverse.world.store import DEFAULT_URL, Event, Store
@@ -34,20 +36,6 @@ class ThingState:
     owner: str | None
 
 
-def _minutes(hhmm: str) -> int:
-    h, m = hhmm.split(":")
-    return int(h) * 60 + int(m)
-
-
-def is_open(place: Place, at: datetime) -> bool:
-    """Opening hours "HH:MM-HH:MM"; a range past midnight (18:00-02:00) wraps; no hours = always open."""
-    if place.hours is None:
-        return True
-    start, end = (_minutes(x) for x in place.hours.split("-"))
-    now = at.hour * 60 + at.minute
-    return start <= now < end if start <= end else now >= start or now < end
-
-
 class World:
     def __init__(self, file: WorldFile, store: Store) -> None:
         self.file = file
@@ -56,6 +44,7 @@ class World:
         self.places: dict[str, Place] = {p.id: p for p in file.places}
         self.things: dict[str, Thing] = {t.id: t for t in file.things}
         self.characters: dict[str, Character] = {c.id: c for c in file.characters}
+        self.grid = Grid(file)
         self._state = store.state(self.key)
         if not self._state:
             self._seed()
@@ -81,6 +70,13 @@ class World:
 
     def is_open(self, place_id: str, at: datetime | None = None) -> bool:
         return is_open(self.places[place_id], at or self.now())
+
+    def walk(self, from_place: str, to_place: str) -> tuple[float, float] | None:
+        """Walking distance (m) and time (world minutes) between two places' entrances, or None."""
+        path = self.grid.path_to_place(self.grid.door_of(from_place), to_place)
+        if path is None:
+            return None
+        return self.grid.distance_m(path), self.grid.walk_minutes(path)
 
     def events(self, **query: Any) -> list[Event]:
         return self.store.events(self.key, **query)
@@ -111,7 +107,7 @@ class World:
 
     def _seed(self) -> None:
         """First opening: state from the file (each character where its schedule puts it)."""
-        start = datetime.fromisoformat(self.file.start_time)
+        start = self.file.start
         self._put("clock", {"now": start.isoformat(timespec="minutes")})
         for c in self.file.characters:
             self._put(f"character:{c.id}", {"place": _scheduled_place(c, start)})

@@ -1,0 +1,242 @@
+"""The tile map: which tiles can be walked, which place a tile belongs to, and shortest paths.
+
+Streets are every tile not blocked and not inside a place. A walled place's border is wall except
+its doors; its inside is walkable. An open-air place (square, park, quay) is walkable throughout.
+Paths are found by python-tcod's compiled pathfinder (A* with an octile heuristic): pure-Python A*
+measured 54-108 ms on a 512x512 map, too slow for a town full of walkers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import tcod.path
+
+if TYPE_CHECKING:
+    from llmverse.world.model import Place, WorldFile
+
+XY = tuple[int, int]
+Loc = tuple[str | int, ...]
+
+# Integer step costs in the ratio 1 : sqrt(2) (1414/1000 is within 0.01% of it), so shortest means
+# shortest in metres.
+_STRAIGHT, _DIAGONAL = 1000, 1414
+_CARDINAL = [(0, -1), (0, 1), (-1, 0), (1, 0)]  # (dx, dy)
+_DIAGONALS = [(-1, -1), (1, -1), (-1, 1), (1, 1)]
+
+
+def _outward(place: Place, x: int, y: int) -> XY:
+    """The tile just outside the wall from door (x, y): where a visitor stands to walk in."""
+    r = place.rect
+    if y == r.y:
+        return x, y - 1
+    if y == r.y + r.h - 1:
+        return x, y + 1
+    return (x - 1, y) if x == r.x else (x + 1, y)
+
+
+class Grid:
+    """Walkability and paths on a world's map (arrays are indexed [y, x])."""
+
+    def __init__(self, world: WorldFile) -> None:
+        m = world.map
+        self.width, self.height, self.tile_m = m.width, m.height, m.tile_m
+        self._places = {p.id: p for p in world.places}
+        walk = np.ones((m.height, m.width), dtype=bool)
+        self._owner = np.full((m.height, m.width), -1, dtype=np.int32)  # index into world.places
+        for i, p in enumerate(world.places):
+            r = p.rect
+            self._owner[r.y:r.y + r.h, r.x:r.x + r.w] = i
+            if not p.open_air:  # walls all round, then cut the doors
+                walk[r.y:r.y + r.h, r.x:r.x + r.w] = False
+                walk[r.y + 1:r.y + r.h - 1, r.x + 1:r.x + r.w - 1] = True
+                for d in p.doors:
+                    walk[d.y, d.x] = True
+        for b in m.blocked:  # water, cliffs, fountains: blocked wins over everything
+            walk[b.y:b.y + b.h, b.x:b.x + b.w] = False
+        self._ids = [p.id for p in world.places]
+        self._walk = walk
+        self._graphs: dict[bool, tcod.path.CustomGraph] = {}
+
+    # -- tiles ---------------------------------------------------------------------------------
+
+    def inside(self, x: int, y: int) -> bool:
+        return 0 <= x < self.width and 0 <= y < self.height
+
+    def walkable(self, x: int, y: int) -> bool:
+        """False for walls, blocked tiles and anything off the map."""
+        return self.inside(x, y) and bool(self._walk[y, x])
+
+    def neighbours(self, x: int, y: int, *, diagonal: bool = True) -> list[XY]:
+        """Walkable tiles one step away; a diagonal step needs both tiles it passes to be walkable
+        (no cutting a wall's corner)."""
+        out = [(x + dx, y + dy) for dx, dy in _CARDINAL if self.walkable(x + dx, y + dy)]
+        if diagonal:
+            out += [(x + dx, y + dy) for dx, dy in _DIAGONALS
+                    if self.walkable(x + dx, y + dy) and self.walkable(x + dx, y) and self.walkable(x, y + dy)]
+        return out
+
+    def place_at(self, x: int, y: int) -> str | None:
+        """Id of the place whose rectangle (walls included) holds the tile; None on the street."""
+        if not self.inside(x, y) or self._owner[y, x] < 0:
+            return None
+        return self._ids[int(self._owner[y, x])]
+
+    def entrances(self, place_id: str) -> list[XY]:
+        """Tiles through which one enters: the doors; for open-air places without doors, every
+        walkable tile of the area."""
+        p = self._places[place_id]
+        if p.doors:
+            return [(d.x, d.y) for d in p.doors]
+        r = p.rect
+        return [(x, y) for y in range(r.y, r.y + r.h) for x in range(r.x, r.x + r.w) if self.walkable(x, y)]
+
+    def door_of(self, place_id: str) -> XY:
+        """The tile to head for when going to a place: its first door, or for an open-air place
+        without doors the walkable tile nearest its centre. KeyError for an unknown id."""
+        p = self._places[place_id]
+        if p.doors:
+            return p.doors[0].x, p.doors[0].y
+        cx, cy = p.rect.x + (p.rect.w - 1) / 2, p.rect.y + (p.rect.h - 1) / 2
+        tiles = self.entrances(place_id)
+        if not tiles:
+            raise ValueError(f"place '{place_id}' has no walkable tile")
+        return min(tiles, key=lambda t: ((t[0] - cx) ** 2 + (t[1] - cy) ** 2, t[1], t[0]))
+
+    # -- paths ---------------------------------------------------------------------------------
+
+    def _graph(self, diagonal: bool) -> tcod.path.CustomGraph:
+        """tcod graph over walkable tiles; diagonal edges exist only where no corner is cut."""
+        if diagonal not in self._graphs:
+            cost = self._walk.astype(np.int8)
+            graph = tcod.path.CustomGraph(cost.shape)  # order "C": indices are (y, x)
+            for dx, dy in _CARDINAL:
+                graph.add_edge((dy, dx), _STRAIGHT, cost=cost)
+            if diagonal:
+                for dx, dy in _DIAGONALS:
+                    graph.add_edge((dy, dx), _DIAGONAL, cost=cost, condition=self._no_cut(dx, dy))
+            graph.set_heuristic(cardinal=_STRAIGHT, diagonal=_DIAGONAL if diagonal else 0)
+            self._graphs[diagonal] = graph
+        return self._graphs[diagonal]
+
+    def _no_cut(self, dx: int, dy: int) -> np.ndarray:
+        """Mask of tiles (y, x) from which the step (dx, dy) passes walkable (x+dx, y) and (x, y+dy)."""
+        h, w = self._walk.shape
+        side_x = np.zeros_like(self._walk)  # walkable(x + dx, y)
+        side_y = np.zeros_like(self._walk)  # walkable(x, y + dy)
+        xs = slice(max(0, -dx), w - max(0, dx))
+        ys = slice(max(0, -dy), h - max(0, dy))
+        side_x[:, xs] = self._walk[:, slice(xs.start + dx, xs.stop + dx)]
+        side_y[ys, :] = self._walk[slice(ys.start + dy, ys.stop + dy), :]
+        return side_x & side_y
+
+    def path(self, start: XY, goal: XY, *, diagonal: bool = True) -> list[XY] | None:
+        """Shortest walk from start to goal, both ends included; None if either end is not
+        walkable or no walk joins them. 8-connected by default, 4-connected with diagonal=False."""
+        if not (self.walkable(*start) and self.walkable(*goal)):
+            return None
+        pf = tcod.path.Pathfinder(self._graph(diagonal))
+        pf.add_root((start[1], start[0]))
+        found = pf.path_to((goal[1], goal[0]))  # just [goal] when unreachable
+        if (int(found[0][1]), int(found[0][0])) != tuple(start):
+            return None
+        return [(int(x), int(y)) for y, x in found]
+
+    def path_to_place(self, start: XY, place_id: str, *, diagonal: bool = True) -> list[XY] | None:
+        """Shortest walk from start to the nearest entrance of a place (see `entrances`)."""
+        ends = [t for t in self.entrances(place_id) if self.walkable(*t)]
+        if not self.walkable(*start) or not ends:
+            return None
+        pf = tcod.path.Pathfinder(self._graph(diagonal))
+        for x, y in ends:
+            pf.add_root((y, x))
+        back = pf.path_from((start[1], start[0]))  # start to nearest root; just [start] if none
+        if (int(back[-1][1]), int(back[-1][0])) not in ends:
+            return None
+        return [(int(x), int(y)) for y, x in back]
+
+    def distance_m(self, path: list[XY]) -> float:
+        """Length of a path in metres: a straight step is one tile, a diagonal step sqrt(2) tiles."""
+        tiles = 0.0
+        for (x0, y0), (x1, y1) in zip(path, path[1:]):
+            dx, dy = abs(x1 - x0), abs(y1 - y0)
+            if max(dx, dy) != 1:
+                raise ValueError(f"({x0}, {y0}) -> ({x1}, {y1}) is not one step")
+            tiles += math.sqrt(2) if dx and dy else 1.0
+        return tiles * self.tile_m
+
+    def walk_minutes(self, path: list[XY], speed_m_per_min: float = 80.0) -> float:
+        """Minutes to walk a path at an easy pace (80 m/min is about 4.8 km/h)."""
+        if speed_m_per_min <= 0:
+            raise ValueError("speed_m_per_min must be positive")
+        return self.distance_m(path) / speed_m_per_min
+
+    # -- validation ----------------------------------------------------------------------------
+
+    def components(self, seeds: list[XY]) -> np.ndarray:
+        """Label of the connected walkable region of each tile reached from the seed tiles (-1 for
+        the rest). Diagonal steps without corner cutting join nothing that straight steps don't,
+        so 4-connectivity suffices."""
+        labels = np.full(self._walk.shape, -1, dtype=np.int32)
+        graph = self._graph(diagonal=False)
+        label = 0
+        for x, y in seeds:
+            if not self.walkable(x, y) or labels[y, x] >= 0:
+                continue
+            pf = tcod.path.Pathfinder(graph)
+            pf.add_root((int(y), int(x)))
+            pf.resolve()
+            labels[(pf.distance < np.iinfo(pf.distance.dtype).max) & self._walk] = label
+            label += 1
+        return labels
+
+
+def layout_problems(world: WorldFile) -> list[tuple[Loc, str]]:
+    """Doors that lead nowhere, and places that cannot be walked to from the others.
+
+    Called by `WorldFile` validation once the geometry (rectangles inside the map, no overlaps,
+    doors on walls) holds; each problem carries the location of the field to fix.
+    """
+    grid = Grid(world)
+    problems: list[tuple[Loc, str]] = []
+    for i, p in enumerate(world.places):
+        for k, d in enumerate(p.doors):
+            if not grid.walkable(d.x, d.y):
+                problems.append((("places", i, "doors", k), f"door ({d.x}, {d.y}) of '{p.id}' is on a "
+                                 "blocked tile (see map.blocked)"))
+                continue
+            if p.open_air:
+                continue
+            ox, oy = _outward(p, d.x, d.y)
+            ix, iy = 2 * d.x - ox, 2 * d.y - oy
+            if not grid.walkable(ox, oy):
+                what = "the map's edge" if not grid.inside(ox, oy) else (
+                    f"the wall of '{grid.place_at(ox, oy)}'" if grid.place_at(ox, oy) else "a blocked tile")
+                problems.append((("places", i, "doors", k), f"door ({d.x}, {d.y}) of '{p.id}' opens onto "
+                                 f"{what} at ({ox}, {oy}); move it to a wall that faces a street"))
+            elif not grid.walkable(ix, iy):
+                problems.append((("places", i, "doors", k), f"door ({d.x}, {d.y}) of '{p.id}' leads into "
+                                 f"a blocked tile at ({ix}, {iy})"))
+    if problems:
+        return problems
+    entrances = [grid.entrances(p.id) for p in world.places]
+    labels = grid.components([t for tiles in entrances for t in tiles])
+    groups = [{int(labels[y, x]) for x, y in tiles if labels[y, x] >= 0} for tiles in entrances]
+    # The street network is the region that joins the most places (the first such, on a tie).
+    counts: dict[int, int] = {}
+    for g in groups:
+        for label in g:
+            counts[label] = counts.get(label, 0) + 1
+    if not counts:
+        return [(("places", 0), "no place can be entered: every entrance is blocked")]
+    main = max(counts, key=lambda label: (counts[label], -min(i for i, g in enumerate(groups) if label in g)))
+    hub = next(p.id for p, g in zip(world.places, groups) if main in g)
+    for i, (p, g) in enumerate(zip(world.places, groups)):
+        if main not in g:
+            field = "doors" if p.doors else "rect"
+            problems.append((("places", i, field), f"place '{p.id}' cannot be reached from '{hub}': no "
+                             "walkable path joins its entrances to the street network; open a door "
+                             "onto a connected street or unblock the way"))
+    return problems
