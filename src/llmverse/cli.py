@@ -149,6 +149,7 @@ def eval_grounding(model: ModelOpt = None, threads: ThreadsOpt = None, world: Wo
     from rich.progress import track
 
     from llmverse.evals import grounding
+    from llmverse.lang import detect_language
 
     with tempfile.TemporaryDirectory() as tmp:  # a fresh world each run: the figure is repeatable
         w, gateway = _open(world, model, f"sqlite:///{Path(tmp) / 'eval.db'}", threads)
@@ -169,9 +170,11 @@ def eval_grounding(model: ModelOpt = None, threads: ThreadsOpt = None, world: Wo
     final, alone = grounding.fraction(outcomes), grounding.fraction(outcomes, "model")
     lang = sum(o.language_ok for o in outcomes) / n
     dropped = sum(len(o.reply.dropped) for o in outcomes)
-    console.print(f"right fact: [bold]{final:.2f}[/bold] ({round(final * n)}/{n}) final; "
-                  f"{alone:.2f} from the model alone; reply language right {lang:.2f}; "
-                  f"{dropped} invented sentence(s) dropped")
+    en = [o for o in outcomes if detect_language(o.q.question) == "en"]
+    console.print(f"right fact: [bold]{final:.2f}[/bold] ({round(final * n)}/{n}) final replies; "
+                  f"from the model alone {alone:.2f} ({sum(o.by_model for o in outcomes)}/{n}; "
+                  f"English questions {sum(o.by_model for o in en)}/{len(en)}); "
+                  f"reply in the question's language {lang:.2f}; {dropped} invented sentence(s) dropped")
 
 
 if __name__ == "__main__":

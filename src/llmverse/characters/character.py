@@ -37,7 +37,8 @@ Never invent names, places, prices or times."""
 TURN = """Facts:
 {facts}
 
-{player} says: {text}"""
+{player} says: {text}{answer}"""
+ANSWER = "\n(Answer with this fact: {fact})"
 
 
 @dataclass
@@ -101,7 +102,9 @@ class Character:
         book = FactBook(self.world, self.me)
         found, key = book.lookup(text, k=4)
         # The answer first (small models lean on what comes first), then who and where I am.
-        facts = [f for f, _ in found]
+        # When the question asks for one fact, hand over only it: distractors make a small model
+        # recite the wrong line.
+        facts = [key] if key is not None else [f for f, _ in found]
         facts += [book.get(i) for i in ("self", "here") if i not in {f.id for f in facts}]
         reply = Reply(text="", language=language, facts=[f.id for f in facts])
 
@@ -124,7 +127,8 @@ class Character:
         for ev in history:
             role = "assistant" if ev.actor == self.me.id else "user"
             messages.append(Message(role, ev.data.get("text", "")))
-        messages.append(Message("user", TURN.format(facts=given, player=player, text=text)))
+        answer = ANSWER.format(fact=fact_text(key, "en")) if key is not None else ""
+        messages.append(Message("user", TURN.format(facts=given, player=player, text=text, answer=answer)))
         supported = "\n".join([given, text, self.system, *(m.content for m in messages)])
         kept: list[str] = []
         usage = Usage()

@@ -95,9 +95,10 @@ class FactBook:
                     f"我是{_zh(me.names)}，{_zh(w.file.name)}的{me.role_zh or me.role}。",
                     (me.names.en, _zh(me.names)), "who name you yourself 你 谁 名字 叫", me.role)
         others = [c for c in w.characters_at(here.id) if c.id != me.id]
-        near = ", ".join(c.names.en for c in others) or "no one else"
-        yield _fact("here", f"I am at the {here.names.en} now; it is {now:%H:%M}. Here with me: {near}.",
-                    f"我现在在{_zh(here.names)}，现在是{now:%H:%M}。",
+        near_en = f" {', '.join(c.names.en for c in others)} is here too." if others else ""
+        near_zh = f"{'、'.join(_zh(c.names) for c in others)}也在这里。" if others else ""
+        yield _fact("here", f"I am at the {here.names.en}; it is {now:%H:%M}.{near_en}",
+                    f"我现在在{_zh(here.names)}，现在是{now:%H:%M}。{near_zh}",
                     (here.names.en, _zh(here.names)), INTENT["here"], here.names.en, _zh(here.names))
         for p in w.places.values():
             yield from self._place_facts(p, here)

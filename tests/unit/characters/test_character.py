@@ -28,7 +28,8 @@ def test_prompt_carries_persona_and_the_fact_that_answers(world):
     assert system.role == "system" and "Bram" in system.content and "blacksmith" in system.content
     first_fact = turn.content.split("Facts:\n- ")[1].splitlines()[0]
     assert "anchor" in first_fact and "40" in first_fact
-    assert turn.content.rstrip().endswith("p1 says: How much is the iron anchor?")
+    assert "p1 says: How much is the iron anchor?" in turn.content
+    assert turn.content.rstrip().endswith("(Answer with this fact: " + first_fact + ")")
 
 
 def test_reply_streams_in_sentences_and_both_turns_are_recorded(world):
