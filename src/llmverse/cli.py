@@ -123,7 +123,8 @@ def chat(
             break
         if line.strip() == "/who":
             for c in w.characters.values():
-                console.print(f"  {c.id:8} {c.names.en} / {c.names.zh or ''} — {c.role}, at {w.position(c.id)}")
+                where = w.position(c.id) or f"walking to {w.heading(c.id)}"
+                console.print(f"  {c.id:8} {c.names.en} / {c.names.zh or ''} — {c.role}, at {where}")
             continue
         if line.startswith("/talk"):
             try:

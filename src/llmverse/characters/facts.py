@@ -89,16 +89,19 @@ class FactBook:
     # --- the facts ------------------------------------------------------------------------
     def _all(self):
         w, me = self.world, self.me
-        here = w.places[w.position(me.id)]
+        walking_to = w.heading(me.id)
+        here = w.places[w.position(me.id) or walking_to]  # on the street: facts as seen from where I go
         now = w.now()
         yield _fact("self", f"I am {me.names.en}, the {me.role} of {w.file.name.en}.",
                     f"我是{_zh(me.names)}，{_zh(w.file.name)}的{me.role_zh or me.role}。",
                     (me.names.en, _zh(me.names)), "who name you yourself 你 谁 名字 叫", me.role)
-        others = [c for c in w.characters_at(here.id) if c.id != me.id]
+        others = [] if walking_to else [c for c in w.characters_at(here.id) if c.id != me.id]
         near_en = f" {', '.join(c.names.en for c in others)} is here too." if others else ""
         near_zh = f"{'、'.join(_zh(c.names) for c in others)}也在这里。" if others else ""
-        yield _fact("here", f"I am at the {here.names.en}; it is {now:%H:%M}.{near_en}",
-                    f"我现在在{_zh(here.names)}，现在是{now:%H:%M}。{near_zh}",
+        at_en, at_zh = (f"on my way to the {here.names.en}", f"正在去{_zh(here.names)}的路上") if walking_to \
+            else (f"at the {here.names.en}", f"在{_zh(here.names)}")
+        yield _fact("here", f"I am {at_en}; it is {now:%H:%M}.{near_en}",
+                    f"我现在{at_zh}，现在是{now:%H:%M}。{near_zh}",
                     (here.names.en, _zh(here.names)), INTENT["here"], here.names.en, _zh(here.names))
         for p in w.places.values():
             yield from self._place_facts(p, here)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from llmverse.errors import LlmverseError
+from llmverse.world.actions import Action, Buy, Give, Move, Say
 from llmverse.world.clock import _minutes, is_open
 from llmverse.world.grid import Grid
 from llmverse.world.loader import load_world
@@ -32,8 +33,11 @@ class ActionRefused(LlmverseError):
 
 @dataclass(frozen=True)
 class ThingState:
-    location: str
+    location: str | None  # a place id; None while someone carries it
     owner: str | None
+
+
+WALK_M_PER_MIN = 80.0  # an easy pace, about 4.8 km/h
 
 
 class World:
@@ -53,8 +57,17 @@ class World:
     def now(self) -> datetime:
         return datetime.fromisoformat(self._state["clock"]["now"])
 
-    def position(self, character_id: str) -> str:
+    def position(self, character_id: str) -> str | None:
+        """The place a character is in; None while it walks between places."""
         return self._state[f"character:{character_id}"]["place"]
+
+    def tile(self, character_id: str) -> tuple[int, int]:
+        x, y = self._state[f"character:{character_id}"]["tile"]
+        return x, y
+
+    def heading(self, character_id: str) -> str | None:
+        """Where a walking character is going (None when it stands in a place)."""
+        return self._state[f"character:{character_id}"].get("dest")
 
     def characters_at(self, place_id: str) -> list[Character]:
         return [c for c in self.characters.values() if self.position(c.id) == place_id]
@@ -85,20 +98,103 @@ class World:
     def say(self, actor: str, target: str | None, text: str, **data: Any) -> Event:
         return self.store.append(self.key, self.now(), "say", actor, target, {"text": text, **data})
 
-    def move(self, character_id: str, place_id: str) -> Event:
-        if character_id not in self.characters:
-            raise ActionRefused(f"no one called '{character_id}' lives here")
-        if place_id not in self.places:
-            raise ActionRefused(f"there is no place called '{place_id}'")
-        came_from = self.position(character_id)
-        ev = self.store.append(self.key, self.now(), "move", character_id, place_id, {"from": came_from})
-        self._put(f"character:{character_id}", {"place": place_id})
-        return ev
+    def apply(self, actor: str, action: Action) -> Event | None:
+        """Validate an action, write its event, then the new state. ActionRefused says why not, in
+        words the actor perceives; nothing changes then."""
+        if isinstance(action, Move):
+            return self._move(actor, action.to)
+        if isinstance(action, Say):
+            if action.to in self.characters and actor in self.characters and \
+                    self.position(action.to) != self.position(actor):
+                raise ActionRefused(f"{self.characters[action.to].names.en} is not here")
+            return self.say(actor, action.to, action.text)
+        if isinstance(action, Give):
+            return self._give(actor, action.thing, action.to)
+        if isinstance(action, Buy):
+            return self._buy(actor, action.thing)
+        return None  # Wait: time passes by tick(); nothing to record
 
+    def move(self, character_id: str, place_id: str) -> Event:
+        return self._move(character_id, place_id)
+
+    def tick(self, minutes: float) -> list[Event]:
+        """Advance world time; walkers move along their paths; arrivals are events."""
+        self.advance(minutes)
+        arrivals = []
+        for cid in self.characters:
+            st = self._state[f"character:{cid}"]
+            if not st.get("path"):
+                continue
+            budget = st.get("carry", 0.0) + minutes * WALK_M_PER_MIN / self.grid.tile_m  # tiles
+            path = st["path"]
+            steps = min(int(budget), len(path))
+            tile, rest = (path[steps - 1] if steps else st["tile"]), path[steps:]
+            if rest:
+                self._put(f"character:{cid}", {**st, "tile": tile, "path": rest, "carry": budget - steps})
+            else:
+                self._put(f"character:{cid}", {"place": st["dest"], "tile": tile})
+                arrivals.append(self.store.append(self.key, self.now(), "arrive", cid, st["dest"], {}))
+        return arrivals
     def advance(self, minutes: float) -> datetime:
         now = self.now() + timedelta(minutes=minutes)
         self._put("clock", {"now": now.isoformat(timespec="minutes")})
         return now
+
+    def _move(self, cid: str, place_id: str) -> Event:
+        if cid not in self.characters:
+            raise ActionRefused(f"no one called '{cid}' lives here")
+        place = self.places.get(place_id)
+        if place is None:
+            raise ActionRefused(f"there is no place called '{place_id}'")
+        if self.position(cid) == place_id:
+            raise ActionRefused(f"{cid} is already at the {place.names.en}")
+        if not place.open_air and not self.is_open(place_id):
+            raise ActionRefused(f"the {place.names.en} is closed now (open {place.hours})")
+        path = self.grid.path_to_place(self.tile(cid), place_id)
+        if path is None:
+            raise ActionRefused(f"there is no way to walk to the {place.names.en} from here")
+        came_from = self.position(cid) or self.heading(cid)
+        metres = self.grid.distance_m(path)
+        ev = self.store.append(self.key, self.now(), "move", cid, place_id,
+                               {"from": came_from, "metres": round(metres), "minutes": round(metres / WALK_M_PER_MIN, 1)})
+        self._put(f"character:{cid}", {"place": None, "tile": list(path[0]), "dest": place_id,
+                                       "path": [list(t) for t in path[1:]], "carry": 0.0})
+        if len(path) == 1:  # already at the entrance
+            self._put(f"character:{cid}", {"place": place_id, "tile": list(path[0])})
+        return ev
+
+    def _here(self, actor: str) -> str | None:
+        return self.position(actor) if actor in self.characters else None
+
+    def _give(self, actor: str, thing_id: str, to: str) -> Event:
+        thing = self.things.get(thing_id)
+        if thing is None:
+            raise ActionRefused(f"there is no '{thing_id}'")
+        st = self.thing_state(thing_id)
+        if st.owner != actor:
+            raise ActionRefused(f"the {thing.names.en} is not yours to give")
+        if to in self.characters and actor in self.characters and self.position(to) != self.position(actor):
+            raise ActionRefused(f"{self.characters[to].names.en} is not here")
+        ev = self.store.append(self.key, self.now(), "give", actor, to, {"thing": thing_id})
+        self._put(f"thing:{thing_id}", {"location": self._here(to), "owner": to})
+        return ev
+
+    def _buy(self, actor: str, thing_id: str) -> Event:
+        thing = self.things.get(thing_id)
+        if thing is None:
+            raise ActionRefused(f"there is no '{thing_id}'")
+        st = self.thing_state(thing_id)
+        if thing.price is None or thing.kind == "exhibit":
+            raise ActionRefused(f"the {thing.names.en} is not for sale")
+        if st.owner == actor:
+            raise ActionRefused(f"the {thing.names.en} is already yours")
+        if actor in self.characters and self.position(actor) != st.location:
+            where = self.places[st.location].names.en if st.location else "someone's hands"
+            raise ActionRefused(f"the {thing.names.en} is at the {where}, not here")
+        ev = self.store.append(self.key, self.now(), "buy", actor, st.owner,
+                               {"thing": thing_id, "price": thing.price})
+        self._put(f"thing:{thing_id}", {"location": None, "owner": actor})
+        return ev
 
     # --- internals ------------------------------------------------------------------------
     def _put(self, entity: str, data: dict[str, Any]) -> None:
@@ -110,7 +206,8 @@ class World:
         start = self.file.start
         self._put("clock", {"now": start.isoformat(timespec="minutes")})
         for c in self.file.characters:
-            self._put(f"character:{c.id}", {"place": _scheduled_place(c, start)})
+            place = _scheduled_place(c, start)
+            self._put(f"character:{c.id}", {"place": place, "tile": list(self.grid.door_of(place))})
         for t in self.file.things:
             self._put(f"thing:{t.id}", {"location": t.location, "owner": t.owner})
 
