@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from llmverse.characters.facts import Fact, FactBook, fact_text
+from llmverse.characters.relations import Relationship, after_talk, relationship
 from llmverse.errors import BackendUnavailable, InvalidMessage
 from llmverse.lang import Language, detect_language
 from llmverse.llm.base import Message, Usage
@@ -93,12 +94,17 @@ class Character:
         assert self.last is not None
         return self.last
 
-    def respond(self, player: str, text: str) -> Iterator[str]:
-        """Stream the reply sentence by sentence; `self.last` holds the Reply when the stream ends."""
+    def respond(self, player: str, text: str, *, record_incoming: bool = True) -> Iterator[str]:
+        """Stream the reply sentence by sentence; `self.last` holds the Reply when the stream ends.
+
+        `record_incoming=False` when the incoming line is already in the event log (another
+        character's reply, in a conversation between characters)."""
         text = check_message(text)
         language = detect_language(text)
         history = self.world.events(kind="say", between=(player, self.me.id), last=2 * self.history_turns)
-        self.world.say(player, self.me.id, text, language=language)  # recorded before anything can fail
+        known = relationship(self.world, self.me.id, player)
+        if record_incoming:
+            self.world.say(player, self.me.id, text, language=language)  # recorded before anything can fail
         book = FactBook(self.world, self.me)
         found, key = book.lookup(text, k=4)
         # The answer first (small models lean on what comes first), then who and where I am.
@@ -106,13 +112,21 @@ class Character:
         # recite the wrong line.
         facts = [key] if key is not None else [f for f, _ in found]
         facts += [book.get(i) for i in ("self", "here") if i not in {f.id for f in facts}]
+        if known.familiarity:
+            facts.append(_met_before(player, known))
         reply = Reply(text="", language=language, facts=[f.id for f in facts])
 
+        greeting = ""
+        if known.familiarity:  # a returning visitor is greeted by name, whatever the model remembers
+            greeting = f"{player}，又见面了！" if language == "zh" else f"Good to see you again, {player}. "
+            yield greeting
         if language not in self.model_languages:
             reply.text, reply.composed = self._compose(facts, key, language), True
             yield reply.text
         else:
             yield from self._generate(player, text, history, facts, key, reply)
+        reply.text = greeting + reply.text
+        after_talk(self.world, self.me.id, player, text)
         self.world.say(self.me.id, player, reply.text, language=language, facts=reply.facts,
                        dropped=reply.dropped, composed=reply.composed, completed=reply.completed,
                        fallback=reply.fallback)
@@ -197,6 +211,13 @@ class Character:
         if language == "zh":
             return f"（{self.me.names.zh or self.me.names.en}愣了一下）抱歉，我刚才走神了，您能再说一遍吗？"
         return f"*{self.me.names.en} pauses, lost in thought* Forgive me, my mind wandered. Could you say that again?"
+
+
+def _met_before(player: str, r: Relationship) -> Fact:
+    times = "once" if r.familiarity == 1 else f"{r.familiarity} times"
+    return Fact("met", f"I have talked with {player} {times} before; last time they said: \"{r.last_topic}\". "
+                       f"I have already greeted {player}.",
+                f"我和{player}聊过{r.familiarity}次；上次他们说：“{r.last_topic}”。", (player,))
 
 
 def _states(text: str, fact: Fact) -> bool:

@@ -91,6 +91,16 @@ class World:
             return None
         return self.grid.distance_m(path), self.grid.walk_minutes(path)
 
+    def state_of(self, entity: str) -> dict[str, Any]:
+        """State kept for an entity above the world (a plan, a relationship); {} when none yet."""
+        return dict(self._state.get(entity, {}))
+
+    def put_state(self, entity: str, data: dict[str, Any]) -> None:
+        """Let the layers above keep their state in the world's store (a plan, a relationship)."""
+        if entity.split(":")[0] in ("clock", "character", "thing"):
+            raise ValueError(f"'{entity}' is world state: change it through an action")
+        self._put(entity, data)
+
     def events(self, **query: Any) -> list[Event]:
         return self.store.events(self.key, **query)
 

@@ -110,3 +110,26 @@ def test_name_question_with_a_model_that_forgets_gets_the_persona_name(world):
     reply = talk(world, ScriptedBackend(default="I am a humble smith."), "bram").reply("p1", "What is your name?")
     assert "Bram" in reply.text
 
+
+
+def test_a_returning_player_is_greeted_by_name_and_the_last_talk_is_recalled(world):
+    backend = ScriptedBackend(default="Anchors are my trade.")
+    bram = talk(world, backend)
+    first = bram.reply("Ada", "How much is the iron anchor?")
+    assert "Ada" not in first.text  # a stranger gets no "again"
+    again = talk(open_world(database_url=world.store.url), backend)  # after a restart
+    pieces = list(again.respond("Ada", "Hello again!"))
+    assert pieces[0].startswith("Good to see you again, Ada")
+    assert "".join(pieces) == again.last.text
+    assert 'last time they said: "How much is the iron anchor?"' in backend.calls[-1][-1].content
+
+
+def test_relationship_warms_with_kind_words_and_cools_with_rude_ones(world):
+    from llmverse.characters.relations import relationship
+
+    bram = talk(world, ScriptedBackend(default="Hm."))
+    bram.reply("Ada", "Thanks, you are very kind!")
+    bram.reply("Rex", "You are a liar and rude.")
+    ada, rex = relationship(world, "bram", "Ada"), relationship(world, "bram", "Rex")
+    assert ada.familiarity == rex.familiarity == 1
+    assert ada.affinity > 0 > rex.affinity

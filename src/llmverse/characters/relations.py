@@ -1,0 +1,44 @@
+"""Who knows whom, how well, and how they feel: one record per pair, updated after each talk.
+
+Kept in the world's state (`rel:<a>:<b>`, directed: what a thinks of b), so it survives a restart and
+every layer (dialogue, plans, recommendations) reads the same record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from llmverse.world.world import World
+
+_WARM = ("thank", "thanks", "great", "love", "wonderful", "kind", "谢谢", "太好了", "喜欢")
+_COLD = ("stupid", "hate", "rude", "liar", "shut up", "笨", "讨厌", "骗子", "闭嘴")
+
+
+@dataclass
+class Relationship:
+    familiarity: int = 0  # conversations had
+    affinity: float = 0.0  # -1 (dislike) .. 1 (fond)
+    last_topic: str = ""  # what the other said last time, for "last time you asked about ..."
+    last_seen: str = ""  # ISO world time of the last talk
+
+
+def relationship(world: World, a: str, b: str) -> Relationship:
+    return Relationship(**world.state_of(f"rel:{a}:{b}"))
+
+
+def after_talk(world: World, a: str, b: str, heard: str) -> Relationship:
+    """a talked with b and heard `heard`: more familiar; warmer or colder by what was said."""
+    r = relationship(world, a, b)
+    low = heard.lower()
+    tone = sum(w in low for w in _WARM) - sum(w in low for w in _COLD)
+    r.familiarity += 1
+    r.affinity = max(-1.0, min(1.0, r.affinity + 0.1 * tone + 0.02))  # talking itself warms a little
+    r.last_topic = heard[:200]
+    r.last_seen = world.now().isoformat(timespec="minutes")
+    world.put_state(f"rel:{a}:{b}", asdict(r))
+    return r
+
+
+def mood_word(affinity: float) -> str:
+    """A word for the prompt that colours speech toward someone."""
+    return "warmly" if affinity > 0.3 else "coolly" if affinity < -0.3 else "politely"
