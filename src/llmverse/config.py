@@ -47,7 +47,7 @@ def _recite(messages: list[Message]) -> str:
 def open_backend(spec: str, *, threads: int | None = None, api_key: str | None = None) -> Backend:
     """The backend a model spec names: bundled name, `scripted`, a GGUF path or an http(s) URL."""
     if spec == "scripted":
-        return ScriptedBackend(default=_recite, languages=frozenset({"en"}))
+        return ScriptedBackend(default=_recite, languages=frozenset({"en"}), json_default=True)
     if spec.startswith(("http://", "https://")):
         from llmverse.llm.openai_compat import OpenAICompatBackend
 

@@ -87,9 +87,9 @@ class Character:
     def name(self) -> str:
         return self.me.names.en
 
-    def reply(self, player: str, text: str) -> Reply:
+    def reply(self, player: str, text: str, *, record_incoming: bool = True) -> Reply:
         """The whole reply at once (the stream, consumed)."""
-        for _ in self.respond(player, text):
+        for _ in self.respond(player, text, record_incoming=record_incoming):
             pass
         assert self.last is not None
         return self.last
@@ -118,7 +118,9 @@ class Character:
 
         greeting = ""
         if known.familiarity:  # a returning visitor is greeted by name, whatever the model remembers
-            greeting = f"{player}，又见面了！" if language == "zh" else f"Good to see you again, {player}. "
+            who = self.world.characters[player] if player in self.world.characters else None
+            name = (who.names.zh or who.names.en if language == "zh" else who.names.en) if who else player
+            greeting = f"{name}，又见面了！" if language == "zh" else f"Good to see you again, {name}. "
             yield greeting
         if language not in self.model_languages:
             reply.text, reply.composed = self._compose(facts, key, language), True

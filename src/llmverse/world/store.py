@@ -110,6 +110,11 @@ class Store:
             rows = [_event(r) for r in s.scalars(q)]
         return rows[::-1] if last is not None else rows
 
+    def event(self, world: str, event_id: int) -> Event | None:
+        with Session(self.engine) as s:
+            row = s.get(_EventRow, event_id)
+            return _event(row) if row is not None and row.world == world else None
+
     def put_state(self, world: str, entity: str, data: dict[str, Any]) -> None:
         """Write an entity's current state; the event that caused the change goes to `append`."""
         with Session(self.engine) as s, s.begin():

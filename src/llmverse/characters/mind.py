@@ -1,0 +1,201 @@
+"""A character's mind, one step at a time, in the order it runs: perceive → plan → act → talk.
+
+Two levels of detail (DESIGN.md principle 4, cheap cognition): a character near a player thinks with
+the model — it chooses its next action as schema-constrained JSON among the few the rules allow, and
+talks through the model; a character far away follows its plan and speaks in templates, with no model
+call at all. The world stays the one writer of state: the mind only submits actions.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, Field
+
+from llmverse.characters.character import Character
+from llmverse.characters.plans import DayPlan
+from llmverse.characters.relations import after_talk
+from llmverse.llm.base import Message
+from llmverse.llm.gateway import Gateway
+from llmverse.world.actions import Move, Wait
+from llmverse.world.store import Event
+from llmverse.world.world import ActionRefused, World
+
+log = logging.getLogger(__name__)
+TALK_GAP = timedelta(minutes=90)  # two characters chat at most this often
+PARTY_MINUTES = 120
+
+
+@dataclass(frozen=True)
+class TalkTo:
+    other: Mind
+
+
+@dataclass
+class Perceived:
+    events: list[Event] = field(default_factory=list)
+    invites: list[Event] = field(default_factory=list)  # invitations newly heard (directly or passed on)
+
+
+class Choice(BaseModel):
+    """The model's pick among the options the rules leave open."""
+
+    choice: int = Field(ge=1, le=9, description="number of the chosen option")
+
+
+DECIDE = """You are {name}, the {role}. It is {time}. You are {where}. Your plan says: {plan}.
+Options:
+{options}
+Examples: when your plan says to be somewhere else, choose the option that goes there; when someone
+you know is here and you have news, choose to talk.
+Answer with the number of the best option as JSON."""
+
+
+class Mind:
+    def __init__(self, world: World, character_id: str, gateway: Gateway) -> None:
+        self.world, self.gateway = world, gateway
+        self.me = world.characters[character_id]
+        self.plan = DayPlan(world, self.me)
+        self.voice = Character(world, character_id, gateway)
+        self._key = f"mind:{character_id}"
+
+    # --- 1. perceive -------------------------------------------------------------------------
+    def perceive(self) -> Perceived:
+        """New events around me since I last looked; invitations I hear change my plan."""
+        st = self.world.state_of(self._key)
+        new = self.world.events(since_id=st.get("seen", 0))
+        here = self.world.position(self.me.id)
+        mine = [e for e in new if e.actor != self.me.id and (e.target == self.me.id or (
+            here is not None and e.actor in self.world.characters and self.world.position(e.actor) == here))]
+        heard = set(st.get("invites", []))
+        invites = []
+        for e in mine:
+            shared = e.data.get("shares")
+            inv = e if e.kind == "invite" else self._event(shared) if shared else None
+            if inv is not None and inv.id not in heard and inv.actor != self.me.id:
+                heard.add(inv.id)
+                invites.append(inv)
+                self._consider(inv)
+        self.world.put_state(self._key, {**st, "seen": new[-1].id if new else st.get("seen", 0),
+                                         "invites": sorted(heard)})
+        return Perceived(mine, invites)
+
+    def _consider(self, invite: Event) -> None:
+        """Accept an invitation unless it clashes with work at a place that is open then."""
+        at = datetime.fromisoformat(invite.data["at"])
+        if at + timedelta(minutes=invite.data.get("minutes", PARTY_MINUTES)) <= self.world.now():
+            return  # news of something already over
+        planned = self.plan.step_at(at)
+        busy = planned.place == self.me.workplace and self.world.is_open(planned.place, at)
+        if not busy:
+            host = self.world.characters[invite.actor].names.en
+            self.plan.add(at, invite.data.get("minutes", PARTY_MINUTES), invite.data["place"],
+                          invite.data.get("what", "a gathering"), f"invited by {host} (event {invite.id})")
+
+    # --- 2. decide and act ---------------------------------------------------------------------
+    def act(self, detailed: bool, present: list[Mind]) -> Event | TalkTo | None:
+        """Follow the plan (cheap), or let the model choose among the options the rules allow.
+        `present`: the minds in the same place; talking to one comes back as a TalkTo for the loop."""
+        options = self._options(present)
+        pick = options[0]
+        # A plan is a commitment: going where it says is a rule, not a question (SmolLM2 chose
+        # "stay" over "go to the party" when asked). The model chooses among the rest.
+        if detailed and len(options) > 1 and not isinstance(pick[1], Move):
+            pick = options[self._choose(options) - 1]
+        if isinstance(pick[1], TalkTo):
+            return pick[1]
+        try:
+            return self.world.apply(self.me.id, pick[1])
+        except ActionRefused as exc:  # perceived, not fatal: the character waits this step
+            log.info("%s: %s refused: %s", self.me.id, pick[0], exc.reason)
+            self.world.put_state(self._key, {**self.world.state_of(self._key), "refused": exc.reason})
+            return None
+
+    def _options(self, present: list[Mind]) -> list[tuple[str, Move | Wait | TalkTo]]:
+        """What makes sense now; the rules' preference first (the plan, then news, then rest)."""
+        step = self.plan.step_at(self.world.now())
+        here, going = self.world.position(self.me.id), self.world.heading(self.me.id)
+        options: list[tuple[str, Move | Wait | TalkTo]] = []
+        if step.place and step.place not in (here, going):
+            options.append((f"go to the {self.world.places[step.place].names.en} ({step.activity})",
+                            Move(to=step.place)))
+        chatty = [m for m in present if m is not self and self.wants_to_talk(m) and m.wants_to_talk(self)]
+        chatty.sort(key=lambda m: self._news_for(m) is None)  # someone to tell news to first
+        options += [(f"talk to {m.me.names.en}", TalkTo(m)) for m in chatty[:3]]
+        options.append((f"stay and keep {step.activity or 'busy'}", Wait()))
+        return options[:9]
+
+    def _choose(self, options: list[tuple[str, object]]) -> int:
+        now = self.world.now()
+        step = self.plan.step_at(now)
+        here = self.world.position(self.me.id) or f"walking to {self.world.heading(self.me.id)}"
+        prompt = DECIDE.format(name=self.me.names.en, role=self.me.role, time=f"{now:%H:%M}", where=here,
+                               plan=f"{step.activity} at {step.place}",
+                               options="\n".join(f"{i}. {label}" for i, (label, _) in enumerate(options, 1)))
+        choice = self.gateway.decide([Message("user", prompt)], Choice, fallback=Choice(choice=1))
+        return choice.choice if choice.choice <= len(options) else 1
+
+    # --- 3. talk ---------------------------------------------------------------------------------
+    def talk_to(self, other: Mind, detailed: bool, turns: int = 2) -> list[Event]:
+        """A short conversation; whoever has news (an invitation the other hasn't heard) opens with it."""
+        if self._news_for(other) is None and other._news_for(self) is not None:
+            return other.talk_to(self, detailed, turns)
+        news = self._news_for(other)
+        opener = self._opener(other, news)
+        said = [self.world.say(self.me.id, other.me.id, opener, **({"shares": news.id} if news else {}))]
+        line = opener
+        speaker, listener = other, self
+        for _ in range(turns):
+            if detailed:
+                speaker.voice.reply(listener.me.id, line, record_incoming=False)
+                line = speaker.voice.last.text if speaker.voice.last else "..."
+                said.append(self.world.events(actor=speaker.me.id, kind="say", last=1)[0])
+            else:
+                line = speaker._template_reply(listener, news)
+                said.append(self.world.say(speaker.me.id, listener.me.id, line))
+                after_talk(self.world, speaker.me.id, listener.me.id, line)
+            speaker, listener = listener, speaker
+        for m in (self, other):
+            m.world.put_state(m._key, {**m.world.state_of(m._key), "talked": self.world.now().isoformat()})
+        return said
+
+    def wants_to_talk(self, other: Mind) -> bool:
+        last = self.world.state_of(self._key).get("talked")
+        return last is None or self.world.now() - datetime.fromisoformat(last) >= TALK_GAP
+
+    def _news_for(self, other: Mind) -> Event | None:
+        mine = self.world.state_of(self._key).get("invites", [])
+        hosting = [e.id for e in self.world.events(actor=self.me.id, kind="invite")]
+        theirs = set(other.world.state_of(other._key).get("invites", []))
+        fresh = [i for i in [*hosting, *mine] if i not in theirs]
+        return self._event(fresh[-1]) if fresh else None
+
+    def _opener(self, other: Mind, news: Event | None) -> str:
+        if news is None:
+            return f"Good day, {other.me.names.en}."
+        at = datetime.fromisoformat(news.data["at"])
+        place = self.world.places[news.data["place"]].names.en
+        host = "I am" if news.actor == self.me.id else f"{self.world.characters[news.actor].names.en} is"
+        return (f"{other.me.names.en}, {host} having {news.data.get('what', 'a gathering')} at the {place} "
+                f"at {at:%H:%M}. Will you come?")
+
+    def _template_reply(self, other: Mind, news: Event | None) -> str:
+        if news is not None and self.plan.step_at(datetime.fromisoformat(news.data["at"])).place == news.data["place"]:
+            return f"I will be there, {other.me.names.en}."
+        return f"Good to see you, {other.me.names.en}."
+
+    def _event(self, event_id: int) -> Event | None:
+        return self.world.store.event(self.world.key, event_id)
+
+
+def invite(world: World, host: str, place: str, at: datetime, what: str, minutes: int = PARTY_MINUTES) -> Event:
+    """A character plans a gathering: an event others can hear about and pass on."""
+    if place not in world.places:
+        raise ActionRefused(f"there is no place called '{place}'")
+    ev = world.store.append(world.key, world.now(), "invite", host, None,
+                            {"place": place, "at": at.isoformat(timespec="minutes"), "what": what, "minutes": minutes})
+    DayPlan(world, world.characters[host]).add(at, minutes, place, f"hosting {what}", f"own {what}")
+    return ev
+
