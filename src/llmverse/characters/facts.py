@@ -13,9 +13,13 @@ from dataclasses import dataclass, field
 
 from rank_bm25 import BM25Okapi
 
+from llmverse.characters.plans import DayPlan
 from llmverse.lang import Language, tokens
 from llmverse.world.model import Character, Place, Thing
 from llmverse.world.world import World
+
+_PLAN_WORDS = "plan plans will going today tomorrow later next schedule afternoon evening 计划 打算 今天 明天 待会 接下来 下午 晚上"
+_DID_WORDS = "did done today met talk talked saw earlier morning happened remember 做了 今天 见了 聊 早上 发生 记得"
 
 # Question words that point at a kind of fact, in both languages (after tokens() folding); a fact
 # whose kind (the prefix of its id) answers a detected intent ranks higher.
@@ -26,9 +30,12 @@ INTENT = {
     "who": "who name 谁 名字 叫 姓名",
     "sells": "sell buy ware offer 卖 买 商品 东西",
     "here": "here now around 这里 现在 附近",
+    "plan": _PLAN_WORDS,
+    "did": _DID_WORDS,
 }
 _ANSWERED_BY = {"hours": {"hours"}, "where": {"where", "show"}, "price": {"price", "sells"},
-               "who": {"who", "self"}, "sells": {"sells", "price"}, "here": {"here"}}
+               "who": {"who", "self"}, "sells": {"sells", "price"}, "here": {"here"},
+               "plan": {"plan"}, "did": {"did"}}
 _INTENT_BOOST = 2.0
 _DIRS = {"north": "北", "north-east": "东北", "east": "东", "south-east": "东南", "south": "南",
          "south-west": "西南", "west": "西", "north-west": "西北"}
@@ -125,6 +132,50 @@ class FactBook:
                         INTENT["sells"], *(t.names.en for t in wares))
         for i, line in enumerate(me.knowledge):
             yield _fact(f"knows:{i}", line, line, (), line)
+        yield from self._plan_facts(now)
+        yield from self._did_facts(now)
+
+    def _plan_facts(self, now):
+        """What I mean to do: the next change of plan, and the day (from the schedule and overrides)."""
+        plan = DayPlan(self.world, self.me)
+        day = [(hhmm, st) for hhmm, st in plan.today() if st.place]
+        changes = [(h, st) for i, (h, st) in enumerate(day) if i == 0 or (st.place, st.activity) != (day[i - 1][1].place, day[i - 1][1].activity)]
+        p = self.world.places
+        line = "; ".join(f"{h} {st.activity} at the {p[st.place].names.en}" for h, st in changes)
+        line_zh = "；".join(f"{h}在{_zh(p[st.place].names)}{st.activity}" for h, st in changes)
+        yield _fact("plan:today", f"My plan today: {line}.", f"我今天的计划：{line_zh}。",
+                    tuple(p[st.place].names.en for _, st in changes), _PLAN_WORDS, line)
+        later = [(h, st) for h, st in changes if h > f"{now:%H:%M}"]
+        if later:
+            h, st = later[0]
+            yield _fact("plan:next", f"Next, at {h}, I will go to the {p[st.place].names.en} for {st.activity}.",
+                        f"接下来，{h}我会去{_zh(p[st.place].names)}{st.activity}。",
+                        (p[st.place].names.en, _zh(p[st.place].names)), _PLAN_WORDS, "next later", st.activity)
+
+    def _did_facts(self, now):
+        """What I did today, from the event log: the world's memory of me, so I cannot misremember it."""
+        w, me = self.world, self.me
+        names = {c: w.characters[c].names for c in w.characters}
+        today = [e for e in w.events(actor=me.id, last=200) if e.world_time.date() == now.date()]
+        talked: set[str] = set()
+        for e in today[-40:]:
+            t = f"{e.world_time:%H:%M}"
+            if e.kind == "arrive":
+                place = w.places[e.target].names
+                yield _fact(f"did:{e.id}", f"At {t} I arrived at the {place.en}.", f"{t}我到了{_zh(place)}。",
+                            (place.en, _zh(place)), _DID_WORDS, place.en, _zh(place), t)
+            elif e.kind == "say" and e.target in names and e.target not in talked:
+                talked.add(e.target)
+                other = names[e.target]
+                yield _fact(f"did:{e.id}", f"At {t} I talked with {other.en}: \"{e.data.get('text', '')[:120]}\"",
+                            f"{t}我和{_zh(other)}聊了天。", (other.en, _zh(other)), _DID_WORDS, other.en,
+                            _zh(other), e.data.get("text", ""))
+            elif e.kind in ("buy", "give"):
+                thing = w.things[e.data["thing"]].names
+                verb = "bought" if e.kind == "buy" else "gave away"
+                yield _fact(f"did:{e.id}", f"At {t} I {verb} the {thing.en}.",
+                            f"{t}我{'买了' if e.kind == 'buy' else '送出了'}{_zh(thing)}。",
+                            (thing.en, _zh(thing)), _DID_WORDS, thing.en, _zh(thing))
 
     def _place_facts(self, p: Place, here: Place):
         names = (p.names.en, _zh(p.names), *(getattr(p, "aliases", None) or []))
@@ -162,6 +213,8 @@ class FactBook:
         return _fact(f"show:{t.id}", f"The {t.names.en} is on show at the {place.en}.",
                      f"{_zh(t.names)}陈列在{_zh(place)}。", (place.en, _zh(place)), "see show where 看 在哪",
                      *names)
+
+
 
 
 @lru_cache(maxsize=1)
