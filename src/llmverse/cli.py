@@ -22,6 +22,10 @@ world_app = typer.Typer(help="World files.")
 eval_app = typer.Typer(help="Evaluations that print a figure.")
 app.add_typer(world_app, name="world")
 app.add_typer(eval_app, name="eval")
+import_app = typer.Typer(help="Bring characters and worlds in from other formats.")
+export_app = typer.Typer(help="Write world characters out in other formats.")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 console = Console()
 
 WorldOpt = Annotated[Path | None, typer.Option("--world", help="world file (default: bundled Harbor Town)")]
@@ -63,6 +67,47 @@ def world_schema(out: Annotated[Path | None, typer.Option(help="where to write i
     from llmverse.world.schema import SCHEMA_PATH, write_schema
 
     console.print(f"wrote {write_schema(out or SCHEMA_PATH)}")
+
+
+@import_app.command("card")
+def import_card(
+    file: Annotated[Path, typer.Argument(help="Character Card .json or .png (V1, V2, V3)")],
+    world: Annotated[Path, typer.Option("--world", help="world file to add the character to")],
+    character_id: Annotated[str | None, typer.Option("--id", help="world id (default: from the name)")] = None,
+    role: Annotated[str, typer.Option(help="role when the card's tags give none")] = "visitor",
+    home: Annotated[str | None, typer.Option(help="place id where they live")] = None,
+    workplace: Annotated[str | None, typer.Option(help="place id where they work")] = None,
+) -> None:
+    """Add a Character Card's character to a world file (comments and layout kept)."""
+    from llmverse.characters.world_edit import import_card_to_world
+
+    try:
+        report = import_card_to_world(file, world, character_id=character_id, role=role,
+                                      home=home, workplace=workplace)
+    except LlmverseError as exc:
+        raise _fail(exc) from exc
+    console.print(f"[green]added[/green] {report.character_id} to {report.world}")
+    for note in report.notes:
+        console.print(f"[yellow]note[/yellow] {note}")
+    if report.sidecar:
+        console.print(f"card extras kept in {report.sidecar}")
+
+
+@export_app.command("card")
+def export_card(
+    character: Annotated[str, typer.Argument(help="character id")],
+    world: Annotated[Path, typer.Option("--world", help="world file")],
+    out: Annotated[Path, typer.Option("--out", help="card to write: .png or .json")],
+    version: Annotated[int | None, typer.Option(min=2, max=3, help="2 or 3 (default: as imported, else 2)")] = None,
+) -> None:
+    """Write a world character as a Character Card (with what its card sidecar kept)."""
+    from llmverse.characters.world_edit import export_world_character
+
+    try:
+        path = export_world_character(world, character, out, version=version)
+    except LlmverseError as exc:
+        raise _fail(exc) from exc
+    console.print(f"wrote {path}")
 
 
 @app.command()
@@ -199,6 +244,38 @@ def _print_timeline(report, w) -> None:
     console.print(s)
     console.print(f"{report.calls_per_character_hour():.2f} model calls and "
                   f"{report.tokens_per_character_hour():.0f} tokens per character-hour")
+
+
+@eval_app.command("interview")
+def eval_interview(
+    model: ModelOpt = None, threads: ThreadsOpt = None, world: WorldOpt = None,
+    hours: Annotated[float, typer.Option(help="world hours to simulate before the interview")] = 10.0,
+    players: Annotated[str, typer.Option(help="places where players stand during the day")] = "market",
+) -> None:
+    """Simulate a day on a fresh world, then interview every character; answers checked against the log."""
+    from rich.progress import Progress
+
+    from llmverse.characters.simulation import Simulation
+    from llmverse.evals.interview import CATEGORIES, interview, scores
+
+    with tempfile.TemporaryDirectory() as tmp:
+        w, gateway = _open(world, model, f"sqlite:///{Path(tmp) / 'interview.db'}", threads)
+        where = {f"player{i}": p.strip() for i, p in enumerate(players.split(",")) if p.strip()}
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("simulating the day", total=1)
+            Simulation(w, gateway, where).run(hours, progress=lambda i, n: bar.update(task, completed=i, total=n))
+            task2 = bar.add_task("interviewing", total=len(w.characters) * len(CATEGORIES))
+            answers = interview(w, gateway, progress=lambda _: bar.advance(task2))
+        w.store.engine.dispose()
+    t = Table(title=f"interview after {hours:g} world hours, model {gateway.backend.name}")
+    for col in ("who", "category", "answer", "ok", "checked"):
+        t.add_column(col, overflow="fold")
+    for a in answers:
+        t.add_row(a.character, a.category, a.reply, "[green]yes[/green]" if a.passed else "[red]no[/red]", a.why)
+    console.print(t)
+    per = scores(answers)
+    console.print("  ".join(f"{k} {v:.2f}" for k, v in per.items()) +
+                  f"  overall {sum(a.passed for a in answers) / len(answers):.2f}")
 
 
 @eval_app.command("grounding")

@@ -152,6 +152,10 @@ class Character:
             for sentence in self._sentences(self.gateway.stream(messages, max_tokens=self.max_tokens, usage=usage)):
                 if sentence in kept:  # a small model's loop: say it once
                     continue
+                if _looping(sentence):  # "the Library of the Library of the Library ..."
+                    reply.dropped.append(sentence)
+                    log.info("%s: dropped a looping sentence %r", self.me.id, sentence[:80])
+                    break
                 finding = self.lexicon.check(sentence, supported_text=supported)
                 if finding.ok:
                     kept.append(sentence)
@@ -213,6 +217,14 @@ class Character:
         if language == "zh":
             return f"（{self.me.names.zh or self.me.names.en}愣了一下）抱歉，我刚才走神了，您能再说一遍吗？"
         return f"*{self.me.names.en} pauses, lost in thought* Forgive me, my mind wandered. Could you say that again?"
+
+
+_LOOP = re.compile(r"(\b\w+(?:\W+\w+){0,3}?\b)(?:\W+\1\b){3,}", re.IGNORECASE | re.UNICODE)
+
+
+def _looping(sentence: str) -> bool:
+    """A phrase of one to four words repeated four times or more in a row."""
+    return _LOOP.search(sentence) is not None
 
 
 def _met_before(player: str, r: Relationship) -> Fact:

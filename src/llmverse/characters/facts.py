@@ -168,7 +168,8 @@ class FactBook:
                 talked.add(e.target)
                 other = names[e.target]
                 yield _fact(f"did:{e.id}", f"At {t} I talked with {other.en}: \"{e.data.get('text', '')[:120]}\"",
-                            f"{t}我和{_zh(other)}聊了天。", (other.en, _zh(other)), _DID_WORDS, other.en,
+                            f"{t}我和{_zh(other)}聊了天。", (other.en, _zh(other)), _DID_WORDS,
+                            "talk talked spoke speak chat conversation 聊 聊天 说话 谈", other.en,
                             _zh(other), e.data.get("text", ""))
             elif e.kind in ("buy", "give"):
                 thing = w.things[e.data["thing"]].names

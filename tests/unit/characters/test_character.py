@@ -133,3 +133,9 @@ def test_relationship_warms_with_kind_words_and_cools_with_rude_ones(world):
     ada, rex = relationship(world, "bram", "Ada"), relationship(world, "bram", "Rex")
     assert ada.familiarity == rex.familiarity == 1
     assert ada.affinity > 0 > rex.affinity
+
+
+def test_a_looping_sentence_is_dropped(world):
+    loop = "I went to the Library of the Library of the Library of the Library of the Library"
+    reply = talk(world, ScriptedBackend(default=f"Welcome to the Forge. {loop}")).reply("p1", "Hello!")
+    assert reply.text == "Welcome to the Forge." and reply.dropped == [loop]
