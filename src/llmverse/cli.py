@@ -189,6 +189,30 @@ def chat(
 
 
 @app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help="the request, in English or Chinese")],
+    start: Annotated[str, typer.Option("--from", help="place id, place name, or X,Y tile")],
+    lang: Annotated[str | None, typer.Option("--lang", help="en or zh (default: the request's)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the whole route, with waypoints")] = False,
+    world: WorldOpt = None, db: DbOpt = None,
+) -> None:
+    """Directions in the world, computed on the map (no model): llmverse ask "how do I get to the museum?" --from market"""
+    import re
+
+    from llmverse.assistant.navigate import navigate
+    from llmverse.config import settings
+    from llmverse.world.world import open_world
+
+    w = open_world(world, settings(database_url=db).database_url)
+    where: str | tuple[int, int] = start
+    if re.fullmatch(r"\d+,\d+", start):
+        x, y = (int(v) for v in start.split(","))
+        where = (x, y)
+    route = navigate(w, text, start=where, language=lang)
+    console.print(route.model_dump_json(indent=2) if as_json else route.text, highlight=False)
+
+
+@app.command()
 def simulate(
     hours: Annotated[float, typer.Option(help="world hours to simulate")] = 2.0,
     world: WorldOpt = None, model: ModelOpt = None, db: DbOpt = None, threads: ThreadsOpt = None,

@@ -9,6 +9,7 @@ measured 54-108 ms on a 512x512 map, too slow for a town full of walkers.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -25,6 +26,35 @@ Loc = tuple[str | int, ...]
 _STRAIGHT, _DIAGONAL = 1000, 1414
 _CARDINAL = [(0, -1), (0, 1), (-1, 0), (1, 0)]  # (dx, dy)
 _DIAGONALS = [(-1, -1), (1, -1), (-1, 1), (1, 1)]
+_GRAPH_CACHE = 64  # graphs kept per grid; a 64x48 town needs few, each is a few kB there
+
+
+def _no_cut(walk: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """Mask of tiles (y, x) from which the step (dx, dy) passes walkable (x+dx, y) and (x, y+dy)."""
+    h, w = walk.shape
+    side_x = np.zeros_like(walk)  # walkable(x + dx, y)
+    side_y = np.zeros_like(walk)  # walkable(x, y + dy)
+    xs = slice(max(0, -dx), w - max(0, dx))
+    ys = slice(max(0, -dy), h - max(0, dy))
+    side_x[:, xs] = walk[:, slice(xs.start + dx, xs.stop + dx)]
+    side_y[ys, :] = walk[slice(ys.start + dy, ys.stop + dy), :]
+    return side_x & side_y
+
+
+def turning_points(path: Sequence[XY]) -> list[XY]:
+    """The first and last tiles of a path and every tile where its step changes direction.
+
+    Lossless: between two consecutive points the path is a straight run of identical 8-way steps,
+    so a client can redraw every tile from these alone.
+    """
+    if len(path) < 3:
+        return list(path)
+    out = [path[0]]
+    for a, b, c in zip(path, path[1:], path[2:]):
+        if (b[0] - a[0], b[1] - a[1]) != (c[0] - b[0], c[1] - b[1]):
+            out.append(b)
+    out.append(path[-1])
+    return out
 
 
 def _outward(place: Place, x: int, y: int) -> XY:
@@ -58,12 +88,32 @@ class Grid:
             walk[b.y:b.y + b.h, b.x:b.x + b.w] = False
         self._ids = [p.id for p in world.places]
         self._walk = walk
-        self._graphs: dict[bool, tcod.path.CustomGraph] = {}
+        # Keyed by (diagonal, places kept off limits); a route between two buildings avoids the others.
+        self._graphs: dict[tuple[bool, frozenset[str]], tcod.path.CustomGraph] = {}
+
+    @classmethod
+    def from_mask(cls, walkable: np.ndarray, tile_m: float = 2.0) -> Grid:
+        """A grid without places from a boolean [y, x] mask (True = walkable): generated maps for
+        tests and benchmarks, which need no world file."""
+        g = cls.__new__(cls)
+        g._walk = np.array(walkable, dtype=bool)
+        g.height, g.width = g._walk.shape
+        g.tile_m = tile_m
+        g._places, g._ids, g._graphs = {}, [], {}
+        g._owner = np.full(g._walk.shape, -1, dtype=np.int32)
+        return g
 
     # -- tiles ---------------------------------------------------------------------------------
 
     def inside(self, x: int, y: int) -> bool:
         return 0 <= x < self.width and 0 <= y < self.height
+
+    @property
+    def mask(self) -> np.ndarray:
+        """Walkability of every tile as a read-only boolean [y, x] array."""
+        view = self._walk.view()
+        view.flags.writeable = False
+        return view
 
     def walkable(self, x: int, y: int) -> bool:
         """False for walls, blocked tiles and anything off the map."""
@@ -107,30 +157,33 @@ class Grid:
 
     # -- paths ---------------------------------------------------------------------------------
 
-    def _graph(self, diagonal: bool) -> tcod.path.CustomGraph:
+    def _mask(self, avoid: frozenset[str]) -> np.ndarray:
+        """Walkable tiles, with the rectangles of the places in `avoid` taken out."""
+        if not avoid:
+            return self._walk
+        walk = self._walk.copy()
+        for place_id in avoid:
+            r = self._places[place_id].rect
+            walk[r.y:r.y + r.h, r.x:r.x + r.w] = False
+        return walk
+
+    def _graph(self, diagonal: bool, avoid: frozenset[str] = frozenset()) -> tcod.path.CustomGraph:
         """tcod graph over walkable tiles; diagonal edges exist only where no corner is cut."""
-        if diagonal not in self._graphs:
-            cost = self._walk.astype(np.int8)
+        key = (diagonal, avoid)
+        if key not in self._graphs:
+            walk = self._mask(avoid)
+            cost = walk.astype(np.int8)
             graph = tcod.path.CustomGraph(cost.shape)  # order "C": indices are (y, x)
             for dx, dy in _CARDINAL:
                 graph.add_edge((dy, dx), _STRAIGHT, cost=cost)
             if diagonal:
                 for dx, dy in _DIAGONALS:
-                    graph.add_edge((dy, dx), _DIAGONAL, cost=cost, condition=self._no_cut(dx, dy))
+                    graph.add_edge((dy, dx), _DIAGONAL, cost=cost, condition=_no_cut(walk, dx, dy))
             graph.set_heuristic(cardinal=_STRAIGHT, diagonal=_DIAGONAL if diagonal else 0)
-            self._graphs[diagonal] = graph
-        return self._graphs[diagonal]
-
-    def _no_cut(self, dx: int, dy: int) -> np.ndarray:
-        """Mask of tiles (y, x) from which the step (dx, dy) passes walkable (x+dx, y) and (x, y+dy)."""
-        h, w = self._walk.shape
-        side_x = np.zeros_like(self._walk)  # walkable(x + dx, y)
-        side_y = np.zeros_like(self._walk)  # walkable(x, y + dy)
-        xs = slice(max(0, -dx), w - max(0, dx))
-        ys = slice(max(0, -dy), h - max(0, dy))
-        side_x[:, xs] = self._walk[:, slice(xs.start + dx, xs.stop + dx)]
-        side_y[ys, :] = self._walk[slice(ys.start + dy, ys.stop + dy), :]
-        return side_x & side_y
+            if len(self._graphs) >= _GRAPH_CACHE:  # one per (start, destination) pair at most: bound it
+                self._graphs.pop(next(k for k in self._graphs if k[1]))
+            self._graphs[key] = graph
+        return self._graphs[key]
 
     def path(self, start: XY, goal: XY, *, diagonal: bool = True) -> list[XY] | None:
         """Shortest walk from start to goal, both ends included; None if either end is not
@@ -156,6 +209,32 @@ class Grid:
         if (int(back[-1][1]), int(back[-1][0])) not in ends:
             return None
         return [(int(x), int(y)) for y, x in back]
+
+    def route(self, starts: Sequence[XY], goals: Sequence[XY], *, avoid: Iterable[str] = (),
+              diagonal: bool = True) -> list[XY] | None:
+        """Shortest walk from the best of the start tiles to the nearest goal tile, never setting foot
+        in the places listed in `avoid` (buildings other than the two ends: a building is not a
+        thoroughfare, and a closed one cannot be crossed). None if no such walk exists.
+
+        One start runs A* towards it; several (a building with two doors) need the whole distance
+        field from the goals, so one Dijkstra serves them all.
+        """
+        off = frozenset(avoid)
+        walk = self._mask(off)
+        starts = [t for t in dict.fromkeys(starts) if self.inside(*t) and walk[t[1], t[0]]]
+        goals = [t for t in dict.fromkeys(goals) if self.inside(*t) and walk[t[1], t[0]]]
+        if not starts or not goals:
+            return None
+        pf = tcod.path.Pathfinder(self._graph(diagonal, off))
+        for x, y in goals:
+            pf.add_root((y, x))
+        start = starts[0]
+        if len(starts) > 1:
+            pf.resolve()
+            start = min(starts, key=lambda t: (int(pf.distance[t[1], t[0]]), t[1], t[0]))
+        back = pf.path_from((start[1], start[0]))  # start to the nearest goal; just [start] if none
+        end = (int(back[-1][1]), int(back[-1][0]))
+        return [(int(x), int(y)) for y, x in back] if end in goals else None
 
     def distance_m(self, path: list[XY]) -> float:
         """Length of a path in metres: a straight step is one tile, a diagonal step sqrt(2) tiles."""

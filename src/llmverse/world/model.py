@@ -211,13 +211,19 @@ class Character(Strict):
         return v
 
 
+class Blocked(Rect):
+    """Unwalkable tiles; a named one (a fountain, a lighthouse) is a landmark in directions."""
+
+    name: Names | None = Field(default=None, description="Name in English and Chinese, for directions.")
+
+
 class GridMap(Strict):
     """The tile map: every tile is walkable street unless blocked or inside a place's wall."""
 
     width: int = Field(gt=0, description="Columns of tiles.")
     height: int = Field(gt=0, description="Rows of tiles.")
     tile_m: float = Field(default=2.0, gt=0, description="Edge length of one tile in metres (default 2).")
-    blocked: list[Rect] = Field(default=[], description="Unwalkable tiles: water, cliffs, fountains. "
+    blocked: list[Blocked] = Field(default=[], description="Unwalkable tiles: water, cliffs, fountains. "
                                 "They may lie inside open-air places.")
 
 

@@ -86,7 +86,7 @@ class World:
 
     def walk(self, from_place: str, to_place: str) -> tuple[float, float] | None:
         """Walking distance (m) and time (world minutes) between two places' entrances, or None."""
-        path = self.grid.path_to_place(self.grid.door_of(from_place), to_place)
+        path = self._route(self.grid.door_of(from_place), to_place)
         if path is None:
             return None
         return self.grid.distance_m(path), self.grid.walk_minutes(path)
@@ -160,7 +160,7 @@ class World:
             raise ActionRefused(f"{cid} is already at the {place.names.en}")
         if not place.open_air and not self.is_open(place_id):
             raise ActionRefused(f"the {place.names.en} is closed now (open {place.hours})")
-        path = self.grid.path_to_place(self.tile(cid), place_id)
+        path = self._route(self.tile(cid), place_id)
         if path is None:
             raise ActionRefused(f"there is no way to walk to the {place.names.en} from here")
         came_from = self.position(cid) or self.heading(cid)
@@ -172,6 +172,12 @@ class World:
         if len(path) == 1:  # already at the entrance
             self._put(f"character:{cid}", {"place": place_id, "tile": list(path[0])})
         return ev
+
+    def _route(self, start: tuple[int, int], place_id: str) -> list[tuple[int, int]] | None:
+        """Shortest walk to a place's entrances that crosses no other building (not thoroughfares)."""
+        ends = {place_id, self.grid.place_at(*start)}
+        avoid = [p for p in self.places if p not in ends and not self.places[p].open_air]
+        return self.grid.route([start], self.grid.entrances(place_id), avoid=avoid)
 
     def _here(self, actor: str) -> str | None:
         return self.position(actor) if actor in self.characters else None

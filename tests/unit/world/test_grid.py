@@ -126,3 +126,37 @@ def test_open_air_place_is_walkable_from_all_sides():
     g = Grid(world(places=[spot]))
     assert all(g.walkable(x, y) for x in range(3, 7) for y in range(2, 5))
     assert g.place_at(3, 2) == "plaza" and g.place_at(2, 2) is None
+
+
+def test_from_mask_and_route_between_tile_sets():
+    import numpy as np
+    walk = np.ones((5, 8), dtype=bool)
+    walk[0:4, 3] = False  # a wall with a gap in the bottom row
+    g = Grid.from_mask(walk, tile_m=1.0)
+    assert (g.width, g.height) == (8, 5) and not g.walkable(3, 0) and g.place_at(0, 0) is None
+    # From two starts, the one nearer any goal is chosen; the nearest goal is reached.
+    p = g.route([(0, 0), (2, 4)], [(7, 0), (4, 4)])
+    assert p == [(2, 4), (3, 4), (4, 4)]
+    assert g.route([(3, 0)], [(7, 0)]) is None and g.route([(0, 0)], []) is None
+    assert g.route([(5, 2)], [(5, 2)]) == [(5, 2)]
+
+
+def test_route_keeps_out_of_avoided_places():
+    hall = {"id": "hall", "names": {"en": "Hall"}, "rect": {"x": 3, "y": 1, "w": 4, "h": 5},
+            "doors": [{"x": 3, "y": 3}, {"x": 6, "y": 3}]}
+    g = Grid(world(places=[hall], width=10, height=7))
+    straight = g.route([(1, 3)], [(8, 3)])
+    assert straight == [(x, 3) for x in range(1, 9)]  # through both doors of the hall
+    around = g.route([(1, 3)], [(8, 3)], avoid=["hall"])
+    assert around is not None and not any(g.place_at(*t) == "hall" for t in around)
+    assert g.distance_m(around) > g.distance_m(straight)
+    assert g.route([(4, 3)], [(8, 3)], avoid=["hall"]) is None  # starting inside what is avoided
+    with pytest.raises(KeyError):
+        g.route([(1, 3)], [(8, 3)], avoid=["moon"])
+
+
+def test_mask_is_a_read_only_view(harbor):
+    _, g = harbor
+    assert g.mask.shape == (g.height, g.width) and g.mask[11, 15] and not g.mask[41, 0]
+    with pytest.raises(ValueError):
+        g.mask[0, 0] = False
