@@ -6,6 +6,6 @@
 """
 
 from llmverse.assistant.navigate import Landmark, NotFound, Opening, Route, Step, navigate
-from llmverse.assistant.places import Match, Resolution, resolve
+from llmverse.world.places import Match, Resolution, resolve
 
 __all__ = ["Landmark", "Match", "NotFound", "Opening", "Resolution", "Route", "Step", "navigate", "resolve"]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from llmverse.assistant.places import Match, features, resolve
+from llmverse.world.places import Match, features, resolve
 from llmverse.lang import Language, detect_language
 from llmverse.world.clock import is_open, parse_hours
 from llmverse.world.grid import XY, turning_points

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from llmverse.assistant.places import normalise, resolve
+from llmverse.world.places import normalise, resolve
 from llmverse.world.actions import Give
 from llmverse.world.loader import load_world
 from llmverse.world.store import Store
