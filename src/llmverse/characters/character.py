@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from llmverse.characters.facts import Fact, FactBook, fact_text
 from llmverse.characters.relations import Relationship, after_talk, relationship
+from llmverse.characters.requests import answer, parse_request
 from llmverse.errors import BackendUnavailable, InvalidMessage
 from llmverse.lang import Language, detect_language
 from llmverse.llm.base import Message, Usage
@@ -107,6 +108,11 @@ class Character:
             self.world.say(player, self.me.id, text, language=language)  # recorded before anything can fail
         book = FactBook(self.world, self.me)
         found, key = book.lookup(text, k=4)
+        request = parse_request(self.world, text)
+        if request is not None:  # "meet me at the park at 3pm": the plan answers, the model phrases it
+            said = answer(self.world, self.me.id, player, request)
+            key = Fact("request", said.reason_en, said.reason_zh,
+                       (f"{request.at:%H:%M}",) if said.accepted else ("cannot", "不能"))
         # The answer first (small models lean on what comes first), then who and where I am.
         # When the question asks for one fact, hand over only it: distractors make a small model
         # recite the wrong line.
@@ -178,7 +184,7 @@ class Character:
             reply.composed = True
             yield composed
         elif key is not None and not _states(" ".join(kept), key):
-            extra = fact_text(key, "en")
+            extra = fact_text(key, lang)
             kept.append(extra)
             reply.completed = True
             yield " " + extra

@@ -69,6 +69,9 @@ class Mind:
         here = self.world.position(self.me.id)
         mine = [e for e in new if e.actor != self.me.id and (e.target == self.me.id or (
             here is not None and e.actor in self.world.characters and self.world.position(e.actor) == here))]
+        for alarm in (e for e in new if e.kind == "alarm"):  # heard by everyone, wherever they are
+            mine.append(alarm)
+            self._react_to_alarm(alarm)
         heard = set(st.get("invites", []))
         invites = []
         for e in mine:
@@ -81,6 +84,19 @@ class Mind:
         self.world.put_state(self._key, {**st, "seen": new[-1].id if new else st.get("seen", 0),
                                          "invites": sorted(heard)})
         return Perceived(mine, invites)
+
+    def _react_to_alarm(self, alarm: Event) -> None:
+        """Re-plan: those who work or stand there go to help; those about to go there stay away."""
+        place, what, now = alarm.target, alarm.data.get("what", "trouble"), self.world.now()
+        name = self.world.places[place].names.en
+        if self.me.workplace == place or self.world.position(self.me.id) == place:
+            self.plan.add(now, 60, place, f"helping with the {what}", f"alarm: {what} at the {name}")
+            return
+        soon = {self.plan.step_at(now + timedelta(minutes=m)).place for m in range(0, 61, 10)}
+        if place in soon:
+            stay = self.world.position(self.me.id) or self.me.home or self.me.workplace
+            if stay and stay != place:
+                self.plan.add(now, 60, stay, f"keeping away from the {what}", f"alarm: {what} at the {name}")
 
     def _consider(self, invite: Event) -> None:
         """Accept an invitation unless it clashes with work at a place that is open then."""

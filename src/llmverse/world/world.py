@@ -145,6 +145,12 @@ class World:
                 self._put(f"character:{cid}", {"place": st["dest"], "tile": tile})
                 arrivals.append(self.store.append(self.key, self.now(), "arrive", cid, st["dest"], {}))
         return arrivals
+    def alarm(self, place_id: str, what: str) -> Event:
+        """Something everyone in town hears of at once (a fire at the forge, a ship in distress)."""
+        if place_id not in self.places:
+            raise ActionRefused(f"there is no place called '{place_id}'")
+        return self.store.append(self.key, self.now(), "alarm", "world", place_id, {"what": what})
+
     def advance(self, minutes: float) -> datetime:
         now = self.now() + timedelta(minutes=minutes)
         self._put("clock", {"now": now.isoformat(timespec="minutes")})

@@ -139,3 +139,17 @@ def test_a_looping_sentence_is_dropped(world):
     loop = "I went to the Library of the Library of the Library of the Library of the Library"
     reply = talk(world, ScriptedBackend(default=f"Welcome to the Forge. {loop}")).reply("p1", "Hello!")
     assert reply.text == "Welcome to the Forge." and reply.dropped == [loop]
+
+
+def test_a_meeting_request_is_answered_by_the_plan(world):
+    from llmverse.characters.plans import DayPlan
+
+    nell = talk(world, ScriptedBackend(default="Oh, lovely!"), "nell")
+    reply = nell.reply("Ada", "Can you meet me at the fountain at 12:30?")
+    assert "I will meet Ada at the Market at 12:30" in reply.text and reply.completed
+    step = DayPlan(world, world.characters["nell"]).step_at(world.now().replace(hour=12, minute=45))
+    assert step.place == "market" and step.why == "asked by Ada"
+    bram = talk(world, ScriptedBackend(default="Hm."), "bram")
+    refused = bram.reply("Ada", "下午三点在公园见面好吗？")
+    assert "不能" in refused.text and "铁匠铺" in refused.text  # he works at the forge at 15:00
+    assert DayPlan(world, world.characters["bram"]).step_at(world.now().replace(hour=15)).place == "forge"

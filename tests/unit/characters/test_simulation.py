@@ -111,3 +111,17 @@ def test_model_chooses_among_discretionary_options(world):
     sim.step()  # Bram and Otto at the forge: options "talk to Otto/Bram" and "stay"; the model says 2
     assert any("Options:" in c[-1].content for c in backend.calls)
     assert sim.stats["bram"].model_calls >= 1
+
+
+def test_an_alarm_makes_workers_go_to_help_and_others_stay_away(world, gateway):
+    sim = Simulation(world, gateway)
+    sim.run(3 + 50 / 60)  # 08:00 -> 11:50: Nell shops at the market; Bram is due there at 12:00 for bread
+    assert world.position("nell") == "market"
+    world.alarm("market", "fire")
+    sim.run(0.5)
+    bram = DayPlan(world, world.characters["bram"]).step_at(world.now())
+    assert bram.place == "forge" and "fire" in bram.why and world.position("bram") == "forge"
+    otto = DayPlan(world, world.characters["otto"]).step_at(world.now())  # he stands at the town hall
+    assert otto.place == "town_hall"
+    market_people = DayPlan(world, world.characters["nell"]).step_at(world.now())  # Nell is at the market
+    assert market_people.place == "market" and "helping with the fire" in market_people.activity
