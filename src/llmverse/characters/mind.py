@@ -114,6 +114,8 @@ class Mind:
     def act(self, detailed: bool, present: list[Mind]) -> Event | TalkTo | None:
         """Follow the plan (cheap), or let the model choose among the options the rules allow.
         `present`: the minds in the same place; talking to one comes back as a TalkTo for the loop."""
+        doing = self.plan.doing(self.world.now(), self.gateway if detailed else None)
+        self.world.put_state(self._key, {**self.world.state_of(self._key), "doing": doing})
         options = self._options(present)
         pick = options[0]
         # A plan is a commitment: going where it says is a rule, not a question (SmolLM2 chose

@@ -10,9 +10,22 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
+from pydantic import BaseModel, Field
+
+from llmverse.llm.base import Message
+from llmverse.llm.gateway import Gateway
 from llmverse.world.clock import _minutes
+from llmverse.world.grounding import Lexicon
 from llmverse.world.model import Character
 from llmverse.world.world import World
+
+
+SUBTASKS = """You are {name}, the {role}. Break "{activity}" at the {place} into three to six short steps
+of about ten minutes each, in the order you do them. Answer as JSON."""
+
+
+class Subtasks(BaseModel):
+    steps: list[str] = Field(min_length=3, max_length=6)
 
 
 @dataclass(frozen=True)
@@ -47,7 +60,8 @@ class DayPlan:
         o = Override(start.isoformat(timespec="minutes"),
                      (start + timedelta(minutes=minutes)).isoformat(timespec="minutes"), place, activity, why)
         kept = [x for x in self.overrides if x.until > self.world.now().isoformat(timespec="minutes")]
-        self.world.put_state(self._key, {"overrides": [asdict(x) for x in [*kept, o]]})
+        self.world.put_state(self._key, {**self.world.state_of(self._key),
+                                         "overrides": [asdict(x) for x in [*kept, o]]})
         return o
 
     def step_at(self, at: datetime) -> Step:
@@ -56,6 +70,41 @@ class DayPlan:
             if o.start <= iso < o.until:
                 return Step(o.place, o.activity, o.why)
         return scheduled_step(self.me, at)
+
+    def block_start(self, at: datetime) -> datetime:
+        """When the step in force at `at` began (walking back in 10-minute ticks, at most a day)."""
+        step, t = self.step_at(at), at
+        for _ in range(144):
+            earlier = t - timedelta(minutes=10)
+            if self.step_at(earlier) != step:
+                break
+            t = earlier
+        return t.replace(minute=t.minute - t.minute % 10)
+
+    def subtasks(self, at: datetime, gateway: Gateway | None = None) -> list[str]:
+        """The step in force, broken into ten-minute actions: by the model for a character near
+        players (one call per block, kept in the state), else the activity itself."""
+        step = self.step_at(at)
+        start = self.block_start(at)
+        key = f"{start:%Y-%m-%dT%H:%M}|{step.place}|{step.activity}"
+        kept = self.world.state_of(self._key)
+        if kept.get("subtasks_for") == key:
+            return list(kept["subtasks"])
+        steps = [step.activity or "going about the day"]
+        if gateway is not None and step.place:
+            place = self.world.places[step.place].names.en
+            prompt = SUBTASKS.format(name=self.me.names.en, role=self.me.role, activity=step.activity, place=place)
+            out = gateway.decide([Message("user", prompt)], Subtasks, fallback=Subtasks(steps=steps * 3))
+            lexicon = Lexicon(self.world.file)
+            good = [s for s in out.steps if lexicon.check(s, supported_text=prompt).ok]
+            steps = good or steps
+        self.world.put_state(self._key, {**self.world.state_of(self._key), "subtasks_for": key, "subtasks": steps})
+        return steps
+
+    def doing(self, at: datetime, gateway: Gateway | None = None) -> str:
+        """The ten-minute action under way at `at`."""
+        steps = self.subtasks(at, gateway)
+        return steps[int((at - self.block_start(at)).total_seconds() // 600) % len(steps)]
 
     def today(self) -> list[tuple[str, Step]]:
         """The day hour by hour ("08:00" → step), for reports and the character's own prompt."""

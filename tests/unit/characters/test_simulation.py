@@ -125,3 +125,19 @@ def test_an_alarm_makes_workers_go_to_help_and_others_stay_away(world, gateway):
     assert otto.place == "town_hall"
     market_people = DayPlan(world, world.characters["nell"]).step_at(world.now())  # Nell is at the market
     assert market_people.place == "market" and "helping with the fire" in market_people.activity
+
+
+def test_a_plan_block_is_broken_into_ten_minute_actions_by_the_model_near_players(world):
+    from llmverse.llm.scripted import ScriptedBackend
+
+    steps = '{"steps": ["heat the iron", "ask Captain Zork for coal", "hammer the anchor", "quench it"]}'
+    gw = Gateway(ScriptedBackend(rules=[(r"Break", steps)]), GatewayConfig(timeout=2, retries=0))
+    plan = DayPlan(world, world.characters["bram"])
+    now = world.now()
+    doing = [plan.doing(now + timedelta(minutes=m), gw) for m in (0, 10, 20, 30)]
+    assert doing == ["heat the iron", "hammer the anchor", "quench it", "heat the iron"]  # Zork dropped
+    far = DayPlan(world, world.characters["lin"])
+    assert far.doing(now) == "serving visitors"  # no model: the activity itself
+    sim = Simulation(world, gw, players={"p1": "forge"})
+    sim.step()
+    assert world.state_of("mind:bram")["doing"] in ("heat the iron", "hammer the anchor", "quench it")
