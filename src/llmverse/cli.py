@@ -93,6 +93,35 @@ def import_card(
         console.print(f"card extras kept in {report.sidecar}")
 
 
+@import_app.command("smallville")
+def import_smallville_cmd(
+    folder: Path,
+    out: Annotated[Path, typer.Option("--out", help="world file to write")],
+    personas: Annotated[Path | None, typer.Option(
+        help="personas folder if not DIR/personas (Generative Agents: storage/<sim>/personas)")] = None,
+    name: Annotated[str | None, typer.Option(help="the world's English name")] = None,
+) -> None:
+    """Import a Generative Agents (Smallville) town as an llmverse world file."""
+    from llmverse.world.smallville import SmallvilleError, import_smallville, write_world
+
+    try:
+        result = import_smallville(folder, name=name, personas=personas)
+    except SmallvilleError as exc:
+        raise _fail(exc) from exc
+    write_world(result.world, out)
+    for warning in result.warnings:
+        console.print(f"[yellow]warning[/yellow] {warning}")
+    t = Table(title="sectors → places")
+    for col in ("sector", "place", "tiles in rect", "walkable in rect"):
+        t.add_column(col)
+    for c in result.coverage:
+        t.add_row(c.sector, c.place or "(left out)", f"{c.covered}/{c.tiles}", f"{c.covered_walkable}/{c.walkable}")
+    console.print(t)
+    w = result.world
+    console.print(f"[green]ok[/green] wrote {out}: {len(w.places)} places, {len(w.things)} things, "
+                  f"{len(w.characters)} characters, {len(result.warnings)} warnings")
+
+
 @export_app.command("card")
 def export_card(
     character: Annotated[str, typer.Argument(help="character id")],

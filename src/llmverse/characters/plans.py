@@ -118,4 +118,4 @@ def scheduled_step(c: Character, at: datetime) -> Step:
     due = [s for s in entries if _minutes(s.at) <= now] or entries[-1:]  # before the first: last night's
     if due:
         return Step(due[-1].place, due[-1].activity or "going about the day")
-    return Step(c.workplace or c.home or "", "staying put")
+    return Step(c.workplace or c.home or "", "staying put")  # "" place: no plan to go anywhere

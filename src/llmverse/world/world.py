@@ -228,7 +228,7 @@ class World:
         start = self.file.start
         self._put("clock", {"now": start.isoformat(timespec="minutes")})
         for c in self.file.characters:
-            place = _scheduled_place(c, start)
+            place = _scheduled_place(c, start) or self.file.places[0].id  # no schedule, home or work
             self._put(f"character:{c.id}", {"place": place, "tile": list(self.grid.door_of(place))})
         for t in self.file.things:
             self._put(f"thing:{t.id}", {"location": t.location, "owner": t.owner})
@@ -241,7 +241,7 @@ def _scheduled_place(c: Character, at: datetime) -> str:
         return max(due, key=lambda s: _minutes(s.at)).place
     if c.schedule:  # before the first entry of the day: where the day ended
         return max(c.schedule, key=lambda s: _minutes(s.at)).place
-    return c.workplace or c.home or ""
+    return c.workplace or c.home or ""  # "": nowhere given; the caller puts them somewhere
 
 
 def open_world(path: str | Path | None = None, database_url: str = DEFAULT_URL) -> World:
