@@ -10,6 +10,8 @@ PIP := $(VENV)/bin/pip
 # not grant AMX tile state, and pip's wheel cache would hand that broken build to every later venv.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
 	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF
+# hnswlib builds from source too; the same reason for a portable build.
+export HNSWLIB_NO_NATIVE ?= 1
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -18,7 +20,7 @@ $(PY):
 # torch first, pinned, so no dependency can pull a CUDA build.
 install: $(PY)
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[test,local,embed,remote]"
+	$(PIP) install -e ".[test,local,embed,remote,ann]"
 
 test: install
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
