@@ -18,25 +18,22 @@ import json
 import logging
 import os
 import re
-import struct
 import tempfile
 import unicodedata
-import zlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from llmverse.errors import LlmverseError
+from llmverse.characters.card_png import (  # noqa: F401  (re-exported: cards' public API)
+    CARD_CHUNKS, PNG_SIGNATURE, TEXT_CHUNKS, CardError, _card_text_from_png, placeholder_png, png_chunks,
+    png_with_cards)
 from llmverse.world.model import Character
 
 log = logging.getLogger(__name__)
 
 V1, V2, V3 = "chara_card_v1", "chara_card_v2", "chara_card_v3"
 EXT = "llmverse"  # our key in data.extensions (the V2 spec asks apps to namespace what they store)
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-CARD_CHUNKS = (b"chara", b"ccv3")
-TEXT_CHUNKS = (b"tEXt", b"zTXt", b"iTXt")
 # Card fields that become the Character; every other `data` field is kept verbatim in the extras.
 MAPPED = ("name", "nickname", "description", "personality", "scenario", "character_book")
 V1_FIELDS = ("name", "description", "personality", "scenario", "first_mes", "mes_example")
@@ -51,14 +48,6 @@ V2_FALLBACK_NOTE = ("[This is the Character Card V2 copy of a V3 card; open the 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CHAR_MACRO = re.compile(r"\{\{char\}\}|<bot>|<char>", re.IGNORECASE)
 _USER_MACRO = re.compile(r"\{\{user\}\}|<user>", re.IGNORECASE)
-
-
-class CardError(LlmverseError):
-    """A card could not be read, written or added to a world; names the file and the field at fault."""
-
-    def __init__(self, file: str | Path, field: str, problem: str) -> None:
-        self.file, self.field, self.problem = str(file), field, problem
-        super().__init__(f"{file}: field '{field}': {problem}")
 
 
 # --- the card at the file boundary: check the types of what we read, let the rest pass ---------
@@ -382,63 +371,6 @@ def atomic_write(path: Path, payload: bytes) -> None:
         raise
 
 
-# --- PNG chunks (spec: length, type, body, CRC-32 of type + body) --------------------------------
-
-def _chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def png_chunks(raw: bytes, source: str | Path = "<png>") -> list[tuple[bytes, bytes, bool]]:
-    """(type, body, CRC ok) for each chunk up to IEND; CardError if the file is not a whole PNG."""
-    if not raw.startswith(PNG_SIGNATURE):
-        raise CardError(source, "(png)", "not a PNG file (bad signature)")
-    pos, out = len(PNG_SIGNATURE), []
-    while not out or out[-1][0] != b"IEND":
-        if pos + 12 > len(raw):
-            raise CardError(source, "(png)", f"the file ends at byte {len(raw)} before its IEND chunk: truncated")
-        length, kind = struct.unpack(">I4s", raw[pos:pos + 8])
-        end = pos + 12 + length
-        if end > len(raw):
-            raise CardError(source, "(png)", f"chunk {kind.decode('latin-1')!r} at byte {pos} is cut short: truncated")
-        body = raw[pos + 8:end - 4]
-        out.append((kind, body, struct.unpack(">I", raw[end - 4:end])[0] == zlib.crc32(kind + body)))
-        pos = end
-    if out[0][0] != b"IHDR":
-        raise CardError(source, "(png)", "the first chunk is not IHDR: not a valid PNG")
-    return out
-
-
-def _card_text_from_png(raw: bytes, source: str | Path) -> tuple[str, str, bytes]:
-    """(chunk keyword, its text, the image without card chunks); ccv3 wins over chara (V3 spec)."""
-    found: dict[str, tuple[bytes, bytes]] = {}
-    image = []
-    for kind, body, crc_ok in png_chunks(raw, source):
-        keyword = body.partition(b"\0")[0] if kind in TEXT_CHUNKS else b""
-        if keyword in CARD_CHUNKS:
-            if not crc_ok:
-                raise CardError(source, keyword.decode(), "the chunk's CRC is wrong: the file is damaged")
-            found[keyword.decode()] = (kind, body)
-        else:
-            image.append((kind, body))
-    key = "ccv3" if "ccv3" in found else "chara" if "chara" in found else None
-    if key is None:
-        raise CardError(source, "chara", "no 'chara' (V2) or 'ccv3' (V3) text chunk: this PNG holds no card")
-    kind, body = found[key]
-    try:  # tEXt per the specs; zTXt/iTXt accepted because some image libraries write those
-        rest = body.partition(b"\0")[2]
-        if kind == b"tEXt":
-            text = rest.decode("latin-1")
-        elif kind == b"zTXt":
-            text = zlib.decompress(rest[1:]).decode("latin-1")
-        else:
-            flag, rest = rest[0], rest[2:]
-            payload = rest.split(b"\0", 2)[2]
-            text = (zlib.decompress(payload) if flag else payload).decode("utf-8")
-    except (zlib.error, IndexError, UnicodeDecodeError) as exc:
-        raise CardError(source, key, f"unreadable {kind.decode()} chunk: {exc}") from exc
-    return key, text, PNG_SIGNATURE + b"".join(_chunk(k, b) for k, b in image)
-
-
 def _decode_chunk(text: str, source: str | Path, key: str) -> Any:
     if text.lstrip().startswith("{"):  # a few tools store the JSON itself, not base64
         return _parse_json(text, source, key)
@@ -454,20 +386,3 @@ def _parse_json(text: str, source: str | Path, field: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise CardError(source, field, f"not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
-
-
-def png_with_cards(image: bytes, cards: dict[str, dict]) -> bytes:
-    """`image` with its old card chunks replaced by one base64 tEXt chunk per card, before IEND."""
-    kept = [(k, b) for k, b, _ in png_chunks(image, "<avatar>")
-            if not (k in TEXT_CHUNKS and b.partition(b"\0")[0] in CARD_CHUNKS)]
-    texts = [_chunk(b"tEXt", key.encode() + b"\0" + base64.b64encode(json.dumps(card, ensure_ascii=False)
-                                                                      .encode("utf-8"))) for key, card in cards.items()]
-    return PNG_SIGNATURE + b"".join(_chunk(k, b) for k, b in kept[:-1]) + b"".join(texts) + _chunk(*kept[-1])
-
-
-def placeholder_png(seed: str, size: int = 64) -> bytes:
-    """A plain square (colour from `seed`) for cards that had no picture: apps expect one."""
-    rgb = bytes(64 + c // 2 for c in hashlib.sha1(seed.encode("utf-8")).digest()[:3])
-    rows = (b"\0" + rgb * size) * size  # filter byte 0 (None) before each row of 8-bit RGB
-    header = struct.pack(">IIBBBBB", size, size, 8, 2, 0, 0, 0)
-    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows, 9)) + _chunk(b"IEND", b"")

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from llmverse.characters.facts import Fact, FactBook, fact_text
 from llmverse.characters.relations import Relationship, after_talk, relationship
@@ -24,6 +25,9 @@ from llmverse.llm.base import Message, Usage
 from llmverse.llm.gateway import Gateway
 from llmverse.world.grounding import Finding, Lexicon, numbers_in
 from llmverse.world.world import World
+
+if TYPE_CHECKING:  # memory is optional (it needs an embedder); recall imports this module's siblings
+    from llmverse.characters.recall import MemorySystem
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
@@ -69,13 +73,13 @@ def check_message(text: str) -> str:
 
 class Character:
     def __init__(self, world: World, character_id: str, gateway: Gateway, *, history_turns: int = 6,
-                 max_tokens: int = 96) -> None:
+                 max_tokens: int = 96, memory: MemorySystem | None = None) -> None:
         if character_id not in world.characters:
             raise InvalidMessage(f"no character '{character_id}' in {world.file.name.en}; "
                                  f"choose one of {sorted(world.characters)}")
         self.world, self.gateway = world, gateway
         self.me = world.characters[character_id]
-        self.history_turns, self.max_tokens = history_turns, max_tokens
+        self.history_turns, self.max_tokens, self.memory = history_turns, max_tokens, memory
         self.lexicon = Lexicon(world.file)
         # Which languages the model writes well; the bundled SmolLM2 writes no usable Chinese.
         self.model_languages: frozenset[str] = getattr(gateway.backend, "languages", frozenset({"en", "zh"}))
@@ -120,6 +124,9 @@ class Character:
         facts += [book.get(i) for i in ("self", "here") if i not in {f.id for f in facts}]
         if known.familiarity:
             facts.append(_met_before(player, known))
+        if self.memory is not None:  # what I remember that bears on this (recency x importance x relevance)
+            facts += [Fact(f"memory:{r.memory.id}", f"I remember: {r.memory.text}", f"我记得：{r.memory.text}", ())
+                      for r in self.memory.recall(self.world, self.me.id, text)]
         reply = Reply(text="", language=language, facts=[f.id for f in facts])
 
         greeting = ""

@@ -1,4 +1,4 @@
-"""A character's mind, one step at a time, in the order it runs: perceive → plan → act → talk.
+"""A character's mind, one step at a time, in the order it runs: perceive → act → reflect → talk.
 
 Two levels of detail (DESIGN.md principle 4, cheap cognition): a character near a player thinks with
 the model — it chooses its next action as schema-constrained JSON among the few the rules allow, and
@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from llmverse.characters.character import Character
 from llmverse.characters.plans import DayPlan
+from llmverse.characters.recall import MemorySystem
 from llmverse.characters.relations import after_talk
 from llmverse.llm.base import Message
 from llmverse.llm.gateway import Gateway
@@ -54,16 +55,17 @@ Answer with the number of the best option as JSON."""
 
 
 class Mind:
-    def __init__(self, world: World, character_id: str, gateway: Gateway) -> None:
-        self.world, self.gateway = world, gateway
+    def __init__(self, world: World, character_id: str, gateway: Gateway, memory: MemorySystem | None = None) -> None:
+        self.world, self.gateway, self.memory = world, gateway, memory
         self.me = world.characters[character_id]
         self.plan = DayPlan(world, self.me)
-        self.voice = Character(world, character_id, gateway)
+        self.voice = Character(world, character_id, gateway, memory=memory)
         self._key = f"mind:{character_id}"
 
     # --- 1. perceive -------------------------------------------------------------------------
-    def perceive(self) -> Perceived:
-        """New events around me since I last looked; invitations I hear change my plan."""
+    def perceive(self, detailed: bool = False) -> Perceived:
+        """New events around me since I last looked become memories (importance scored by the model
+        when detailed, by rules when far); invitations I hear change my plan."""
         st = self.world.state_of(self._key)
         new = self.world.events(since_id=st.get("seen", 0))
         here = self.world.position(self.me.id)
@@ -81,9 +83,19 @@ class Mind:
                 heard.add(inv.id)
                 invites.append(inv)
                 self._consider(inv)
-        self.world.put_state(self._key, {**st, "seen": new[-1].id if new else st.get("seen", 0),
+        if self.memory is not None:
+            own = [e for e in new if e.actor == self.me.id and e.kind in ("say", "arrive", "buy", "give", "invite")]
+            self.memory.remember(self.world, self.me.id, sorted(mine + own, key=lambda e: e.id), detailed=detailed)
+        self.world.put_state(self._key, {**self.world.state_of(self._key), "seen": new[-1].id if new else st.get("seen", 0),
                                          "invites": sorted(heard)})
         return Perceived(mine, invites)
+
+    # --- 3. reflect ------------------------------------------------------------------------------
+    def reflect(self) -> bool:
+        """When enough has happened, draw an insight citing the memories it rests on (model only)."""
+        if self.memory is None or not self.memory.reflector.due(self.me.id):
+            return False
+        return self.memory.reflector.reflect(self.me.id) is not None
 
     def _react_to_alarm(self, alarm: Event) -> None:
         """Re-plan: those who work or stand there go to help; those about to go there stay away."""
@@ -155,7 +167,7 @@ class Mind:
         choice = self.gateway.decide([Message("user", prompt)], Choice, fallback=Choice(choice=1))
         return choice.choice if choice.choice <= len(options) else 1
 
-    # --- 3. talk ---------------------------------------------------------------------------------
+    # --- 4. talk ---------------------------------------------------------------------------------
     def talk_to(self, other: Mind, detailed: bool, turns: int = 2) -> list[Event]:
         """A short conversation; whoever has news (an invitation the other hasn't heard) opens with it."""
         if self._news_for(other) is None and other._news_for(self) is not None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from llmverse.characters.mind import Mind, TalkTo
+from llmverse.characters.recall import MemorySystem
 from llmverse.llm.gateway import Gateway
 from llmverse.world.store import Event
 from llmverse.world.world import World
@@ -32,6 +33,7 @@ class CharacterStats:
     completion_tokens: int = 0
     detailed_steps: int = 0
     steps: int = 0
+    reflections: int = 0
 
 
 @dataclass
@@ -52,11 +54,11 @@ class RunReport:
 
 class Simulation:
     def __init__(self, world: World, gateway: Gateway, players: dict[str, str] | None = None,
-                 config: SimConfig | None = None) -> None:
-        self.world, self.gateway = world, gateway
+                 config: SimConfig | None = None, memory: MemorySystem | None = None) -> None:
+        self.world, self.gateway, self.memory = world, gateway, memory
         self.players = players or {}  # player name -> place id where the player stands
         self.config = config or SimConfig()
-        self.minds = {cid: Mind(world, cid, gateway) for cid in world.characters}
+        self.minds = {cid: Mind(world, cid, gateway, memory) for cid in world.characters}
         self.stats: dict[str, CharacterStats] = defaultdict(CharacterStats)
 
     def detailed(self, cid: str) -> bool:
@@ -79,10 +81,13 @@ class Simulation:
         for cid, mind in self.minds.items():
             detailed = self.detailed(cid)
             with self._charged(cid):
-                mind.perceive()
+                mind.perceive(detailed)
                 here = self.world.position(cid)
                 present = [m for m in self.minds.values() if here is not None and self.world.position(m.me.id) == here]
                 outcome = mind.act(detailed, present)
+            if detailed:
+                with self._charged(cid):
+                    self.stats[cid].reflections += mind.reflect()
             self.stats[cid].steps += 1
             self.stats[cid].detailed_steps += detailed
             if isinstance(outcome, TalkTo) and not any(outcome.other in pair or mind in pair for pair in talks):
