@@ -18,6 +18,7 @@ from rich.table import Table
 
 from llmverse.characters.mind import invite
 from llmverse.characters.plans import DayPlan
+from llmverse.characters.recall import MemorySystem
 from llmverse.characters.simulation import SimConfig, Simulation
 from llmverse.config import open_gateway, settings
 from llmverse.world.world import open_world
@@ -28,7 +29,8 @@ def run(model: str, threads: int, hours: float, lod: bool, tmp: Path) -> tuple[S
     gateway = open_gateway(settings(model=model, threads=threads))
     invite(world, "nell", "inn", world.now().replace(hour=12), "a lunch party")
     DayPlan(world, world.characters["nell"]).add(world.now().replace(hour=9), 60, "market", "inviting people", "own party")
-    sim = Simulation(world, gateway, players={"p1": "market"}, config=SimConfig(lod=lod))
+    memory = MemorySystem.open(world, gateway)  # characters remember, recall and reflect in both runs
+    sim = Simulation(world, gateway, players={"p1": "market"}, config=SimConfig(lod=lod), memory=memory)
     start = time.perf_counter()
     report = sim.run(hours)
     return sim, time.perf_counter() - start, report.calls_per_character_hour(), report.tokens_per_character_hour()

@@ -248,6 +248,7 @@ def simulate(
     players: Annotated[str, typer.Option(help="places where players stand, comma-separated")] = "market",
     lod: Annotated[bool, typer.Option(help="far characters follow plans without the model")] = True,
     step: Annotated[float, typer.Option(help="world minutes per step")] = 10.0,
+    memory: Annotated[bool, typer.Option(help="characters remember, recall and reflect (MiniLM embeddings)")] = True,
 ) -> None:
     """Run the world: characters follow plans, meet, talk and pass news on. Resumes from the store."""
     from rich.progress import Progress
@@ -262,11 +263,24 @@ def simulate(
     unknown = [p for p in where.values() if p not in w.places]
     if unknown:
         raise _fail(LlmverseError(f"unknown place(s) {unknown}; choose from {sorted(w.places)}"))
-    sim = Simulation(w, gateway, where, SimConfig(step_minutes=step, lod=lod))
+    memories = _memory(w, gateway) if memory else None
+    sim = Simulation(w, gateway, where, SimConfig(step_minutes=step, lod=lod), memory=memories)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task(f"simulating from {w.now():%H:%M}", total=1)
         report = sim.run(hours, progress=lambda i, n: bar.update(task, completed=i, total=n))
+    if memories is not None:
+        memories.retriever.flush()
     _print_timeline(report, w)
+
+
+def _memory(w, gateway):
+    from llmverse.characters.recall import MemorySystem
+
+    try:
+        return MemorySystem.open(w, gateway)
+    except LlmverseError as exc:  # the embed extra is missing: run without memory, and say so
+        console.print(f"[yellow]no memory[/yellow]: {exc}")
+        return None
 
 
 def _print_timeline(report, w) -> None:
@@ -289,11 +303,12 @@ def _print_timeline(report, w) -> None:
         t.add_row(f"{e.world_time:%H:%M}", who, what)
     console.print(t)
     s = Table(title="model use per character")
-    for col in ("character", "steps (with model)", "model calls", "tokens", "calls / hour"):
+    for col in ("character", "steps (with model)", "model calls", "tokens", "calls / hour", "reflections"):
         s.add_column(col)
     for cid, st in report.stats.items():
         s.add_row(names[cid], f"{st.steps} ({st.detailed_steps})", f"{st.model_calls:.1f}",
-                  f"{st.prompt_tokens + st.completion_tokens:.0f}", f"{st.model_calls / report.hours:.2f}")
+                  f"{st.prompt_tokens + st.completion_tokens:.0f}", f"{st.model_calls / report.hours:.2f}",
+                  str(st.reflections))
     console.print(s)
     console.print(f"{report.calls_per_character_hour():.2f} model calls and "
                   f"{report.tokens_per_character_hour():.0f} tokens per character-hour")
@@ -316,9 +331,11 @@ def eval_interview(
         where = {f"player{i}": p.strip() for i, p in enumerate(players.split(",")) if p.strip()}
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("simulating the day", total=1)
-            Simulation(w, gateway, where).run(hours, progress=lambda i, n: bar.update(task, completed=i, total=n))
+            memories = _memory(w, gateway)
+            Simulation(w, gateway, where, memory=memories).run(
+                hours, progress=lambda i, n: bar.update(task, completed=i, total=n))
             task2 = bar.add_task("interviewing", total=len(w.characters) * len(CATEGORIES))
-            answers = interview(w, gateway, progress=lambda _: bar.advance(task2))
+            answers = interview(w, gateway, memory=memories, progress=lambda _: bar.advance(task2))
         w.store.engine.dispose()
     t = Table(title=f"interview after {hours:g} world hours, model {gateway.backend.name}")
     for col in ("who", "category", "answer", "ok", "checked"):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from llmverse.characters.character import Character
 from llmverse.characters.plans import DayPlan
+from llmverse.characters.recall import MemorySystem
 from llmverse.llm.gateway import Gateway
 from llmverse.world.world import World
 
@@ -33,7 +34,8 @@ def _mentions(text: str, names: set[str]) -> set[str]:
     return {n for n in names if n and n.lower() in low}
 
 
-def interview(world: World, gateway: Gateway, progress: Callable[[Answer], None] | None = None) -> list[Answer]:
+def interview(world: World, gateway: Gateway, *, memory: MemorySystem | None = None,
+              progress: Callable[[Answer], None] | None = None) -> list[Answer]:
     answers = []
     names = {c.id: c.names.en for c in world.characters.values()}
     for cid, c in world.characters.items():
@@ -49,7 +51,7 @@ def interview(world: World, gateway: Gateway, progress: Callable[[Answer], None]
             "reactions": f"There is smoke coming from the {workplace or 'market'}! What do you do?",
             "reflections": "What did you do today?",
         }
-        voice = Character(world, cid, gateway)
+        voice = Character(world, cid, gateway, memory=memory)
         for category, q in questions.items():
             reply = voice.reply(f"interviewer-{category}", q).text  # a fresh listener per question
             others = set(names.values()) - {c.names.en}
