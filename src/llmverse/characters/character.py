@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from llmverse.characters.facts import Fact, FactBook, fact_text
-from llmverse.characters.relations import Relationship, after_talk, relationship
+from llmverse.characters.relations import Relationship, after_talk, mood_word, relationship
 from llmverse.characters.requests import answer, parse_request
 from llmverse.errors import BackendUnavailable, InvalidMessage
 from llmverse.lang import Language, detect_language
@@ -243,7 +243,7 @@ def _looping(sentence: str) -> bool:
 def _met_before(player: str, r: Relationship) -> Fact:
     times = "once" if r.familiarity == 1 else f"{r.familiarity} times"
     return Fact("met", f"I have talked with {player} {times} before; last time they said: \"{r.last_topic}\". "
-                       f"I have already greeted {player}.",
+                       f"I have already greeted {player}, and I speak {mood_word(r.affinity)} to them.",
                 f"我和{player}聊过{r.familiarity}次；上次他们说：“{r.last_topic}”。", (player,))
 
 

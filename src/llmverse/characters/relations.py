@@ -32,7 +32,7 @@ def after_talk(world: World, a: str, b: str, heard: str) -> Relationship:
     low = heard.lower()
     tone = sum(w in low for w in _WARM) - sum(w in low for w in _COLD)
     r.familiarity += 1
-    r.affinity = max(-1.0, min(1.0, r.affinity + 0.1 * tone + 0.02))  # talking itself warms a little
+    r.affinity = max(-1.0, min(1.0, r.affinity + 0.15 * tone + 0.02))  # talking itself warms a little
     r.last_topic = heard[:200]
     r.last_seen = world.now().isoformat(timespec="minutes")
     world.put_state(f"rel:{a}:{b}", asdict(r))

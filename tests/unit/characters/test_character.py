@@ -153,3 +153,14 @@ def test_a_meeting_request_is_answered_by_the_plan(world):
     refused = bram.reply("Ada", "下午三点在公园见面好吗？")
     assert "不能" in refused.text and "铁匠铺" in refused.text  # he works at the forge at 15:00
     assert DayPlan(world, world.characters["bram"]).step_at(world.now().replace(hour=15)).place == "forge"
+
+
+def test_mood_toward_a_player_colours_the_prompt(world):
+    backend = ScriptedBackend(default="Hm.")
+    bram = talk(world, backend)
+    bram.reply("Rex", "You are a liar, rude and stupid.")
+    bram.reply("Rex", "What do you sell?")
+    assert "I speak coolly to them" in backend.calls[-1][-1].content
+    bram.reply("Ada", "Thanks, you are wonderful and kind!")
+    bram.reply("Ada", "What do you sell?")
+    assert "I speak warmly to them" in backend.calls[-1][-1].content
