@@ -9,6 +9,7 @@ call at all. The world stays the one writer of state: the mind only submits acti
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,7 +21,7 @@ from llmverse.characters.recall import MemorySystem
 from llmverse.characters.relations import after_talk
 from llmverse.llm.base import Message
 from llmverse.llm.gateway import Gateway
-from llmverse.world.actions import Move, Wait
+from llmverse.world.actions import Buy, Move, Wait
 from llmverse.world.store import Event
 from llmverse.world.world import ActionRefused, World
 
@@ -141,21 +142,38 @@ class Mind:
         except ActionRefused as exc:  # perceived, not fatal: the character waits this step
             log.info("%s: %s refused: %s", self.me.id, pick[0], exc.reason)
             self.world.put_state(self._key, {**self.world.state_of(self._key), "refused": exc.reason})
+            if self.memory is not None:
+                self.memory.stream.add(self.me.id, f"I could not {pick[0]}: {exc.reason}.",
+                                       world_time=self.world.now(), kind="observation")
             return None
 
-    def _options(self, present: list[Mind]) -> list[tuple[str, Move | Wait | TalkTo]]:
+    def _options(self, present: list[Mind]) -> list[tuple[str, Move | Wait | Buy | TalkTo]]:
         """What makes sense now; the rules' preference first (the plan, then news, then rest)."""
         step = self.plan.step_at(self.world.now())
         here, going = self.world.position(self.me.id), self.world.heading(self.me.id)
-        options: list[tuple[str, Move | Wait | TalkTo]] = []
+        options: list[tuple[str, Move | Wait | Buy | TalkTo]] = []
         if step.place and step.place not in (here, going):
             options.append((f"go to the {self.world.places[step.place].names.en} ({step.activity})",
                             Move(to=step.place)))
         chatty = [m for m in present if m is not self and self.wants_to_talk(m) and m.wants_to_talk(self)]
         chatty.sort(key=lambda m: self._news_for(m) is None)  # someone to tell news to first
         options += [(f"talk to {m.me.names.en}", TalkTo(m)) for m in chatty[:3]]
-        options.append((f"stay and keep {step.activity or 'busy'}", Wait()))
+        wares = self._for_sale_here() if here else []
+        buy = [(f"buy the {t.names.en} ({t.price:g} coins)", Buy(thing=t.id)) for t in wares[:2]]
+        shopping = re.search(r"\bbuy|shop|买", step.activity or "", re.I) and not self._bought_this_block()
+        stay = (f"stay and keep {step.activity or 'busy'}", Wait())
+        # Shopping in the plan: buying first; otherwise buying is one choice among the rest.
+        options += [*buy, stay] if shopping else [stay, *buy]
         return options[:9]
+
+    def _for_sale_here(self) -> list:
+        here = self.world.position(self.me.id)
+        return [t for t in self.world.things_at(here) if t.price is not None and t.kind != "exhibit"
+                and self.world.thing_state(t.id).owner != self.me.id]
+
+    def _bought_this_block(self) -> bool:
+        start = self.plan.block_start(self.world.now())
+        return any(e.world_time >= start for e in self.world.events(actor=self.me.id, kind="buy", last=3))
 
     def _choose(self, options: list[tuple[str, object]]) -> int:
         now = self.world.now()

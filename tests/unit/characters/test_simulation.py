@@ -141,3 +141,20 @@ def test_a_plan_block_is_broken_into_ten_minute_actions_by_the_model_near_player
     sim = Simulation(world, gw, players={"p1": "forge"})
     sim.step()
     assert world.state_of("mind:bram")["doing"] in ("heat the iron", "hammer the anchor", "quench it")
+
+
+def test_shopping_in_the_plan_means_buying_and_a_refusal_is_remembered(world, gateway):
+    from memfakes import HashEmbedder
+
+    from llmverse.characters.recall import MemorySystem
+
+    memory = MemorySystem.open(world, gateway, HashEmbedder())
+    sim = Simulation(world, gateway, memory=memory)
+    sim.run(4.5)  # Bram goes to buy bread at the market at 12:00
+    bought = world.events(actor="bram", kind="buy")
+    assert len(bought) == 1 and world.thing_state(bought[0].data["thing"]).owner == "bram"
+    world.advance(5 * 60)  # 17:30: the museum has closed
+    DayPlan(world, world.characters["bram"]).add(world.now(), 30, "museum", "a visit", "curiosity")
+    sim.step()
+    assert any("could not go to the Maritime Museum" in m.text and "closed" in m.text
+               for m in memory.stream.for_character("bram"))
