@@ -203,9 +203,14 @@ class FactBook:
 
     def _thing_fact(self, t: Thing) -> Fact:
         st = self.world.thing_state(t.id)
-        place = self.world.places[st.location].names
         owner = self.world.characters.get(st.owner) if st.owner else None
         names = (t.names.en, _zh(t.names), *(getattr(t, "aliases", None) or []))
+        if st.location is None:  # carried: it is wherever its owner is
+            who = owner.names if owner else None
+            return _fact(f"has:{t.id}", f"{who.en if who else st.owner} has the {t.names.en} now.",
+                         f"{_zh(who) if who else st.owner}现在拿着{_zh(t.names)}。",
+                         (who.en if who else str(st.owner),), "who has where 谁 在哪", *names)
+        place = self.world.places[st.location].names
         if t.price is not None:
             seller = f", sold by {owner.names.en}" if owner else ""
             return _fact(f"price:{t.id}", f"The {t.names.en} costs {t.price:g} coins at the {place.en}{seller}.",
