@@ -82,7 +82,9 @@ class Gateway:
             try:
                 text = "".join(self._timed(messages, max_tokens, schema, usage))
                 if schema is not None:
-                    jsonschema.validate(json.loads(text), schema)
+                    # strict=False: a raw newline inside a JSON string (small models write them;
+                    # llama.cpp's grammar lets them through) is not worth a retry.
+                    jsonschema.validate(json.loads(text, strict=False), schema)
                 return Completion(text=text, usage=usage)
             except (BackendUnavailable, json.JSONDecodeError, jsonschema.ValidationError) as exc:
                 last_error = exc
@@ -97,8 +99,8 @@ class Gateway:
         out = self.complete(messages, max_tokens=max_tokens, schema=model.model_json_schema(),
                             fallback=fallback.model_dump_json())
         try:
-            return model.model_validate_json(out.text)
-        except ValidationError:  # jsonschema accepted what pydantic refuses (e.g. a custom validator)
+            return model.model_validate(json.loads(out.text, strict=False))
+        except (ValidationError, json.JSONDecodeError):  # jsonschema accepted what pydantic refuses (e.g. a custom validator)
             log.error("decision failed validation, using fallback: %s", out.text[:200])
             return fallback
 

@@ -100,3 +100,15 @@ def test_worker_stops_when_caller_stops_early():
     settled = backend.pulled
     time.sleep(0.1)
     assert backend.pulled == settled < 1000
+
+
+def test_a_raw_newline_inside_a_json_string_is_accepted():
+    from pydantic import BaseModel
+
+    class Steps(BaseModel):
+        steps: list[str]
+
+    backend = ScriptedBackend(default='{"steps": ["heat\nthe iron"]}')
+    gw = Gateway(backend, FAST)
+    out = gw.decide(ask("plan"), Steps, fallback=Steps(steps=[]))
+    assert out.steps == ["heat\nthe iron"] and len(backend.calls) == 1
