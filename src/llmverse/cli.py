@@ -220,25 +220,36 @@ def chat(
 @app.command()
 def ask(
     text: Annotated[str, typer.Argument(help="the request, in English or Chinese")],
-    start: Annotated[str, typer.Option("--from", help="place id, place name, or X,Y tile")],
+    start: Annotated[str | None, typer.Option("--from", help="place id, place name, or X,Y tile")] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="en or zh (default: the request's)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="the whole route, with waypoints")] = False,
-    world: WorldOpt = None, db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="the whole reply, with route waypoints")] = False,
+    player: Annotated[str, typer.Option(help="your name in the world (keeps the conversation)")] = "visitor",
+    world: WorldOpt = None, model: ModelOpt = None, db: DbOpt = None, threads: ThreadsOpt = None,
 ) -> None:
-    """Directions in the world, computed on the map (no model): llmverse ask "how do I get to the museum?" --from market"""
+    """Ask the assistant: directions, answers with sources, small talk. llmverse ask "how do I get to the museum?" --from market"""
+    import json
     import re
 
-    from llmverse.assistant.navigate import navigate
-    from llmverse.config import settings
-    from llmverse.world.world import open_world
+    from llmverse.assistant import Assistant
 
-    w = open_world(world, settings(database_url=db).database_url)
-    where: str | tuple[int, int] = start
-    if re.fullmatch(r"\d+,\d+", start):
+    try:
+        w, gateway = _open(world, model, db, threads)
+    except LlmverseError as exc:
+        raise _fail(exc) from exc
+    where: str | tuple[int, int] | None = start
+    if start and re.fullmatch(r"\d+,\d+", start):
         x, y = (int(v) for v in start.split(","))
         where = (x, y)
-    route = navigate(w, text, start=where, language=lang)
-    console.print(route.model_dump_json(indent=2) if as_json else route.text, highlight=False)
+    assistant = Assistant(w, gateway)
+    for piece in assistant.ask(player, text, start=where, language=lang):
+        if not as_json:
+            console.print(piece, end="", highlight=False)
+    r = assistant.last
+    if as_json:
+        console.print_json(json.dumps({"tool": r.tool, "text": r.text, "citations": r.citations,
+                                       "route": r.route.model_dump(mode="json") if r.route else None}))
+    else:
+        console.print()
 
 
 @app.command()
@@ -346,6 +357,44 @@ def eval_interview(
     per = scores(answers)
     console.print("  ".join(f"{k} {v:.2f}" for k, v in per.items()) +
                   f"  overall {sum(a.passed for a in answers) / len(answers):.2f}")
+
+
+@eval_app.command("assistant")
+def eval_assistant(model: ModelOpt = None, threads: ThreadsOpt = None, world: WorldOpt = None,
+                   embed: Annotated[bool, typer.Option(help="blend MiniLM cosine into retrieval")] = False,
+                   show: Annotated[bool, typer.Option(help="print every request and reply")] = True) -> None:
+    """Run the 64 bundled requests through the assistant; print tool-choice and answer accuracy,
+    unsupported-claim rate and latency p50/p95."""
+    from rich.progress import track
+
+    from llmverse.evals import assistant as ev
+
+    with tempfile.TemporaryDirectory() as tmp:  # a fresh world each run: the figure is repeatable
+        w, gateway = _open(world, model, f"sqlite:///{Path(tmp) / 'eval.db'}", threads)
+        embedder = None
+        if embed:
+            from llmverse.llm.embed import Embedder
+
+            embedder = Embedder()
+        n = len(ev.load_eval_set().requests)
+        steps = iter(track(range(n), description="asking", console=console, transient=True))
+        outcomes = ev.run(w, gateway, embedder=embedder, progress=lambda _: next(steps, None))
+        w.store.engine.dispose()
+    if show:
+        t = Table(title=f"assistant eval, model {gateway.backend.name}")
+        for col in ("request", "expected", "model", "final", "reply", "right", "unsupported"):
+            t.add_column(col, overflow="fold")
+        for o in outcomes:
+            t.add_row(o.r.text, o.r.tool, o.model_tool or "-", o.reply.tool, o.reply.text,
+                      "[green]yes[/green]" if o.right else "[red]no[/red]", ", ".join(o.unsupported))
+        console.print(t)
+    f = ev.figures(outcomes)
+    console.print(f"tool choice: final [bold]{f.tool_final:.2f}[/bold], model alone {f.tool_model:.2f}; "
+                  f"answers right [bold]{f.answer:.2f}[/bold]; unsupported claims {f.unsupported:.3f} "
+                  f"(model drafts {f.drafts_unsupported:.2f} of {f.drafts}); "
+                  f"latency p50 {f.p50:.2f}s, p95 {f.p95:.2f}s")
+    for lang, (final, alone, right) in f.by_language.items():
+        console.print(f"  {lang}: tool final {final:.2f}, model {alone:.2f}, answers {right:.2f}")
 
 
 @eval_app.command("grounding")

@@ -1,11 +1,16 @@
-"""The in-world assistant: navigation now; recommendations and question answering to come.
+"""The in-world assistant: navigation, question answering with citations, and a router in front.
 
-    from llmverse.assistant import navigate
+    from llmverse.assistant import Assistant, navigate
     route = navigate(world, "how do I get to the museum?", start="market")
-    print(route.text)
+    for piece in Assistant(world, gateway).ask("p1", "who runs the forge?"):
+        print(piece, end="")
 """
 
+from llmverse.assistant.answer import Answer, answer
+from llmverse.assistant.assistant import Assistant, AssistantReply
 from llmverse.assistant.navigate import Landmark, NotFound, Opening, Route, Step, navigate
+from llmverse.assistant.router import Decision, Router, ToolChoice
 from llmverse.world.places import Match, Resolution, resolve
 
-__all__ = ["Landmark", "Match", "NotFound", "Opening", "Resolution", "Route", "Step", "navigate", "resolve"]
+__all__ = ["Answer", "Assistant", "AssistantReply", "Decision", "Landmark", "Match", "NotFound", "Opening",
+           "Resolution", "Route", "Router", "Step", "ToolChoice", "answer", "navigate", "resolve"]

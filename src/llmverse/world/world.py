@@ -49,6 +49,7 @@ class World:
         self.things: dict[str, Thing] = {t.id: t for t in file.things}
         self.characters: dict[str, Character] = {c.id: c for c in file.characters}
         self.grid = Grid(file)
+        self.source: Path | None = None  # the world file, when opened from one
         self._state = store.state(self.key)
         if not self._state:
             self._seed()
@@ -246,4 +247,7 @@ def _scheduled_place(c: Character, at: datetime) -> str:
 
 def open_world(path: str | Path | None = None, database_url: str = DEFAULT_URL) -> World:
     """Load a world file (the bundled Harbor Town by default) with its state from the store."""
-    return World(load_world(path or DEFAULT_WORLD), Store(database_url))
+    source = Path(path or DEFAULT_WORLD)
+    world = World(load_world(source), Store(database_url))
+    world.source = source  # where the file (and its docs/ folder) lives
+    return world

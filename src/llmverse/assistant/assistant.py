@@ -1,0 +1,184 @@
+"""The in-world assistant: one entry point for a player's request, streamed back.
+
+    assistant = Assistant(world, gateway)
+    for piece in assistant.ask("p1", "how do I get to the museum?", start="market"):
+        print(piece, end="")
+    assistant.last  # AssistantReply: tool, the model's choice, citations, route, timing
+
+The router picks the tool (navigate, recommend, answer, smalltalk); the tool computes the facts
+(`navigate`, `answer`); the reply is streamed, sources last. Each player has session state in the
+world's store (`assistant:<player>`): where they are, the last destination, so "and how long will
+it take?" refers back. The exchange is written to the event log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from llmverse.assistant.answer import Answer, answer_stream, sources_line
+from llmverse.assistant.navigate import NotFound, Route, navigate
+from llmverse.assistant.router import Decision, Router, session_key
+from llmverse.lang import Language, detect_language
+from llmverse.world.grounding import Lexicon
+from llmverse.world.places import resolve
+
+if TYPE_CHECKING:
+    from llmverse.llm.embed import Embedder
+    from llmverse.llm.gateway import Gateway
+    from llmverse.world.world import World
+
+log = logging.getLogger(__name__)
+MAX_CHARS = 1000  # a longer request is not a question: ask for a short one
+ACTOR = "assistant"  # the assistant's name in the event log
+_PRONOUN = r"\b(?:it|there|that place|they)\b|它|那里|那儿|那边|那个地方"
+
+
+@dataclass
+class AssistantReply:
+    text: str
+    tool: str  # the tool that answered ("none" for empty or oversized input)
+    language: Language
+    decision: Decision | None = None
+    citations: list[str] = field(default_factory=list)
+    route: Route | NotFound | None = None
+    answer: Answer | None = None
+    seconds: float = 0.0  # from the request to the last piece
+
+
+def default_docs(world: World) -> Path | None:
+    """The world's `docs/` folder beside its file (`World.source` when the world knows its file;
+    the bundled Harbor Town's otherwise)."""
+    from llmverse.world.world import DEFAULT_WORLD
+
+    source = getattr(world, "source", None)
+    if source is not None:
+        folder = Path(source).parent / "docs"
+    elif world.file.name.en == "Harbor Town":
+        folder = DEFAULT_WORLD.parent / "docs"
+    else:
+        return None
+    return folder if folder.is_dir() else None
+
+
+class Assistant:
+    def __init__(self, world: World, gateway: Gateway | None = None, *, embedder: Embedder | None = None,
+                 docs: Path | None | Literal["auto"] = "auto", router: Router | None = None,
+                 record: bool = True) -> None:
+        self.world, self.gateway, self.embedder, self.record = world, gateway, embedder, record
+        self.docs = default_docs(world) if docs == "auto" else docs
+        self.router = router or Router(gateway)
+        self.lexicon = Lexicon(world.file)
+        self.last: AssistantReply | None = None
+
+    def reply(self, player: str, text: str, **kw: Any) -> AssistantReply:
+        """The whole reply at once (the stream, consumed)."""
+        for _ in self.ask(player, text, **kw):
+            pass
+        assert self.last is not None
+        return self.last
+
+    def ask(self, player: str, text: str, *, start: str | tuple[int, int] | None = None,
+            language: Language | None = None) -> Iterator[str]:
+        """Stream the reply; `self.last` holds the AssistantReply when the stream ends. Never raises
+        on the player's input."""
+        began = time.perf_counter()
+        text = (text or "").strip()
+        lang: Language = language if language in ("en", "zh") else detect_language(text)
+        session = self.world.state_of(session_key(player))
+        if start is not None:
+            session["at"] = list(start) if isinstance(start, tuple) else start
+        here = session.get("at") or next(iter(self.world.places))
+        here = tuple(here) if isinstance(here, list) else here
+        say = _TEXT[lang]
+        if not text or len(text) > MAX_CHARS:
+            reply = AssistantReply(say["empty" if not text else "too_long"], "none", lang)
+            yield reply.text
+        else:
+            decision = self.router.route(self.world, text, session)
+            reply = AssistantReply("", decision.tool, lang, decision)
+            pieces = {"navigate": self._navigate, "answer": self._answer, "recommend": self._recommend,
+                      "smalltalk": self._smalltalk}[decision.tool](decision, text, here, session, reply)
+            for piece in pieces:
+                reply.text += piece
+                yield piece
+            if reply.citations:
+                line = ("\n" if reply.text else "") + sources_line(reply.citations, lang)
+                yield line
+            session["tool"] = decision.tool
+        reply.seconds = time.perf_counter() - began
+        self.world.put_state(session_key(player), session)
+        if self.record and text:
+            self.world.say(player, ACTOR, text[:MAX_CHARS], language=lang)
+            self.world.say(ACTOR, player, reply.text, language=lang, tool=reply.tool, sources=reply.citations)
+        self.last = reply
+
+    # --- the tools -------------------------------------------------------------------------------
+    def _navigate(self, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
+        route = navigate(self.world, d.place or text, start=here, language=reply.language)
+        reply.route = route
+        if isinstance(route, Route):
+            session["place"] = route.destination
+            reply.citations = [f"place:{route.destination}"]
+            if d.followup:  # "how long will it take?": the figures, not the whole way again
+                say, n = _TEXT[reply.language], round(route.minutes)
+                walk = say["under" if n < 1 else "minute" if n == 1 else "minutes"].format(n=n)
+                yield say["duration"].format(name=route.destination_name, m=f"{route.distance_m:.0f}", walk=walk)
+                return
+        yield route.text
+
+    def _answer(self, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
+        question = text
+        last = session.get("place")
+        if last in self.world.places and re.search(_PRONOUN, text, re.I) and resolve(self.world, text).best is None:
+            names = self.world.places[last].names  # "is it open now?" after asking the way to the museum
+            question = f"{text} {names.zh or names.en if reply.language == 'zh' else names.en}"
+        out: list[Answer] = []
+        yield from answer_stream(self.world, question, self.gateway, docs=self.docs, embedder=self.embedder,
+                                 language=reply.language, lexicon=self.lexicon, out=out)
+        reply.answer = out[0]
+        reply.citations = out[0].citations
+        places = [c.split(":", 1)[1] for c in out[0].citations if c.startswith("place:")]
+        if places:
+            session["place"] = places[0]
+
+    def _recommend(self, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
+        yield _TEXT[reply.language]["recommend"]
+
+    def _smalltalk(self, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
+        say = _TEXT[reply.language]
+        world = self.world.file.name.zh or self.world.file.name.en if reply.language == "zh" \
+            else self.world.file.name.en
+        key = "thanks" if re.search(r"thank|谢", text, re.I) else "bye" if re.search(r"\bbye\b|再见|拜拜", text, re.I) \
+            else "hello"
+        yield say[key].format(world=world)
+
+
+_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "empty": "Ask me the way to a place, what is open, prices, people or the town's history.",
+        "too_long": "That is a long message; ask me one short question about the town.",
+        "duration": "To the {name}: {walk} ({m} m).", "under": "under a minute's walk",
+        "minute": "about a minute's walk", "minutes": "about {n} minutes' walk",
+        "recommend": "Recommendations are not available yet. Ask me the way to a place, or about its "
+                     "opening hours, people and things.",
+        "hello": "Hello! I'm the {world} assistant: ask me the way, opening hours, prices or who is who.",
+        "thanks": "You're welcome! Ask me anything else about {world}.",
+        "bye": "Goodbye, and enjoy {world}!",
+    },
+    "zh": {
+        "empty": "可以问我怎么去某个地方、营业时间、价格、人物或小镇的历史。",
+        "too_long": "内容太长了，请用一句话问我关于小镇的问题。",
+        "duration": "到{name}：{walk}（{m}米）。", "under": "步行不到1分钟", "minute": "步行约1分钟",
+        "minutes": "步行约{n}分钟",
+        "recommend": "推荐功能还没有开放。可以问我怎么去某个地方，或者那里的营业时间、人物和物品。",
+        "hello": "你好！我是{world}的助手：可以问我路线、营业时间、价格或镇上的人。",
+        "thanks": "不客气！关于{world}还有什么想问的吗？",
+        "bye": "再见，祝你在{world}玩得开心！",
+    },
+}

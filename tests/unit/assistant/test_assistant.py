@@ -1,0 +1,69 @@
+"""Assistant.ask: streaming, tools end to end, session follow-ups, bad input, the event log."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from llmverse.assistant import Assistant
+from llmverse.llm.gateway import Gateway, GatewayConfig
+from llmverse.llm.scripted import ScriptedBackend
+from llmverse.world.world import open_world
+
+HARBOR = Path(__file__).parents[3] / "src/llmverse/worlds/harbor_town/world.yaml"
+
+
+@pytest.fixture
+def world(tmp_path):
+    return open_world(HARBOR, f"sqlite:///{tmp_path / 'w.db'}")
+
+
+def scripted(tool="answer"):
+    return Gateway(ScriptedBackend(rules=[(r"^Facts:", "I do not know.")],
+                                   default=json.dumps({"tool": tool, "target": "x"})), GatewayConfig(retries=0))
+
+
+def test_ask_streams_directions_with_a_source(world):
+    a = Assistant(world, scripted())
+    pieces = list(a.ask("p1", "How do I get to the museum?", start="market"))
+    assert len(pieces) >= 2 and pieces[-1].strip() == "Sources: place:museum"
+    r = a.last
+    assert r.tool == "navigate" and r.route.destination == "museum" and r.route.path
+
+
+def test_follow_up_and_pronoun_refer_back(world):
+    a = Assistant(world, None)
+    a.reply("p1", "怎么去博物馆？", start="market")
+    r = a.reply("p1", "要走多久？")
+    assert r.tool == "navigate" and "海事博物馆" in r.text and "米" in r.text
+    r = a.reply("p1", "is it open now?")
+    assert r.tool == "answer" and "09:00" in r.text and "place:museum" in r.citations
+    assert world.state_of("assistant:p1")["place"] == "museum"
+    assert a.reply("p2", "and how long will it take?").tool != "navigate"  # sessions are per player
+
+
+def test_answers_cite_and_recommend_is_a_clear_slot(world):
+    a = Assistant(world, scripted("answer"))
+    r = a.reply("p1", "How much does the iron anchor cost?")
+    assert r.tool == "answer" and "40" in r.text and r.citations == ["thing:anchor"]
+    r = a.reply("p1", "what should I do tonight?")
+    assert r.tool == "recommend" and "not available yet" in r.text
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 5000, "asdf qwer zxcv", "🙂🙂🙂", "？？？", "What is the capital of France?"])
+def test_bad_input_gets_a_short_helpful_reply(world, text):
+    r = Assistant(world, scripted()).reply("p1", text)
+    assert r.text and len(r.text) < 300 and not r.citations
+
+
+def test_a_nonexistent_place_gets_no_invented_directions(world):
+    r = Assistant(world, scripted("navigate")).reply("p1", "How do I get to the moon base?", start="market")
+    assert r.route is None or not r.route.found
+    assert "Head" not in r.text
+
+
+def test_the_exchange_is_in_the_event_log(world):
+    Assistant(world, None).reply("p1", "Hello!")
+    said = world.events(kind="say")
+    assert [e.actor for e in said[-2:]] == ["p1", "assistant"]
+    assert said[-1].data["tool"] == "smalltalk"
