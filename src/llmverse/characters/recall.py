@@ -65,6 +65,8 @@ def describe(world: World, e: Event, character: str) -> str | None:
     if e.kind == "invite":
         where = world.places[e.data["place"]].names.en
         return f"{who} is having {e.data.get('what', 'a gathering')} at the {where} at {e.data['at'][11:16]}."
+    if e.kind == "use":
+        return f"{who} used the {world.things[e.data['thing']].names.en} at {e.world_time:%H:%M}."
     if e.kind in ("buy", "give"):
         thing = world.things[e.data["thing"]].names.en
         verb = "bought" if e.kind == "buy" else "gave away"

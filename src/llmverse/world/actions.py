@@ -40,11 +40,18 @@ class Buy(_Action):
     thing: str = Field(description="id of a thing for sale where the actor is")
 
 
+class Use(_Action):
+    """Use a thing: one's own, or one kept where the actor stands (read a book, ring a bell)."""
+
+    kind: Literal["use"] = "use"
+    thing: str = Field(description="id of a thing the actor owns or that is here")
+
+
 class Wait(_Action):
     kind: Literal["wait"] = "wait"
     minutes: int = Field(default=10, ge=1, le=240)
 
 
-Action = Annotated[Move | Say | Give | Buy | Wait, Field(discriminator="kind")]
+Action = Annotated[Move | Say | Give | Buy | Use | Wait, Field(discriminator="kind")]
 ACTIONS: TypeAdapter[Action] = TypeAdapter(Action)
 ACTION_SCHEMA = ACTIONS.json_schema()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from llmverse.errors import LlmverseError
-from llmverse.world.actions import Action, Buy, Give, Move, Say
+from llmverse.world.actions import Action, Buy, Give, Move, Say, Use
 from llmverse.world.clock import _minutes, is_open
 from llmverse.world.grid import Grid
 from llmverse.world.loader import load_world
@@ -123,6 +123,8 @@ class World:
             return self._give(actor, action.thing, action.to)
         if isinstance(action, Buy):
             return self._buy(actor, action.thing)
+        if isinstance(action, Use):
+            return self._use(actor, action.thing)
         return None  # Wait: time passes by tick(); nothing to record
 
     def move(self, character_id: str, place_id: str) -> Event:
@@ -201,6 +203,18 @@ class World:
         ev = self.store.append(self.key, self.now(), "give", actor, to, {"thing": thing_id})
         self._put(f"thing:{thing_id}", {"location": self._here(to), "owner": to})
         return ev
+
+    def _use(self, actor: str, thing_id: str) -> Event:
+        thing = self.things.get(thing_id)
+        if thing is None:
+            raise ActionRefused(f"there is no '{thing_id}'")
+        st = self.thing_state(thing_id)
+        here = self._here(actor)
+        if st.owner != actor and (actor in self.characters and st.location != here):
+            raise ActionRefused(f"the {thing.names.en} is not here")
+        if thing.kind == "exhibit":
+            raise ActionRefused(f"the {thing.names.en} is an exhibit: look, don't touch")
+        return self.store.append(self.key, self.now(), "use", actor, None, {"thing": thing_id})
 
     def _buy(self, actor: str, thing_id: str) -> Event:
         thing = self.things.get(thing_id)

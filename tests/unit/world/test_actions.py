@@ -57,7 +57,19 @@ def test_buying_and_giving_move_ownership_and_survive_a_restart(world):
 def test_wait_records_nothing_and_the_schema_admits_every_action(world):
     assert world.apply("bram", Wait(minutes=5)) is None
     kinds = {v["properties"]["kind"]["const"] for v in ACTION_SCHEMA["$defs"].values()}
-    assert kinds == {"move", "say", "give", "buy", "wait"}
+    assert kinds == {"move", "say", "give", "buy", "use", "wait"}
     assert isinstance(ACTIONS.validate_json('{"kind": "move", "to": "park"}'), Move)
     with pytest.raises(ValueError):
         ACTIONS.validate_json('{"kind": "fly", "to": "moon"}')
+
+
+def test_using_a_thing_needs_it_at_hand_and_exhibits_are_not_for_touching(world):
+    from llmverse.world.actions import Use
+
+    ev = world.apply("bram", Use(thing="anchor"))  # his own, at the forge
+    assert (ev.kind, ev.actor, ev.data["thing"]) == ("use", "bram", "anchor")
+    with pytest.raises(ActionRefused, match="not here"):
+        world.apply("otto", Use(thing="anchor"))
+    assert world.position("mara") == "museum"
+    with pytest.raises(ActionRefused, match="exhibit"):
+        world.apply("mara", Use(thing="founding_bell"))
