@@ -20,7 +20,7 @@ $(PY):
 # torch first, pinned, so no dependency can pull a CUDA build.
 install: $(PY)
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[test,local,embed,remote,ann]"
+	$(PIP) install -e ".[test,local,embed,remote,ann,train]"
 
 test: install
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q

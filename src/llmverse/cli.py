@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from llmverse.errors import InvalidMessage, LlmverseError, WorldFileError
+from llmverse.train.cli import predict_command, train_app  # imports only typer and rich
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever fetched from a model hub
 
@@ -22,6 +23,8 @@ world_app = typer.Typer(help="World files.")
 eval_app = typer.Typer(help="Evaluations that print a figure.")
 app.add_typer(world_app, name="world")
 app.add_typer(eval_app, name="eval")
+app.add_typer(train_app, name="train")
+app.command("predict")(predict_command)
 import_app = typer.Typer(help="Bring characters and worlds in from other formats.")
 export_app = typer.Typer(help="Write world characters out in other formats.")
 app.add_typer(import_app, name="import")
