@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Literal
 
@@ -61,3 +62,21 @@ def _stem(word: str) -> str:
     if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
         word = word[:-1]
     return word
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s+|(?<=[。！？])")
+
+
+def sentences(pieces: Iterable[str]) -> Iterator[str]:
+    """Regroup streamed pieces into whole sentences (English or Chinese), so each can be checked
+    before it is shown; the last may be cut short by a token limit, the caller decides."""
+    buf = ""
+    for piece in pieces:
+        buf += piece
+        parts = _SENTENCE_END.split(buf)
+        for done in parts[:-1]:
+            if done.strip():
+                yield done.strip()
+        buf = parts[-1]
+    if buf.strip():
+        yield buf.strip()

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal
 from rank_bm25 import BM25Okapi
 
 from llmverse.errors import BackendUnavailable
-from llmverse.lang import Language, cjk_ratio, detect_language, tokens
+from llmverse.lang import Language, cjk_ratio, detect_language, sentences, tokens
 from llmverse.llm.base import Message, Usage
 from llmverse.world.grounding import Lexicon, numbers_in
 
@@ -40,7 +40,6 @@ BM25_EN, BM25_ZH = 0.5, 0.95  # BM25's share of relevance, by the question's CJK
 COVERAGE = 0.5  # more than this share of a question's content words must be in the retrieved facts
 SECOND = 0.75  # a second fact is stated when it scores at least this share of the best
 EVENTS = 200  # the most recent events that are searchable
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
 # Words that ask rather than name what is asked about: they never count as support on their own.
 _ASKING = """what whats when where who whom whose which how why much many does do is are can could
     will would should tell know about anything something there here run runs own owns work works working
@@ -366,7 +365,7 @@ def _phrase(world: World, question: str, gateway: Gateway, ans: Answer, lexicon:
     kept: list[str] = []
     usage = Usage()
     try:
-        for sentence in _sentences(gateway.stream(messages, max_tokens=80, usage=usage)):
+        for sentence in sentences(gateway.stream(messages, max_tokens=80, usage=usage)):
             ans.draft += (" " if ans.draft else "") + sentence
             if sentence in kept:
                 continue
@@ -391,19 +390,6 @@ def _phrase(world: World, question: str, gateway: Gateway, ans: Answer, lexicon:
         kept.append(ans.facts[0].text(lang))
         yield " " + kept[-1]
     ans.text = " ".join(kept)
-
-
-def _sentences(pieces: Iterator[str]) -> Iterator[str]:
-    buf = ""
-    for piece in pieces:
-        buf += piece
-        parts = _SENTENCE_END.split(buf)
-        for done in parts[:-1]:
-            if done.strip():
-                yield done.strip()
-        buf = parts[-1]
-    if buf.strip():
-        yield buf.strip()
 
 
 def sources_line(citations: list[str], language: Language) -> str:

@@ -20,7 +20,7 @@ from llmverse.characters.facts import Fact, FactBook, fact_text
 from llmverse.characters.relations import Relationship, after_talk, mood_word, relationship
 from llmverse.characters.requests import answer, parse_request
 from llmverse.errors import BackendUnavailable, InvalidMessage
-from llmverse.lang import Language, detect_language
+from llmverse.lang import Language, detect_language, sentences
 from llmverse.llm.base import Message, Usage
 from llmverse.llm.gateway import Gateway
 from llmverse.world.grounding import Finding, Lexicon, numbers_in
@@ -31,7 +31,6 @@ if TYPE_CHECKING:  # memory is optional (it needs an embedder); recall imports t
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s+|(?<=[。！？])")
 MAX_SENTENCES = 3  # a reply is one to three sentences; small models otherwise loop
 MAX_DROPPED = 3  # after this many invented sentences, stop the model and let the facts speak
 
@@ -162,7 +161,7 @@ class Character:
         kept: list[str] = []
         usage = Usage()
         try:
-            for sentence in self._sentences(self.gateway.stream(messages, max_tokens=self.max_tokens, usage=usage)):
+            for sentence in sentences(self.gateway.stream(messages, max_tokens=self.max_tokens, usage=usage)):
                 if sentence in kept:  # a small model's loop: say it once
                     continue
                 if _looping(sentence):  # "the Library of the Library of the Library ..."
@@ -196,20 +195,6 @@ class Character:
             reply.completed = True
             yield " " + extra
         reply.text = " ".join(kept)
-
-    @staticmethod
-    def _sentences(pieces: Iterator[str]) -> Iterator[str]:
-        """Regroup streamed pieces into whole sentences, so each can be checked before it is shown."""
-        buf = ""
-        for piece in pieces:
-            buf += piece
-            parts = _SENTENCE_END.split(buf)
-            for done in parts[:-1]:
-                if done.strip():
-                    yield done.strip()
-            buf = parts[-1]
-        if buf.strip():
-            yield buf.strip()  # may be cut short by the token limit; the caller decides
 
     # --- the world's part -----------------------------------------------------------------
     def _compose(self, facts: list[Fact], key: Fact | None, language: Language) -> str:
