@@ -30,7 +30,10 @@ def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
 def load_world(path: str | Path) -> WorldFile:
     """Parse and validate the whole file before anything is used: nothing is half-loaded."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorldFileError(str(path), None, "(file)", f"cannot read it: {exc}") from exc
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)

@@ -298,3 +298,11 @@ def test_the_documented_example_world_loads(tmp_path):
     example = doc.split("## A whole small world", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     w = load_world(write(tmp_path, example))
     assert [p.id for p in w.places] == ["shop", "square"] and w.things[0].owner == "ann"
+
+
+def test_a_missing_file_is_a_world_file_error(tmp_path):
+    from llmverse.errors import WorldFileError
+    from llmverse.world.loader import load_world
+
+    with pytest.raises(WorldFileError, match="cannot read it"):
+        load_world(tmp_path / "nowhere.yaml")

@@ -1,0 +1,51 @@
+"""The llmverse command line: thin; parse, call the library, print with rich.
+
+This module makes `app` and its sub-apps and registers the commands, which live in modules by theme.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Annotated
+
+import typer
+
+from llmverse.train.cli import predict_command, train_app  # imports only typer and rich
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever fetched from a model hub
+
+from llmverse.cli import evals, simulate, talk, world  # noqa: E402  (after HF_HUB_OFFLINE is set)
+
+app = typer.Typer(help="llmverse: LLM-driven inhabitants for virtual worlds.", no_args_is_help=True)
+world_app = typer.Typer(help="World files.")
+eval_app = typer.Typer(help="Evaluations that print a figure.")
+app.add_typer(world_app, name="world")
+app.add_typer(eval_app, name="eval")
+app.add_typer(train_app, name="train")
+app.command("predict")(predict_command)
+import_app = typer.Typer(help="Bring characters and worlds in from other formats.")
+export_app = typer.Typer(help="Write world characters out in other formats.")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log what the checks do")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+world_app.command("check")(world.world_check)
+world_app.command("schema")(world.world_schema)
+import_app.command("card")(world.import_card)
+import_app.command("smallville")(world.import_smallville_cmd)
+export_app.command("card")(world.export_card)
+app.command()(talk.models)
+app.command()(talk.chat)
+app.command()(talk.ask)
+app.command()(simulate.simulate)
+eval_app.command("interview")(evals.eval_interview)
+eval_app.command("assistant")(evals.eval_assistant)
+eval_app.command("grounding")(evals.eval_grounding)

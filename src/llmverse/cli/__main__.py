@@ -1,0 +1,5 @@
+"""`python -m llmverse.cli` runs the command line."""
+
+from llmverse.cli import app
+
+app()

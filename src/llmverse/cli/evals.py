@@ -1,0 +1,114 @@
+"""Evaluations that print a figure: grounding, interview, assistant."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from llmverse.cli.common import ModelOpt, ThreadsOpt, WorldOpt, _memory, _open, console
+
+
+def eval_interview(
+    model: ModelOpt = None, threads: ThreadsOpt = None, world: WorldOpt = None,
+    hours: Annotated[float, typer.Option(help="world hours to simulate before the interview")] = 10.0,
+    players: Annotated[str, typer.Option(help="places where players stand during the day")] = "market",
+) -> None:
+    """Simulate a day on a fresh world, then interview every character; answers checked against the log."""
+    from rich.progress import Progress
+
+    from llmverse.characters.simulation import Simulation
+    from llmverse.evals.interview import CATEGORIES, interview, scores
+
+    with tempfile.TemporaryDirectory() as tmp:
+        w, gateway = _open(world, model, f"sqlite:///{Path(tmp) / 'interview.db'}", threads)
+        where = {f"player{i}": p.strip() for i, p in enumerate(players.split(",")) if p.strip()}
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("simulating the day", total=1)
+            memories = _memory(w, gateway)
+            Simulation(w, gateway, where, memory=memories).run(
+                hours, progress=lambda i, n: bar.update(task, completed=i, total=n))
+            task2 = bar.add_task("interviewing", total=len(w.characters) * len(CATEGORIES))
+            answers = interview(w, gateway, memory=memories, progress=lambda _: bar.advance(task2))
+        w.store.engine.dispose()
+    t = Table(title=f"interview after {hours:g} world hours, model {gateway.backend.name}")
+    for col in ("who", "category", "answer", "ok", "checked"):
+        t.add_column(col, overflow="fold")
+    for a in answers:
+        t.add_row(a.character, a.category, a.reply, "[green]yes[/green]" if a.passed else "[red]no[/red]", a.why)
+    console.print(t)
+    per = scores(answers)
+    console.print("  ".join(f"{k} {v:.2f}" for k, v in per.items()) +
+                  f"  overall {sum(a.passed for a in answers) / len(answers):.2f}")
+
+def eval_assistant(model: ModelOpt = None, threads: ThreadsOpt = None, world: WorldOpt = None,
+                   embed: Annotated[bool, typer.Option(help="blend MiniLM cosine into retrieval")] = False,
+                   show: Annotated[bool, typer.Option(help="print every request and reply")] = True) -> None:
+    """Run the 64 bundled requests through the assistant; print tool-choice and answer accuracy,
+    unsupported-claim rate and latency p50/p95."""
+    from rich.progress import track
+
+    from llmverse.evals import assistant as ev
+
+    with tempfile.TemporaryDirectory() as tmp:  # a fresh world each run: the figure is repeatable
+        w, gateway = _open(world, model, f"sqlite:///{Path(tmp) / 'eval.db'}", threads)
+        embedder = None
+        if embed:
+            from llmverse.llm.embed import Embedder
+
+            embedder = Embedder()
+        n = len(ev.load_eval_set().requests)
+        steps = iter(track(range(n), description="asking", console=console, transient=True))
+        outcomes = ev.run(w, gateway, embedder=embedder, progress=lambda _: next(steps, None))
+        w.store.engine.dispose()
+    if show:
+        t = Table(title=f"assistant eval, model {gateway.backend.name}")
+        for col in ("request", "expected", "model", "final", "reply", "right", "unsupported"):
+            t.add_column(col, overflow="fold")
+        for o in outcomes:
+            t.add_row(o.r.text, o.r.tool, o.model_tool or "-", o.reply.tool, o.reply.text,
+                      "[green]yes[/green]" if o.right else "[red]no[/red]", ", ".join(o.unsupported))
+        console.print(t)
+    f = ev.figures(outcomes)
+    console.print(f"tool choice: final [bold]{f.tool_final:.2f}[/bold], model alone {f.tool_model:.2f}; "
+                  f"answers right [bold]{f.answer:.2f}[/bold]; unsupported claims {f.unsupported:.3f} "
+                  f"(model drafts {f.drafts_unsupported:.2f} of {f.drafts}); "
+                  f"latency p50 {f.p50:.2f}s, p95 {f.p95:.2f}s")
+    for lang, (final, alone, right) in f.by_language.items():
+        console.print(f"  {lang}: tool final {final:.2f}, model {alone:.2f}, answers {right:.2f}")
+
+def eval_grounding(model: ModelOpt = None, threads: ThreadsOpt = None, world: WorldOpt = None,
+                   show: Annotated[bool, typer.Option(help="print every question and reply")] = True) -> None:
+    """Ask 30 bundled questions about Harbor Town; print the fraction answered with the right fact."""
+    from rich.progress import track
+
+    from llmverse.evals import grounding
+    from llmverse.lang import detect_language
+
+    with tempfile.TemporaryDirectory() as tmp:  # a fresh world each run: the figure is repeatable
+        w, gateway = _open(world, model, f"sqlite:///{Path(tmp) / 'eval.db'}", threads)
+        questions = grounding.load_eval_set().questions
+        steps = iter(track(range(len(questions)), description="asking", console=console, transient=True))
+        outcomes = grounding.run(w, gateway, progress=lambda _: next(steps, None))
+        w.store.engine.dispose()
+    if show:
+        t = Table(title=f"grounding eval, model {gateway.backend.name}")
+        for col in ("who", "question", "reply", "right", "how"):
+            t.add_column(col, overflow="fold")
+        for o in outcomes:
+            how = ("fallback" if o.reply.fallback else "composed" if o.reply.composed
+                   else "completed" if o.reply.completed else "model")
+            t.add_row(o.q.character, o.q.question, o.reply.text, "[green]yes[/green]" if o.right else "[red]no[/red]", how)
+        console.print(t)
+    n = len(outcomes)
+    final, alone = grounding.fraction(outcomes), grounding.fraction(outcomes, "model")
+    lang = sum(o.language_ok for o in outcomes) / n
+    dropped = sum(len(o.reply.dropped) for o in outcomes)
+    en = [o for o in outcomes if detect_language(o.q.question) == "en"]
+    console.print(f"right fact: [bold]{final:.2f}[/bold] ({round(final * n)}/{n}) final replies; "
+                  f"from the model alone {alone:.2f} ({sum(o.by_model for o in outcomes)}/{n}; "
+                  f"English questions {sum(o.by_model for o in en)}/{len(en)}); "
+                  f"reply in the question's language {lang:.2f}; {dropped} invented sentence(s) dropped")
