@@ -16,7 +16,7 @@ from llmverse.train.cli import predict_command, train_app  # imports only typer 
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever fetched from a model hub
 
-from llmverse.cli import evals, simulate, talk, world  # noqa: E402  (after HF_HUB_OFFLINE is set)
+from llmverse.cli import evals, generate, simulate, talk, world  # noqa: E402  (after HF_HUB_OFFLINE is set)
 
 app = typer.Typer(help="llmverse: LLM-driven inhabitants for virtual worlds.", no_args_is_help=True)
 world_app = typer.Typer(help="World files.")
@@ -49,3 +49,12 @@ app.command()(simulate.simulate)
 eval_app.command("interview")(evals.eval_interview)
 eval_app.command("assistant")(evals.eval_assistant)
 eval_app.command("grounding")(evals.eval_grounding)
+eval_app.command("content")(evals.eval_content)
+generate_app = typer.Typer(help="Content written from what happened in the world: news, stories, poems, quests.")
+app.add_typer(generate_app, name="generate")
+generate_app.command("news")(generate.generate_news)
+generate_app.command("story")(generate.generate_story)
+generate_app.command("poem")(generate.generate_poem)
+generate_app.command("quest")(generate.generate_quest)
+generate_app.command("description")(generate.generate_description)
+generate_app.command("batch")(generate.generate_batch)

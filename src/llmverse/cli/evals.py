@@ -9,7 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from llmverse.cli.common import ModelOpt, ThreadsOpt, WorldOpt, _memory, _open, console
+from llmverse.cli.common import ModelOpt, ThreadsOpt, WorldOpt, _fail, _memory, _open, console
+from llmverse.errors import LlmverseError
 
 
 def eval_interview(
@@ -112,3 +113,28 @@ def eval_grounding(model: ModelOpt = None, threads: ThreadsOpt = None, world: Wo
                   f"from the model alone {alone:.2f} ({sum(o.by_model for o in outcomes)}/{n}; "
                   f"English questions {sum(o.by_model for o in en)}/{len(en)}); "
                   f"reply in the question's language {lang:.2f}; {dropped} invented sentence(s) dropped")
+
+
+def eval_content(
+    model: ModelOpt = None, threads: ThreadsOpt = None, world: WorldOpt = None,
+    hours: Annotated[float, typer.Option(help="world hours of the simulated day (from 08:00)")] = 12.0,
+    show: Annotated[bool, typer.Option(help="print every item, not only the figures")] = True,
+) -> None:
+    """Simulate a Harbor Town day, then generate news, poems, quests, stories and descriptions; print the figures."""
+    from rich.progress import Progress
+
+    from llmverse.config import open_gateway, settings
+    from llmverse.content.evaluate import evaluate_content, tables
+
+    try:
+        gateway = open_gateway(settings(model=model, threads=threads))
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("simulating the day", total=None)
+            result = evaluate_content(gateway, world_path=world, hours=hours,
+                                      progress=lambda label: bar.update(task, description=label))
+    except LlmverseError as exc:
+        raise _fail(exc) from exc
+    summary, items = tables(result)
+    console.print(summary)
+    if show:
+        console.print(items)

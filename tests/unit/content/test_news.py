@@ -1,0 +1,91 @@
+"""The gazette on the scripted backend: ranking, cited sentences, invented names caught, quiet days, Chinese."""
+
+import json
+
+import pytest
+
+from llmverse.content import UnknownChoice, generate
+from llmverse.content.newsworthy import stories_of
+from llmverse.content.facts import EventLog
+
+
+def article(headline, text):
+    return json.dumps({"headline": headline, "article": text})
+
+
+def test_stories_are_ranked_alarm_first_and_routine_arrivals_are_not_news(world, market_day, log):
+    log("arrive", "mara", "museum", 9, 10)  # on her schedule: not news
+    items = stories_of(EventLog(world), market_day["buy"].world_time.date())
+    kinds = [i.kind for i in items]
+    assert kinds[0] == "alarm" and set(kinds) == {"alarm", "talk", "buy"}
+    assert all(0 < i.score <= 1 for i in items)
+
+
+def test_novelty_falls_when_the_same_thing_happened_on_earlier_days(world, log):
+    log("buy", "bram", None, 12, 20, day=1, thing="bread_loaf", price=1.0)
+    log("buy", "bram", None, 12, 20, day=2, thing="bread_loaf", price=1.0)
+    log("buy", "nell", None, 11, 40, day=2, thing="fresh_fish", price=3.0)
+    items = {i.signature[1]: i for i in stories_of(EventLog(world), EventLog(world).date_of_day(2))}
+    assert items["bram"].novelty == 0.5 and items["nell"].novelty == 1.0
+    assert items["nell"].score > items["bram"].score
+
+
+def test_the_model_invents_a_name_and_the_check_drops_that_sentence(world, market_day, scripted):
+    invented = article("Bread at the Market",
+                       "At 12:20 Bram bought the loaf of bread for 1 coin at the Market. "
+                       "Captain Hook watched from the pier.")
+    gw = scripted([(r"bought the loaf of bread", invented)])
+    ed = generate("news", world, gw, day=1, language="en")
+    buy = next(s for s in ed.stories if s.kind == "buy")
+    kept = " ".join(s.text for s in buy.sentences)
+    assert "Captain Hook" not in kept and "Captain Hook watched from the pier." in buy.dropped
+    assert "Bram bought the loaf of bread" in kept and not buy.composed
+    assert ed.passed and ed.scores["grounding"] == 1.0
+    assert ed.scores["grounding_before"] < 1.0  # the model's own text had an unsupported claim
+    assert any("Captain Hook" in n for n in ed.notes)
+
+
+def test_every_fact_stating_sentence_cites_events_that_exist(world, market_day, scripted):
+    ed = generate("news", world, scripted(), day=1)
+    ids = {e.id for e in world.events()}
+    sentences = [x for s in ed.stories for x in [s.headline, *s.sentences]]
+    assert sentences and all(x.sources for x in sentences if x.factual)
+    assert all(set(x.sources) <= ids for x in sentences)
+    assert set(ed.sources) <= ids and market_day["buy"].id in ed.sources
+
+
+def test_a_wrong_time_from_the_model_is_dropped_and_the_facts_fill_in(world, market_day, scripted):
+    gw = scripted([(r"bought the loaf of bread", article("Bram shops", "At 12:03 Bram bought a loaf of bread."))])
+    buy = next(s for s in generate("news", world, gw, day=1).stories if s.kind == "buy")
+    assert buy.composed and "At 12:03 Bram bought a loaf of bread." in buy.dropped
+    assert buy.sentences[0].text.startswith("At 12:20 Bram bought")
+
+
+def test_the_model_is_told_what_was_wrong_when_it_retries(world, market_day, scripted):
+    gw = scripted([(r"bought the loaf of bread", article("x", "Mr Smith bought a boat."))])
+    generate("news", world, gw, day=1)
+    retry = [c for c in gw.backend.calls
+             if "were wrong and were removed" in c[-1].content and "bought the loaf of bread" in c[1].content]
+    assert len(retry) == 1 and "Mr Smith bought a boat." in retry[0][-1].content
+    assert "'Smith' is no one" in retry[0][-1].content
+
+
+def test_an_empty_day_is_a_quiet_edition(world, scripted):
+    ed = generate("news", world, scripted(), day=1)
+    assert ed.quiet and ed.stories == [] and ed.sources == []
+    assert "quiet day" in ed.text.lower()
+
+
+def test_chinese_news_is_composed_from_facts_when_the_model_writes_only_english(world, market_day, scripted):
+    gw = scripted()
+    ed = generate("news", world, gw, day=1, language="zh")
+    assert gw.backend.calls == []  # the model was not asked to write Chinese
+    assert all(s.composed for s in ed.stories) and ed.passed
+    assert "布拉姆" in ed.text and "12:20" in ed.text and "铁匠铺" in ed.text
+
+
+def test_the_reporter_is_configurable_and_an_unknown_one_lists_the_choices(world, market_day, scripted):
+    assert generate("news", world, scripted(), day=1).reporter == "otto"
+    assert generate("news", world, scripted(), day=1, reporter="nell").reporter == "nell"
+    with pytest.raises(UnknownChoice, match="bram, lin, mara, nell, otto"):
+        generate("news", world, scripted(), day=1, reporter="zed")
