@@ -131,9 +131,11 @@ class Mind:
         self.world.put_state(self._key, {**self.world.state_of(self._key), "doing": doing})
         options = self._options(present)
         pick = options[0]
-        # A plan is a commitment: going where it says is a rule, not a question (SmolLM2 chose
-        # "stay" over "go to the party" when asked). The model chooses among the rest.
-        if detailed and len(options) > 1 and not isinstance(pick[1], Move):
+        # A plan is a commitment, and news is told to whoever has not heard it: both are rules, not
+        # questions (asked, SmolLM2 chose "stay" over going to the party and over telling a friend
+        # about it). The model chooses among the rest.
+        telling = isinstance(pick[1], TalkTo) and self._news_for(pick[1].other) is not None
+        if detailed and len(options) > 1 and not isinstance(pick[1], Move) and not telling:
             pick = options[self._choose(options) - 1]
         if isinstance(pick[1], TalkTo):
             return pick[1]
