@@ -3,8 +3,7 @@
     from llmverse import open_world, open_gateway, settings, Character
     world = open_world()                         # bundled Harbor Town, SQLite
     bram = Character(world, "bram", open_gateway(settings()))
-    for piece in bram.respond("visitor", "How much is an anchor?"):
-        print(piece, end="")
+    reply = "".join(bram.respond("visitor", "How much is an anchor?"))  # streamed piece by piece
 """
 
 from llmverse.characters.character import Character, Reply

@@ -2,8 +2,7 @@
 
     from llmverse.assistant import Assistant, navigate
     route = navigate(world, "how do I get to the museum?", start="market")
-    for piece in Assistant(world, gateway).ask("p1", "who runs the forge?"):
-        print(piece, end="")
+    answer = "".join(Assistant(world, gateway).ask("p1", "who runs the forge?"))  # streamed
 """
 
 from llmverse.assistant.answer import Answer, answer

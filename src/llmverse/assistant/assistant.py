@@ -1,8 +1,7 @@
 """The in-world assistant: one entry point for a player's request, streamed back.
 
     assistant = Assistant(world, gateway)
-    for piece in assistant.ask("p1", "how do I get to the museum?", start="market"):
-        print(piece, end="")
+    text = "".join(assistant.ask("p1", "how do I get to the museum?", start="market"))  # streamed
     assistant.last  # AssistantReply: tool, the model's choice, citations, route, timing
 
 The router picks the tool (navigate, recommend, answer, smalltalk); the tool computes the facts

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from llmverse.assistant.phrases import COMPASS, TEXT
 from llmverse.world.places import Match, features, resolve
 from llmverse.lang import Language, detect_language
 from llmverse.world.clock import is_open, parse_hours
@@ -102,7 +103,7 @@ def navigate(world: World, text_or_place: str, *, start: str | XY,
     the text names (or a place id). Never raises on the player's input."""
     text = (text_or_place or "").strip()
     lang: Language = language if language in ("en", "zh") else detect_language(text) if text else "en"
-    say = _TEXT[lang]
+    say = TEXT[lang]
     if not text:
         examples = say["or"].join(_the(p.names, lang) for p in list(world.places.values())[:2])
         return NotFound(reason="empty", query="", language=lang, text=say["empty"].format(examples=examples))
@@ -203,7 +204,7 @@ def _turn(before: XY, after: XY) -> Action:
 
 
 def _compass(v: XY) -> str:
-    return _COMPASS[round(_angle(v) / 45) % 8]
+    return COMPASS[round(_angle(v) / 45) % 8]
 
 
 def _side(heading: XY, at: XY, target: tuple[float, float], ahead: float = 25.0) -> Side | None:
@@ -242,7 +243,7 @@ def _landmarks(marks: list[_Mark], leg: Sequence[XY], heading: XY, lang: Languag
 
 def _steps(world: World, path: list[XY], origin: str | None, dest: Place, lang: Language) -> list[Step]:
     """One step per leg of the simplified path, each with up to two landmarks not named before."""
-    say, name = _TEXT[lang], _the(dest.names, lang)
+    say, name = TEXT[lang], _the(dest.names, lang)
     if len(path) == 1:
         return [Step(action="arrive", at=path[0], heading="", distance_m=0.0,
                      text=_sentence(say["here"].format(name=name), lang))]
@@ -294,7 +295,7 @@ def _opening(place: Place, now: datetime, minutes: float) -> Opening:
 def _opening_text(o: Opening, place: Place, now: datetime, lang: Language) -> str:
     if o.hours is None:
         return ""
-    say, opens = _TEXT[lang], ""
+    say, opens = TEXT[lang], ""
     if o.opens_at is not None:
         opens = say["tomorrow" if o.opens_at.date() > now.date() else "at"].format(t=f"{o.opens_at:%H:%M}")
     key = {(True, True): "open", (True, False): "closes_first", (False, True): "opens_first",
@@ -329,7 +330,7 @@ def _m(metres: float) -> str:
 
 def _minutes(minutes: float, lang: Language) -> str:
     n = round(minutes)
-    return _TEXT[lang]["under_minute" if n < 1 else "minute" if n == 1 else "minutes"].format(n=n)
+    return TEXT[lang]["under_minute" if n < 1 else "minute" if n == 1 else "minutes"].format(n=n)
 
 
 def _fact(world: World, match: Match | None, place: Place, lang: Language) -> str:
@@ -342,11 +343,11 @@ def _fact(world: World, match: Match | None, place: Place, lang: Language) -> st
     else:
         who = _name(world.characters[match.entity].names, lang)
     key = "walking" if match.kind == "person" and world.position(match.entity) is None else match.kind
-    return _TEXT[lang][f"fact_{key}"].format(who=who, name=_the(place.names, lang))
+    return TEXT[lang][f"fact_{key}"].format(who=who, name=_the(place.names, lang))
 
 
 def _unknown(world: World, query: str, candidates: list[Match], lang: Language) -> NotFound:
-    say = _TEXT[lang]
+    say = TEXT[lang]
     shown = [_the(world.places[m.place].names, lang) for m in candidates]
     if shown:
         names = say["list"].join(shown[:-1]) + (say["or"] if len(shown) > 1 else "") + shown[-1]
@@ -355,61 +356,3 @@ def _unknown(world: World, query: str, candidates: list[Match], lang: Language) 
         tail = say["known"].format(names=say["list"].join(_the(p.names, lang) for p in world.places.values()))
     return NotFound(reason="unknown", query=query, suggestions=candidates, language=lang,
                     text=say["unknown"].format(query=query) + tail)
-
-
-_COMPASS = ["east", "northeast", "north", "northwest", "west", "southwest", "south", "southeast"]
-_TEXT: dict[str, dict[str, Any]] = {
-    "en": {
-        "compass": {c: c for c in _COMPASS}, "sep": " ", "comma": ", ", "stop": ".", "and": " and ",
-        "list": ", ", "or": " or ", "at": "at {t}", "tomorrow": "tomorrow at {t}",
-        "from": "From {name}, head {compass} for {d} m", "depart": "Head {compass} for {d} m",
-        "straight": "Continue straight for {d} m", "slight_left": "Bear left and walk {d} m",
-        "slight_right": "Bear right and walk {d} m", "left": "Turn left and walk {d} m",
-        "right": "Turn right and walk {d} m", "around": "Turn around and walk {d} m",
-        "pass_left": "passing {name} on your left", "pass_right": "passing {name} on your right",
-        "pass_through": "through {name}", "pass_ahead": "towards {name}",
-        "arrive_left": "{name} is on your left.", "arrive_right": "{name} is on your right.",
-        "arrive_ahead": "{name} is straight ahead.", "here": "You are already at {name}.",
-        "total": "{d} m in all, {t}.", "under_minute": "under a minute's walk",
-        "minute": "about a minute's walk", "minutes": "about {n} minutes' walk",
-        "open": "{name} is open until {closes}.",
-        "closes_first": "{name} closes at {closes}, before you get there; it opens again {opens}.",
-        "opens_first": "{name} is closed now but opens {opens}, before you get there.",
-        "closed": "{name} is closed now; it opens {opens}.",
-        "fact_thing": "{who} is at {name}.", "fact_feature": "{who} is in {name}.",
-        "fact_person": "{who} is at {name} now.", "fact_walking": "{who} is on the way to {name}.",
-        "fact_workplace": "{who} works at {name}.", "fact_home": "{who} lives at {name}.",
-        "empty": "Where would you like to go? Name a place, for example {examples}.",
-        "too_long": "That is a long message; just tell me the place you want to go to.",
-        "no_start": "I don't know where you are starting from ('{start}'): give a place or a walkable tile.",
-        "unreachable": "I know {name}, but there is no walkable way there from where you are.",
-        "unknown": "I don't know a place called '{query}' here. ",
-        "did_you_mean": "Did you mean {names}?", "known": "Places I know: {names}.",
-    },
-    "zh": {
-        "compass": dict(zip(_COMPASS, ["东", "东北", "北", "西北", "西", "西南", "南", "东南"])),
-        "sep": "", "comma": "，", "stop": "。", "and": "，", "list": "、", "or": "或", "at": "{t}", "tomorrow": "明天{t}",
-        "from": "从{name}出发，向{compass}走{d}米", "depart": "向{compass}走{d}米",
-        "straight": "继续直走{d}米", "slight_left": "稍向左转，走{d}米", "slight_right": "稍向右转，走{d}米",
-        "left": "向左转，走{d}米", "right": "向右转，走{d}米", "around": "掉头，走{d}米",
-        "pass_left": "经过左手边的{name}", "pass_right": "经过右手边的{name}", "pass_through": "穿过{name}",
-        "pass_ahead": "朝{name}方向走",
-        "arrive_left": "{name}就在你的左手边。", "arrive_right": "{name}就在你的右手边。",
-        "arrive_ahead": "{name}就在正前方。", "here": "你已经在{name}了。",
-        "total": "全程约{d}米，{t}。", "under_minute": "步行不到1分钟", "minute": "步行约1分钟",
-        "minutes": "步行约{n}分钟",
-        "open": "{name}营业到{closes}。",
-        "closes_first": "{name}{closes}关门，你到之前就关了；{opens}再开门。",
-        "opens_first": "{name}现在关着，{opens}开门，你到时已经开了。",
-        "closed": "{name}现在关着，{opens}开门。",
-        "fact_thing": "{who}在{name}。", "fact_feature": "{who}在{name}里。",
-        "fact_person": "{who}现在在{name}。", "fact_walking": "{who}正在去{name}的路上。",
-        "fact_workplace": "{who}在{name}工作。", "fact_home": "{who}住在{name}。",
-        "empty": "你想去哪里？说一个地方，比如{examples}。",
-        "too_long": "内容太长了，请直接告诉我你想去的地方。",
-        "no_start": "我不知道你从哪里出发（“{start}”）：请给出一个地点或一个可以走的格子。",
-        "unreachable": "我知道{name}，但从你所在的地方走不到那里。",
-        "unknown": "这里没有叫“{query}”的地方。",
-        "did_you_mean": "你是不是想去{names}？", "known": "我知道的地方有：{names}。",
-    },
-}
