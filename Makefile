@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: demo test install clean
+.PHONY: demo test install browser clean
 
 # llama-cpp-python compiles from source. A portable AVX2 build, not -march=native: on CPUs with
 # AMX (Xeon Sapphire Rapids and later) the native build crashes in decode inside sandboxes that do
@@ -20,9 +20,14 @@ $(PY):
 # torch first, pinned, so no dependency can pull a CUDA build.
 install: $(PY)
 	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[test,local,embed,remote,ann,train]"
+	$(PIP) install -e ".[test,local,embed,remote,ann,train,server]"
 
-test: install
+# The browser tests drive Debian's chromium through playwright; a browser download never happens.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip"
+
+test: install browser
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
 # Talk with Harbor Town's characters on the bundled model and SQLite (type /who, /talk ID, /quit).

@@ -1,4 +1,3 @@
-import os
 from datetime import datetime
 
 import pytest
@@ -51,14 +50,9 @@ def test_sqlite_runs_in_wal_mode(tmp_path):
 
 
 def test_postgresql_when_available():
-    pytest.importorskip("psycopg")
-    url = os.environ.get("LLMVERSE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-    try:
-        store = Store(url)
-        with store.engine.connect():
-            pass
-    except Exception as exc:  # no server on this machine
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    from services import postgres_url
+
+    store = Store(postgres_url())
     e = store.append("pg_test", T, "say", "pg_test_actor", data={"text": "hello"})
     assert e.id in [x.id for x in store.events("pg_test", actor="pg_test_actor")]
     store.put_state("pg_test", "clock", {"now": "2026-05-01T08:00"})
