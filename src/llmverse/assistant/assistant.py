@@ -5,7 +5,7 @@
     assistant.last  # AssistantReply: tool, the model's choice, citations, route, timing
 
 The router picks the tool (navigate, recommend, answer, smalltalk); the tool computes the facts
-(`navigate`, `answer`); the reply is streamed, sources last. Each player has session state in the
+(`navigate`, `recommend`, `answer`); the reply is streamed, sources last. Each player has session state in the
 world's store (`assistant:<player>`): where they are, the last destination, so "and how long will
 it take?" refers back. The exchange is written to the event log.
 """
@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from llmverse.assistant.answer import Answer, answer_stream, sources_line
 from llmverse.assistant.navigate import NotFound, Route, navigate
+from llmverse.assistant.recommend import (Recommendation, Recommender, asked_time, profile_of, recommendation_text,
+                                          remember_interest)
 from llmverse.assistant.router import Decision, Router, session_key
 from llmverse.lang import Language, detect_language
 from llmverse.world.grounding import Lexicon
@@ -47,6 +49,7 @@ class AssistantReply:
     citations: list[str] = field(default_factory=list)
     route: Route | NotFound | None = None
     answer: Answer | None = None
+    recommendations: list[Recommendation] = field(default_factory=list)
     seconds: float = 0.0  # from the request to the last piece
 
 
@@ -73,6 +76,7 @@ class Assistant:
         self.docs = default_docs(world) if docs == "auto" else docs
         self.router = router or Router(gateway)
         self.lexicon = Lexicon(world.file)
+        self.recommender: Recommender | None = None  # made at the first recommendation (it embeds the world)
         self.last: AssistantReply | None = None
 
     def reply(self, player: str, text: str, **kw: Any) -> AssistantReply:
@@ -102,7 +106,7 @@ class Assistant:
             decision = self.router.route(self.world, text, session)
             reply = AssistantReply("", decision.tool, lang, decision)
             pieces = {"navigate": self._navigate, "answer": self._answer, "recommend": self._recommend,
-                      "smalltalk": self._smalltalk}[decision.tool](decision, text, here, session, reply)
+                      "smalltalk": self._smalltalk}[decision.tool](player, decision, text, here, session, reply)
             for piece in pieces:
                 reply.text += piece
                 yield piece
@@ -118,7 +122,7 @@ class Assistant:
         self.last = reply
 
     # --- the tools -------------------------------------------------------------------------------
-    def _navigate(self, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
+    def _navigate(self, player: str, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
         route = navigate(self.world, d.place or text, start=here, language=reply.language)
         reply.route = route
         if isinstance(route, Route):
@@ -131,7 +135,7 @@ class Assistant:
                 return
         yield route.text
 
-    def _answer(self, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
+    def _answer(self, player: str, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
         question = text
         last = session.get("place")
         if last in self.world.places and re.search(_PRONOUN, text, re.I) and resolve(self.world, text).best is None:
@@ -146,10 +150,22 @@ class Assistant:
         if places:
             session["place"] = places[0]
 
-    def _recommend(self, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
-        yield _TEXT[reply.language]["recommend"]
+    def _recommend(self, player: str, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
+        """What to do now (or at the time asked about), from the player's interests and history."""
+        if self.recommender is None:
+            self.recommender = Recommender(self.world, self.embedder)
+        remember_interest(self.world, player, text)
+        now = self.world.now()
+        at = asked_time(text, now)
+        place = here if isinstance(here, str) and here in self.world.places else \
+            self.world.grid.place_at(*here) if isinstance(here, tuple) else None
+        recs = self.recommender.recommend(profile_of(self.world, player), here=place or next(iter(self.world.places)),
+                                          at=at, k=3, request=text, language=reply.language)
+        reply.recommendations = recs
+        reply.citations = list(dict.fromkeys(i for r in recs for i in sorted(r.item.covers)))
+        yield recommendation_text(recs, at, now, reply.language)
 
-    def _smalltalk(self, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
+    def _smalltalk(self, player: str, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
         say = _TEXT[reply.language]
         world = self.world.file.name.zh or self.world.file.name.en if reply.language == "zh" \
             else self.world.file.name.en
@@ -164,8 +180,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "too_long": "That is a long message; ask me one short question about the town.",
         "duration": "To the {name}: {walk} ({m} m).", "under": "under a minute's walk",
         "minute": "about a minute's walk", "minutes": "about {n} minutes' walk",
-        "recommend": "Recommendations are not available yet. Ask me the way to a place, or about its "
-                     "opening hours, people and things.",
         "hello": "Hello! I'm the {world} assistant: ask me the way, opening hours, prices or who is who.",
         "thanks": "You're welcome! Ask me anything else about {world}.",
         "bye": "Goodbye, and enjoy {world}!",
@@ -175,7 +189,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "too_long": "内容太长了，请用一句话问我关于小镇的问题。",
         "duration": "到{name}：{walk}（{m}米）。", "under": "步行不到1分钟", "minute": "步行约1分钟",
         "minutes": "步行约{n}分钟",
-        "recommend": "推荐功能还没有开放。可以问我怎么去某个地方，或者那里的营业时间、人物和物品。",
         "hello": "你好！我是{world}的助手：可以问我路线、营业时间、价格或镇上的人。",
         "thanks": "不客气！关于{world}还有什么想问的吗？",
         "bye": "再见，祝你在{world}玩得开心！",

@@ -134,7 +134,7 @@ def navigate(world: World, text_or_place: str, *, start: str | XY,
     steps = _steps(world, path, here, place, lang)
     parts = [_fact(world, match, place, lang)] + [s.text for s in steps]
     if len(path) > 1:
-        parts.append(say["total"].format(d=_m(world.grid.distance_m(path)), t=_minutes(minutes, lang)))
+        parts.append(say["total"].format(d=_m(world.grid.distance_m(path)), t=walk_words(minutes, lang)))
     parts.append(_opening_text(opening, place, now, lang))
     return Route(destination=dest, destination_name=_name(place.names, lang), match=match, start=path[0],
                  waypoints=turning_points(path), path=path, distance_m=round(world.grid.distance_m(path), 1),
@@ -328,7 +328,8 @@ def _m(metres: float) -> str:
     return f"{metres:.0f}"
 
 
-def _minutes(minutes: float, lang: Language) -> str:
+def walk_words(minutes: float, lang: Language) -> str:
+    """'about 3 minutes' walk' / '步行约3分钟'."""
     n = round(minutes)
     return TEXT[lang]["under_minute" if n < 1 else "minute" if n == 1 else "minutes"].format(n=n)
 

@@ -61,3 +61,47 @@ TEXT: dict[str, dict[str, Any]] = {
         "did_you_mean": "你是不是想去{names}？", "known": "我知道的地方有：{names}。",
     },
 }
+
+# Interests: a place tag and the words players use for it, in both languages. A tag a world uses that
+# is not here still matches its own English word; a translator adds the Chinese.
+INTERESTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    # tag: (English label, Chinese label, words that mean it, both languages)
+    "history": ("history", "历史", ("history", "historic", "old", "past", "heritage", "museum", "历史", "古", "老",
+                                    "博物馆", "文物")),
+    "culture": ("culture", "文化", ("culture", "art", "exhibit", "exhibition", "文化", "艺术", "展览", "展品")),
+    "boats": ("boats", "船", ("boat", "ship", "sail", "sailing", "sailor", "船", "帆", "航海", "水手")),
+    "fishing": ("fishing", "钓鱼", ("fish", "fishing", "angling", "catch", "钓鱼", "渔", "鱼", "捕鱼")),
+    "food": ("food", "美食", ("food", "eat", "eating", "hungry", "meal", "lunch", "dinner", "supper", "breakfast",
+                               "stew", "drink", "tea", "吃", "美食", "饭", "饿", "午饭", "晚饭", "小吃", "喝")),
+    "shopping": ("shopping", "购物", ("shop", "shopping", "buy", "souvenir", "gift", "market", "购物", "买",
+                                       "纪念品", "礼物", "逛街")),
+    "crafts": ("crafts", "手工艺", ("craft", "crafts", "handmade", "forge", "smith", "metal", "iron", "手工",
+                                     "工艺", "打铁", "铁匠", "锻造")),
+    "books": ("books", "书", ("book", "books", "read", "reading", "story", "stories", "library", "书", "读书",
+                               "阅读", "故事", "图书")),
+    "quiet": ("quiet places", "安静的地方", ("quiet", "calm", "peace", "peaceful", "安静", "清静", "宁静")),
+    "nature": ("nature", "自然", ("nature", "tree", "trees", "garden", "outdoors", "walk", "park", "自然", "树",
+                                   "花园", "散步", "公园", "户外")),
+    "rest": ("rest", "休息", ("rest", "relax", "relaxing", "sleep", "tired", "break", "休息", "放松", "睡", "累")),
+    "services": ("town services", "镇上的事务", ("permit", "lost", "office", "paperwork", "许可", "失物", "办事")),
+}
+REASONS: dict[str, dict[str, str]] = {
+    "en": {
+        "interest": "matches your interest in {what}", "like": "like {name}, which you enjoyed",
+        "event_now": "{who}: {activity}, now", "event_soon": "{who}: {activity}, from {t}",
+        "popular": "popular: {n} visitors went", "popular_one": "a visitor went", "near": "close by",
+        "open_until": "open until {t}", "open_air": "open all day", "walk": "{walk}", "sep": "; ", "comma": ", ",
+        "head": "Here is what I'd suggest{when}:", "when": " for {part} ({t})",
+        "none": "Nothing is open and within reach{when} that I could suggest; ask me about a place instead.",
+        "line": "{i}. {name} — {reason}.",
+    },
+    "zh": {
+        "interest": "符合你对{what}的兴趣", "like": "和你喜欢的{name}相似",
+        "event_now": "{who}现在在那里", "event_soon": "{who}{t}起在那里",
+        "popular": "很受欢迎：{n}位游客去过", "popular_one": "有游客去过", "near": "就在附近",
+        "open_until": "营业到{t}", "open_air": "全天开放", "walk": "{walk}", "sep": "；", "comma": "，",
+        "head": "{when}我推荐：", "when": "{part}（{t}）",
+        "none": "{when}没有开放又能走到的地方可以推荐；可以问我某个地方的情况。",
+        "line": "{i}. {name}——{reason}。",
+    },
+}

@@ -47,11 +47,26 @@ class Use(_Action):
     thing: str = Field(description="id of a thing the actor owns or that is here")
 
 
+class Visit(_Action):
+    """A player is at a place (players walk on their own clients; the world records where they went)."""
+
+    kind: Literal["visit"] = "visit"
+    to: str = Field(description="id of the place visited")
+
+
+class Rate(_Action):
+    """A player's rating of a place, thing or character: what recommendations learn from."""
+
+    kind: Literal["rate"] = "rate"
+    item: str = Field(pattern=r"^(place|thing|character):\w+$", description="'place:ID', 'thing:ID' or 'character:ID'")
+    stars: int = Field(ge=1, le=5)
+
+
 class Wait(_Action):
     kind: Literal["wait"] = "wait"
     minutes: int = Field(default=10, ge=1, le=240)
 
 
-Action = Annotated[Move | Say | Give | Buy | Use | Wait, Field(discriminator="kind")]
+Action = Annotated[Move | Say | Give | Buy | Use | Visit | Rate | Wait, Field(discriminator="kind")]
 ACTIONS: TypeAdapter[Action] = TypeAdapter(Action)
 ACTION_SCHEMA = ACTIONS.json_schema()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from llmverse.errors import LlmverseError
-from llmverse.world.actions import Action, Buy, Give, Move, Say, Use
+from llmverse.world.actions import Action, Buy, Give, Move, Rate, Say, Use, Visit
 from llmverse.world.clock import _minutes, is_open
 from llmverse.world.grid import Grid
 from llmverse.world.loader import load_world
@@ -125,6 +125,10 @@ class World:
             return self._buy(actor, action.thing)
         if isinstance(action, Use):
             return self._use(actor, action.thing)
+        if isinstance(action, Visit):
+            return self._visit(actor, action.to)
+        if isinstance(action, Rate):
+            return self._rate(actor, action.item, action.stars)
         return None  # Wait: time passes by tick(); nothing to record
 
     def move(self, character_id: str, place_id: str) -> Event:
@@ -215,6 +219,23 @@ class World:
         if thing.kind == "exhibit":
             raise ActionRefused(f"the {thing.names.en} is an exhibit: look, don't touch")
         return self.store.append(self.key, self.now(), "use", actor, None, {"thing": thing_id})
+
+    def _visit(self, actor: str, place_id: str) -> Event:
+        if actor in self.characters:
+            raise ActionRefused("characters walk there: use move")
+        place = self.places.get(place_id)
+        if place is None:
+            raise ActionRefused(f"there is no place called '{place_id}'")
+        if not place.open_air and not self.is_open(place_id):
+            raise ActionRefused(f"the {place.names.en} is closed now (open {place.hours})")
+        return self.store.append(self.key, self.now(), "visit", actor, place_id, {})
+
+    def _rate(self, actor: str, item: str, stars: int) -> Event:
+        kind, _, ident = item.partition(":")
+        known = {"place": self.places, "thing": self.things, "character": self.characters}[kind]
+        if ident not in known:
+            raise ActionRefused(f"there is no {kind} '{ident}' to rate")
+        return self.store.append(self.key, self.now(), "rate", actor, item, {"stars": stars})
 
     def _buy(self, actor: str, thing_id: str) -> Event:
         thing = self.things.get(thing_id)

@@ -42,12 +42,26 @@ def test_follow_up_and_pronoun_refer_back(world):
     assert a.reply("p2", "and how long will it take?").tool != "navigate"  # sessions are per player
 
 
-def test_answers_cite_and_recommend_is_a_clear_slot(world):
+def test_answers_cite_and_recommendations_name_what_is_open_tonight(world):
     a = Assistant(world, scripted("answer"))
     r = a.reply("p1", "How much does the iron anchor cost?")
     assert r.tool == "answer" and "40" in r.text and r.citations == ["thing:anchor"]
     r = a.reply("p1", "what should I do tonight?")
-    assert r.tool == "recommend" and "not available yet" in r.text
+    assert r.tool == "recommend" and "19:00" in r.text and len(r.recommendations) == 3
+    for rec in r.recommendations:  # each one open at 19:00, named in the reply, cited
+        assert world.places[rec.item.place].open_air or world.is_open(rec.item.place, rec.minutes and None or
+                                                                      world.now().replace(hour=19))
+        assert rec.reason and set(rec.item.covers) <= set(r.citations)
+    assert "museum" not in " ".join(r.citations)  # the museum closes at 17:00
+
+
+def test_a_stated_interest_is_remembered_and_drives_recommendations(world):
+    world.advance(90)  # 09:30: the museum is open
+    a = Assistant(world, None)
+    r = a.reply("p1", "我喜欢历史，有什么推荐吗？", start="market")
+    assert r.tool == "recommend" and r.language == "zh" and "历史" in r.text
+    assert world.state_of("profile:p1")["interests"] == ["我喜欢历史，有什么推荐吗？"]
+    assert all(rec.item.place == "museum" or "history" in rec.item.tags for rec in r.recommendations[:2])
 
 
 @pytest.mark.parametrize("text", ["", "   ", "x" * 5000, "asdf qwer zxcv", "🙂🙂🙂", "？？？", "What is the capital of France?"])

@@ -57,7 +57,7 @@ def test_buying_and_giving_move_ownership_and_survive_a_restart(world):
 def test_wait_records_nothing_and_the_schema_admits_every_action(world):
     assert world.apply("bram", Wait(minutes=5)) is None
     kinds = {v["properties"]["kind"]["const"] for v in ACTION_SCHEMA["$defs"].values()}
-    assert kinds == {"move", "say", "give", "buy", "use", "wait"}
+    assert kinds == {"move", "say", "give", "buy", "use", "visit", "rate", "wait"}
     assert isinstance(ACTIONS.validate_json('{"kind": "move", "to": "park"}'), Move)
     with pytest.raises(ValueError):
         ACTIONS.validate_json('{"kind": "fly", "to": "moon"}')
