@@ -74,7 +74,7 @@ class Assistant:
                  record: bool = True) -> None:
         self.world, self.gateway, self.embedder, self.record = world, gateway, embedder, record
         self.docs = default_docs(world) if docs == "auto" else docs
-        self.router = router or Router(gateway)
+        self.router = router or Router(gateway, embedder=embedder)
         self.lexicon = Lexicon(world.file)
         self.recommender: Recommender | None = None  # made at the first recommendation (it embeds the world)
         self.last: AssistantReply | None = None

@@ -4,7 +4,8 @@ The model chooses, as schema-constrained JSON, from a few-shot prompt in both la
 a small model decides well only with examples and a schema). Rules then narrow what the world makes
 certain: a request for the way to a place the world can resolve is navigation whatever the model
 said; "and how long will it take?" refers back to the last destination (per-player session state);
-and when the model's choice is invalid or the backend is down, keywords choose. The model's choice
+and when the model's choice is invalid or the backend is down, keywords choose, and failing them the
+tool of the nearest stored example request (BM25 over jieba tokens; MiniLM cosine for English). The model's choice
 and the final choice are both kept, so an evaluation can measure each.
 """
 
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from llmverse.lang import tokens
+from llmverse.lang import detect_language, tokens
+from llmverse.memory.bm25 import IncrementalBM25
 from llmverse.llm.base import Message
 from llmverse.world.places import resolve
 
@@ -87,27 +89,88 @@ class Decision:
     followup: bool = False  # refers back to the session's last destination
 
 
+def world_names(world: World) -> frozenset[str]:
+    """Every keyword token of the world's names and aliases (places, things, characters); made on each
+    call (about a millisecond), which only the fallback path pays."""
+    words: set[str] = set()
+    for entity in (*world.file.places, *world.file.things, *world.file.characters):
+        for name in (entity.names.en, entity.names.zh or "", *entity.aliases):
+            words.update(tokens(name))
+    return frozenset(words)
+
+
 def session_key(player: str) -> str:
     return f"assistant:{player}"
 
 
-def keyword_tool(text: str) -> Tool:
-    """The fallback choice: the request's own words decide."""
+# Requests no keyword rule catches, by tool, for the nearest-example fallback (both languages). They
+# name no place or person: the world's names are taken out of a request before it is compared, so the
+# match is on what is asked, not on what it is asked about.
+EXEMPLARS: dict[str, tuple[str, ...]] = {
+    "navigate": ("take me there", "I need to find it", "which way is it", "lead the way", "get me there please",
+                 "我要去那里", "带我过去", "往哪边走", "离这里远不远"),
+    "recommend": ("I'm hungry", "somewhere nice to eat", "a good place for lunch", "fun things around here",
+                  "plans for a rainy afternoon", "what's good to see", "any events today", "I have an hour free",
+                  "我饿了", "哪里吃饭好", "今天有什么活动", "下午有空可以去哪", "附近有什么好看的"),
+    "answer": ("when does it open", "when does it close", "how much is it", "who works there", "is it open",
+               "what is that", "tell me about it", "opening hours", "what does it cost", "who runs it",
+               "是什么", "多少钱", "几点关门", "几点开门", "谁在那里工作", "有什么历史"),
+    "smalltalk": ("nice to meet you", "good day to you", "you are very kind", "see you later", "have a nice day",
+                  "很高兴认识你", "你真好", "回头见", "祝你愉快"),
+}
+
+
+class NearestExample:
+    """The tool of the stored example request most like this one: BM25 over keyword tokens (jieba
+    for Chinese), and MiniLM cosine for English when an embedder is given (it does not read Chinese).
+    The fallback for requests no keyword rule catches."""
+
+    def __init__(self, embedder: Any | None = None, min_cosine: float = 0.45) -> None:
+        self.embedder, self.min_cosine = embedder, min_cosine
+        self.requests = [(tool, text) for tool, texts in EXEMPLARS.items() for text in texts]
+        self.bm25 = IncrementalBM25()
+        self.bm25.add([tokens(text) for _, text in self.requests])
+        self._vectors = None
+
+    def __call__(self, text: str, names: frozenset[str] = frozenset()) -> Tool | None:
+        """The nearest example's tool, or None when nothing is alike. `names`: the world's names (as
+        keyword tokens), left out of the comparison."""
+        words = [w for w in tokens(text) if w not in names]
+        if self.embedder is not None and detect_language(text) == "en":
+            if self._vectors is None:
+                self._vectors = self.embedder.embed([t for _, t in self.requests])
+            sims = self._vectors @ self.embedder.embed([" ".join(words)])[0]
+            best = int(sims.argmax())
+            if sims[best] >= self.min_cosine:
+                return self.requests[best][0]  # type: ignore[return-value]
+        positions, scores = self.bm25.top(words, 1)
+        if len(positions) and scores[0] > 0:
+            return self.requests[int(positions[0])][0]  # type: ignore[return-value]
+        return None
+
+
+_NEAREST = NearestExample()
+
+
+def keyword_tool(text: str, nearest: NearestExample | None = None, names: frozenset[str] = frozenset()) -> Tool:
+    """The fallback choice: the request's own words decide; failing keywords, the nearest example."""
     if RECOMMEND.search(text):
         return "recommend"
     if ROUTE.search(text):
         return "navigate"
     if SMALLTALK.search(text) and len(text) < 40:
         return "smalltalk"
-    return "answer"
+    return (nearest or _NEAREST)(text, names) or "answer"
 
 
 class Router:
     """`consult="always"` asks the model every time (to measure it); "unsure" only when no rule
     decides (faster: a rule-decided request costs no model call)."""
 
-    def __init__(self, gateway: Gateway | None, *, consult: Literal["always", "unsure"] = "unsure") -> None:
+    def __init__(self, gateway: Gateway | None, *, consult: Literal["always", "unsure"] = "unsure",
+                 embedder: Any | None = None) -> None:
         self.gateway, self.consult = gateway, consult
+        self.nearest = NearestExample(embedder) if embedder is not None else _NEAREST
 
     def model_choice(self, text: str) -> ToolChoice | None:
         """The model's choice, or None when it gave none valid (the gateway logged why)."""
@@ -134,7 +197,7 @@ class Router:
             rule.model_tool = model_tool
             return rule
         if model is None:
-            tool = keyword_tool(text)
+            tool = keyword_tool(text, self.nearest, world_names(world))
             d = Decision(tool, text, rule="keywords", model_tool=model_tool)
         else:
             d = Decision(model.tool, model.target or text, model_tool=model_tool)

@@ -92,3 +92,23 @@ def test_how_long_about_something_else_is_not_a_travel_follow_up(tmp_path):
     assistant.reply("ada", "How do I get to the library?", start="market")
     assert assistant.reply("ada", "And how long will it take?").tool == "navigate"
     assert assistant.reply("ada", "How long do they keep lost items?").tool == "answer"
+
+
+@pytest.mark.parametrize("text,tool", [
+    ("I'm hungry", "recommend"), ("我饿了", "recommend"), ("any events today", "recommend"),
+    ("鱼汤多少钱", "answer"), ("have a nice day", "smalltalk"), ("what is the founding bell", "answer"),
+])
+def test_no_keyword_the_nearest_example_decides_when_the_model_cannot(world, text, tool):
+    broken = Gateway(ScriptedBackend(default="not json at all"), GatewayConfig(retries=0))
+    d = Router(broken).route(world, text)
+    assert d.model_tool == "invalid" and d.tool == tool
+
+
+def test_nearest_example_reads_meaning_with_an_embedder_and_stays_silent_on_noise():
+    from memfakes import HashEmbedder
+
+    from llmverse.assistant.router import NearestExample
+
+    nearest = NearestExample(HashEmbedder(), min_cosine=0.5)
+    assert nearest("somewhere nice to eat tonight") == "recommend"
+    assert nearest("zzz qqq") is None and nearest("???") is None
