@@ -4,9 +4,11 @@ Figures, each over the 64 requests (half English, half Chinese):
 - tool-choice accuracy, twice: the model's own choice (asked every time) and the final choice (after
   the rules and the keyword fallback), so the rules' share is visible;
 - answer accuracy: the right destination with a walkable path, the expected fact stated, "I don't
-  know"/out of scope when the world has no answer (citing nothing), a reply at all for the rest;
+  know"/out of scope when the world has no answer (citing nothing), recommendations that are all open
+  at the time asked about and reachable, a reply at all for the rest;
 - unsupported-claim rate: replies stating a number, or naming a place, thing or person of the world,
-  that their cited sources do not hold (stricter than the runtime check, which accepts any world name);
+  that their cited sources do not hold (stricter than the runtime check, which accepts any world name;
+  a recommendation's sources are the recommender's own candidates, hours and walking times);
   the same for the model's drafts before the checks;
 - latency p50/p95 of whole replies, in seconds.
 """
@@ -25,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from llmverse.assistant.assistant import Assistant, AssistantReply
 from llmverse.assistant.navigate import Route
+from llmverse.assistant.recommend import asked_time
 from llmverse.assistant.router import Router
 from llmverse.evals.grounding import states
 from llmverse.lang import detect_language
@@ -101,6 +104,14 @@ def _support(reply: AssistantReply) -> str:
     if reply.route is not None:
         r = reply.route  # the route's own figures: computed on the map
         return r.text + (f" {r.destination_name} {r.distance_m:.0f} {round(r.minutes)}" if isinstance(r, Route) else "")
+    if reply.recommendations:  # what the recommender chose: names, place, hours, walking time, counts
+        facts = []
+        for rec in reply.recommendations:
+            c = rec.item
+            for names in (c.names, c.place_names):
+                facts += [names.en, names.zh or ""] if names is not None else []
+            facts += [rec.reason, str(round(rec.minutes)), f"{c.starts:%H:%M}" if c.starts else ""]
+        return " ".join(facts) + " " + reply.text.splitlines()[0]  # the head line: the time asked about
     return reply.text  # templates that state no world fact
 
 
@@ -112,6 +123,11 @@ def _right(world: World, r: Request, reply: AssistantReply) -> bool:
         return reply.answer is not None and reply.answer.status == r.status and not reply.citations
     if r.expect:
         return any(states(reply.text, e) for e in r.expect)
+    if r.tool == "recommend":  # something to do, each open at the time asked about, and reachable
+        at = asked_time(r.text, world.now())
+        return bool(reply.recommendations) and all(
+            (world.places[x.item.place].open_air or world.is_open(x.item.place, at)) and x.minutes < float("inf")
+            for x in reply.recommendations)
     return bool(reply.text.strip()) and reply.tool == r.tool
 
 
