@@ -13,8 +13,10 @@ the hour ("events", from their schedules). The ranking blends three scores, each
   and by bag-of-words over jieba tokens otherwise (MiniLM is English-only, so a Chinese interest also
   counts through the bilingual interest table in `phrases.py`);
 - popularity: how many other players engaged with it (log-scaled);
-- context: walking distance, meal times for food, an event happening now, closing before arrival,
-  and what the player already did (a place visited twice is worth less; a thing bought is not offered).
+- context: walking distance, meal times for food, an event happening now, closing before arrival.
+
+What the player already did comes last, in every ranking: a thing bought or an item rated 1-2 stars is
+not offered again, a place visited or a character met only when nothing new is left.
 
 Maximal marginal relevance then picks the top k so that five stalls of one market do not crowd out
 everything else. No language model is asked: the facts and the reasons are the world's.
@@ -192,7 +194,7 @@ class Recommender:
     """Ranks what the world offers for one player. Holds the world's item texts and vectors, so
     ask it many times; `embedder=None` compares bags of words (works for Chinese too)."""
 
-    def __init__(self, world: World, embedder: Embeds | None = None, *, weights: tuple[float, float, float] = (0.45, 0.25, 0.3),
+    def __init__(self, world: World, embedder: Embeds | None = None, *, weights: tuple[float, float, float] = (0.35, 0.25, 0.4),
                  diversity: float = 0.3) -> None:
         self.world, self.embedder = world, embedder
         # Weights of content, popularity and context, and the diversity trade-off, were chosen on the
@@ -214,8 +216,8 @@ class Recommender:
     def candidates(self, at: datetime, here: str, player: str | None = None) -> list[Candidate]:
         """What is open at `at` and reachable from `here`; not things the player already owns."""
         w = self.world
-        ok = {p for p, place in w.places.items()
-              if (place.open_air or is_open(place, at)) and math.isfinite(self.minutes(here, p))}
+        # Hours count for open-air places too: a market square after hours has no stalls to visit.
+        ok = {p for p, place in w.places.items() if is_open(place, at) and math.isfinite(self.minutes(here, p))}
         out = [self.items[f"place:{p}"] for p in w.places if p in ok]
         for t in w.file.things:
             if t.location in ok and (player is None or w.thing_state(t.id).owner != player):
@@ -232,7 +234,7 @@ class Recommender:
     # --- ranking ----------------------------------------------------------------------------
     def recommend(self, profile: Profile, *, here: str, at: datetime | None = None, k: int = 5,
                   popularity: Counter[str] | None = None, request: str = "", language: Language = "en",
-                  mode: Literal["blend", "content", "popularity"] = "blend") -> list[Recommendation]:
+                  mode: Literal["blend", "content", "popularity", "context"] = "blend") -> list[Recommendation]:
         """The top k for this player at `here` and `at` (the world's now by default). `request` is
         the player's words this time ("somewhere to eat"): they weigh like a stated interest.
         `mode` lets an evaluation rank by one signal alone."""
@@ -257,10 +259,12 @@ class Recommender:
             minutes = self.minutes(here, c.place)
             context = self._context(c, profile, at, minutes)
             weights = {"blend": (self.w_content, self.w_pop, self.w_context), "content": (1.0, 0.0, 0.0),
-                       "popularity": (0.0, 1.0, 0.0)}[mode]
+                       "popularity": (0.0, 1.0, 0.0), "context": (0.0, 0.0, 1.0)}[mode]
             score = weights[0] * content + weights[1] * popular + weights[2] * context
+            if all(profile.done.get(item) for item in c.covers):
+                score -= 1.0  # done already (a place visited, a character met): offered only when nothing new is left
             scored.append((score, i, content, popular, context, minutes, tag_match, count))
-        picked = self._diverse(scored, vecs, cands, k if mode == "blend" else k)
+        picked = self._diverse(scored, vecs, cands, k)
         recs = []
         for score, i, content, popular, context, minutes, tag_match, count in picked:
             basis, why = self._reason(cands[i], profile, vecs[i], wanted, tag_match, count, at, language,
@@ -282,23 +286,22 @@ class Recommender:
         return max((pop.get(item, 0) for item in c.covers), default=0)
 
     def _context(self, c: Candidate, profile: Profile, at: datetime, minutes: float) -> float:
-        """0..1 (clipped): near, fits the hour, happening now; minus closing before arrival and repetition."""
+        """0..1 (clipped): near, fits the hour, happening now; minus closing before arrival."""
         near = 1.0 - min(minutes / NEAR_MINUTES, 1.0)
         t = at.hour * 60 + at.minute
         fit = 0.3 if "food" in c.tags and any(a <= t < b for a, b in MEALS) else 0.0
         if c.tags & {"rest", "nature"} and part_of_day(at).value == "evening":
             fit += 0.2
         if c.kind == "event" and c.starts is not None:
-            fit += 0.3 if c.starts <= at else 0.15
+            fit += 0.1 if c.starts <= at else 0.05
         place = self.world.places[c.place]
         arrive = at + timedelta(minutes=minutes)
-        closing = 0.0 if place.open_air or is_open(place, arrive + timedelta(minutes=30)) else 0.5
-        repeats = sum(profile.done.get(item, 0) for item in c.covers)
-        return max(0.0, min(1.0, 0.5 * near + fit - closing - 0.2 * min(repeats, 3)))
+        closing = 0.0 if is_open(place, arrive + timedelta(minutes=30)) else 0.5
+        return max(0.0, min(1.0, 0.5 * near + fit - closing))
 
     def _diverse(self, scored: list[tuple], vecs: np.ndarray, cands: list[Candidate], k: int) -> list[tuple]:
         """Maximal marginal relevance: each pick trades its score against its likeness to those picked
-        (same items covered: as alike as can be; same place: 0.6; otherwise 0.3 × text similarity)."""
+        (same items covered: as alike as can be; same place: 0.35; otherwise 0.3 × text similarity)."""
         left = sorted(scored, key=lambda s: -s[0])
         picked: list[tuple] = []
         while left and len(picked) < k:
@@ -465,7 +468,7 @@ def _alike(a: Candidate, b: Candidate, cosine: float) -> float:
     if a.covers & b.covers:
         return 1.0
     if a.place == b.place:
-        return 0.6
+        return 0.35
     return max(0.0, cosine) * 0.3
 
 
@@ -478,7 +481,7 @@ def _when_clause(world: World, c: Candidate, at: datetime, minutes: float, lang:
     say = REASONS[lang]
     place = world.places[c.place]
     parts = []
-    if place.hours is not None and not place.open_air:
+    if place.hours is not None:
         _, end = parse_hours(place.hours)
         parts.append(say["open_until"].format(t=f"{end // 60:02d}:{end % 60:02d}"))
     if math.isfinite(minutes):

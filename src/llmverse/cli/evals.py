@@ -143,7 +143,7 @@ def eval_content(
 def eval_recommend(
     world: WorldOpt = None,
     players: Annotated[int, typer.Option(help="simulated players (each holds out its last 2 choices)")] = 200,
-    days: Annotated[int, typer.Option(help="world days the players act (08:00-21:00)")] = 2,
+    days: Annotated[int, typer.Option(help="world days the players act (08:00-21:00)")] = 1,
     seed: Annotated[int, typer.Option(help="random seed of the simulated players")] = 11,
     embed: Annotated[bool, typer.Option(help="MiniLM embeddings for content similarity (else bag of words)")] = False,
 ) -> None:
@@ -185,4 +185,5 @@ def eval_recommend(
     t.add_row("[bold]all[/bold]", *(f"[bold]{result.rate(m):.3f}[/bold]" for m in ev.MODES))
     console.print(t)
     lift = result.rate("blend") / result.rate("popularity") if result.rate("popularity") else float("inf")
-    console.print(f"blend / popularity: {lift:.2f}×")
+    console.print(f"blend / popularity: {lift:.2f}×; a top {ev.K} is chosen from {result.candidates:.1f} candidates "
+                  f"on average (places, things, characters, activities open and reachable then)")

@@ -88,7 +88,7 @@ def ask(
     player: Annotated[str, typer.Option(help="your name in the world (keeps the conversation)")] = "visitor",
     world: WorldOpt = None, model: ModelOpt = None, db: DbOpt = None, threads: ThreadsOpt = None,
 ) -> None:
-    """Ask the assistant: directions, answers with sources, small talk. llmverse ask "how do I get to the museum?" --from market"""
+    """Ask the assistant: directions, recommendations, answers with sources, small talk. llmverse ask "how do I get to the museum?" --from market"""
     import json
     import re
 
@@ -109,6 +109,10 @@ def ask(
     r = assistant.last
     if as_json:
         console.print_json(json.dumps({"tool": r.tool, "text": r.text, "citations": r.citations,
-                                       "route": r.route.model_dump(mode="json") if r.route else None}))
+                                       "route": r.route.model_dump(mode="json") if r.route else None,
+                                       "recommendations": [
+                                           {"id": x.item.id, "kind": x.item.kind, "name": x.item.names.en,
+                                            "place": x.item.place, "reason": x.reason, "score": x.score,
+                                            "minutes": x.minutes} for x in r.recommendations]}))
     else:
         console.print()

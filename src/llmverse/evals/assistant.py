@@ -111,7 +111,8 @@ def _support(reply: AssistantReply) -> str:
             for names in (c.names, c.place_names):
                 facts += [names.en, names.zh or ""] if names is not None else []
             facts += [rec.reason, str(round(rec.minutes)), f"{c.starts:%H:%M}" if c.starts else ""]
-        return " ".join(facts) + " " + reply.text.splitlines()[0]  # the head line: the time asked about
+        numbering = " ".join(str(i) for i in range(1, len(reply.recommendations) + 1))  # "1." "2." "3."
+        return " ".join(facts) + f" {numbering} " + reply.text.splitlines()[0]  # the head: the time asked about
     return reply.text  # templates that state no world fact
 
 
@@ -126,7 +127,7 @@ def _right(world: World, r: Request, reply: AssistantReply) -> bool:
     if r.tool == "recommend":  # something to do, each open at the time asked about, and reachable
         at = asked_time(r.text, world.now())
         return bool(reply.recommendations) and all(
-            (world.places[x.item.place].open_air or world.is_open(x.item.place, at)) and x.minutes < float("inf")
+            world.is_open(x.item.place, at) and x.minutes < float("inf")
             for x in reply.recommendations)
     return bool(reply.text.strip()) and reply.tool == r.tool
 
