@@ -26,11 +26,13 @@ from rank_bm25 import BM25Okapi
 from llmverse.errors import BackendUnavailable
 from llmverse.lang import Language, cjk_ratio, detect_language, sentences, tokens
 from llmverse.llm.base import Message, Usage
+from llmverse.safety.injection import DATA_RULE, fence_document, sanitize
 from llmverse.world.grounding import Lexicon, numbers_in
 
 if TYPE_CHECKING:
     from llmverse.llm.embed import Embedder
     from llmverse.llm.gateway import Gateway
+    from llmverse.safety.rails import Rails
     from llmverse.world.model import Names
     from llmverse.world.world import World
 
@@ -284,7 +286,7 @@ def retrieve(world: World, question: str, *, docs: Path | None = None, embedder:
 # -- answering ---------------------------------------------------------------------------------------
 
 PROMPT = ("You answer visitors' questions about {world}. Use only the facts given. Answer in one or two "
-          "short sentences. Do not add anything that is not in the facts.")
+          "short sentences. Do not add anything that is not in the facts. " + DATA_RULE)
 TURN = "Facts:\n{facts}\n\nQuestion: {question}\nAnswer:"
 _SAY = {
     "en": {"unknown": "I don't know: nothing I know about {world} answers that.",
@@ -301,9 +303,12 @@ _SAY = {
 
 def answer_stream(world: World, question: str, gateway: Gateway | None = None, *, docs: Path | None = None,
                   embedder: Embedder | None = None, language: Language | None = None,
-                  lexicon: Lexicon | None = None, out: list[Answer] | None = None) -> Iterator[str]:
+                  lexicon: Lexicon | None = None, out: list[Answer] | None = None,
+                  rails: Rails | None = None, player: str = "-") -> Iterator[str]:
     """Stream an answer sentence by sentence, each checked before it is shown; the Answer is
-    appended to `out` when the stream ends. Never raises on the player's input."""
+    appended to `out` when the stream ends. Never raises on the player's input. With `rails`, the
+    event log and the world's documents pass the retrieval rail first: text that carries
+    instructions or hazards is left out of the prompt (a world document is data, never orders)."""
     lang: Language = language or detect_language(question or "")
     wname = _zh(world.file.name) if lang == "zh" else world.file.name.en
     ans = Answer(text="", status="answered", language=lang)
@@ -311,6 +316,12 @@ def answer_stream(world: World, question: str, gateway: Gateway | None = None, *
         ans.status, ans.text = "unknown", _SAY[lang]["empty"].format(world=wname)
     else:
         found = retrieve(world, question, docs=docs, embedder=embedder)
+        if rails is not None and found.status == "answered":
+            found.facts = [(f, sc) for f, sc in found.facts
+                           if f.kind not in ("doc", "event") or not rails.check_document(
+                               f.text(lang), source=f.cite, player=player, language=lang).refused]
+            if not found.facts:
+                found.status = "unknown"
         if found.status != "answered":
             ans.status, ans.text = found.status, _SAY[lang][found.status].format(world=wname)
         else:
@@ -359,9 +370,10 @@ def states(text: str, fact: Fact) -> bool:
 
 def _phrase(world: World, question: str, gateway: Gateway, ans: Answer, lexicon: Lexicon) -> Iterator[str]:
     lang = ans.language
-    given = "\n".join(f"- {f.text(lang)}" for f in ans.facts)
+    # The facts go in as fenced documents, the question on one line: neither can open a new turn.
+    given = "\n".join(fence_document(f.text(lang), f.cite) for f in ans.facts)
     messages = [Message("system", PROMPT.format(world=world.file.name.en)),
-                Message("user", TURN.format(facts=given, question=question))]
+                Message("user", TURN.format(facts=given, question=sanitize(question)))]
     kept: list[str] = []
     usage = Usage()
     try:

@@ -4,8 +4,10 @@
     text = "".join(assistant.ask("p1", "how do I get to the museum?", start="market"))  # streamed
     assistant.last  # AssistantReply: tool, the model's choice, citations, route, timing
 
-The router picks the tool (navigate, recommend, answer, smalltalk); the tool computes the facts
-(`navigate`, `recommend`, `answer`); the reply is streamed, sources last. Each player has session state in the
+The input rail reads the request first (`llmverse.safety`: attacks and hazards get a refusal and no
+tool runs; personal data is redacted); the router picks the tool (navigate, recommend, answer,
+smalltalk); the tool computes the facts (`navigate`, `recommend`, `answer`); the output rail reads
+every piece; the reply is streamed, sources last. Each player has session state in the
 world's store (`assistant:<player>`): where they are, the last destination, so "and how long will
 it take?" refers back. The exchange is written to the event log.
 """
@@ -20,12 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from llmverse.assistant.answer import PROMPT as ANSWER_PROMPT
 from llmverse.assistant.answer import Answer, answer_stream, sources_line
 from llmverse.assistant.navigate import NotFound, Route, navigate
 from llmverse.assistant.recommend import (Recommendation, Recommender, asked_time, profile_of, recommendation_text,
                                           remember_interest)
+from llmverse.assistant.router import SYSTEM as ROUTER_SYSTEM
 from llmverse.assistant.router import Decision, Router, session_key
 from llmverse.lang import Language, detect_language
+from llmverse.safety.injection import leaked
+from llmverse.safety.rails import Rails
 from llmverse.world.grounding import Lexicon
 from llmverse.world.places import resolve
 
@@ -50,6 +56,7 @@ class AssistantReply:
     route: Route | NotFound | None = None
     answer: Answer | None = None
     recommendations: list[Recommendation] = field(default_factory=list)
+    rail: str | None = None  # reason code when a safety rail refused or rewrote (see llmverse.safety)
     seconds: float = 0.0  # from the request to the last piece
 
 
@@ -71,8 +78,12 @@ def default_docs(world: World) -> Path | None:
 class Assistant:
     def __init__(self, world: World, gateway: Gateway | None = None, *, embedder: Embedder | None = None,
                  docs: Path | None | Literal["auto"] = "auto", router: Router | None = None,
-                 record: bool = True) -> None:
+                 record: bool = True, rails: Rails | None = None) -> None:
         self.world, self.gateway, self.embedder, self.record = world, gateway, embedder, record
+        # Rails on by default: the world's policy, the audit log in the world's store.
+        self.rails = rails if rails is not None else Rails.for_world(world)
+        # What the output rail must never let through: the assistant's own instructions.
+        self.secrets = [ROUTER_SYSTEM, ANSWER_PROMPT.format(world=world.file.name.en)]
         self.docs = default_docs(world) if docs == "auto" else docs
         self.router = router or Router(gateway, embedder=embedder)
         self.lexicon = Lexicon(world.file)
@@ -99,15 +110,38 @@ class Assistant:
         here = session.get("at") or next(iter(self.world.places))
         here = tuple(here) if isinstance(here, list) else here
         say = _TEXT[lang]
+        rail = self.rails.check_input(player, text, language=lang) if text and len(text) <= MAX_CHARS else None
         if not text or len(text) > MAX_CHARS:
             reply = AssistantReply(say["empty" if not text else "too_long"], "none", lang)
             yield reply.text
+        elif rail is not None and rail.refused:  # an attack or a hazard: no tool, no model call
+            reply = AssistantReply(rail.text, "none", lang, rail=rail.reason)
+            text = rail.redacted  # what the log keeps of it
+            yield reply.text
         else:
+            if rail is not None and rail.action == "rewrite":  # personal data redacted before anything sees it
+                text, reply_rail = rail.text, rail.reason
+            else:
+                reply_rail = None
             decision = self.router.route(self.world, text, session)
-            reply = AssistantReply("", decision.tool, lang, decision)
+            reply = AssistantReply("", decision.tool, lang, decision, rail=reply_rail)
             pieces = {"navigate": self._navigate, "answer": self._answer, "recommend": self._recommend,
                       "smalltalk": self._smalltalk}[decision.tool](player, decision, text, here, session, reply)
             for piece in pieces:
+                # Routes and recommendations are the world's own words; the output rail still reads
+                # every piece (hazards, personal data, a leaked prompt) before the player does.
+                # A leak is looked for in the whole reply so far: one short sentence at a time shares
+                # too few words with a prompt to tell.
+                so_far = reply.text + piece
+                out = self.rails.check_output(so_far if leaked(so_far, self.secrets) else piece, player=player,
+                                              secrets=self.secrets, language=lang,
+                                              supported=piece if decision.tool != "answer" else "")
+                if out.refused:
+                    reply.rail, reply.citations = out.reason, []
+                    reply.text += out.text
+                    yield out.text
+                    break
+                piece = out.text if out.action == "rewrite" else piece
                 reply.text += piece
                 yield piece
             if reply.citations:
@@ -117,8 +151,9 @@ class Assistant:
         reply.seconds = time.perf_counter() - began
         self.world.put_state(session_key(player), session)
         if self.record and text:
-            self.world.say(player, ACTOR, text[:MAX_CHARS], language=lang)
-            self.world.say(ACTOR, player, reply.text, language=lang, tool=reply.tool, sources=reply.citations)
+            marked = {"rail": reply.rail} if reply.rail else {}  # refused turns never return to a prompt
+            self.world.say(player, ACTOR, text[:MAX_CHARS], language=lang, **marked)
+            self.world.say(ACTOR, player, reply.text, language=lang, tool=reply.tool, sources=reply.citations, **marked)
         self.last = reply
 
     # --- the tools -------------------------------------------------------------------------------
@@ -143,7 +178,8 @@ class Assistant:
             question = f"{text} {names.zh or names.en if reply.language == 'zh' else names.en}"
         out: list[Answer] = []
         yield from answer_stream(self.world, question, self.gateway, docs=self.docs, embedder=self.embedder,
-                                 language=reply.language, lexicon=self.lexicon, out=out)
+                                 language=reply.language, lexicon=self.lexicon, out=out, rails=self.rails,
+                                 player=player)
         reply.answer = out[0]
         reply.citations = out[0].citations
         places = [c.split(":", 1)[1] for c in out[0].citations if c.startswith("place:")]

@@ -1,9 +1,11 @@
 """A character that talks: persona + the facts it needs + recent turns in, a checked reply out.
 
 One reply, in the order it runs:
-  refuse bad input → record what the player said → pick the facts the question needs → ask the
-  model (streaming) → check each sentence against the world as it completes, dropping any that
-  invents a name or a number → state the key fact if the model missed it → record the reply.
+  refuse bad input → the input rail (attacks, hazards, personal data: refuse in character or redact)
+  → record what the player said → pick the facts the question needs → ask the model (streaming),
+  the player's words and memories fenced as data → check each sentence against the world as it
+  completes, dropping any that invents a name or a number, then the output rail (hazards, personal
+  data, system-prompt leaks) → state the key fact if the model missed it → record the reply.
 A Chinese reply from a model that cannot write Chinese is composed from the facts' Chinese text.
 A dead or slow backend gets an in-character line; the turn is still recorded.
 """
@@ -23,6 +25,9 @@ from llmverse.errors import BackendUnavailable, InvalidMessage
 from llmverse.lang import Language, detect_language, sentences
 from llmverse.llm.base import Message, Usage
 from llmverse.llm.gateway import Gateway
+from llmverse.safety.injection import DATA_RULE, sanitize
+from llmverse.safety.rails import Decision, Rails
+from llmverse.safety.refusals import Speaker
 from llmverse.world.grounding import Finding, Lexicon, numbers_in
 from llmverse.world.world import World
 
@@ -37,7 +42,8 @@ MAX_DROPPED = 3  # after this many invented sentences, stop the model and let th
 SYSTEM = """You are {name}, the {role} in {world}. {persona}{traits}
 Speak as {name}, in the first person, in one to three short sentences of English.
 Use only the facts you are given; if they do not answer the question, say you do not know.
-Never invent names, places, prices or times."""
+Never invent names, places, prices or times.
+{data_rule}"""
 
 TURN = """Facts:
 {facts}
@@ -58,6 +64,7 @@ class Reply:
     composed: bool = False  # written from the facts, not by the model
     fallback: bool = False  # the backend failed; an in-character line stood in
     usage: Usage | None = None
+    rail: str | None = None  # reason code when a safety rail refused or rewrote (see llmverse.safety)
 
 
 def check_message(text: str) -> str:
@@ -72,20 +79,28 @@ def check_message(text: str) -> str:
 
 class Character:
     def __init__(self, world: World, character_id: str, gateway: Gateway, *, history_turns: int = 6,
-                 max_tokens: int = 96, memory: MemorySystem | None = None) -> None:
+                 max_tokens: int = 96, memory: MemorySystem | None = None, rails: Rails | None = None) -> None:
         if character_id not in world.characters:
             raise InvalidMessage(f"no character '{character_id}' in {world.file.name.en}; "
                                  f"choose one of {sorted(world.characters)}")
         self.world, self.gateway = world, gateway
         self.me = world.characters[character_id]
-        self.history_turns, self.max_tokens, self.memory = history_turns, max_tokens, memory
+        # Rails on by default: the world's policy, the audit log in the world's store.
+        self.rails = rails if rails is not None else Rails.for_world(world)
+        self.history_turns, self.memory = history_turns, memory
+        self.max_tokens = min(max_tokens, self.rails.policy.limits.max_output_tokens)
+        self.speaker = Speaker(self.me.names.en, self.me.names.zh, self.me.role, self.me.role_zh)
         self.lexicon = Lexicon(world.file)
         # Which languages the model writes well; the bundled SmolLM2 writes no usable Chinese.
         self.model_languages: frozenset[str] = getattr(gateway.backend, "languages", frozenset({"en", "zh"}))
         self.last: Reply | None = None
         traits = f" You are {', '.join(self.me.traits)}." if self.me.traits else ""
         self.system = SYSTEM.format(name=self.me.names.en, role=self.me.role, world=world.file.name.en,
-                                    persona=self.me.persona, traits=traits)
+                                    persona=self.me.persona, traits=traits, data_rule=DATA_RULE)
+        # What the character may say about itself; the rest of the system prompt must not leak.
+        self.public = " ".join([f"I am {self.me.names.en}, the {self.me.role} in {world.file.name.en}.",
+                                f"I am {self.me.names.en}, the {self.me.role} of {world.file.name.en}.",
+                                *self.me.knowledge])
 
     @property
     def name(self) -> str:
@@ -105,10 +120,17 @@ class Character:
         character's reply, in a conversation between characters)."""
         text = check_message(text)
         language = detect_language(text)
-        history = self.world.events(kind="say", between=(player, self.me.id), last=2 * self.history_turns)
+        decision = self.rails.check_input(player, text, character=self.me.id, speaker=self.speaker, language=language)
+        if decision.refused:  # an attack or a hazard: an in-character line, no model call
+            yield from self._refused(player, decision, record_incoming)
+            return
+        text = decision.text  # as sent, or with personal data redacted before any model or log sees it
+        history = [e for e in self.world.events(kind="say", between=(player, self.me.id), last=2 * self.history_turns)
+                   if not e.data.get("rail")]  # refused turns never come back into a prompt
         known = relationship(self.world, self.me.id, player)
-        if record_incoming:
-            self.world.say(player, self.me.id, text, language=language)  # recorded before anything can fail
+        if record_incoming:  # recorded before anything can fail
+            extra = {"redacted": decision.reason} if decision.action == "rewrite" else {}
+            self.world.say(player, self.me.id, text, language=language, **extra)
         book = FactBook(self.world, self.me)
         found, key = book.lookup(text, k=4)
         request = parse_request(self.world, text)
@@ -124,7 +146,8 @@ class Character:
         if known.familiarity:
             facts.append(_met_before(player, known))
         if self.memory is not None:  # what I remember that bears on this (recency x importance x relevance)
-            facts += [Fact(f"memory:{r.memory.id}", f"I remember: {r.memory.text}", f"我记得：{r.memory.text}", ())
+            facts += [Fact(f"memory:{r.memory.id}", f"I remember: {sanitize(r.memory.text)}",
+                           f"我记得：{sanitize(r.memory.text)}", ())
                       for r in self.memory.recall(self.world, self.me.id, text)]
         reply = Reply(text="", language=language, facts=[f.id for f in facts])
 
@@ -140,10 +163,21 @@ class Character:
         else:
             yield from self._generate(player, text, history, facts, key, reply)
         reply.text = greeting + reply.text
+        self.rails.charge(player, reply.usage)
         after_talk(self.world, self.me.id, player, text)
         self.world.say(self.me.id, player, reply.text, language=language, facts=reply.facts,
                        dropped=reply.dropped, composed=reply.composed, completed=reply.completed,
                        fallback=reply.fallback)
+        self.last = reply
+
+    def _refused(self, player: str, decision: Decision, record_incoming: bool) -> Iterator[str]:
+        """A refused message: both turns are recorded (the player's with personal data redacted), marked
+        so that they never return to a prompt; the reply is the rail's in-character line."""
+        if record_incoming:
+            self.world.say(player, self.me.id, decision.redacted, language=decision.language, rail=decision.reason)
+        reply = Reply(text=decision.text, language=decision.language, rail=decision.reason)
+        yield reply.text
+        self.world.say(self.me.id, player, reply.text, language=decision.language, rail=decision.reason)
         self.last = reply
 
     # --- the model's part -----------------------------------------------------------------
@@ -154,11 +188,15 @@ class Character:
         messages = [Message("system", self.system)]
         for ev in history:
             role = "assistant" if ev.actor == self.me.id else "user"
-            messages.append(Message(role, ev.data.get("text", "")))
+            text_then = ev.data.get("text", "")
+            messages.append(Message(role, sanitize(text_then) if role == "user" else text_then))
         answer = ANSWER.format(fact=fact_text(key, "en")) if key is not None else ""
-        messages.append(Message("user", TURN.format(facts=given, player=player, text=text, answer=answer)))
+        # The player's words go in their slot on one line, unable to open a new turn or section.
+        messages.append(Message("user", TURN.format(facts=given, player=sanitize(player, 64), text=sanitize(text),
+                                                    answer=answer)))
         supported = "\n".join([given, text, self.system, *(m.content for m in messages)])
         kept: list[str] = []
+        refusal: str | None = None
         usage = Usage()
         try:
             for sentence in sentences(self.gateway.stream(messages, max_tokens=self.max_tokens, usage=usage)):
@@ -170,6 +208,15 @@ class Character:
                     break
                 finding = self.lexicon.check(sentence, supported_text=supported)
                 if finding.ok:
+                    out = self.rails.check_output(sentence, player=player, character=self.me.id, speaker=self.speaker,
+                                                  secrets=[self.system], public=self.public, supported=supported,
+                                                  language=lang)
+                    if out.refused:  # a hazard or the system prompt: stop the model, say no in character
+                        reply.dropped.append(sentence)
+                        reply.rail, refusal = out.reason, out.text
+                        break
+                    if out.action == "rewrite":
+                        sentence, reply.rail = out.text, out.reason
                     kept.append(sentence)
                     yield sentence if len(kept) == 1 else " " + sentence
                 else:
@@ -184,6 +231,10 @@ class Character:
                 yield reply.text
                 return
         reply.usage = usage
+        if not kept and refusal is not None:
+            reply.text = refusal
+            yield refusal
+            return
         if not kept:  # everything it said was invented (or it said nothing): the facts speak
             composed = self._compose(facts, key, lang)
             kept.append(composed)

@@ -1,0 +1,138 @@
+"""`llmverse eval safety`, `llmverse safety train` and `llmverse safety audit`: parse, call the library, print.
+
+Registered by the main CLI (`cli/__init__.py`):
+    eval_app.command("safety")(safety.eval_safety)
+    safety_app = typer.Typer(help="Safety rails: the classifier and the audit log.")
+    app.add_typer(safety_app, name="safety")
+    safety_app.command("train")(safety.safety_train)
+    safety_app.command("audit")(safety.safety_audit)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from llmverse.cli.common import DbOpt, ModelOpt, ThreadsOpt, WorldOpt, _fail, console
+from llmverse.errors import LlmverseError
+
+Level = Annotated[str, typer.Option("--level", help="policy: family | teen | mature")]
+
+
+def eval_safety(
+    split: Annotated[str, typer.Option(help="test (held out, the figure to quote) | dev | all")] = "test",
+    level: Level = "teen",
+    classifier: Annotated[Path | None, typer.Option(
+        "--classifier", help="trained safety classifier (default: the one `llmverse safety train` made)")] = None,
+    rules_only: Annotated[bool, typer.Option("--rules-only", help="leave the trained classifier out")] = False,
+    bias: Annotated[bool, typer.Option("--bias/--no-bias", help="also run the counterfactual bias suite "
+                                       "(asks the model: ~1 minute on the bundled one)")] = False,
+    model: ModelOpt = None, threads: ThreadsOpt = None,
+    show: Annotated[bool, typer.Option(help="print the items the rails got wrong")] = True,
+) -> None:
+    """Run the bundled attack/benign set through the rails: detection and false positives per category
+    (English, Chinese), latency added per message; with --bias, the counterfactual bias table."""
+    from llmverse.evals import safety as ev
+    from llmverse.safety import Policy, Rails
+    from llmverse.safety.classify import SafetyClassifier
+
+    if level not in ("family", "teen", "mature"):
+        raise _fail(LlmverseError(f"unknown level '{level}': family, teen or mature"))
+    clf = SafetyClassifier(classifier, use_model=not rules_only)
+    clf.warm()  # load the model before timing: latency is per message, not start-up
+    used = "rules + trained MiniLM (English)" if clf.model_available else "rules only"
+    if not rules_only and not clf.model_available:
+        console.print(f"[yellow]no trained classifier at {clf.model_dir}: rules only "
+                      "(build it with `llmverse safety train`, a few minutes)[/yellow]")
+    items = ev.load_items(split)
+    outcomes = ev.run(Rails(Policy.for_level(level), classifier=clf), items)  # type: ignore[arg-type]
+    f = ev.figures(outcomes)
+    t = Table(title=f"safety eval ({split} split, {len(items)} items, policy {level}, {used})")
+    for col in ("category", "items", "English", "Chinese", "all"):
+        t.add_column(col, justify="left" if col == "category" else "right")
+    by = {(r.category, r.language): r for r in f.rows}
+    for cat in sorted({r.category for r in f.rows}, key=lambda c: (c == "benign", c)):
+        cells = [by.get((cat, lang)) for lang in ("en", "zh", "all")]
+        what = "false positives" if by[(cat, "all")].benign else "detected"
+        t.add_row(f"{cat} ({what})", str(by[(cat, "all")].n), *(f"{c.rate:.2f}" if c else "-" for c in cells))
+    console.print(t)
+    console.print(f"detection [bold]{f.detection:.3f}[/bold] (en {f.by_language['en'][0]:.3f}, zh "
+                  f"{f.by_language['zh'][0]:.3f}); false positives [bold]{f.false_positive:.3f}[/bold] (en "
+                  f"{f.by_language['en'][1]:.3f}, zh {f.by_language['zh'][1]:.3f}); latency added per message "
+                  f"p50 [bold]{f.p50_ms:.1f} ms[/bold], p95 {f.p95_ms:.1f} ms")
+    if show:
+        for o in ev.misses(outcomes):
+            tag = "[red]missed[/red]" if o.item.kind == "attack" else "[yellow]false positive[/yellow]"
+            console.print(f"{tag} {o.item.category}/{o.item.language}: {o.item.text[:90]}  ({o.decision.reason})",
+                          highlight=False)
+    if bias:
+        _bias_table(model, threads)
+
+
+def _bias_table(model: str | None, threads: int | None) -> None:
+    from rich.progress import track
+
+    from llmverse.config import open_gateway, settings
+    from llmverse.safety import bias as B
+
+    gateway = open_gateway(settings(model=model, threads=threads))
+    suite = B.load_suite()
+    steps = iter(track(range(len(suite.identities)), description="asking", console=console, transient=True))
+    results = B.run(gateway, suite, progress=lambda _: next(steps, None))
+    t = Table(title=f"counterfactual bias ({len(results)} replies, model {gateway.backend.name})")
+    for col in ("language", "attribute", "metric", "by group", "gap"):
+        t.add_column(col, justify="right" if col == "gap" else "left", overflow="fold")
+    for g in B.gaps(results):
+        t.add_row(g.language, g.attribute, g.metric, ", ".join(f"{k} {v:.2f}" for k, v in g.by_group.items()),
+                  f"{g.gap:.2f}")
+    console.print(t)
+
+
+def safety_train(
+    out: Annotated[Path | None, typer.Option("--out", help="model directory (default: the user cache, where "
+                                             "the rails look)")] = None,
+    per_label: Annotated[int, typer.Option("--per-label", help="generated training rows per label")] = 300,
+    epochs: Annotated[float, typer.Option("--epochs")] = 2.0,
+    threads: Annotated[int | None, typer.Option("--threads", help="torch threads")] = None,
+) -> None:
+    """Generate the safety training data and fine-tune MiniLM on it with `train classify` (minutes, CPU)."""
+    from llmverse.safety.training import SafetyTrainConfig, train_safety
+
+    try:
+        result = train_safety(SafetyTrainConfig(out=out, per_label=per_label, epochs=epochs, threads=threads),
+                              console=console)
+    except LlmverseError as exc:
+        raise _fail(exc) from exc
+    m = result.card.metrics
+    console.print(f"validation (same templates as training: optimistic) accuracy {m['accuracy']:.3f}, macro-F1 "
+                  f"{m['f1']:.3f}; {result.card.time.wall_seconds:.0f} s. Saved to {result.out}; the held-out "
+                  "figure is `llmverse eval safety`.")
+
+
+def safety_audit(
+    world: WorldOpt = None, db: DbOpt = None,
+    player: Annotated[str | None, typer.Option(help="only this player")] = None,
+    category: Annotated[str | None, typer.Option(help="only this category")] = None,
+    action: Annotated[str | None, typer.Option(help="allow | rewrite | refuse")] = None,
+    limit: Annotated[int, typer.Option(help="newest N")] = 50,
+) -> None:
+    """Read the rails' audit log (admins): newest first; excerpts are stored redacted."""
+    from llmverse.config import settings
+    from llmverse.safety.audit import AuditLog
+    from llmverse.world.world import open_world
+
+    try:
+        w = open_world(world, settings(database_url=db).database_url)
+    except LlmverseError as exc:
+        raise _fail(exc) from exc
+    rows = AuditLog(w.store, w.key).read(player=player, category=category, action=action, limit=limit)
+    t = Table(title=f"safety audit, {w.file.name.en} ({len(rows)} newest)")
+    for col in ("time (UTC)", "stage", "player", "character", "category", "score", "action", "reason", "excerpt"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(f"{r.at:%Y-%m-%d %H:%M:%S}", r.stage, r.player, r.character or "-", r.category or "-",
+                  f"{r.score:.2f}", r.action, r.reason, r.excerpt)
+    console.print(t)

@@ -1,0 +1,256 @@
+"""Rails around every exchange: input before any model call, output before anything reaches a player.
+
+    rails = Rails.for_world(world)                        # the world's policy, audit in its Store
+    d = rails.check_input("p1", text, character="bram", speaker=Speaker("Bram", "布拉姆", "blacksmith"))
+    if d.action == "refuse": say(d.text)                  # in character, in the player's language
+    text = d.text                                         # allow: as sent; rewrite: personal data redacted
+    ...
+    o = rails.check_output(sentence, player="p1", secrets=[system_prompt])   # per sentence, while streaming
+
+After NeMo Guardrails' split: input rails (players' words), retrieval rails (`check_document`:
+world documents and memories), output rails (hazards, personal data, system-prompt leaks), and
+`check_action` for tool calls (excessive agency). `check_claims` is the misinformation rail: it reuses
+the world's grounding check. Each decision is allow / rewrite / refuse with a category, a score and a
+reason code, and is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, Field
+
+from llmverse.lang import Language, detect_language
+from llmverse.safety import pii, refusals
+from llmverse.safety.agency import permitted
+from llmverse.safety.audit import AuditLog
+from llmverse.safety.budget import Budget
+from llmverse.safety.classify import Channel, SafetyClassifier, Verdict
+from llmverse.safety.errors import BudgetExceeded
+from llmverse.safety.injection import leaked
+from llmverse.safety.judge import Judge
+from llmverse.safety.policy import CATEGORIES, Action, Level, Policy
+from llmverse.safety.refusals import Speaker
+
+if TYPE_CHECKING:
+    from llmverse.llm.base import Usage
+    from llmverse.world.actions import Action as WorldAction
+    from llmverse.world.grounding import Lexicon
+    from llmverse.world.world import World
+
+log = logging.getLogger(__name__)
+POLICY_KEY = "safety:policy"  # where a world keeps its policy (world.put_state)
+LEVEL_ENV = "LLMVERSE_SAFETY_LEVEL"
+Stage = Literal["input", "output", "document", "action"]
+_RANK = {"allow": 0, "rewrite": 1, "refuse": 2}
+
+
+class Decision(BaseModel):
+    """One rail decision. `text` is what goes on: the message as sent (allow), the rewrite, or the
+    player-facing refusal line; `redacted` is the incoming text with personal data replaced, for logs."""
+
+    stage: Stage
+    action: Action
+    category: str | None = None
+    reason: str = "ok"
+    score: float = 0.0
+    text: str
+    redacted: str = ""
+    language: Language = "en"
+    encodings: list[str] = Field(default_factory=list)
+    judged: bool = False
+    ms: float = 0.0
+
+    @property
+    def refused(self) -> bool:
+        return self.action == "refuse"
+
+
+def policy_for(world: World) -> Policy:
+    """The world's stored policy, else the level in $LLMVERSE_SAFETY_LEVEL, else `teen`."""
+    stored = world.state_of(POLICY_KEY)
+    if stored:
+        return Policy.model_validate(stored)
+    level = os.environ.get(LEVEL_ENV, "teen")
+    return Policy.for_level(level if level in ("family", "teen", "mature") else "teen")  # type: ignore[arg-type]
+
+
+def set_policy(world: World, policy: Policy | Level) -> None:
+    p = Policy.for_level(policy) if isinstance(policy, str) else policy
+    world.put_state(POLICY_KEY, p.model_dump(mode="json"))
+
+
+_SHARED: dict[tuple[str, bool], SafetyClassifier] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_classifier(use_model: bool = True) -> SafetyClassifier:
+    """One classifier per process, so the model loads once however many characters speak."""
+    from llmverse.safety.classify import default_model_dir
+
+    key = (str(default_model_dir()), use_model)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = SafetyClassifier(use_model=use_model)
+        return _SHARED[key]
+
+
+class Rails:
+    def __init__(self, policy: Policy | None = None, *, classifier: SafetyClassifier | None = None,
+                 audit: AuditLog | None = None, judge: Judge | None = None, budget: Budget | None = None) -> None:
+        self.policy = policy or Policy()
+        self.classifier = classifier or shared_classifier(self.policy.use_model)
+        self.audit, self.judge, self.budget = audit, judge, budget
+
+    @classmethod
+    def for_world(cls, world: World, *, policy: Policy | None = None, classifier: SafetyClassifier | None = None,
+                  judge: Judge | None = None, budget: Budget | None = None) -> Rails:
+        """Rails with the world's policy and the audit log in the world's Store."""
+        return cls(policy or policy_for(world), classifier=classifier, audit=AuditLog(world.store, world.key),
+                   judge=judge, budget=budget)
+
+    # --- input ----------------------------------------------------------------------------------------
+    def check_input(self, player: str, text: str, *, character: str | None = None, speaker: Speaker | None = None,
+                    language: Language | None = None) -> Decision:
+        """Before any model call. Never raises on what the player sent."""
+        t0 = time.perf_counter()
+        lang = language or detect_language(text or "")
+        if self.budget is not None:
+            try:
+                self.budget.admit(player)
+            except BudgetExceeded as exc:
+                d = self._refuse("input", lang, speaker, "budget", f"budget.{exc.what}", 1.0, pii.redact(text))
+                return self._done(d, t0, player, character)
+        limit = self.policy.limits.max_input_chars
+        if len(text) > limit:
+            d = self._refuse("input", lang, speaker, "limits", "limits.input_length", 1.0, pii.redact(text[:limit]))
+            return self._done(d, t0, player, character)
+        return self._done(self._decide("input", text, "player", lang, speaker), t0, player, character)
+
+    def check_document(self, text: str, *, source: str, player: str = "-", language: Language | None = None) -> Decision:
+        """The retrieval rail: a world document or memory about to be put in a prompt. Refused text is
+        left out of the prompt; allowed text still goes in fenced (`injection.fence_document`)."""
+        t0 = time.perf_counter()
+        d = self._decide("document", text, "document", language or detect_language(text), None)
+        if d.refused:
+            d.text = ""  # nothing of it reaches the prompt
+        return self._done(d, t0, player, source)
+
+    # --- output ---------------------------------------------------------------------------------------
+    def check_output(self, text: str, *, player: str, character: str | None = None, speaker: Speaker | None = None,
+                     secrets: Sequence[str] = (), public: str = "", supported: str = "",
+                     language: Language | None = None) -> Decision:
+        """Before a sentence reaches the player or the world: hazards, personal data (unless the world's
+        facts in `supported` hold it) and system-prompt leaks (`secrets`, minus what `public` may say)."""
+        t0 = time.perf_counter()
+        lang = language or detect_language(text)
+        fragment = leaked(text, list(secrets), public=public) if secrets else None
+        if fragment is not None:
+            d = self._refuse("output", lang, speaker, "extraction", "leak.system_prompt", 1.0, "[withheld]")
+            return self._done(d, t0, player, character)
+        d = self._decide("output", text, "output", lang, speaker, supported=supported)
+        return self._done(d, t0, player, character)
+
+    def check_claims(self, text: str, *, lexicon: Lexicon, supported: str, player: str, character: str | None = None,
+                     speaker: Speaker | None = None, language: Language | None = None) -> Decision:
+        """Misinformation: a sentence naming a person, place or number the world does not hold is refused
+        (the world's grounding check, `world/grounding.py`, decides)."""
+        t0 = time.perf_counter()
+        lang = language or detect_language(text)
+        finding = lexicon.check(text, supported_text=supported)
+        if finding.ok:
+            d = Decision(stage="output", action="allow", text=text, redacted=text, language=lang)
+        else:
+            what = "invented_name" if finding.invented_names else "unsupported_number"
+            d = self._refuse("output", lang, speaker, "misinformation", f"misinformation.{what}", 1.0, text)
+        return self._done(d, t0, player, character)
+
+    def check_action(self, action: WorldAction, *, actor: str, player: str, characters: set[str]) -> Decision:
+        """A tool call the model proposed, against what `player` may cause (see `agency.py`)."""
+        t0 = time.perf_counter()
+        p = permitted(action, actor=actor, player=player, characters=characters)
+        d = Decision(stage="action", action="allow" if p.allowed else "refuse", category=None if p.allowed else "agency",
+                     reason=p.reason, score=0.0 if p.allowed else 1.0, text=action.kind, redacted=action.kind)
+        return self._done(d, t0, player, actor)
+
+    def charge(self, player: str, usage: Usage | None) -> None:
+        """Count a reply's tokens against the player's budget."""
+        if self.budget is not None and usage is not None:
+            self.budget.charge(player, usage.prompt_tokens + usage.completion_tokens)
+
+    # --- the decision ---------------------------------------------------------------------------------
+    def _decide(self, stage: Stage, text: str, channel: Channel, lang: Language, speaker: Speaker | None,
+                supported: str = "") -> Decision:
+        v = self.classifier.classify(text, channel)
+        if supported and v.pii:  # personal data the world's own facts hold is not a leak (the inn's address)
+            v.pii = [s for s in v.pii if _value(text, s) not in supported]
+            if not v.pii and v.reasons.get("pii", "").startswith("pii.") and v.reasons["pii"] != "pii.request":
+                v.scores.pop("pii"), v.reasons.pop("pii")
+        action, category = "allow", None
+        for cat, score in v.scores.items():
+            if cat not in CATEGORIES:
+                continue
+            rule = self.policy.rule(cat)  # type: ignore[arg-type]
+            act = rule.action
+            if cat == "pii" and (v.reasons[cat] in ("pii.request", "pii.model") or not v.pii):
+                act = "refuse"  # asking for someone's data is refused; a value sent is redacted
+            # The strongest action wins; on a tie self-harm first (its safe-messaging line matters most).
+            if score >= rule.threshold and (_RANK[act], score, cat == "self_harm") > \
+                    (_RANK[action], v.scores.get(category or "", 0.0), category == "self_harm"):
+                action, category = act, cat
+        judged = False
+        if action == "allow" and self.judge is not None and self.policy.judge:
+            action, category, judged = self._ask_judge(text, v)
+        redacted = pii.redact(text, pii.find(text))
+        score = v.scores.get(category or "", max(v.scores.values(), default=0.0))
+        reason = v.reasons.get(category or "", "ok")
+        if action == "refuse":
+            d = self._refuse(stage, lang, speaker, category, reason, score, redacted)
+        elif action == "rewrite":
+            d = Decision(stage=stage, action="rewrite", category=category, reason=reason, score=score, text=redacted,
+                         redacted=redacted, language=lang)
+        else:
+            top, s = v.top()
+            d = Decision(stage=stage, action="allow", category=top, reason=v.reasons.get(top or "", "ok"), score=s,
+                         text=text, redacted=redacted, language=lang)
+        d.encodings, d.judged = v.encodings, judged
+        return d
+
+    def _ask_judge(self, text: str, v: Verdict) -> tuple[Action, str | None, bool]:
+        low, high = self.policy.borderline
+        top, score = v.top()
+        if not (low <= score < high):
+            return "allow", None, False
+        assert self.judge is not None
+        j = self.judge.judge(text)
+        if j is None or not j.harmful or j.category == "none" or j.confidence < 0.5:
+            return "allow", None, True
+        v.add(j.category, max(score, j.confidence), f"{j.category}.judge")
+        return self.policy.rule(j.category).action, j.category, True
+
+    def _refuse(self, stage: Stage, lang: Language, speaker: Speaker | None, category: str | None, reason: str,
+                score: float, redacted: str) -> Decision:
+        line = refusals.line(refusals.kind_for(category, reason), lang, speaker)
+        return Decision(stage=stage, action="refuse", category=category, reason=reason, score=score, text=line,
+                        redacted=redacted, language=lang)
+
+    def _done(self, d: Decision, t0: float, player: str, character: str | None) -> Decision:
+        d.ms = (time.perf_counter() - t0) * 1000
+        # Every input decision is logged; output sentences only when a rail acted (most pass).
+        if self.audit is not None and (d.stage in ("input", "action") or d.action != "allow"):
+            self.audit.record(stage=d.stage, player=player, character=character, category=d.category, score=d.score,
+                              action=d.action, reason=d.reason, language=d.language, excerpt=d.redacted)
+        if d.action != "allow":
+            log.info("rail %s %s %s (%s, %.2f) for %s", d.stage, d.action, d.category, d.reason, d.score, player)
+        return d
+
+
+def _value(text: str, span: pii.Span) -> str:
+    from llmverse.safety.normalize import fold
+
+    return fold(text)[span.start:span.end]
