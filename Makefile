@@ -24,15 +24,18 @@ install: $(PY)
 
 # The browser tests drive Debian's chromium through playwright; a browser download never happens.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		apt-get install -y -qq chromium >/dev/null; } || echo "chromium not installed: browser tests will skip"
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; } || \
+		echo "chromium not installed: browser tests will skip"
 
 test: install browser
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q
 
-# Talk with Harbor Town's characters on the bundled model and SQLite (type /who, /talk ID, /quit).
+# The world server on the bundled model and SQLite: open the address it prints in a browser
+# (log in as admin with LLMVERSE_ADMIN_PASSWORD, default demo-admin, or sign up as a player).
 demo: install
-	HF_HUB_OFFLINE=1 $(VENV)/bin/llmverse chat --db sqlite:///demo.db
+	HF_HUB_OFFLINE=1 LLMVERSE_THREADS=$${LLMVERSE_THREADS:-1} LLMVERSE_ADMIN_PASSWORD=$${LLMVERSE_ADMIN_PASSWORD:-demo-admin} \
+		$(VENV)/bin/llmverse serve --db sqlite:///demo.db --port $${PORT:-8000}
 
 clean:
 	rm -rf $(VENV)

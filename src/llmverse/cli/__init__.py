@@ -16,7 +16,7 @@ from llmverse.train.cli import predict_command, train_app  # imports only typer 
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever fetched from a model hub
 
-from llmverse.cli import evals, generate, safety, simulate, talk, world  # noqa: E402  (after HF_HUB_OFFLINE is set)
+from llmverse.cli import data, evals, generate, safety, serve, simulate, talk, world  # noqa: E402  (after HF_HUB_OFFLINE is set)
 
 app = typer.Typer(help="llmverse: LLM-driven inhabitants for virtual worlds.", no_args_is_help=True)
 world_app = typer.Typer(help="World files.")
@@ -46,6 +46,7 @@ app.command()(talk.models)
 app.command()(talk.chat)
 app.command()(talk.ask)
 app.command()(simulate.simulate)
+app.command()(serve.serve)
 eval_app.command("interview")(evals.eval_interview)
 eval_app.command("assistant")(evals.eval_assistant)
 eval_app.command("grounding")(evals.eval_grounding)
@@ -56,6 +57,9 @@ safety_app = typer.Typer(help="Safety rails: the classifier and the audit log.")
 app.add_typer(safety_app, name="safety")
 safety_app.command("train")(safety.safety_train)
 safety_app.command("audit")(safety.safety_audit)
+data_app = typer.Typer(help="Training sets from a world's store.")
+app.add_typer(data_app, name="data")
+data_app.command("export")(data.data_export)
 generate_app = typer.Typer(help="Content written from what happened in the world: news, stories, poems, quests.")
 app.add_typer(generate_app, name="generate")
 generate_app.command("news")(generate.generate_news)

@@ -1,0 +1,192 @@
+"""Load on the world server: N simulated players over WebSocket on loopback, moving and asking.
+
+    .venv/bin/python bench/load.py --clients 100,500,1000 --seconds 20            # scripted backend
+    .venv/bin/python bench/load.py --clients 20 --model smollm2-135m --threads 1   # the bundled model
+    .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --admin-password ...  # a running server
+
+Each player joins, then in a closed loop walks to a random tile a few steps away (a non-model
+message: validated against the map, answered with `moved`) and, every `--ask-every` moves, asks the
+assistant the way somewhere (model work: queued fairly, streamed, answered with `end`). Think time
+between actions is `--think` seconds. Printed per crowd size: messages/s answered, p50/p99 latency
+of moves and of asks, errors (rate limits included), and the server process's resident memory.
+The bench client shares the machine with the server: on 2 cores it competes for them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PLACES = ["museum", "library", "forge", "inn", "park", "harbour", "town hall", "market"]
+
+
+@dataclass
+class Tally:
+    moves: list[float] = field(default_factory=list)  # seconds, send to `moved`
+    asks: list[float] = field(default_factory=list)  # seconds, send to `end`
+    errors: dict[str, int] = field(default_factory=dict)
+    answered: int = 0
+
+
+def pct(xs: list[float], q: float) -> float:
+    if not xs:
+        return float("nan")
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(q * len(s)))] * 1000
+
+
+def http(url: str, body: dict | None = None, token: str | None = None) -> dict:
+    req = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Content-Type": "application/json",
+                                          **({"Authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def rss_mb(pid: int | None) -> float:
+    if pid is None:
+        return float("nan")
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def player(url: str, token: str, walkable: list[str], t: Tally, stop: float, args) -> None:
+    import websockets
+
+    async with websockets.connect(url.replace("http", "ws") + "/ws", max_size=2**20) as ws:
+        await ws.send(json.dumps({"type": "join", "token": token}))
+        welcome = json.loads(await ws.recv())
+        x, y = welcome["tile"]
+        n = 0
+        while time.monotonic() < stop:
+            n += 1
+            ref = f"m{n}"
+            if args.ask_every and n % args.ask_every == 0:
+                frame = {"type": "ask", "text": f"How do I get to the {random.choice(PLACES)}?", "id": ref}
+                wait_for, bucket = "end", t.asks
+            else:
+                for _ in range(20):  # a walkable tile a few steps away
+                    nx, ny = x + random.randint(-3, 3), y + random.randint(-3, 3)
+                    if 0 <= ny < len(walkable) and 0 <= nx < len(walkable[0]) and walkable[ny][nx] == "1":
+                        break
+                frame, wait_for, bucket = {"type": "move", "to": [nx, ny], "id": ref}, "moved", t.moves
+            sent = time.perf_counter()
+            await ws.send(json.dumps(frame))
+            while True:
+                f = json.loads(await ws.recv())
+                if f.get("id") != ref:
+                    continue  # broadcasts, queue positions, tokens
+                if f["type"] == "error":
+                    t.errors[f["reason"]] = t.errors.get(f["reason"], 0) + 1
+                    break
+                if f["type"] == wait_for:
+                    bucket.append(time.perf_counter() - sent)
+                    t.answered += 1
+                    if wait_for == "moved":
+                        x, y = f["tile"]
+                    break
+            await asyncio.sleep(args.think * random.uniform(0.5, 1.5))
+
+
+async def crowd(url: str, tokens: list[str], walkable: list[str], args) -> tuple[Tally, float]:
+    t = Tally()
+    start = time.monotonic()
+    stop = start + args.seconds
+    results = await asyncio.gather(*(player(url, tok, walkable, t, stop, args) for tok in tokens),
+                                   return_exceptions=True)
+    for r in results:
+        if isinstance(r, Exception):
+            key = f"client:{type(r).__name__}"
+            t.errors[key] = t.errors.get(key, 0) + 1
+    return t, time.monotonic() - start
+
+
+def start_server(args, port: int) -> subprocess.Popen:
+    db = f"sqlite:///{tempfile.mkdtemp(prefix='llmverse-load-')}/load.db"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "LLMVERSE_ADMIN_PASSWORD": args.admin_password,
+           "PYTHONPATH": str(ROOT / "src")}
+    cmd = [sys.executable, "-m", "llmverse.server", "--port", str(port), "--db", db, "--model", args.model,
+           "--tick", "0"]
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            http(f"http://127.0.0.1:{port}/healthz")
+            return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit("the server did not start")
+            time.sleep(0.1)
+    raise SystemExit("the server did not come up in 60 s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clients", default="100,500,1000", help="crowd sizes, comma-separated")
+    ap.add_argument("--seconds", type=float, default=20.0, help="duration of each run")
+    ap.add_argument("--think", type=float, default=1.0, help="mean seconds between a player's actions")
+    ap.add_argument("--ask-every", type=int, default=10, help="every n-th action asks the assistant (0: never)")
+    ap.add_argument("--model", default="scripted", help="the server's model when this script starts it")
+    ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads for the started server")
+    ap.add_argument("--url", default=None, help="a running server instead of starting one")
+    ap.add_argument("--admin-password", default=os.environ.get("LLMVERSE_ADMIN_PASSWORD", "load-admin-password"))
+    args = ap.parse_args()
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # two sockets per player on loopback
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+    proc = None
+    url = args.url
+    if url is None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = start_server(args, port)
+        url = f"http://127.0.0.1:{port}"
+    try:
+        admin = http(url + "/api/login", {"name": "admin", "password": args.admin_password})["token"]
+        walkable = http(url + "/api/world", token=admin)["map"]["walkable"]
+        made: list[str] = []
+        rows = []
+        for n in [int(c) for c in args.clients.split(",")]:
+            while len(made) < n:
+                made.append(http(url + "/api/admin/accounts", {"name": f"load{len(made):05d}_{os.getpid() % 1000}"},
+                                 admin)["token"])
+            t, took = asyncio.run(crowd(url, made[:n], walkable, args))
+            rows.append((n, t.answered / took, pct(t.moves, .5), pct(t.moves, .99), len(t.asks), pct(t.asks, .5),
+                         pct(t.asks, .99), sum(t.errors.values()), rss_mb(proc.pid if proc else None), t.errors))
+            print(f"  {n} clients done", file=sys.stderr)
+        model = http(url + "/api/status", token=admin)["model"]
+        print(f"\nmodel {model}, {args.seconds:.0f} s per run, think {args.think} s, ask every {args.ask_every}\n")
+        print("| clients | answered msg/s | move p50 (ms) | move p99 (ms) | asks | ask p50 (ms) | ask p99 (ms) "
+              "| errors | server RSS (MB) |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for n, rate, m50, m99, asks, a50, a99, errs, rss, _ in rows:
+            print(f"| {n} | {rate:.0f} | {m50:.1f} | {m99:.1f} | {asks} | {a50:.0f} | {a99:.0f} | {errs} | {rss:.0f} |")
+        for n, *_, detail in rows:
+            if detail:
+                print(f"errors at {n} clients: {detail}")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

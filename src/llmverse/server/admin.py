@@ -1,0 +1,102 @@
+"""The admin role: create accounts, act in the world as any character, generate content, read the
+audit log. Every admin call is written to the audit log with what it did."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from llmverse.server.accounts import Account, AccountError
+from llmverse.server.auth import admin_account, runtime
+from llmverse.server.bus import event_json
+from llmverse.server.rest import Issued, reserved
+from llmverse.server.runtime import Runtime
+from llmverse.world.actions import Action
+from llmverse.world.world import ActionRefused
+
+router = APIRouter(prefix="/api/admin")
+
+
+class NewAccount(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    password: str | None = Field(default=None, max_length=256)  # None: token only (scripts, load tests)
+    role: Literal["player", "admin"] = "player"
+
+
+class Act(BaseModel):
+    actor: str = Field(max_length=64, description="a character id: the world validates the action as theirs")
+    action: Action
+
+
+class Generate(BaseModel):
+    kind: str = Field(max_length=32, description="news, story, poem, quest, description")
+    params: dict[str, Any] = {}
+
+
+@router.post("/accounts", response_model=Issued)
+def create_account(body: NewAccount, admin: Account = Depends(admin_account), rt: Runtime = Depends(runtime)) -> Issued:
+    if reserved(rt, body.name):
+        raise HTTPException(409, f"the name '{body.name}' is taken")
+    try:
+        account = rt.accounts.create(body.name, body.password, role=body.role)
+    except AccountError as exc:
+        raise HTTPException(409 if "taken" in str(exc) else 422, str(exc)) from exc
+    rt.accounts.audit(admin.name, "admin.account", name=account.name, role=account.role)
+    return Issued(name=account.name, role=account.role,
+                  token=rt.accounts.issue(account.name, label="issued", hours=rt.cfg.token_hours))
+
+
+@router.get("/audit")
+def audit(limit: int = Query(100, ge=1, le=1000), actor: str | None = Query(None, max_length=64),
+          _: Account = Depends(admin_account), rt: Runtime = Depends(runtime)) -> list[dict[str, Any]]:
+    return rt.accounts.audit_log(limit=limit, actor=actor)
+
+
+@router.post("/act")
+def act(body: Act, admin: Account = Depends(admin_account), rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+    """Edit the world through its one door: an action as a character, validated by the world."""
+    w = rt.fresh()
+    if body.actor not in w.characters:
+        raise HTTPException(422, f"'{body.actor}' is not a character of this world")
+    try:
+        with rt.world_lock:
+            ev = w.apply(body.actor, body.action)
+    except ActionRefused as exc:
+        rt.accounts.audit(admin.name, "admin.act.refused", character=body.actor, action=body.action.model_dump(),
+                          reason=exc.reason)
+        raise HTTPException(409, exc.reason) from exc
+    rt.accounts.audit(admin.name, "admin.act", character=body.actor, action=body.action.model_dump(),
+                      event=ev.id if ev else None)
+    return {"event": event_json(ev) if ev else None}
+
+
+@router.post("/generate")
+async def generate(body: Generate, admin: Account = Depends(admin_account),
+                   rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+    """Write a document (today's gazette, a poem) from the event log and keep it; model work takes
+    its turn in the queue like anyone's."""
+    from llmverse.content import ContentError, generate as run
+
+    made: dict[str, Any] = {}
+
+    def work() -> Iterator[str]:
+        doc = run(body.kind, rt.fresh(), rt.gateway, memory=rt.memory, **body.params)
+        made["id"] = rt.content.save(doc)
+        made["title"] = doc.title
+        return iter(())
+
+    _, q = rt.queue(admin.name, work, asyncio.get_running_loop())
+    while True:
+        kind, value = await q.get()
+        if kind == "done":
+            break
+    if isinstance(value, ContentError):
+        raise HTTPException(422, str(value))
+    if value is not None:
+        raise HTTPException(500, f"generation failed: {type(value).__name__}")
+    rt.accounts.audit(admin.name, "admin.generate", kind=body.kind, document=made.get("id"))
+    return made

@@ -1,0 +1,133 @@
+"""Players on the map: where each stands, which moves the map allows, and what each may see.
+
+Players are not world characters: their avatars walk on their own clients, and the server checks
+every move against the tile map (on the map, walkable, reachable from where they stand). Walking
+into a place is a `Visit` the world validates (a closed building refuses) and records as an event.
+A player's tile is kept in memory and written to the world's state when it matters (a visit,
+leaving), so a crowd of walkers does not become a crowd of database writes.
+
+Privacy: a conversation is seen only by those in it. Events where another player speaks or is
+spoken to are hidden; what characters do among themselves, and where anyone goes, is public.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from llmverse.world.actions import Visit
+from llmverse.world.grid import turning_points
+from llmverse.world.world import ActionRefused
+
+if TYPE_CHECKING:
+    from llmverse.world.store import Event
+    from llmverse.world.world import World
+
+TALK_RADIUS = 4  # tiles (Chebyshev) within which a player can talk to a character
+PUBLIC = {"world", "assistant"}
+PRIVATE_KINDS = {"say"}  # conversations: only their parties see them
+
+
+@dataclass
+class Moved:
+    tile: tuple[int, int]
+    waypoints: list[tuple[int, int]]
+    place: str | None
+    event: int | None  # the visit recorded, when the walk entered a place
+
+
+def player_key(name: str) -> str:
+    return f"player:{name}"
+
+
+class Presence:
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self._tiles: dict[str, tuple[int, int]] = {}
+        self._lock = threading.Lock()
+
+    def spawn(self) -> tuple[int, int]:
+        """Where a new player appears: the first open-air place (the market square), else the first door."""
+        first = next((p for p in self.world.places.values() if p.open_air), next(iter(self.world.places.values())))
+        return self.world.grid.door_of(first.id)
+
+    def tile(self, player: str) -> tuple[int, int]:
+        with self._lock:
+            if player in self._tiles:
+                return self._tiles[player]
+        saved = self.world.state_of(player_key(player)).get("tile")
+        x, y = saved if saved and self.world.grid.walkable(*saved) else self.spawn()
+        with self._lock:
+            return self._tiles.setdefault(player, (int(x), int(y)))
+
+    def all(self) -> dict[str, tuple[int, int]]:
+        with self._lock:
+            return dict(self._tiles)
+
+    def move(self, player: str, to: tuple[int, int]) -> Moved:
+        """Validate and make a move; ActionRefused says why not."""
+        grid = self.world.grid
+        x, y = to
+        if not grid.inside(x, y):
+            raise ActionRefused(f"({x}, {y}) is off the map ({grid.width}x{grid.height})")
+        if not grid.walkable(x, y):
+            raise ActionRefused(f"({x}, {y}) cannot be walked on")
+        here = self.tile(player)
+        path = grid.path(here, (x, y)) if here != (x, y) else [here]
+        if path is None:
+            raise ActionRefused(f"there is no way to walk from {here} to ({x}, {y})")
+        before, after = grid.place_at(*here), grid.place_at(x, y)
+        event = None
+        if after is not None and after != before:
+            ev = self.world.apply(player, Visit(to=after))  # may refuse: closed now
+            event = ev.id if ev is not None else None
+        with self._lock:
+            self._tiles[player] = (x, y)
+        if event is not None:
+            self.save(player)
+        return Moved((x, y), turning_points(path), after, event)
+
+    def save(self, player: str) -> None:
+        with self._lock:
+            tile = self._tiles.get(player)
+        if tile is not None:
+            self.world.put_state(player_key(player), {"tile": list(tile)})
+
+    def leave(self, player: str) -> None:
+        self.save(player)
+        with self._lock:
+            self._tiles.pop(player, None)
+
+    def near(self, player: str, character_id: str) -> bool:
+        """Can the player talk to the character: in the same place, or within TALK_RADIUS tiles."""
+        px, py = self.tile(player)
+        where = self.world.position(character_id)
+        if where is not None and self.world.grid.place_at(px, py) == where:
+            return True
+        cx, cy = self.world.tile(character_id)
+        return max(abs(px - cx), abs(py - cy)) <= TALK_RADIUS
+
+    def place_of(self, player: str) -> str:
+        """The place nearest the player (the simulation's level of detail thinks in places)."""
+        x, y = self.tile(player)
+        inside = self.world.grid.place_at(x, y)
+        if inside is not None:
+            return inside
+        doors = {p: self.world.grid.door_of(p) for p in self.world.places}
+        return min(doors, key=lambda p: max(abs(doors[p][0] - x), abs(doors[p][1] - y)))
+
+
+def visible(event: dict[str, Any] | Event, player: str, world: World) -> bool:
+    """May this player see this event? Conversations only by their parties."""
+    kind = event["kind"] if isinstance(event, dict) else event.kind
+    if kind not in PRIVATE_KINDS:
+        return True
+    actor = event["actor"] if isinstance(event, dict) else event.actor
+    target = event["target"] if isinstance(event, dict) else event.target
+    for party in (actor, target):
+        if party is None or party == player or party in PUBLIC or party in world.characters \
+                or party in world.places:
+            continue
+        return False  # another player's conversation
+    return True

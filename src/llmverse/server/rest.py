@@ -1,0 +1,176 @@
+"""REST: accounts and tokens, and the world's state for players (places, characters, things, events,
+the map, generated content). Every route but register/login/health needs a bearer token; a player
+sees the world's public events and only their own conversations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from llmverse.server.accounts import Account, AccountError
+from llmverse.server.auth import current_account, runtime
+from llmverse.server.presence import visible
+from llmverse.server.runtime import WORLD_PLAYER, Runtime
+from llmverse.server.services import ASSISTANT
+
+router = APIRouter(prefix="/api")
+
+
+class Credentials(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenRequest(BaseModel):
+    label: str = Field(default="api", max_length=64)
+    hours: float = Field(default=24 * 30, gt=0, le=24 * 366)
+
+
+class Issued(BaseModel):
+    name: str
+    role: str
+    token: str
+
+
+def reserved(rt: Runtime, name: str) -> bool:
+    """Names that are already someone in the event log: characters, places, the assistant."""
+    w = rt.world
+    return name in w.characters or name in w.places or name in w.things or name in (ASSISTANT, "world", WORLD_PLAYER)
+
+
+@router.post("/register", response_model=Issued)
+def register(body: Credentials, rt: Runtime = Depends(runtime)) -> Issued:
+    if not rt.cfg.open_registration:
+        raise HTTPException(403, "registration is closed: ask an admin for an account")
+    if reserved(rt, body.name):
+        raise HTTPException(409, f"the name '{body.name}' is taken")
+    try:
+        account = rt.accounts.create(body.name, body.password)
+    except AccountError as exc:
+        raise HTTPException(409 if "taken" in str(exc) else 422, str(exc)) from exc
+    return Issued(name=account.name, role=account.role, token=rt.accounts.issue(account.name, hours=rt.cfg.token_hours))
+
+
+@router.post("/login", response_model=Issued)
+def login(body: Credentials, rt: Runtime = Depends(runtime)) -> Issued:
+    account = rt.accounts.verify(body.name, body.password)
+    if account is None:
+        raise HTTPException(401, "wrong name or password", headers={"WWW-Authenticate": "Bearer"})
+    return Issued(name=account.name, role=account.role, token=rt.accounts.issue(account.name, hours=rt.cfg.token_hours))
+
+
+@router.post("/tokens", response_model=Issued)
+def new_token(body: TokenRequest, me: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> Issued:
+    """An API token for OpenAI clients and scripts; shown once."""
+    return Issued(name=me.name, role=me.role, token=rt.accounts.issue(me.name, label=body.label, hours=body.hours))
+
+
+@router.get("/me")
+def me(me: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+    x, y = rt.presence.tile(me.name)
+    return {"name": me.name, "role": me.role, "tile": [x, y], "place": rt.world.grid.place_at(x, y)}
+
+
+@router.get("/world")
+def world(_: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+    """Everything the client draws: the map (walkable rows as '1'/'0'), places, blocked areas, clock."""
+    w = rt.fresh()
+    grid, m = w.grid, w.file.map
+    rows = ["".join("1" if v else "0" for v in row) for row in grid.mask.tolist()]
+    return {
+        "key": w.key, "name": w.file.name.model_dump(), "now": w.now().isoformat(timespec="minutes"),
+        "map": {"width": m.width, "height": m.height, "tile_m": m.tile_m, "walkable": rows,
+                "blocked": [b.model_dump() for b in m.blocked]},
+        "places": [_place(rt, p.id) for p in w.places.values()],
+        "spawn": list(rt.presence.spawn()),
+    }
+
+
+def _place(rt: Runtime, place_id: str) -> dict[str, Any]:
+    w = rt.world
+    p = w.places[place_id]
+    return {**p.model_dump(include={"id", "names", "tags", "hours", "description", "rect", "open_air", "doors"}),
+            "open_now": p.open_air or w.is_open(p.id)}
+
+
+@router.get("/places")
+def places(_: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> list[dict[str, Any]]:
+    rt.fresh()
+    return [_place(rt, p) for p in rt.world.places]
+
+
+@router.get("/characters")
+def characters(_: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> list[dict[str, Any]]:
+    w = rt.fresh()
+    return [{"id": c.id, "names": c.names.model_dump(), "role": c.role, "role_zh": c.role_zh,
+             "place": w.position(c.id), "heading": w.heading(c.id), "tile": list(w.tile(c.id)),
+             "model": f"npc:{c.id}"} for c in w.characters.values()]
+
+
+@router.get("/things")
+def things(_: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> list[dict[str, Any]]:
+    w = rt.fresh()
+    out = []
+    for t in w.things.values():
+        st = w.thing_state(t.id)
+        out.append({"id": t.id, "names": t.names.model_dump(), "kind": t.kind, "price": t.price,
+                    "location": st.location, "owner": st.owner})
+    return out
+
+
+@router.get("/events")
+def events(since: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
+           me: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> list[dict[str, Any]]:
+    """World events after `since`, oldest first; other players' conversations are left out."""
+    from llmverse.server.bus import event_json
+
+    out = []
+    for ev in rt.world.events(since_id=since):
+        if visible(ev, me.name, rt.world):
+            out.append(event_json(ev))
+            if len(out) >= limit:
+                break
+    return out
+
+
+@router.get("/conversations")
+def conversations(with_: str | None = Query(None, alias="with", max_length=64), last: int = Query(50, ge=1, le=500),
+                  me: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> list[dict[str, Any]]:
+    """My conversations only: what I said and what was said to me (with one character, or all)."""
+    from llmverse.server.bus import event_json
+
+    if with_ is not None:
+        found = rt.world.events(kind="say", between=(me.name, with_), last=last)
+    else:
+        mine = rt.world.events(kind="say", actor=me.name) + [
+            e for e in rt.world.events(kind="say") if e.target == me.name]
+        found = sorted(mine, key=lambda e: e.id)[-last:]
+    return [event_json(e) for e in found]
+
+
+@router.get("/content")
+def content(kind: str | None = Query(None, max_length=32), limit: int = Query(20, ge=1, le=100),
+            _: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> list[dict[str, Any]]:
+    """Generated documents (the gazette, stories, poems, quests), newest first."""
+    return [s.model_dump(mode="json") for s in rt.content.list(kind=kind, limit=limit)]
+
+
+@router.get("/content/{doc_id}")
+def document(doc_id: int, _: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+    from llmverse.content.errors import DocumentNotFound
+
+    try:
+        doc = rt.content.get(doc_id)
+    except DocumentNotFound as exc:
+        raise HTTPException(404, f"no document {doc_id}") from exc
+    return doc.model_dump(mode="json", include={"id", "kind", "title", "text", "language", "world_time", "model",
+                                                "passed", "sources"})
+
+
+@router.get("/status")
+def status(_: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+    return {"model": rt.gateway.backend.name, "concurrency": rt.scheduler.concurrency,
+            "waiting": rt.scheduler.waiting(), "connections": len(rt.hub.connections),
+            "world_time": rt.world.now().isoformat(timespec="minutes")}

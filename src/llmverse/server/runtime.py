@@ -1,0 +1,206 @@
+"""One server process: the world, its voices, the model queue, accounts, fan-out and the world clock.
+
+Everything a request handler needs hangs off `Runtime`; `create_app` builds one and the handlers
+reach it through `app.state.runtime`. Threads: the model queue's workers (model calls block), the
+world clock (a simulation step every `tick_seconds`, itself queued as model work of the pseudo-player
+"~world" so it takes turns with players) and the Redis listener; the event loop serves sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from llmverse.config import Settings, open_backend, settings
+from llmverse.llm.gateway import Gateway, GatewayConfig
+from llmverse.server.accounts import Accounts
+from llmverse.server.bus import ORIGIN, PublishingStore, open_bus
+from llmverse.server.config import ServerConfig
+from llmverse.server.hub import Hub
+from llmverse.server.limits import RateLimiter
+from llmverse.server.presence import Presence, visible
+from llmverse.server.scheduler import FairScheduler, Ticket, Work, check_cancelled
+from llmverse.server.services import Services
+from llmverse.world.loader import load_world
+from llmverse.world.world import DEFAULT_WORLD, World
+
+log = logging.getLogger(__name__)
+
+
+class InterruptibleGateway(Gateway):
+    """The gateway, stopping a stream at the next token once its request is cancelled."""
+
+    @classmethod
+    def around(cls, gateway: Gateway) -> InterruptibleGateway:
+        g = cls(gateway.backend, gateway.config)
+        g.history = gateway.history  # one record of usage
+        return g
+
+    def stream(self, messages, **kw) -> Iterator[str]:
+        for piece in super().stream(messages, **kw):
+            check_cancelled()
+            yield piece
+
+
+WORLD_PLAYER = "~world"  # the simulation's turn in the model queue; no account can have this name
+
+
+def _concurrency(cfg: ServerConfig, model: str) -> int:
+    if cfg.concurrency is not None:
+        return cfg.concurrency
+    return 4 if model.startswith(("http://", "https://")) else 1
+
+
+class Runtime:
+    def __init__(self, cfg: ServerConfig, env: Settings | None = None, *, gateway: Gateway | None = None) -> None:
+        self.cfg = cfg
+        self.settings = env or settings(model=cfg.model, database_url=cfg.database_url, threads=cfg.threads)
+        source = cfg.world or DEFAULT_WORLD
+        file = load_world(source)
+        self.store = PublishingStore(self.settings.database_url)
+        self.world = World(file, self.store)
+        self.world.source = source
+        self.bus = open_bus(cfg.redis_url, self.world.key)
+        self.store.bus = self.bus
+        if gateway is None:  # tests hand in a gateway over a scripted backend
+            backend = open_backend(self.settings.model, threads=self.settings.threads, api_key=self.settings.api_key)
+            gateway = Gateway(backend, GatewayConfig(timeout=self.settings.timeout))
+        self.gateway = InterruptibleGateway.around(gateway)
+        self.memory = self._memory() if cfg.memory else None
+        self.services = Services(self.world, self.gateway, self.memory)
+        self.presence = Presence(self.world)
+        self.accounts = Accounts(self.store.engine, self.world.key)
+        if cfg.admin_password:
+            self.accounts.ensure_admin("admin", cfg.admin_password)
+        self.scheduler = FairScheduler(_concurrency(cfg, self.settings.model))
+        self.model_limits = RateLimiter(cfg.model_rate, cfg.model_burst)
+        self.hub = Hub(lambda event, player: visible(event, player, self.world))
+        self.world_lock = threading.RLock()  # simulation steps, reloads and visits
+        self._stale = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop = threading.Event()
+        self._ticker: threading.Thread | None = None
+        self._sim = None
+        self._content = None
+
+    # --- life -----------------------------------------------------------------------------------
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.bus.start(self._on_bus)
+        if self.cfg.tick_seconds > 0:
+            self._ticker = threading.Thread(target=self._tick_loop, name="world-clock", daemon=True)
+            self._ticker.start()
+
+    async def stop(self) -> None:
+        self._stop.set()
+        for player in self.presence.all():
+            self.presence.leave(player)
+        self.scheduler.close()
+        self.bus.close()
+        await self.hub.close()
+
+    # --- reading a world other processes also write -----------------------------------------------
+    def fresh(self) -> World:
+        """The world, with state re-read if another process changed it since we last looked."""
+        if self._stale:
+            with self.world_lock:
+                if self._stale:
+                    self._stale = False
+                    # World keeps its state in memory; until it has a public reload(), replace it whole.
+                    self.world._state = self.store.state(self.world.key)
+        return self.world
+
+    def _on_bus(self, message: dict[str, Any]) -> None:
+        """Any thread: a bus message reaches the hub in the event loop."""
+        if message.get("origin") != ORIGIN and message.get("type") in ("event", "tick"):
+            self._stale = True
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self.hub.deliver, message)
+
+    def announce_presence(self, player: str, tile: tuple[int, int] | None) -> None:
+        self.bus.publish({"type": "presence", "tiles": {player: list(tile) if tile else None}})
+
+    # --- model work -------------------------------------------------------------------------------
+    def queue(self, player: str, work: Work, loop: asyncio.AbstractEventLoop) -> tuple[Ticket, asyncio.Queue]:
+        """Queue model work for a player; its progress arrives on an asyncio queue as
+        ("position", n), ("piece", text) and, last, ("done", error or None)."""
+        q: asyncio.Queue = asyncio.Queue()
+
+        def put(item: tuple[str, Any]) -> None:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(q.put_nowait, item)
+
+        ticket = Ticket(player, work, on_piece=lambda p: put(("piece", p)), on_done=lambda e: put(("done", e)),
+                        on_position=lambda n: put(("position", n)))
+        self.scheduler.submit(ticket)
+        return ticket, q
+
+    @property
+    def content(self):
+        if self._content is None:
+            from llmverse.content.store import ContentStore
+
+            self._content = ContentStore(self.world)
+        return self._content
+
+    # --- the world clock --------------------------------------------------------------------------
+    def _tick_loop(self) -> None:
+        from llmverse.characters.simulation import SimConfig, Simulation
+
+        self._sim = Simulation(self.world, self.gateway, config=SimConfig(step_minutes=self.cfg.step_minutes),
+                               memory=self.memory)
+        while not self._stop.wait(self.cfg.tick_seconds):
+            if not self._leader():
+                continue
+            done = threading.Event()
+            ticket = Ticket(WORLD_PLAYER, self._step, on_done=lambda _e: done.set())
+            try:
+                self.scheduler.submit(ticket)
+            except RuntimeError:  # closed: shutting down
+                return
+            while not done.wait(0.5):
+                if self._stop.is_set():
+                    return
+
+    def _step(self) -> Iterator[str]:
+        """One simulation step, run by the scheduler like any model request (it yields no text)."""
+        assert self._sim is not None
+        self.fresh()
+        with self.world_lock:
+            self._sim.players = {p: self.presence.place_of(p) for p in self.hub.players()}
+            self._sim.step()
+        w = self.world
+        self.bus.publish({"type": "tick", "now": w.now().isoformat(timespec="minutes"),
+                          "characters": {c: {"tile": list(w.tile(c)), "place": w.position(c),
+                                             "heading": w.heading(c)} for c in w.characters}})
+        return iter(())
+
+    def _leader(self) -> bool:
+        """Only one process runs the world clock: with Redis, whoever holds a short-lived lock."""
+        redis = getattr(self.bus, "_redis", None)
+        if redis is None:
+            return True
+        key = f"llmverse:{self.world.key}:clock"
+        ttl = int(self.cfg.tick_seconds * 3000) + 1000
+        try:
+            if redis.set(key, ORIGIN, nx=True, px=ttl):
+                return True
+            if redis.get(key) == ORIGIN.encode():
+                redis.pexpire(key, ttl)
+                return True
+        except Exception as exc:  # Redis down: better no clock than two
+            log.error("world clock: Redis lock failed: %s", exc)
+        return False
+
+    def _memory(self):
+        from llmverse.characters.recall import MemorySystem
+        from llmverse.errors import LlmverseError
+
+        try:
+            return MemorySystem.open(self.world, self.gateway)
+        except LlmverseError as exc:
+            log.warning("characters run without memory: %s", exc)
+            return None

@@ -1,0 +1,208 @@
+"""Fair scheduling of model work: many players, a backend that serves a few requests at a time.
+
+Each player has a FIFO of requests; workers take from the players in turn (round-robin), so one
+player who sends twenty requests does not make everyone else wait behind all twenty. A player's own
+requests run one at a time, in order. `concurrency` is how many run at once: 1 for the embedded
+llama.cpp (one context, not thread-safe), more for an OpenAI-compatible server that batches.
+
+A request is a function returning an iterator of text pieces (a character's reply, streamed). It
+runs in a worker thread; its pieces go to the ticket's callbacks. Cancelling a waiting ticket drops
+it from the queue; cancelling a running one stops it at the model's next token: the server's
+gateway calls `check_cancelled()` between tokens, which raises inside the reply and closes the
+backend's stream (a reply yields whole sentences, too coarse a point to stop the model at).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+Work = Callable[[], Iterator[str]]
+_current = threading.local()  # the ticket a worker thread is running
+
+
+class RequestCancelled(Exception):
+    """Raised inside a running request's model stream once its ticket is cancelled."""
+
+
+def check_cancelled() -> None:
+    """Called between model tokens (see `InterruptibleGateway`): stop a request nobody waits for."""
+    ticket = getattr(_current, "ticket", None)
+    if ticket is not None and ticket.cancelled:
+        raise RequestCancelled(f"request {ticket.number} of {ticket.player} was cancelled")
+
+
+def _ignore(*_: object) -> None:
+    return None
+
+
+@dataclass(eq=False)
+class Ticket:
+    """One model request. Callbacks run in the worker thread: keep them short and non-blocking."""
+
+    player: str
+    work: Work
+    on_piece: Callable[[str], None] = _ignore
+    on_done: Callable[[BaseException | None], None] = _ignore  # None on success (or after cancel)
+    on_position: Callable[[int], None] = _ignore  # requests ahead of this one; 0 = next to run
+    number: int = 0
+    state: str = "waiting"  # waiting | running | done | cancelled
+    position: int = -1
+    _cancel: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+
+class FairScheduler:
+    """Round-robin over players, `concurrency` worker threads, at most one running request per player."""
+
+    def __init__(self, concurrency: int = 1, *, name: str = "model") -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.concurrency = concurrency
+        self._queues: OrderedDict[str, deque[Ticket]] = OrderedDict()  # order = whose turn comes next
+        self._running: set[str] = set()  # players with a request running
+        self._active: set[Ticket] = set()  # the running requests
+        self._cond = threading.Condition()
+        self._numbers = itertools.count(1)
+        self._closed = False
+        self.completed = 0
+        self._workers = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True)
+                         for i in range(concurrency)]
+        for w in self._workers:
+            w.start()
+
+    # --- the players' side ---------------------------------------------------------------------
+    def submit(self, ticket: Ticket) -> Ticket:
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the scheduler is closed")
+            ticket.number = next(self._numbers)
+            self._queues.setdefault(ticket.player, deque()).append(ticket)
+            self._announce()
+            self._cond.notify()
+        return ticket
+
+    def cancel(self, ticket: Ticket) -> None:
+        """Drop a waiting request; stop a running one at its next piece."""
+        with self._cond:
+            ticket._cancel.set()
+            if ticket.state == "waiting":
+                q = self._queues.get(ticket.player)
+                if q is not None and ticket in q:
+                    q.remove(ticket)
+                    if not q:
+                        del self._queues[ticket.player]
+                ticket.state = "cancelled"
+                self._announce()
+            else:
+                return
+        ticket.on_done(None)
+
+    def cancel_player(self, player: str) -> int:
+        """Cancel everything a player has waiting or running (their socket closed). Returns how many."""
+        with self._cond:
+            tickets = list(self._queues.get(player, ()))
+            tickets += [t for t in self._active if t.player == player]
+        for t in tickets:
+            self.cancel(t)
+        return len(tickets)
+
+    def waiting(self) -> int:
+        with self._cond:
+            return sum(len(q) for q in self._queues.values())
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            pending = [t for q in self._queues.values() for t in q]
+            self._queues.clear()
+            self._cond.notify_all()
+        for t in pending:
+            t._cancel.set()
+            t.state = "cancelled"
+            t.on_done(None)
+
+    # --- the workers' side ---------------------------------------------------------------------
+    def _next(self) -> Ticket | None:
+        """The first player in turn order with a request and none running; they go to the back."""
+        for player, q in self._queues.items():
+            if player in self._running:
+                continue
+            ticket = q.popleft()
+            if q:
+                self._queues.move_to_end(player)
+            else:
+                del self._queues[player]
+            return ticket
+        return None
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                ticket = None
+                while not self._closed and (ticket := self._next()) is None:
+                    self._cond.wait()
+                if ticket is None:
+                    return
+                ticket.state = "running"
+                self._running.add(ticket.player)
+                self._active.add(ticket)
+                self._announce()
+            error: BaseException | None = None
+            _current.ticket = ticket
+            try:
+                self._run(ticket)
+            except RequestCancelled:
+                pass
+            except Exception as exc:  # a request's failure is its own; the worker carries on
+                log.exception("model request %d of %s failed", ticket.number, ticket.player)
+                error = exc
+            finally:
+                _current.ticket = None
+                with self._cond:
+                    self._running.discard(ticket.player)
+                    self._active.discard(ticket)
+                    ticket.state = "cancelled" if ticket.cancelled else "done"
+                    self.completed += 1
+                    self._cond.notify_all()
+            ticket.on_done(error)
+
+    @staticmethod
+    def _run(ticket: Ticket) -> None:
+        if ticket.cancelled:
+            return
+        pieces = ticket.work()
+        try:
+            for piece in pieces:
+                if ticket.cancelled:
+                    break
+                ticket.on_piece(piece)
+        finally:
+            close = getattr(pieces, "close", None)
+            if close is not None:
+                close()  # stops the model mid-reply when we broke off
+
+    def _announce(self) -> None:
+        """Tell every waiting ticket how many requests will start before it (called under the lock).
+
+        Simulates the round-robin: each round, every player in turn order gives one request.
+        """
+        queues = [list(q) for q in self._queues.values()]
+        ahead = 0
+        for depth in range(max((len(q) for q in queues), default=0)):
+            for q in queues:
+                if depth < len(q):
+                    t = q[depth]
+                    if t.position != ahead:
+                        t.position = ahead
+                        t.on_position(ahead)
+                    ahead += 1

@@ -1,0 +1,28 @@
+// Interface strings in English and Chinese; place and character names come from the world file.
+export const STRINGS = {
+  en: {
+    title: "llmverse", login: "Log in", register: "Create account", name: "Name", password: "Password",
+    logout: "Log out", chat: "Talk", assistant: "Assistant", gazette: "Gazette", send: "Send", ask: "Ask",
+    walkTo: "Walk there", hint: "Click the map or use the arrow keys to walk.", you: "You",
+    queued: (n) => (n === 0 ? "Next in line…" : `Waiting: ${n} ahead of you`), thinking: "…",
+    noGazette: "No gazette yet.", loginFailed: "Wrong name or password.", retry: (s) => `Too fast: try again in ${s}s`,
+    askPlaceholder: "How do I get to the museum?", chatPlaceholder: "Say something…", lang: "中文",
+  },
+  zh: {
+    title: "llmverse", login: "登录", register: "注册", name: "用户名", password: "密码",
+    logout: "退出", chat: "对话", assistant: "助手", gazette: "镇报", send: "发送", ask: "提问",
+    walkTo: "走过去", hint: "点击地图或用方向键行走。", you: "你",
+    queued: (n) => (n === 0 ? "马上轮到你…" : `排队中：前面还有 ${n} 个`), thinking: "…",
+    noGazette: "还没有镇报。", loginFailed: "用户名或密码错误。", retry: (s) => `太快了：请 ${s} 秒后再试`,
+    askPlaceholder: "博物馆怎么走？", chatPlaceholder: "说点什么…", lang: "English",
+  },
+};
+
+export function t(lang, key, ...args) {
+  const v = (STRINGS[lang] || STRINGS.en)[key];
+  return typeof v === "function" ? v(...args) : v ?? key;
+}
+
+export function nameIn(names, lang) {
+  return (lang === "zh" && names.zh) || names.en;
+}

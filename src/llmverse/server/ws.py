@@ -1,0 +1,201 @@
+"""A player's session over one WebSocket: join, then move, talk, ask and watch the world live.
+
+The first frame must be a join with a valid token; anything else closes the socket with code 4401
+after an `unauthorized` error frame. After that, every bad frame (too large, not JSON, unknown type,
+bad fields, over the rate limit) gets an error frame and the session goes on. Talk and ask are model
+work: they are queued fairly (the player hears their queue position), stream back piece by piece,
+and end with the ids of the events they wrote — the acknowledgement that those are in the store.
+Closing the socket cancels whatever the player still had queued or running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+
+from llmverse.errors import InvalidMessage
+from llmverse.server.accounts import Account
+from llmverse.server.hub import Connection
+from llmverse.server.limits import RateLimiter
+from llmverse.server.protocol import Ask, Cancel, Join, MoveTo, Ping, ProtocolError, SayTo, parse
+from llmverse.server.runtime import Runtime
+from llmverse.server.scheduler import Ticket
+from llmverse.server.services import Outcome
+from llmverse.world.world import ActionRefused
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+JOIN_SECONDS = 10.0  # a socket that does not join in this time is closed
+UNAUTHORIZED_CLOSE = 4401
+
+
+def error(reason: str, detail: str, ref: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"type": "error", "reason": reason, "detail": detail, "id": ref, **extra}
+
+
+@router.websocket("/ws")
+async def play(ws: WebSocket) -> None:
+    rt: Runtime = ws.app.state.runtime
+    await ws.accept()
+    account = await _join(ws, rt)
+    if account is None:
+        return
+    session = Session(ws, rt, account)
+    await session.run()
+
+
+async def _join(ws: WebSocket, rt: Runtime) -> Account | None:
+    try:
+        msg = await asyncio.wait_for(ws.receive(), JOIN_SECONDS)
+        frame = parse(msg.get("text") if msg.get("text") is not None else msg.get("bytes"), rt.cfg.max_message_bytes) \
+            if msg["type"] == "websocket.receive" else None
+    except (asyncio.TimeoutError, ProtocolError):
+        frame = None
+    account = await asyncio.to_thread(rt.accounts.authenticate, frame.token) if isinstance(frame, Join) else None
+    if account is None:
+        try:
+            await ws.send_json(error("unauthorized", "send {\"type\": \"join\", \"token\": ...} with a valid token first"))
+            await ws.close(code=UNAUTHORIZED_CLOSE)
+        except RuntimeError:  # the client already went away
+            pass
+        return None
+    return account
+
+
+class Session:
+    def __init__(self, ws: WebSocket, rt: Runtime, account: Account) -> None:
+        self.ws, self.rt, self.player = ws, rt, account.name
+        self.conn = Connection(account.name, ws.send_text)
+        self.limiter = RateLimiter(rt.cfg.message_rate, rt.cfg.message_burst)
+        self.requests: dict[str, Ticket] = {}
+        self.tasks: set[asyncio.Task] = set()
+        self._refs = itertools.count(1)
+
+    async def run(self) -> None:
+        rt = self.rt
+        rt.hub.add(self.conn)
+        tile = rt.presence.tile(self.player)
+        w = rt.fresh()
+        self.conn.send({"type": "welcome", "player": self.player, "tile": list(tile),
+                        "now": w.now().isoformat(timespec="minutes"),
+                        "characters": {c: {"tile": list(w.tile(c)), "place": w.position(c)} for c in w.characters},
+                        "players": {p: list(t) for p, t in rt.presence.all().items() if p != self.player}})
+        rt.announce_presence(self.player, tile)
+        try:
+            while True:
+                msg = await self.ws.receive()
+                if msg["type"] == "websocket.disconnect":
+                    break
+                self.handle(msg.get("text") if msg.get("text") is not None else msg.get("bytes"))
+        except Exception as exc:  # a broken socket: the session ends, the server carries on
+            log.info("session of %s ended: %s", self.player, exc)
+        finally:
+            for ticket in list(self.requests.values()):
+                rt.scheduler.cancel(ticket)
+            for task in self.tasks:
+                task.cancel()
+            rt.hub.remove(self.conn)
+            if self.player not in rt.hub.players():  # their last connection
+                rt.presence.leave(self.player)
+                rt.announce_presence(self.player, None)
+
+    def handle(self, raw: str | bytes | None) -> None:
+        wait = self.limiter.take("messages")
+        if wait:
+            self.conn.send(error("rate_limited", "too many messages; slow down", retry_after=round(wait, 2)))
+            return
+        try:
+            frame = parse(raw, self.rt.cfg.max_message_bytes)
+        except ProtocolError as exc:
+            self.conn.send(error(exc.reason, exc.detail, exc.ref))
+            return
+        ref = frame.id or f"r{next(self._refs)}"
+        if isinstance(frame, MoveTo):
+            self.move(frame, ref)
+        elif isinstance(frame, SayTo):
+            self.say(frame, ref)
+        elif isinstance(frame, Ask):
+            self.ask(frame, ref)
+        elif isinstance(frame, Cancel):
+            ticket = self.requests.get(frame.ref)
+            if ticket is not None:
+                self.rt.scheduler.cancel(ticket)
+            self.conn.send({"type": "cancelled", "id": frame.ref, "found": ticket is not None})
+        elif isinstance(frame, Ping):
+            self.conn.send({"type": "pong", "id": ref})
+        else:  # a second join
+            self.conn.send(error("invalid", "already joined", ref))
+
+    def move(self, frame: MoveTo, ref: str) -> None:
+        try:
+            moved = self.rt.presence.move(self.player, frame.to)
+        except ActionRefused as exc:
+            self.conn.send(error("refused", exc.reason, ref, tile=list(self.rt.presence.tile(self.player))))
+            return
+        self.conn.send({"type": "moved", "id": ref, "tile": list(moved.tile),
+                        "waypoints": [list(t) for t in moved.waypoints], "place": moved.place, "event": moved.event})
+        self.rt.announce_presence(self.player, moved.tile)
+
+    def say(self, frame: SayTo, ref: str) -> None:
+        rt, w = self.rt, self.rt.fresh()
+        if frame.to not in w.characters:
+            self.conn.send(error("unknown_character", f"no character '{frame.to}'; one of {sorted(w.characters)}", ref))
+            return
+        if not rt.presence.near(self.player, frame.to):
+            c = w.characters[frame.to]
+            where = w.position(frame.to)
+            at = w.places[where].names.en if where else "walking"
+            self.conn.send(error("too_far", f"{c.names.en} is not near you ({at}, tile {list(w.tile(frame.to))}); "
+                                            "walk there first", ref))
+            return
+        out = Outcome()
+        self._model_work(ref, lambda: rt.services.talk(self.player, frame.to, frame.text, out), out)
+
+    def ask(self, frame: Ask, ref: str) -> None:
+        out = Outcome()
+        start = self.rt.presence.tile(self.player)
+        self._model_work(ref, lambda: self.rt.services.ask(self.player, frame.text, out, start=start,
+                                                           language=frame.lang), out)
+
+    def _model_work(self, ref: str, work, out: Outcome) -> None:
+        wait = self.rt.model_limits.take(self.player)
+        if wait:
+            self.conn.send(error("rate_limited", "too many requests to the model; wait before the next",
+                                 ref, retry_after=round(wait, 2)))
+            return
+        if ref in self.requests:
+            self.conn.send(error("invalid", f"a request with id '{ref}' is still running", ref))
+            return
+        ticket, q = self.rt.queue(self.player, work, asyncio.get_running_loop())
+        self.requests[ref] = ticket
+        task = asyncio.get_running_loop().create_task(self._pump(ref, q, out))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _pump(self, ref: str, q: asyncio.Queue, out: Outcome) -> None:
+        """Progress of one queued request to the client, in order, then its end (or its error)."""
+        try:
+            while True:
+                kind, value = await q.get()
+                if kind == "position":
+                    self.conn.send({"type": "queued", "id": ref, "position": value})
+                elif kind == "piece":
+                    self.conn.send({"type": "token", "id": ref, "text": value})
+                else:
+                    break
+        finally:
+            ticket = self.requests.pop(ref, None)
+        if ticket is not None and ticket.cancelled:
+            self.conn.send(error("cancelled", "the request was cancelled", ref))
+        elif isinstance(value, InvalidMessage):
+            self.conn.send(error("refused", value.reason, ref))
+        elif value is not None:
+            self.conn.send(error("failed", "the request failed; try again", ref))
+        else:
+            if out.route is not None:
+                self.conn.send({"type": "route", "id": ref, **out.route})
+            self.conn.send({"type": "end", "id": ref, "text": out.text, "events": out.events})

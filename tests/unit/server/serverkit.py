@@ -1,0 +1,180 @@
+"""Helpers for the server tests: a runtime on the scripted backend, a slow backend that notices being
+stopped, uvicorn in a thread or a subprocess on a free loopback port, a world file with its own key."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llmverse.config import open_backend
+from llmverse.llm.base import Message
+from llmverse.llm.gateway import Gateway, GatewayConfig
+from llmverse.server import ServerConfig
+from llmverse.server.runtime import Runtime
+from llmverse.world.world import DEFAULT_WORLD
+
+ADMIN_PASSWORD = "admin-password-1"
+SRC = Path(__file__).resolve().parents[3] / "src"
+
+
+@dataclass
+class SlowBackend:
+    """Yields a few sentences word by word, `delay` seconds apart; records when its stream is closed
+    before the end (the model stopped mid-reply)."""
+
+    delay: float = 0.05
+    text: str = "Hello there, I work here every day and I like it well. The sea is calm and the wind is low today."  # two sentences: a reply stops at three
+    name: str = "slow"
+    enforces_timeout: bool = True  # read in the caller's thread: closing the reply closes this stream
+    languages: frozenset[str] = frozenset({"en"})
+    started: int = 0
+    stopped_early: int = 0
+    finished: int = 0
+    running: int = 0
+    most_running: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def stream(self, messages: list[Message], *, max_tokens: int = 256, schema: dict[str, Any] | None = None,
+               timeout: float = 30.0) -> Iterator[str]:
+        with self.lock:
+            self.started += 1
+            self.running += 1
+            self.most_running = max(self.most_running, self.running)
+        done = False
+        try:
+            for word in re.findall(r"\S+\s*", self.text):
+                time.sleep(self.delay)
+                yield word
+            done = True
+        finally:
+            with self.lock:
+                self.running -= 1
+                if done:
+                    self.finished += 1
+                else:
+                    self.stopped_early += 1
+
+
+def scripted_gateway() -> Gateway:
+    return Gateway(open_backend("scripted"), GatewayConfig(timeout=10, retries=0))
+
+
+def make_runtime(tmp_path: Path, gateway: Gateway | None = None, **cfg: Any) -> Runtime:
+    cfg.setdefault("admin_password", ADMIN_PASSWORD)
+    config = ServerConfig(database_url=cfg.pop("database_url", f"sqlite:///{tmp_path / 'world.db'}"), model="scripted",
+                          **cfg)
+    return Runtime(config, gateway=gateway or scripted_gateway())
+
+
+def own_world(tmp_path: Path) -> Path:
+    """Harbor Town under a name of its own, so its key (and rows in a shared database) are unique."""
+    text = DEFAULT_WORLD.read_text(encoding="utf-8")
+    tag = uuid.uuid4().hex[:8]
+    text = text.replace("name: {en: Harbor Town, zh: 海港镇}", f"name: {{en: Harbor Town {tag}, zh: 海港镇}}", 1)
+    path = tmp_path / f"harbor_{tag}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url: str, proc: subprocess.Popen | None = None, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not come up in {seconds}s")
+
+
+class ThreadServer:
+    """uvicorn serving an app in a thread of this process (the OpenAI client and browser tests)."""
+
+    def __init__(self, app) -> None:
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                    ws_max_size=1024 * 1024))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> ThreadServer:
+        self.thread.start()
+        wait_up(self.url)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+class ProcessServer:
+    """`python -m llmverse.server` in a subprocess on a free port; its log goes to a file."""
+
+    def __init__(self, tmp_path: Path, *, world: Path | None = None, db: str, extra: list[str] = (),
+                 env: dict[str, str] | None = None, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tmp_path / f"server-{self.port}.log"
+        self.args = [sys.executable, "-m", "llmverse.server", "--host", "127.0.0.1", "--port", str(self.port),
+                     "--db", db, "--model", "scripted", *(["--world", str(world)] if world else []), *extra]
+        self.env = {**os.environ, "HF_HUB_OFFLINE": "1", "LLMVERSE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+                    "PYTHONPATH": str(SRC), **(env or {})}
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> ProcessServer:
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(self.args, stdout=out, stderr=subprocess.STDOUT, env=self.env)
+        try:
+            wait_up(self.url, self.proc)
+        except Exception:
+            self.stop()
+            raise RuntimeError(f"server did not start:\n{self.log.read_text()[-3000:]}")
+        return self
+
+    def kill(self) -> None:
+        """kill -9: no shutdown hooks, no flushing."""
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+    def __enter__(self) -> ProcessServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,63 @@
+"""Accounts: argon2 hashes, tokens kept only as digests, expiry, audit."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from llmverse.server.accounts import AccountError, Accounts
+
+
+@pytest.fixture
+def accounts(tmp_path):
+    return Accounts(create_engine(f"sqlite:///{tmp_path / 'a.db'}"), "town")
+
+
+def test_password_is_stored_as_an_argon2id_hash_and_verified(accounts):
+    accounts.create("alice", "wonderland")
+    with accounts.engine.connect() as c:
+        stored = c.execute(text("select password from llmverse_accounts where name='alice'")).scalar()
+    assert stored.startswith("$argon2id$") and "wonderland" not in stored
+    assert accounts.verify("alice", "wonderland").name == "alice"
+    assert accounts.verify("alice", "wrong-password") is None
+    assert accounts.verify("nobody", "wonderland") is None
+
+
+def test_token_is_kept_only_as_its_digest(accounts):
+    accounts.create("bob", "builder-99")
+    token = accounts.issue("bob")
+    with accounts.engine.connect() as c:
+        digests = [r[0] for r in c.execute(text("select digest from llmverse_tokens"))]
+    assert token not in digests and hashlib.sha256(token.encode()).hexdigest() in digests
+    assert accounts.authenticate(token).name == "bob"
+    assert accounts.authenticate(token + "x") is None
+    assert accounts.revoke(token) and accounts.authenticate(token) is None
+
+
+def test_expired_tokens_and_other_worlds_tokens_are_refused(accounts, tmp_path):
+    accounts.create("carol", "carol-pass")
+    old = accounts.issue("carol", hours=-1)
+    assert accounts.authenticate(old) is None
+    other = Accounts(accounts.engine, "another-town")
+    assert other.authenticate(accounts.issue("carol")) is None
+
+
+def test_names_and_passwords_are_checked_and_names_are_unique(accounts):
+    for bad in ("A", "x", "has space", "1abc", "a" * 40):
+        with pytest.raises(AccountError):
+            accounts.create(bad, "long-enough")
+    with pytest.raises(AccountError, match="at least"):
+        accounts.create("dave", "short")
+    accounts.create("dave", "long-enough")
+    with pytest.raises(AccountError, match="taken"):
+        accounts.create("dave", "long-enough")
+
+
+def test_logins_and_failures_are_audited(accounts):
+    accounts.create("erin", "erin-pass")
+    accounts.verify("erin", "erin-pass")
+    accounts.verify("erin", "nope-nope")
+    actions = [e["action"] for e in accounts.audit_log()]
+    assert actions[:3] == ["login.failed", "login", "account.create"]

@@ -1,0 +1,103 @@
+"""REST: accounts, tokens, 401s that leak nothing, the world for clients, privacy, admin."""
+
+from __future__ import annotations
+
+from serverkit import bearer
+
+
+def test_register_login_and_me(client):
+    r = client.post("/api/register", json={"name": "alice", "password": "wonderland"})
+    assert r.status_code == 200 and r.json()["role"] == "player"
+    r = client.post("/api/login", json={"name": "alice", "password": "wonderland"})
+    me = client.get("/api/me", headers=bearer(r.json()["token"])).json()
+    assert me["name"] == "alice" and me["place"] == "market"
+
+
+def test_wrong_password_and_unknown_name_get_the_same_401(client, register):
+    register("alice")
+    wrong = client.post("/api/login", json={"name": "alice", "password": "not-her-password"})
+    nobody = client.post("/api/login", json={"name": "nobody", "password": "not-her-password"})
+    assert wrong.status_code == nobody.status_code == 401
+    assert wrong.json() == nobody.json() == {"detail": "wrong name or password"}
+
+
+def test_every_route_needs_a_token_and_a_wrong_one_leaks_nothing(client):
+    for path in ("/api/me", "/api/world", "/api/characters", "/api/places", "/api/things", "/api/events",
+                 "/api/conversations", "/api/content", "/api/status", "/v1/models"):
+        for headers in ({}, bearer("lv_forged"), {"Authorization": "Basic abc"}):
+            r = client.get(path, headers=headers)
+            assert r.status_code == 401, path
+            body = r.text
+            assert "alice" not in body and "Traceback" not in body and len(body) < 300
+
+
+def test_names_of_characters_and_places_cannot_be_taken(client):
+    for name in ("bram", "market", "assistant"):
+        assert client.post("/api/register", json={"name": name, "password": "long-enough"}).status_code == 409
+
+
+def test_world_has_the_map_places_and_characters(client, register):
+    h = bearer(register("alice"))
+    w = client.get("/api/world", headers=h).json()
+    assert len(w["map"]["walkable"]) == w["map"]["height"] == 48
+    assert {p["id"] for p in w["places"]} >= {"market", "museum", "forge"}
+    chars = {c["id"]: c for c in client.get("/api/characters", headers=h).json()}
+    assert chars["bram"]["place"] == "forge" and chars["bram"]["model"] == "npc:bram"
+    anchor = next(t for t in client.get("/api/things", headers=h).json() if t["id"] == "anchor")
+    assert anchor["price"] == 40 and anchor["owner"] == "bram"
+
+
+def test_a_player_sees_only_their_own_conversations(client, register, rt):
+    alice, bob = bearer(register("alice")), bearer(register("bob"))
+    rt.world.say("alice", "bram", "a secret about the anchor")
+    rt.world.say("bram", "alice", "I will keep it")
+    rt.world.say("bram", "nell", "fine weather")  # characters among themselves: public
+    bob_sees = [e["data"].get("text") for e in client.get("/api/events", headers=bob).json()]
+    alice_sees = [e["data"].get("text") for e in client.get("/api/events", headers=alice).json()]
+    assert "a secret about the anchor" not in bob_sees and "I will keep it" not in bob_sees
+    assert "fine weather" in bob_sees
+    assert {"a secret about the anchor", "I will keep it", "fine weather"} <= set(alice_sees)
+    assert client.get("/api/conversations?with=bram", headers=bob).json() == []
+    assert len(client.get("/api/conversations?with=bram", headers=alice).json()) == 2
+
+
+def test_admin_routes_refuse_players(client, register):
+    h = bearer(register("alice"))
+    assert client.get("/api/admin/audit", headers=h).status_code == 403
+    assert client.post("/api/admin/act", headers=h,
+                       json={"actor": "bram", "action": {"kind": "move", "to": "market"}}).status_code == 403
+
+
+def test_admin_edits_the_world_through_actions_and_reads_the_audit_log(client, admin_token, rt):
+    h = bearer(admin_token)
+    r = client.post("/api/admin/act", headers=h, json={"actor": "bram", "action": {"kind": "move", "to": "market"}})
+    assert r.status_code == 200 and r.json()["event"]["kind"] == "move"
+    assert rt.world.heading("bram") == "market"
+    refused = client.post("/api/admin/act", headers=h, json={"actor": "bram", "action": {"kind": "buy", "thing": "founding_bell"}})
+    assert refused.status_code == 409 and "not for sale" in refused.json()["detail"]
+    actions = [e["action"] for e in client.get("/api/admin/audit", headers=h).json()]
+    assert "admin.act" in actions and "admin.act.refused" in actions and "login" in actions
+
+
+def test_admin_issues_token_only_accounts(client, admin_token):
+    r = client.post("/api/admin/accounts", headers=bearer(admin_token), json={"name": "bot1"})
+    assert r.status_code == 200
+    assert client.get("/api/me", headers=bearer(r.json()["token"])).json()["name"] == "bot1"
+    assert client.post("/api/login", json={"name": "bot1", "password": "anything-at-all"}).status_code == 401
+
+
+def test_api_tokens_can_be_issued_by_a_player(client, register):
+    h = bearer(register("alice"))
+    api = client.post("/api/tokens", headers=h, json={"label": "openai"}).json()["token"]
+    assert client.get("/v1/models", headers=bearer(api)).status_code == 200
+
+
+def test_generated_content_is_listed_and_read(client, admin_token):
+    h = bearer(admin_token)
+    r = client.post("/api/admin/generate", headers=h, json={"kind": "news", "params": {"day": 1, "language": "en"}})
+    assert r.status_code == 200, r.text
+    listed = client.get("/api/content?kind=news", headers=h).json()
+    assert listed[0]["id"] == r.json()["id"]
+    doc = client.get(f"/api/content/{listed[0]['id']}", headers=h).json()
+    assert doc["kind"] == "news" and doc["text"]
+    assert client.get("/api/content/999999", headers=h).status_code == 404

@@ -1,0 +1,147 @@
+"""The fair model queue: round-robin over players, positions, cancellation, concurrency."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from llmverse.server.scheduler import FairScheduler, Ticket
+
+
+def _gate_work(log: list[str], label: str, gate: threading.Event | None = None):
+    def work():
+        if gate is not None:
+            gate.wait(5)
+        log.append(label)
+        yield label
+    return work
+
+
+def _wait(predicate, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.01)
+
+
+def test_players_take_turns_instead_of_first_come_first_served():
+    s = FairScheduler(1)
+    gate, order = threading.Event(), []
+    s.submit(Ticket("block", _gate_work(order, "block", gate)))  # holds the only worker
+    _wait(lambda: s.waiting() == 0)
+    for i in range(3):
+        s.submit(Ticket("greedy", _gate_work(order, f"greedy{i}")))
+    s.submit(Ticket("polite", _gate_work(order, "polite")))
+    gate.set()
+    _wait(lambda: len(order) == 5)
+    assert order == ["block", "greedy0", "polite", "greedy1", "greedy2"]
+    s.close()
+
+
+def test_waiting_requests_hear_their_position_and_it_counts_down():
+    s = FairScheduler(1)
+    gate = threading.Event()
+    s.submit(Ticket("a", _gate_work([], "a", gate)))
+    _wait(lambda: s.waiting() == 0)
+    seen: dict[str, list[int]] = {"b": [], "c": []}
+    done = threading.Event()
+    s.submit(Ticket("b", _gate_work([], "b"), on_position=seen["b"].append))
+    s.submit(Ticket("c", _gate_work([], "c"), on_position=seen["c"].append, on_done=lambda e: done.set()))
+    assert seen == {"b": [0], "c": [1]}
+    gate.set()
+    assert done.wait(5)
+    assert seen["c"] == [1, 0]
+    s.close()
+
+
+def test_cancelling_a_waiting_request_drops_it_unrun():
+    s = FairScheduler(1)
+    gate, ran = threading.Event(), []
+    s.submit(Ticket("a", _gate_work(ran, "a", gate)))
+    _wait(lambda: s.waiting() == 0)
+    ended = []
+    t = s.submit(Ticket("b", _gate_work(ran, "b"), on_done=ended.append))
+    s.cancel(t)
+    assert t.state == "cancelled" and ended == [None] and s.waiting() == 0
+    gate.set()
+    _wait(lambda: s.completed == 1)
+    time.sleep(0.05)
+    assert ran == ["a"]
+    s.close()
+
+
+def test_cancelling_a_running_request_closes_its_stream():
+    s = FairScheduler(1)
+    closed, pieces = threading.Event(), []
+
+    def endless():
+        try:
+            while True:
+                time.sleep(0.01)
+                yield "x"
+        finally:
+            closed.set()
+
+    t = s.submit(Ticket("a", endless, on_piece=pieces.append))
+    _wait(lambda: len(pieces) >= 3)
+    s.cancel(t)
+    assert closed.wait(2), "the stream was not closed: the model would run on"
+    _wait(lambda: t.state == "cancelled")
+    s.close()
+
+
+def test_cancel_player_drops_everything_they_had():
+    s = FairScheduler(1)
+    gate = threading.Event()
+    s.submit(Ticket("other", _gate_work([], "o", gate)))
+    _wait(lambda: s.waiting() == 0)
+    for i in range(3):
+        s.submit(Ticket("leaver", _gate_work([], str(i))))
+    assert s.cancel_player("leaver") == 3
+    assert s.waiting() == 0
+    gate.set()
+    s.close()
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_no_more_than_concurrency_run_at_once_and_one_per_player(concurrency):
+    s = FairScheduler(concurrency)
+    lock, running, most, per_player = threading.Lock(), [0], [0], {}
+
+    def work_for(player):
+        def work():
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+                per_player[player] = per_player.get(player, 0) + 1
+                assert per_player[player] == 1, "two requests of one player ran at once"
+            time.sleep(0.02)
+            with lock:
+                running[0] -= 1
+                per_player[player] -= 1
+            yield ""
+        return work
+
+    for i in range(24):
+        s.submit(Ticket(f"p{i % 6}", work_for(f"p{i % 6}")))
+    _wait(lambda: s.completed == 24)
+    assert most[0] == concurrency
+    s.close()
+
+
+def test_a_failing_request_reports_its_error_and_the_worker_carries_on():
+    s = FairScheduler(1)
+    errors, ok = [], threading.Event()
+
+    def bad():
+        raise ValueError("boom")
+        yield ""
+
+    s.submit(Ticket("a", bad, on_done=errors.append))
+    s.submit(Ticket("b", _gate_work([], "b"), on_done=lambda e: ok.set()))
+    assert ok.wait(5)
+    assert isinstance(errors[0], ValueError)
+    s.close()

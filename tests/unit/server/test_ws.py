@@ -1,0 +1,221 @@
+"""The player's WebSocket: join, bad frames, moving, talking (streamed, acknowledged), asking the way,
+rate limits, queue positions, cancellation and disconnects."""
+
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from serverkit import SlowBackend, bearer, make_runtime
+from llmverse.llm.gateway import Gateway, GatewayConfig
+from llmverse.server import create_app
+
+
+def until(ws, kind: str, ref: str | None = None, limit: int = 200) -> tuple[dict, list[dict]]:
+    """Frames up to the first of this type (and id); returns it and everything before it."""
+    seen = []
+    for _ in range(limit):
+        frame = ws.receive_json()
+        if frame["type"] == kind and (ref is None or frame.get("id") == ref):
+            return frame, seen
+        seen.append(frame)
+    raise AssertionError(f"no {kind} frame in {limit}: {seen[-5:]}")
+
+
+@pytest.fixture
+def sockets():
+    """Open sockets are closed (and their sessions joined) when the test ends."""
+    with ExitStack() as stack:
+        yield stack
+
+
+def join(client: TestClient, stack: ExitStack, token: str):
+    conn = stack.enter_context(client.websocket_connect("/ws"))
+    conn.send_json({"type": "join", "token": token})
+    welcome = conn.receive_json()
+    assert welcome["type"] == "welcome"
+    return conn, welcome
+
+
+def walk_to(ws, rt, character: str) -> None:
+    x, y = rt.world.tile(character)
+    ws.send_json({"type": "move", "to": [x - 1, y], "id": "walk"})
+    moved, _ = until(ws, "moved", "walk")
+    assert moved["tile"] == [x - 1, y]
+
+
+@pytest.mark.parametrize("first", [{"type": "join", "token": "lv_wrong"}, {"type": "ping"}, {"type": "join"}])
+def test_no_valid_join_no_session(client, first):
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json(first)
+        frame = ws.receive_json()
+        assert frame["type"] == "error" and frame["reason"] == "unauthorized"
+        with pytest.raises(WebSocketDisconnect) as e:
+            ws.receive_json()
+        assert e.value.code == 4401
+
+
+def test_bad_frames_get_error_frames_and_the_session_goes_on(client, sockets, register):
+    ws, _ = join(client, sockets, register("alice"))
+    for raw, reason in [("x" * 17000, "too_large"), ("{oops", "malformed"), ('{"type": "teleport"}', "unknown_type"),
+                        ('{"type": "move", "to": "north"}', "invalid")]:
+        ws.send_text(raw)
+        frame, _ = until(ws, "error")
+        assert frame["reason"] == reason
+    ws.send_bytes(b'{"type": "ping"}')
+    assert until(ws, "error")[0]["reason"] == "malformed"
+    ws.send_json({"type": "ping", "id": "p1"})
+    assert until(ws, "pong", "p1")[0]["id"] == "p1"
+
+
+def test_moves_are_checked_against_the_map(client, sockets, register, rt):
+    ws, welcome = join(client, sockets, register("alice"))
+    ws.send_json({"type": "move", "to": [0, 45], "id": "sea"})
+    refused, _ = until(ws, "error", "sea")
+    assert refused["reason"] == "refused" and refused["tile"] == welcome["tile"]
+    ws.send_json({"type": "move", "to": [13, 11], "id": "forge"})
+    moved, _ = until(ws, "moved", "forge")
+    assert moved["place"] == "forge" and moved["waypoints"][-1] == [13, 11]
+    assert rt.world.store.event(rt.world.key, moved["event"]).kind == "visit"
+
+
+def test_talking_needs_the_character_near_and_known(client, sockets, register):
+    ws, _ = join(client, sockets, register("alice"))
+    ws.send_json({"type": "say", "to": "bram", "text": "hello", "id": "s1"})
+    assert until(ws, "error", "s1")[0]["reason"] == "too_far"
+    ws.send_json({"type": "say", "to": "ghost", "text": "hello", "id": "s2"})
+    assert until(ws, "error", "s2")[0]["reason"] == "unknown_character"
+
+
+def test_a_reply_streams_and_ends_with_the_events_it_stored(client, sockets, register, rt):
+    ws, _ = join(client, sockets, register("alice"))
+    bob, _ = join(client, sockets, register("bob"))
+    walk_to(ws, rt, "bram")
+    ws.send_json({"type": "say", "to": "bram", "text": "How much is the anchor?", "id": "s1"})
+    end, before = until(ws, "end", "s1")
+    tokens = [f["text"] for f in before if f["type"] == "token" and f["id"] == "s1"]
+    assert tokens and "".join(tokens) == end["text"] and "40" in end["text"]
+    asked, answered = (rt.world.store.event(rt.world.key, i) for i in end["events"])
+    assert (asked.actor, asked.target, asked.data["text"]) == ("alice", "bram", "How much is the anchor?")
+    assert (answered.actor, answered.target, answered.data["text"]) == ("bram", "alice", end["text"])
+    # Bob saw Alice walk in but not the conversation.
+    bob.send_json({"type": "ping", "id": "sync"})
+    _, bob_frames = until(bob, "pong", "sync")
+    bob_events = [f["event"] for f in bob_frames if f["type"] == "event"]
+    assert not any(e["kind"] == "say" for e in bob_events)
+
+
+def test_asking_the_way_sends_a_route_to_draw(client, sockets, register, rt):
+    ws, welcome = join(client, sockets, register("alice"))
+    ws.send_json({"type": "ask", "text": "how do I get to the museum?", "id": "a1"})
+    route, _ = until(ws, "route", "a1")
+    end, _ = until(ws, "end", "a1")
+    assert route["destination"] == "museum" and route["path"][0] == welcome["tile"]
+    assert tuple(route["path"][-1]) in rt.world.grid.entrances("museum")
+    assert "Maritime Museum" in end["text"] and len(end["events"]) == 2
+
+
+def test_model_calls_past_the_rate_limit_are_refused_with_retry_after(tmp_path):
+    rt = make_runtime(tmp_path, model_rate=0.01, model_burst=2)
+    with TestClient(create_app(runtime=rt)) as client, ExitStack() as sockets:
+        token = client.post("/api/register", json={"name": "alice", "password": "wonderland"}).json()["token"]
+        ws, _ = join(client, sockets, token)
+        for i in range(2):
+            ws.send_json({"type": "ask", "text": "hello", "id": f"a{i}"})
+            until(ws, "end", f"a{i}")
+        ws.send_json({"type": "ask", "text": "hello", "id": "a2"})
+        refused, _ = until(ws, "error", "a2")
+        assert refused["reason"] == "rate_limited" and refused["retry_after"] > 1
+        ws.send_json({"type": "ping", "id": "p"})
+        until(ws, "pong", "p")  # still usable
+        # The OpenAI-compatible API shares the player's bucket: refused with Retry-After.
+        r = client.post("/v1/chat/completions", headers=bearer(token),
+                        json={"model": "assistant", "messages": [{"role": "user", "content": "hello"}]})
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        assert r.json()["error"]["code"] == "rate_limit_exceeded"
+
+
+def test_a_message_flood_is_refused_and_the_session_survives(tmp_path):
+    rt = make_runtime(tmp_path, message_rate=1, message_burst=5)
+    with TestClient(create_app(runtime=rt)) as client, ExitStack() as sockets:
+        token = client.post("/api/register", json={"name": "alice", "password": "wonderland"}).json()["token"]
+        ws, _ = join(client, sockets, token)
+        for i in range(8):
+            ws.send_json({"type": "ping", "id": f"p{i}"})
+        frames = [ws.receive_json() for _ in range(8)]
+        kinds = [f["type"] for f in frames if f["type"] in ("pong", "error")]
+        assert kinds.count("pong") == 5 and kinds.count("error") == 3
+        assert all(f["reason"] == "rate_limited" and f["retry_after"] > 0 for f in frames if f["type"] == "error")
+        time.sleep(1.1)
+        ws.send_json({"type": "ping", "id": "later"})
+        until(ws, "pong", "later")
+
+
+def slow_client(tmp_path, backend: SlowBackend, **cfg):
+    rt = make_runtime(tmp_path, gateway=Gateway(backend, GatewayConfig(timeout=10, retries=0)), **cfg)
+    return rt, TestClient(create_app(runtime=rt))
+
+
+def test_queue_positions_count_down_and_cancel_drops_a_waiting_request(tmp_path):
+    backend = SlowBackend(delay=0.05)
+    rt, client = slow_client(tmp_path, backend, concurrency=1)
+    with client, ExitStack() as sockets:
+        tokens = [client.post("/api/register", json={"name": n, "password": "long-enough"}).json()["token"]
+                  for n in ("alice", "bob", "carol", "dave")]
+        socks = [join(client, sockets, t)[0] for t in tokens]
+        for ws in socks:
+            walk_to(ws, rt, "bram")
+        for i, ws in enumerate(socks):
+            ws.send_json({"type": "say", "to": "bram", "text": "Tell me about your day.", "id": f"s{i}"})
+            if i == 0:
+                until(ws, "token", "s0")  # alice is being answered: the others queue behind her
+        # dave cancels while waiting: his request never reaches the model
+        socks[3].send_json({"type": "cancel", "ref": "s3"})
+        cancelled, _ = until(socks[3], "cancelled", "s3")
+        assert cancelled["found"]
+        assert until(socks[3], "error", "s3")[0]["reason"] == "cancelled"
+        carol = [f["position"] for f in until(socks[2], "end", "s2")[1] if f["type"] == "queued"]
+        assert carol[0] == 1 and carol[-1] == 0
+        time.sleep(0.3)
+        assert backend.started == 3 and backend.finished == 3  # alice, bob, carol; not dave
+
+
+def test_a_client_that_disconnects_mid_stream_is_cancelled_and_the_server_carries_on(tmp_path):
+    backend = SlowBackend(delay=0.1)
+    rt, client = slow_client(tmp_path, backend)
+    with client, ExitStack() as sockets:
+        token = client.post("/api/register", json={"name": "alice", "password": "wonderland"}).json()["token"]
+        ws, _ = join(client, sockets, token)
+        walk_to(ws, rt, "bram")
+        ws.send_json({"type": "say", "to": "bram", "text": "Tell me a long story.", "id": "s1"})
+        until(ws, "queued", "s1")
+        deadline = time.monotonic() + 5
+        while backend.started == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        ws.close()
+        deadline = time.monotonic() + 5
+        while backend.stopped_early == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert backend.stopped_early == 1 and backend.finished == 0, "the model ran on for a closed socket"
+        # the server carries on: a new session talks to the end
+        backend.delay = 0.0
+        ws2, _ = join(client, sockets, token)
+        walk_to(ws2, rt, "bram")
+        ws2.send_json({"type": "say", "to": "bram", "text": "Hello again.", "id": "s2"})
+        end, _ = until(ws2, "end", "s2")
+        assert end["text"] and backend.finished == 1
+
+
+def test_world_events_reach_connected_players(client, sockets, register, admin_token):
+    ws, _ = join(client, sockets, register("alice"))
+    r = client.post("/api/admin/act", headers=bearer(admin_token),
+                    json={"actor": "nell", "action": {"kind": "move", "to": "market"}})
+    event_id = r.json()["event"]["id"]
+    frame, _ = until(ws, "event")
+    while frame["event"]["id"] != event_id:
+        frame, _ = until(ws, "event")
+    assert frame["event"]["kind"] == "move" and frame["event"]["actor"] == "nell"
