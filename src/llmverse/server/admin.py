@@ -4,6 +4,7 @@ audit log. Every admin call is written to the audit log with what it did."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -54,6 +55,17 @@ def create_account(body: NewAccount, admin: Account = Depends(admin_account), rt
 def audit(limit: int = Query(100, ge=1, le=1000), actor: str | None = Query(None, max_length=64),
           _: Account = Depends(admin_account), rt: Runtime = Depends(runtime)) -> list[dict[str, Any]]:
     return rt.accounts.audit_log(limit=limit, actor=actor)
+
+
+@router.get("/safety")
+def safety_audit(limit: int = Query(100, ge=1, le=1000), player: str | None = Query(None, max_length=64),
+                 category: str | None = Query(None, max_length=32), action: str | None = Query(None, max_length=16),
+                 _: Account = Depends(admin_account), rt: Runtime = Depends(runtime)) -> list[dict[str, Any]]:
+    """The safety rails' decisions, newest first: stage, category, score, action, player, character,
+    time and a redacted excerpt (personal data is never stored raw)."""
+    rows = rt.services.rails.audit.read(player=player, category=category, action=action, limit=limit) \
+        if rt.services.rails.audit is not None else []
+    return [{**asdict(r), "at": r.at.isoformat(timespec="seconds")} for r in rows]
 
 
 @router.post("/act")
