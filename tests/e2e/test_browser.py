@@ -84,6 +84,13 @@ def test_log_in_walk_chat_ask_and_see_the_route(page, tmp_path):
         orange = [p for p in pixels if all(abs(a - b) < 40 for a, b in zip(p, ROUTE_RGB))]
         assert len(orange) >= 0.8 * len(pixels), pixels[:5]
 
+        # Recommendations: one click, a numbered list of what is open now.
+        answered = page.locator("#assistant-log .msg:not(.me):not(.streaming)").count()
+        page.click("#suggest")
+        page.wait_for_function(f"document.querySelectorAll('#assistant-log .msg:not(.me):not(.streaming)').length > {answered}")
+        suggestion = page.locator("#assistant-log .msg:not(.me) .text").last.inner_text()
+        assert "suggest" in suggestion and "1. " in suggestion and "Sources:" in suggestion
+
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "harbor_town.png"), full_page=True)
         assert (ARTIFACTS / "harbor_town.png").stat().st_size > 10_000

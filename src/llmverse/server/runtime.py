@@ -109,8 +109,7 @@ class Runtime:
             with self.world_lock:
                 if self._stale:
                     self._stale = False
-                    # World keeps its state in memory; until it has a public reload(), replace it whole.
-                    self.world._state = self.store.state(self.world.key)
+                    self.world.reload()
         return self.world
 
     def _on_bus(self, message: dict[str, Any]) -> None:

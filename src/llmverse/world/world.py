@@ -92,6 +92,10 @@ class World:
             return None
         return self.grid.distance_m(path), self.grid.walk_minutes(path)
 
+    def reload(self) -> None:
+        """Read the state again from the store: another process (a second server) changed the world."""
+        self._state = self.store.state(self.key)
+
     def state_of(self, entity: str) -> dict[str, Any]:
         """State kept for an entity above the world (a plan, a relationship); {} when none yet."""
         return dict(self._state.get(entity, {}))

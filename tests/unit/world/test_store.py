@@ -57,3 +57,14 @@ def test_postgresql_when_available():
     assert e.id in [x.id for x in store.events("pg_test", actor="pg_test_actor")]
     store.put_state("pg_test", "clock", {"now": "2026-05-01T08:00"})
     assert store.state("pg_test")["clock"] == {"now": "2026-05-01T08:00"}
+
+
+def test_a_world_rereads_what_another_process_wrote(tmp_path):
+    from llmverse.world.world import open_world
+
+    url = f"sqlite:///{tmp_path / 'two.db'}"
+    here, there = open_world(database_url=url), open_world(database_url=url)
+    there.advance(30)
+    assert here.now() != there.now()
+    here.reload()
+    assert here.now() == there.now()

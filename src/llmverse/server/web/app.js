@@ -194,6 +194,11 @@ $("assistant-form").addEventListener("submit", (e) => {
   $("assistant-input").value = "";
   request({ type: "ask", text, lang: state.lang }, $("assistant-log"), $("assistant-status"), t(state.lang, "assistant"));
 });
+// Recommendations: the assistant's recommend tool, from the player's interests and what they did.
+$("suggest").addEventListener("click", () => {
+  const text = t(state.lang, "suggestText");
+  request({ type: "ask", text, lang: state.lang }, $("assistant-log"), $("assistant-status"), t(state.lang, "assistant"));
+});
 
 // --- the gazette -----------------------------------------------------------------------------
 async function loadGazette() {

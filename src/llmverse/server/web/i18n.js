@@ -7,6 +7,7 @@ export const STRINGS = {
     queued: (n) => (n === 0 ? "Next in line…" : `Waiting: ${n} ahead of you`), thinking: "…",
     noGazette: "No gazette yet.", loginFailed: "Wrong name or password.", retry: (s) => `Too fast: try again in ${s}s`,
     askPlaceholder: "How do I get to the museum?", chatPlaceholder: "Say something…", lang: "中文",
+    suggest: "What to do?", suggestText: "What should I do now?",
   },
   zh: {
     title: "llmverse", login: "登录", register: "注册", name: "用户名", password: "密码",
@@ -15,6 +16,7 @@ export const STRINGS = {
     queued: (n) => (n === 0 ? "马上轮到你…" : `排队中：前面还有 ${n} 个`), thinking: "…",
     noGazette: "还没有镇报。", loginFailed: "用户名或密码错误。", retry: (s) => `太快了：请 ${s} 秒后再试`,
     askPlaceholder: "博物馆怎么走？", chatPlaceholder: "说点什么…", lang: "English",
+    suggest: "推荐", suggestText: "现在有什么推荐？",
   },
 };
 
