@@ -10,3 +10,4 @@ sys.path.insert(0, str(Path(__file__).parent / "support"))
 import os  # noqa: E402
 
 os.environ["LLMVERSE_SAFETY_MODEL"] = str(Path(__file__).parent / "no-trained-safety-model")
+os.environ["LLMVERSE_ROUTER_MODEL"] = str(Path(__file__).parent / "no-trained-router-model")

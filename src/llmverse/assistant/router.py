@@ -5,7 +5,8 @@ a small model decides well only with examples and a schema). Rules then narrow w
 certain: a request for the way to a place the world can resolve is navigation whatever the model
 said; "and how long will it take?" refers back to the last destination (per-player session state);
 and when the model's choice is invalid or the backend is down, keywords choose, and failing them the
-tool of the nearest stored example request (BM25 over jieba tokens; MiniLM cosine for English). The model's choice
+intent classifier trained for the world (`assistant/intents.py`, English) and then the tool of the
+nearest stored example request (BM25 over jieba tokens; MiniLM cosine for English). The model's choice
 and the final choice are both kept, so an evaluation can measure each.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,6 +27,7 @@ from llmverse.world.places import resolve
 
 if TYPE_CHECKING:
     from llmverse.llm.gateway import Gateway
+    from llmverse.world.model import WorldFile
     from llmverse.world.world import World
 
 log = logging.getLogger(__name__)
@@ -92,8 +95,12 @@ class Decision:
 def world_names(world: World) -> frozenset[str]:
     """Every keyword token of the world's names and aliases (places, things, characters); made on each
     call (about a millisecond), which only the fallback path pays."""
+    return names_in(world.file)
+
+
+def names_in(file: WorldFile) -> frozenset[str]:
     words: set[str] = set()
-    for entity in (*world.file.places, *world.file.things, *world.file.characters):
+    for entity in (*file.places, *file.things, *file.characters):
         for name in (entity.names.en, entity.names.zh or "", *entity.aliases):
             words.update(tokens(name))
     return frozenset(words)
@@ -152,15 +159,23 @@ class NearestExample:
 _NEAREST = NearestExample()
 
 
-def keyword_tool(text: str, nearest: NearestExample | None = None, names: frozenset[str] = frozenset()) -> Tool:
-    """The fallback choice: the request's own words decide; failing keywords, the nearest example."""
+def keyword_rule(text: str) -> Tool | None:
+    """The tool the request's own keywords name, or None."""
     if RECOMMEND.search(text):
         return "recommend"
     if ROUTE.search(text):
         return "navigate"
     if SMALLTALK.search(text) and len(text) < 40:
         return "smalltalk"
-    return (nearest or _NEAREST)(text, names) or "answer"
+    return None
+
+
+def keyword_tool(text: str, nearest: NearestExample | None = None, names: frozenset[str] = frozenset(),
+                 intents: Callable[[str], str | None] | None = None) -> Tool:
+    """The fallback choice: the request's keywords; failing them the trained intent classifier (when
+    one was trained, English), then the nearest stored example; "answer" when nothing is alike."""
+    return keyword_rule(text) or (intents(text) if intents else None) or (nearest or _NEAREST)(text, names) \
+        or "answer"  # type: ignore[return-value]
 
 
 class Router:
@@ -168,9 +183,15 @@ class Router:
     decides (faster: a rule-decided request costs no model call)."""
 
     def __init__(self, gateway: Gateway | None, *, consult: Literal["always", "unsure"] = "unsure",
-                 embedder: Any | None = None) -> None:
+                 embedder: Any | None = None, intents: Callable[[str], str | None] | None | Literal["auto"] = "auto") -> None:
         self.gateway, self.consult = gateway, consult
         self.nearest = NearestExample(embedder) if embedder is not None else _NEAREST
+        if intents == "auto":  # the classifier `llmverse router train` made, when there is one
+            from llmverse.assistant.intents import IntentClassifier
+
+            classifier = IntentClassifier()
+            intents = classifier if classifier.available else None
+        self.intents = intents
 
     def model_choice(self, text: str) -> ToolChoice | None:
         """The model's choice, or None when it gave none valid (the gateway logged why)."""
@@ -197,7 +218,7 @@ class Router:
             rule.model_tool = model_tool
             return rule
         if model is None:
-            tool = keyword_tool(text, self.nearest, world_names(world))
+            tool = keyword_tool(text, self.nearest, world_names(world), self.intents)
             d = Decision(tool, text, rule="keywords", model_tool=model_tool)
         else:
             d = Decision(model.tool, model.target or text, model_tool=model_tool)

@@ -16,7 +16,7 @@ from llmverse.train.cli import predict_command, train_app  # imports only typer 
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever fetched from a model hub
 
-from llmverse.cli import data, evals, generate, safety, serve, simulate, talk, world  # noqa: E402  (after HF_HUB_OFFLINE is set)
+from llmverse.cli import data, evals, generate, router, safety, serve, simulate, talk, world  # noqa: E402  (after HF_HUB_OFFLINE is set)
 
 app = typer.Typer(help="llmverse: LLM-driven inhabitants for virtual worlds.", no_args_is_help=True)
 world_app = typer.Typer(help="World files.")
@@ -53,6 +53,10 @@ eval_app.command("grounding")(evals.eval_grounding)
 eval_app.command("content")(evals.eval_content)
 eval_app.command("recommend")(evals.eval_recommend)
 eval_app.command("safety")(safety.eval_safety)
+eval_app.command("router")(router.eval_router)
+router_app = typer.Typer(help="The assistant router's intent classifier.")
+app.add_typer(router_app, name="router")
+router_app.command("train")(router.router_train)
 safety_app = typer.Typer(help="Safety rails: the classifier and the audit log.")
 app.add_typer(safety_app, name="safety")
 safety_app.command("train")(safety.safety_train)
