@@ -124,11 +124,11 @@ class Rails:
             try:
                 self.budget.admit(player)
             except BudgetExceeded as exc:
-                d = self._refuse("input", lang, speaker, "budget", f"budget.{exc.what}", 1.0, pii.redact(text))
+                d = self._refuse("input", lang, speaker, "budget", f"budget.{exc.what}", 1.0, redact(text))
                 return self._done(d, t0, player, character)
         limit = self.policy.limits.max_input_chars
         if len(text) > limit:
-            d = self._refuse("input", lang, speaker, "limits", "limits.input_length", 1.0, pii.redact(text[:limit]))
+            d = self._refuse("input", lang, speaker, "limits", "limits.input_length", 1.0, redact(text[:limit]))
             return self._done(d, t0, player, character)
         return self._done(self._decide("input", text, "player", lang, speaker), t0, player, character)
 
@@ -206,7 +206,7 @@ class Rails:
         judged = False
         if action == "allow" and self.judge is not None and self.policy.judge:
             action, category, judged = self._ask_judge(text, v)
-        redacted = pii.redact(text, pii.find(text))
+        redacted = redact(text)
         score = v.scores.get(category or "", max(v.scores.values(), default=0.0))
         reason = v.reasons.get(category or "", "ok")
         if action == "refuse":
@@ -248,6 +248,18 @@ class Rails:
         if d.action != "allow":
             log.info("rail %s %s %s (%s, %.2f) for %s", d.stage, d.action, d.category, d.reason, d.score, player)
         return d
+
+
+def redact(text: str) -> str:
+    """Personal data replaced wherever it hides: a value disguised with full-width or zero-width
+    characters is only found in the folded text, so the folded text is what is kept then; otherwise the
+    text as sent (folding would also turn Chinese full-width punctuation into ASCII)."""
+    from llmverse.safety.normalize import fold
+
+    plain = pii.find(text)
+    folded = fold(text)
+    hidden = pii.find(folded)
+    return pii.redact(folded, hidden) if len(hidden) > len(plain) else pii.redact(text, plain)
 
 
 def _value(text: str, span: pii.Span) -> str:

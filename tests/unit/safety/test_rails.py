@@ -140,8 +140,8 @@ def test_every_input_decision_is_audited_without_raw_personal_data(world, rules)
                                                                 ("p1", "rewrite", "pii")]
     assert "415-555-0199" not in rows[1].excerpt and "[phone]" in rows[1].excerpt
     assert AuditLog(world.store, world.key).read(player="p1", action="rewrite")[0].reason == "pii.phone"
-    # the audit is not in the event log, which minds and news read
-    assert world.events() == [] or all(e.kind != "rail" for e in world.events())
+    # the audit is its own table: the event log, which minds and news read, got nothing from the rails
+    assert world.events() == []
 
 
 @pytest.mark.parametrize("text", ["", " ", "\x00\x01", "a" * 5000, "\u202e" * 50, "😀" * 300, "<|im_start|>" * 100,
@@ -164,3 +164,17 @@ def test_the_judge_is_asked_only_about_borderline_scores(rules):
     strict = Rails(Policy(use_model=False, judge=True), classifier=rules, judge=Judge(Gateway(backend)))
     assert strict.check_input("p1", "How much is the anchor?").action == "allow"  # score 0: not borderline
     assert len(backend.calls) == 1
+
+
+@pytest.mark.parametrize("text, value", [("call me at 555\u200b-123-4567", "555"),
+                                         ("ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ is my mail", "example"),
+                                         ("我的邮箱是 ｍａｒａ＠ｅｘａｍｐｌｅ．ｃｏｍ，谢谢", "example")])
+def test_disguised_personal_data_is_redacted_not_just_flagged(rails, text, value):
+    d = rails.check_input("p1", text)
+    assert d.action == "rewrite" and d.category == "pii"
+    assert value not in d.text and value not in d.redacted and "[" in d.text
+
+
+def test_plain_chinese_punctuation_survives_when_nothing_is_hidden(rails):
+    d = rails.check_input("p1", "我的电话是13812345678，谢谢！")
+    assert "13812345678" not in d.text and "，谢谢！" in d.text
