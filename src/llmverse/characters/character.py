@@ -148,7 +148,7 @@ class Character:
         if self.memory is not None:  # what I remember that bears on this (recency x importance x relevance)
             facts += [Fact(f"memory:{r.memory.id}", f"I remember: {sanitize(r.memory.text)}",
                            f"我记得：{sanitize(r.memory.text)}", ())
-                      for r in self.memory.recall(self.world, self.me.id, text)]
+                      for r in self.memory.recall(self.world, self.me.id, text) if self._may_recall(r.memory, player)]
         reply = Reply(text="", language=language, facts=[f.id for f in facts])
 
         greeting = ""
@@ -169,6 +169,17 @@ class Character:
                        dropped=reply.dropped, composed=reply.composed, completed=reply.completed,
                        fallback=reply.fallback)
         self.last = reply
+
+    def _may_recall(self, memory, player: str) -> bool:
+        """A memory of a conversation with a player is told back only to that player: what Alice said
+        to Bram is not Bob's to hear (memories the character drew from several events are its own)."""
+        if memory.source_event is None:
+            return True
+        e = self.world.store.event(self.world.key, memory.source_event)
+        if e is None or e.kind != "say":
+            return True
+        parties = {e.actor, e.target} - {None} - set(self.world.characters)
+        return parties <= {player}
 
     def _refused(self, player: str, decision: Decision, record_incoming: bool) -> Iterator[str]:
         """A refused message: both turns are recorded (the player's with personal data redacted), marked

@@ -73,3 +73,19 @@ def test_a_character_recalls_memories_when_asked(world):
     lin.reply("Ada", "Did Otto come to the Town Hall today?")
     prompt = backend.calls[0][-1].content
     assert "I remember: Otto arrived at the Town Hall" in prompt
+
+
+def test_what_one_player_said_is_not_recalled_to_another(world):
+    from llmverse.characters.mind import Mind
+
+    gw = scripted()
+    memory = MemorySystem.open(world, gw, HashEmbedder())
+    world.say("alice", "bram", "My secret: the treasure map is under the blue anchor.")
+    Mind(world, "bram", gw, memory).perceive()
+    assert any("treasure map" in m.text for m in memory.stream.for_character("bram"))
+    backend = ScriptedBackend(default="Hm.")
+    bram = Character(world, "bram", Gateway(backend, GatewayConfig(timeout=2, retries=0)), memory=memory)
+    bram.reply("bob", "Tell me about the treasure map under the blue anchor")
+    assert "My secret" not in backend.calls[-1][-1].content  # not Bob's to hear
+    bram.reply("alice", "Do you remember the treasure map under the blue anchor?")
+    assert "My secret" in backend.calls[-1][-1].content  # Alice's own words come back to her
