@@ -130,3 +130,21 @@ def test_a_wrong_password_shows_an_error_and_no_game(page, tmp_path):
         page.click("#login-button")
         page.wait_for_function("document.getElementById('login-error').textContent.length > 0")
         assert page.locator("#game").is_hidden()
+
+
+def test_the_logout_button_revokes_the_token(page, tmp_path):
+    _, server = _served(tmp_path)
+    with server:
+        httpx.post(server.url + "/api/register", json={"name": "carol", "password": "carol-pass"})
+        _log_in(page, server.url, "carol", "carol-pass")
+        token = page.evaluate("sessionStorage.getItem('token')")
+        me = lambda: httpx.get(server.url + "/api/me", headers={"Authorization": f"Bearer {token}"})  # noqa: E731
+        assert me().status_code == 200
+        page.click("#logout")
+        page.wait_for_selector("#login:not([hidden])")
+        page.wait_for_function("sessionStorage.getItem('token') === null")
+        for _ in range(50):  # the page does not wait for the server's answer
+            if me().status_code == 401:
+                break
+            page.wait_for_timeout(100)
+        assert me().status_code == 401

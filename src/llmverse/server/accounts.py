@@ -9,6 +9,7 @@ a login for an unknown name still spends one hash, so timing does not tell which
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -24,9 +25,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from llmverse.errors import LlmverseError
 
+log = logging.getLogger(__name__)
 Role = Literal["player", "admin"]
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 MIN_PASSWORD = 8
+ADMIN = "admin"  # the bootstrap admin's name (LLMVERSE_ADMIN_PASSWORD); players cannot register it
 
 
 class AccountError(LlmverseError):
@@ -121,6 +124,13 @@ class Accounts:
             if row is None:
                 s.add(_AccountRow(world=self.world, name=name, password=hashed, role="admin", created=_now()))
             else:
+                if row.role != "admin":
+                    # Someone else's account under the admin's name: whoever holds its tokens must
+                    # not become admin with it, so they all go before the promotion.
+                    revoked = s.execute(delete(_TokenRow).where(_TokenRow.world == self.world,
+                                                                _TokenRow.name == name)).rowcount
+                    log.warning("account '%s' was a %s; promoted to admin and its %d token(s) revoked",
+                                name, row.role, revoked)
                 row.password, row.role = hashed, "admin"
         return Account(name, "admin")
 

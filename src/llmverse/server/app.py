@@ -17,6 +17,8 @@ from fastapi.staticfiles import StaticFiles
 
 from llmverse.server import admin, openai_api, rest, ws
 from llmverse.server.config import ServerConfig
+from llmverse.server.limits import BodyLimit
+from llmverse.server.rest import AUTH_BODY
 from llmverse.server.runtime import Runtime
 
 WEB = Path(__file__).resolve().parent / "web"
@@ -34,6 +36,9 @@ def create_app(cfg: ServerConfig | None = None, *, runtime: Runtime | None = Non
 
     app = FastAPI(title=f"llmverse: {rt.world.file.name.en}", lifespan=lifespan)
     app.state.runtime = rt
+    # Bodies over these sizes are refused before they are read (login and register hash a password).
+    app.add_middleware(BodyLimit, caps={"/api/login": AUTH_BODY, "/api/register": AUTH_BODY,
+                                        "/v1": openai_api.MAX_BODY})
     app.include_router(rest.router)
     app.include_router(admin.router)
     app.include_router(openai_api.router)

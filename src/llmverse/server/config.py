@@ -25,6 +25,9 @@ class ServerConfig:
     message_rate: float = 20.0  # WebSocket messages per second per connection, sustained
     message_burst: int = 60  # ... and in a burst
     max_message_bytes: int = 16 * 1024  # larger WebSocket frames get an error frame
+    auth_rate: float = 0.2  # logins and registrations per second per client IP (and per name), sustained
+    auth_burst: int = 10  # ... and in a burst (each costs an argon2 hash)
+    max_model_requests: int = 3  # model requests a player may have queued or running at once
     tick_seconds: float = 0.0  # real seconds between simulation steps; 0: the world stands still
     step_minutes: float = 10.0  # world minutes per simulation step
     redis_url: str | None = field(default_factory=lambda: os.environ.get("LLMVERSE_REDIS_URL"))  # fan-out

@@ -1,8 +1,9 @@
 """The connected players of this process, and how frames reach them.
 
-Every connection has a bounded outbox drained by its own writer task, so one slow client never holds
-up the others: when its outbox is full, world broadcasts to it are dropped (it can catch up from
-`/api/events?since=`), while replies to its own requests always go in. Avatars' moves are coalesced
+Every connection has an outbox drained by its own writer task, so one slow client never holds up the
+others: once OUTBOX frames wait in it, world broadcasts to it are dropped (it can catch up from
+`/api/events?since=`), while replies to its own requests always go in (the queue itself is unbounded,
+so a reply never fails for want of room; replies are bounded by the player's own requests). Avatars' moves are coalesced
 into one `players` frame per flush interval rather than one frame per step per watcher, which would
 grow with the square of the crowd.
 """
@@ -27,14 +28,14 @@ class Connection:
     player: str
     send_text: Callable[[str], Any]  # the socket's coroutine function
     number: int = 0
-    outbox: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(OUTBOX))
+    outbox: asyncio.Queue = field(default_factory=asyncio.Queue)  # unbounded: OUTBOX caps broadcasts only
     dropped: int = 0
     writer: asyncio.Task | None = None
 
     def send(self, frame: dict[str, Any] | str, *, broadcast: bool = False) -> None:
-        """Queue a frame, or its JSON text (call in the event loop). Broadcasts are dropped when the
-        outbox is full."""
-        if broadcast and self.outbox.full():
+        """Queue a frame, or its JSON text (call in the event loop). Broadcasts are dropped once OUTBOX
+        frames are waiting; direct frames always go in."""
+        if broadcast and self.outbox.qsize() >= OUTBOX:
             self.dropped += 1
             return
         self.outbox.put_nowait(frame if isinstance(frame, str) else json.dumps(frame, ensure_ascii=False))

@@ -6,6 +6,7 @@ processes each holds its own buckets, so the effective limit is per process (see
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
@@ -51,3 +52,40 @@ class RateLimiter:
 def retry_after_header(seconds: float) -> str:
     """HTTP Retry-After is whole seconds; round up so a client that obeys it is never refused again."""
     return str(max(1, math.ceil(seconds)))
+
+
+class BodyLimit:
+    """ASGI middleware: a request to one of `caps` (path prefix -> bytes) whose Content-Length is over
+    the cap gets 413 before its body is read; one with a body but no Content-Length (chunked) gets
+    411, since its size cannot be known without reading it. Other requests pass untouched."""
+
+    def __init__(self, app, caps: dict[str, int]) -> None:
+        self.app, self.caps = app, caps
+
+    async def __call__(self, scope, receive, send) -> None:
+        cap = self._cap(scope)
+        if cap is not None:
+            headers = dict(scope.get("headers") or [])
+            length = headers.get(b"content-length")
+            if length is None and b"transfer-encoding" in headers:
+                return await self._refuse(send, scope, 411, "send the body with a Content-Length", "length_required")
+            if length is not None and (not length.isdigit() or int(length) > cap):
+                return await self._refuse(send, scope, 413, f"the request body is over the limit of {cap} bytes",
+                                          "request_too_large")
+        await self.app(scope, receive, send)
+
+    def _cap(self, scope) -> int | None:
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            return None
+        return next((c for prefix, c in self.caps.items() if scope["path"].startswith(prefix)), None)
+
+    @staticmethod
+    async def _refuse(send, scope, status: int, message: str, code: str) -> None:
+        # /v1 speaks OpenAI's error shape; the rest of the API FastAPI's {"detail": ...}
+        body = {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}} \
+            if scope["path"].startswith("/v1") else {"detail": message}
+        data = json.dumps(body).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": data})

@@ -39,7 +39,7 @@ class ChatMessage(BaseModel):
 
     def text(self) -> str:
         if isinstance(self.content, list):  # content parts: keep the text ones
-            return "".join(p.get("text", "") for p in self.content if p.get("type") == "text")
+            return "".join(str(p.get("text") or "") for p in self.content if p.get("type") == "text")
         return self.content or ""
 
 
@@ -99,6 +99,9 @@ async def chat_completions(request: Request, me: Account = Depends(api_account),
     text = next((m.text() for m in reversed(req.messages) if m.role == "user"), "").strip()
     if not text:
         raise OpenAIError(400, "no user message with text to answer", "invalid_request")
+    if rt.busy(me.name):
+        raise OpenAIError(429, f"you have {rt.cfg.max_model_requests} requests waiting or running; wait for one "
+                          "to end", "too_many_requests", kind="rate_limit_error", headers={"Retry-After": "1"})
     wait = rt.model_limits.take(me.name)
     if wait:
         raise OpenAIError(429, f"rate limit: retry after {wait:.1f}s", "rate_limit_exceeded",
@@ -106,7 +109,7 @@ async def chat_completions(request: Request, me: Account = Depends(api_account),
     out = Outcome()
     if req.model == ASSISTANT:
         def work():
-            return rt.services.ask(me.name, text, out, start=rt.presence.tile(me.name))
+            return rt.services.ask(me.name, text, out, start=rt.presence.where(me.name))
     else:
         cid = req.model.split(":", 1)[1]
 

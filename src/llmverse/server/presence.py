@@ -53,13 +53,20 @@ class Presence:
         return self.world.grid.door_of(first.id)
 
     def tile(self, player: str) -> tuple[int, int]:
+        """Where the player stands, putting them on the map (present) if they were not: for sessions."""
+        x, y = self.where(player)
+        with self._lock:
+            return self._tiles.setdefault(player, (x, y))
+
+    def where(self, player: str) -> tuple[int, int]:
+        """Where the player stands (or would appear), without putting them on the map: for REST and
+        API calls, whose callers have no avatar and must not show as present to others."""
         with self._lock:
             if player in self._tiles:
                 return self._tiles[player]
         saved = self.world.state_of(player_key(player)).get("tile")
         x, y = saved if saved and self.world.grid.walkable(*saved) else self.spawn()
-        with self._lock:
-            return self._tiles.setdefault(player, (int(x), int(y)))
+        return int(x), int(y)
 
     def all(self) -> dict[str, tuple[int, int]]:
         with self._lock:

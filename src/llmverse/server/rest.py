@@ -1,21 +1,25 @@
 """REST: accounts and tokens, and the world's state for players (places, characters, things, events,
-the map, generated content). Every route but register/login/health needs a bearer token; a player
-sees the world's public events and only their own conversations."""
+the map, generated content). Every route but register/login/health needs a bearer token (logout
+revokes it); a player sees the world's public events and only their own conversations. Login and
+register are throttled per client IP (and per name), since each spends an argon2 hash."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from llmverse.server.accounts import Account, AccountError
-from llmverse.server.auth import current_account, runtime
+from llmverse.server.accounts import ADMIN, Account, AccountError
+from llmverse.server.auth import bearer, current_account, runtime
+from llmverse.server.limits import retry_after_header
 from llmverse.server.presence import visible
 from llmverse.server.runtime import WORLD_PLAYER, Runtime
 from llmverse.server.services import ASSISTANT
 
 router = APIRouter(prefix="/api")
+EVENT_PAGE = 200  # events read from the store at a time for /api/events
+AUTH_BODY = 16 * 1024  # bytes: larger login and register bodies are refused unread
 
 
 class Credentials(BaseModel):
@@ -35,13 +39,27 @@ class Issued(BaseModel):
 
 
 def reserved(rt: Runtime, name: str) -> bool:
-    """Names that are already someone in the event log: characters, places, the assistant."""
+    """Names that are already someone in the event log (characters, places, the assistant), and the
+    bootstrap admin's name, which only LLMVERSE_ADMIN_PASSWORD may create."""
     w = rt.world
-    return name in w.characters or name in w.places or name in w.things or name in (ASSISTANT, "world", WORLD_PLAYER)
+    return name in w.characters or name in w.places or name in w.things or \
+        name in (ASSISTANT, "world", WORLD_PLAYER, ADMIN)
+
+
+def _throttle(rt: Runtime, request: Request, name: str | None = None) -> None:
+    """Logins and registrations each spend an argon2 hash: a bucket per client IP, and per name for a
+    login (so guessing one player's password from many addresses is slow too)."""
+    keys = [f"ip:{request.client.host if request.client else '?'}"] + ([f"name:{name}"] if name else [])
+    for key in keys:
+        wait = rt.auth_limits.take(key)
+        if wait:
+            raise HTTPException(429, f"too many attempts; retry after {wait:.0f}s",
+                                headers={"Retry-After": retry_after_header(wait)})
 
 
 @router.post("/register", response_model=Issued)
-def register(body: Credentials, rt: Runtime = Depends(runtime)) -> Issued:
+def register(body: Credentials, request: Request, rt: Runtime = Depends(runtime)) -> Issued:
+    _throttle(rt, request)
     if not rt.cfg.open_registration:
         raise HTTPException(403, "registration is closed: ask an admin for an account")
     if reserved(rt, body.name):
@@ -54,11 +72,18 @@ def register(body: Credentials, rt: Runtime = Depends(runtime)) -> Issued:
 
 
 @router.post("/login", response_model=Issued)
-def login(body: Credentials, rt: Runtime = Depends(runtime)) -> Issued:
+def login(body: Credentials, request: Request, rt: Runtime = Depends(runtime)) -> Issued:
+    _throttle(rt, request, body.name)
     account = rt.accounts.verify(body.name, body.password)
     if account is None:
         raise HTTPException(401, "wrong name or password", headers={"WWW-Authenticate": "Bearer"})
     return Issued(name=account.name, role=account.role, token=rt.accounts.issue(account.name, hours=rt.cfg.token_hours))
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, _: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> None:
+    """Revoke the token this request carries (other tokens of the account stay valid)."""
+    rt.accounts.revoke(bearer(request) or "")
 
 
 @router.post("/tokens", response_model=Issued)
@@ -69,7 +94,7 @@ def new_token(body: TokenRequest, me: Account = Depends(current_account), rt: Ru
 
 @router.get("/me")
 def me(me: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> dict[str, Any]:
-    x, y = rt.presence.tile(me.name)
+    x, y = rt.presence.where(me.name)
     return {"name": me.name, "role": me.role, "tile": [x, y], "place": rt.world.grid.place_at(x, y)}
 
 
@@ -126,13 +151,15 @@ def events(since: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
     """World events after `since`, oldest first; other players' conversations are left out."""
     from llmverse.server.bus import event_json
 
-    out = []
-    for ev in rt.world.events(since_id=since):
-        if visible(ev, me.name, rt.world):
-            out.append(event_json(ev))
-            if len(out) >= limit:
-                break
-    return out
+    out: list[dict[str, Any]] = []
+    page = max(limit, EVENT_PAGE)
+    while len(out) < limit:  # read the log a page at a time: hidden events make some pages short
+        batch = rt.world.events(since_id=since, limit=page)
+        out += [event_json(ev) for ev in batch if visible(ev, me.name, rt.world)]
+        if len(batch) < page:
+            break
+        since = batch[-1].id
+    return out[:limit]
 
 
 @router.get("/conversations")
@@ -144,9 +171,7 @@ def conversations(with_: str | None = Query(None, alias="with", max_length=64), 
     if with_ is not None:
         found = rt.world.events(kind="say", between=(me.name, with_), last=last)
     else:
-        mine = rt.world.events(kind="say", actor=me.name) + [
-            e for e in rt.world.events(kind="say") if e.target == me.name]
-        found = sorted(mine, key=lambda e: e.id)[-last:]
+        found = rt.world.events(kind="say", party=me.name, last=last)
     return [event_json(e) for e in found]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from llmverse.config import Settings, open_backend, settings
 from llmverse.llm.gateway import Gateway, GatewayConfig
-from llmverse.server.accounts import Accounts
+from llmverse.server.accounts import ADMIN, Accounts
 from llmverse.server.bus import ORIGIN, PublishingStore, open_bus
 from llmverse.server.config import ServerConfig
 from llmverse.server.hub import Hub
@@ -74,9 +74,10 @@ class Runtime:
         self.presence = Presence(self.world)
         self.accounts = Accounts(self.store.engine, self.world.key)
         if cfg.admin_password:
-            self.accounts.ensure_admin("admin", cfg.admin_password)
+            self.accounts.ensure_admin(ADMIN, cfg.admin_password)
         self.scheduler = FairScheduler(_concurrency(cfg, self.settings.model))
         self.model_limits = RateLimiter(cfg.model_rate, cfg.model_burst)
+        self.auth_limits = RateLimiter(cfg.auth_rate, cfg.auth_burst)  # keyed "ip:<addr>", "name:<player>"
         self.hub = Hub(lambda event, player: visible(event, player, self.world))
         self.world_lock = threading.RLock()  # simulation steps, reloads and visits
         self._stale = False
@@ -123,6 +124,10 @@ class Runtime:
         self.bus.publish({"type": "presence", "tiles": {player: list(tile) if tile else None}})
 
     # --- model work -------------------------------------------------------------------------------
+    def busy(self, player: str) -> bool:
+        """Has the player as many model requests waiting or running as they may (then refuse more)."""
+        return self.scheduler.outstanding(player) >= self.cfg.max_model_requests
+
     def queue(self, player: str, work: Work, loop: asyncio.AbstractEventLoop) -> tuple[Ticket, asyncio.Queue]:
         """Queue model work for a player; its progress arrives on an asyncio queue as
         ("position", n), ("piece", text) and, last, ("done", error or None)."""

@@ -116,6 +116,11 @@ class FairScheduler:
             self.cancel(t)
         return len(tickets)
 
+    def outstanding(self, player: str) -> int:
+        """How many requests a player has waiting or running."""
+        with self._cond:
+            return len(self._queues.get(player, ())) + sum(t.player == player for t in self._active)
+
     def waiting(self) -> int:
         with self._cond:
             return sum(len(q) for q in self._queues.values())

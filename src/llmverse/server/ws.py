@@ -15,7 +15,7 @@ import itertools
 import logging
 from typing import Any
 
-from fastapi import APIRouter, WebSocket
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from llmverse.errors import InvalidMessage
 from llmverse.server.accounts import Account
@@ -60,7 +60,7 @@ async def _join(ws: WebSocket, rt: Runtime) -> Account | None:
         try:
             await ws.send_json(error("unauthorized", "send {\"type\": \"join\", \"token\": ...} with a valid token first"))
             await ws.close(code=UNAUTHORIZED_CLOSE)
-        except RuntimeError:  # the client already went away
+        except (RuntimeError, WebSocketDisconnect):  # the client already went away
             pass
         return None
     return account
@@ -162,6 +162,10 @@ class Session:
                                                            language=frame.lang), out)
 
     def _model_work(self, ref: str, work, out: Outcome) -> None:
+        if self.rt.busy(self.player):
+            self.conn.send(error("busy", f"you have {self.rt.cfg.max_model_requests} requests waiting or running; "
+                                         "wait for one to end (or cancel one)", ref))
+            return
         wait = self.rt.model_limits.take(self.player)
         if wait:
             self.conn.send(error("rate_limited", "too many requests to the model; wait before the next",

@@ -91,12 +91,19 @@ class Store:
         between: tuple[str, str] | None = None,
         since_id: int = 0,
         last: int | None = None,
+        limit: int | None = None,
+        party: str | None = None,
     ) -> list[Event]:
         """Events in order. `between=(a, b)`: those of a aimed at b and of b aimed at a (a conversation);
-        `last=n`: only the n most recent."""
+        `party=p`: those p did or that were aimed at p; `last=n`: only the n most recent; `limit=n`:
+        only the n oldest (after `since_id`), for reading the log page by page."""
+        if last is not None and limit is not None:
+            raise ValueError("give `last` (newest) or `limit` (oldest), not both")
         q = select(_EventRow).where(_EventRow.world == world, _EventRow.id > since_id)
         if actor is not None:
             q = q.where(_EventRow.actor == actor)
+        if party is not None:
+            q = q.where(or_(_EventRow.actor == party, _EventRow.target == party))
         if kind is not None:
             q = q.where(_EventRow.kind == kind)
         if between is not None:
@@ -104,8 +111,8 @@ class Store:
             q = q.where(or_(and_(_EventRow.actor == a, _EventRow.target == b),
                             and_(_EventRow.actor == b, _EventRow.target == a)))
         q = q.order_by(_EventRow.id.desc() if last is not None else _EventRow.id)
-        if last is not None:
-            q = q.limit(last)
+        if last is not None or limit is not None:
+            q = q.limit(last if last is not None else limit)
         with Session(self.engine) as s:
             rows = [_event(r) for r in s.scalars(q)]
         return rows[::-1] if last is not None else rows

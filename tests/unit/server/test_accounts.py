@@ -61,3 +61,19 @@ def test_logins_and_failures_are_audited(accounts):
     accounts.verify("erin", "nope-nope")
     actions = [e["action"] for e in accounts.audit_log()]
     assert actions[:3] == ["login.failed", "login", "account.create"]
+
+
+def test_ensure_admin_revokes_the_tokens_of_a_player_who_held_the_admin_name(accounts):
+    accounts.create("admin", "player-password")
+    token = accounts.issue("admin")
+    assert accounts.authenticate(token).role == "player"
+    accounts.ensure_admin("admin", "admin-password-1")
+    assert accounts.authenticate(token) is None  # the player's session does not become an admin's
+    assert accounts.verify("admin", "admin-password-1").admin
+
+
+def test_ensure_admin_keeps_the_tokens_of_the_admin_itself(accounts):
+    accounts.ensure_admin("admin", "admin-password-1")
+    token = accounts.issue("admin")
+    accounts.ensure_admin("admin", "admin-password-2")
+    assert accounts.authenticate(token).admin

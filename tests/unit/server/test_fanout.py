@@ -13,12 +13,15 @@ from serverkit import ADMIN_PASSWORD, ProcessServer, own_world
 pytestmark = pytest.mark.timeout(240)
 
 
-def _frames(ws, seconds: float) -> list[dict]:
+def _frames(ws, seconds: float, until_event: int | None = None) -> list[dict]:
+    """Frames for `seconds`, or until the event with id `until_event` arrives."""
     out, deadline = [], time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
             out.append(json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic()))))
         except TimeoutError:
+            break
+        if until_event is not None and out[-1]["type"] == "event" and out[-1]["event"]["id"] == until_event:
             break
     return out
 
@@ -55,7 +58,12 @@ def test_events_written_by_one_process_reach_players_on_the_other(tmp_path):
         x, y = 19, 5  # inside the town hall (y 2..7; door at 19, 7), where Lin works
         ws_a.send(json.dumps({"type": "move", "to": [x, y]}))
         ws_a.send(json.dumps({"type": "say", "to": "lin", "text": "Where do I get a permit?", "id": "s"}))
-        got_a, got_b = _frames(ws_a, 4.0), _frames(ws_b, 1.0)
+        got_a = _frames(ws_a, 4.0)
+        # A public event written on A after the conversation: once Bob has it, he would also have had
+        # the conversation's events had they leaked (A publishes in order), so "not seen" means something.
+        marker = httpx.post(a.url + "/api/admin/act", headers={"Authorization": f"Bearer {admin}"},
+                            json={"actor": "nell", "action": {"kind": "say", "text": "Fresh fish!"}}).json()["event"]
+        got_b = _frames(ws_b, 10.0, until_event=marker["id"])
         ws_a.close()
         ws_b.close()
 
@@ -63,6 +71,7 @@ def test_events_written_by_one_process_reach_players_on_the_other(tmp_path):
     assert any(e["id"] == moved["id"] and e["actor"] == "nell" for e in events_a)
     assert any(f["type"] == "players" and f["tiles"].get("bob") == [30, 25] for f in got_a)
     end = next(f for f in got_a if f["type"] == "end")
+    assert any(f["type"] == "event" and f["event"]["id"] == marker["id"] for f in got_b)
     assert not any(f["type"] == "event" and f["event"]["id"] in end["events"] for f in got_b)
     assert any(f["type"] == "event" and f["event"]["kind"] == "visit" and f["event"]["actor"] == "alice" for f in got_b)
     # One world clock for both processes: the ticks both see advance strictly, never twice per step.

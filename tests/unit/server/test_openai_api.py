@@ -110,3 +110,14 @@ def test_a_stream_abandoned_by_its_client_is_cancelled(tmp_path):
         while backend.stopped_early == 0 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert backend.stopped_early == 1 and backend.finished == 0
+
+
+def test_a_text_part_with_null_text_is_skipped_not_a_500(client, register):
+    h = {"Authorization": f"Bearer {register('alice')}"}
+    parts = [{"type": "text", "text": None}, {"type": "text", "text": "How much is the anchor?"}]
+    r = client.post("/v1/chat/completions", headers=h,
+                    json={"model": "npc:bram", "messages": [{"role": "user", "content": parts}]})
+    assert r.status_code == 200 and "40" in r.json()["choices"][0]["message"]["content"]
+    r = client.post("/v1/chat/completions", headers=h,
+                    json={"model": "npc:bram", "messages": [{"role": "user", "content": [{"type": "text", "text": None}]}]})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_request"

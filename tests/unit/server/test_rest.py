@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from serverkit import bearer
+from fastapi.testclient import TestClient
+
+from serverkit import bearer, make_runtime
+from llmverse.server import create_app
 
 
 def test_register_login_and_me(client):
@@ -34,6 +37,12 @@ def test_every_route_needs_a_token_and_a_wrong_one_leaks_nothing(client):
 def test_names_of_characters_and_places_cannot_be_taken(client):
     for name in ("bram", "market", "assistant"):
         assert client.post("/api/register", json={"name": name, "password": "long-enough"}).status_code == 409
+
+
+def test_no_player_can_register_the_admin_name_even_before_the_admin_exists(tmp_path):
+    with TestClient(create_app(runtime=make_runtime(tmp_path, admin_password=None))) as c:
+        r = c.post("/api/register", json={"name": "admin", "password": "long-enough"})
+        assert r.status_code == 409, r.text
 
 
 def test_world_has_the_map_places_and_characters(client, register):
@@ -113,3 +122,95 @@ def test_admins_read_the_safety_rails_decisions_and_players_cannot(client, admin
     rows = client.get("/api/admin/safety", headers=bearer(admin_token), params={"player": "mallory"}).json()
     assert rows and rows[0]["action"] == "refuse" and rows[0]["character"] == "bram"
     assert all("m@x.org" not in row["excerpt"] for row in rows)
+
+
+def _spy_on_store(rt, monkeypatch) -> list[dict]:
+    calls: list[dict] = []
+    real = rt.store.events
+
+    def spy(world, **query):
+        calls.append(query)
+        return real(world, **query)
+
+    monkeypatch.setattr(rt.store, "events", spy)
+    return calls
+
+
+def test_events_are_read_from_the_store_a_page_at_a_time(client, register, rt, monkeypatch):
+    from llmverse.server import rest
+
+    alice, bob = bearer(register("alice")), bearer(register("bob"))
+    first = rt.world.say("bram", "nell", "public 0").id
+    for i in range(5):
+        rt.world.say("bob", "bram", f"bob's secret {i}")
+    for i in range(1, 4):
+        rt.world.say("bram", "nell", f"public {i}")
+    monkeypatch.setattr(rest, "EVENT_PAGE", 3)
+    calls = _spy_on_store(rt, monkeypatch)
+    got = client.get(f"/api/events?since={first - 1}&limit=2", headers=alice).json()
+    assert [e["data"]["text"] for e in got] == ["public 0", "public 1"]  # past a page of bob's talk
+    assert calls and all(c.get("limit") for c in calls)  # never the whole log
+    bob_sees = client.get(f"/api/events?since={first - 1}&limit=3", headers=bob).json()
+    assert [e["data"]["text"] for e in bob_sees] == ["public 0", "bob's secret 0", "bob's secret 1"]
+
+
+def test_conversations_hold_mine_only_and_are_read_with_a_limit(client, register, rt, monkeypatch):
+    alice = bearer(register("alice"))
+    rt.world.say("alice", "bram", "hello bram")
+    rt.world.say("bram", "alice", "hello alice")
+    rt.world.say("bob", "bram", "bob's secret")
+    rt.world.say("bram", "bob", "bram to bob")
+    rt.world.say("assistant", "alice", "the bakery opens at six")
+    calls = _spy_on_store(rt, monkeypatch)
+    got = client.get("/api/conversations?last=10", headers=alice).json()
+    assert [e["data"]["text"] for e in got] == ["hello bram", "hello alice", "the bakery opens at six"]
+    assert calls and all(c.get("last") for c in calls)
+    assert [e["data"]["text"] for e in client.get("/api/conversations?last=2", headers=alice).json()] == \
+        ["hello alice", "the bakery opens at six"]
+
+
+def test_store_limit_reads_the_oldest_events_after_since(rt):
+    ids = [rt.world.say("bram", "nell", f"n{i}").id for i in range(4)]
+    assert [e.id for e in rt.store.events(rt.world.key, since_id=ids[0], limit=2)] == ids[1:3]
+    assert [e.id for e in rt.store.events(rt.world.key, since_id=ids[0] - 1, last=2)] == ids[2:]
+
+
+def test_a_burst_of_logins_is_throttled_with_retry_after(client, rt):
+    codes = [client.post("/api/login", json={"name": "nobody", "password": f"guess-{i}"}).status_code
+             for i in range(rt.cfg.auth_burst + 2)]
+    assert set(codes[:rt.cfg.auth_burst]) == {401}
+    r = client.post("/api/login", json={"name": "nobody", "password": "one-more"})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    assert client.post("/api/register", json={"name": "carol", "password": "long-enough"}).status_code == 429
+
+
+def test_login_is_throttled_per_name_across_addresses(tmp_path):
+    app = create_app(runtime=make_runtime(tmp_path, auth_burst=3))
+    with TestClient(app) as here:
+        elsewhere = TestClient(app, client=("10.0.0.2", 50000))
+        for _ in range(3):
+            assert here.post("/api/login", json={"name": "alice", "password": "guess"}).status_code == 401
+        assert elsewhere.post("/api/login", json={"name": "alice", "password": "guess"}).status_code == 429
+        assert elsewhere.post("/api/login", json={"name": "bob", "password": "guess"}).status_code == 401
+
+
+def test_oversized_bodies_are_refused_before_they_are_read(client, register):
+    big = "x" * (17 * 1024)
+    r = client.post("/api/login", content=f'{{"name": "a", "password": "{big}"}}',
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    r = client.post("/api/register", content=b"{}", headers={"content-type": "application/json",
+                                                            "content-length": str(10 ** 9)})
+    assert r.status_code == 413
+    r = client.post("/v1/chat/completions", content=b"{}", headers={**bearer(register("alice")),
+                                                                   "content-length": str(10 ** 9)})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "request_too_large"
+
+
+def test_logout_revokes_the_token_it_carries(client, register):
+    h = bearer(register("alice"))
+    other = client.post("/api/tokens", headers=h, json={"label": "script"}).json()["token"]
+    assert client.post("/api/logout", headers=h).status_code == 204
+    assert client.get("/api/me", headers=h).status_code == 401
+    assert client.post("/api/logout", headers=h).status_code == 401
+    assert client.get("/api/me", headers=bearer(other)).status_code == 200  # only that session ends

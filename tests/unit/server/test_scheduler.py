@@ -110,6 +110,7 @@ def test_cancel_player_drops_everything_they_had():
 def test_no_more_than_concurrency_run_at_once_and_one_per_player(concurrency):
     s = FairScheduler(concurrency)
     lock, running, most, per_player = threading.Lock(), [0], [0], {}
+    overlaps: list[str] = []  # recorded, not asserted, in the worker: the scheduler catches exceptions
 
     def work_for(player):
         def work():
@@ -117,7 +118,8 @@ def test_no_more_than_concurrency_run_at_once_and_one_per_player(concurrency):
                 running[0] += 1
                 most[0] = max(most[0], running[0])
                 per_player[player] = per_player.get(player, 0) + 1
-                assert per_player[player] == 1, "two requests of one player ran at once"
+                if per_player[player] != 1:
+                    overlaps.append(player)
             time.sleep(0.02)
             with lock:
                 running[0] -= 1
@@ -129,6 +131,7 @@ def test_no_more_than_concurrency_run_at_once_and_one_per_player(concurrency):
         s.submit(Ticket(f"p{i % 6}", work_for(f"p{i % 6}")))
     _wait(lambda: s.completed == 24)
     assert most[0] == concurrency
+    assert overlaps == [], "two requests of one player ran at once"
     s.close()
 
 

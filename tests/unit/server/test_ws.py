@@ -102,11 +102,17 @@ def test_a_reply_streams_and_ends_with_the_events_it_stored(client, sockets, reg
     asked, answered = (rt.world.store.event(rt.world.key, i) for i in end["events"])
     assert (asked.actor, asked.target, asked.data["text"]) == ("alice", "bram", "How much is the anchor?")
     assert (answered.actor, answered.target, answered.data["text"]) == ("bram", "alice", end["text"])
-    # Bob saw Alice walk in but not the conversation.
-    bob.send_json({"type": "ping", "id": "sync"})
-    _, bob_frames = until(bob, "pong", "sync")
+    # Bob saw Alice walk in but not the conversation: a public event stored after it reaches him,
+    # so had the conversation been sent to him, it would have arrived before that.
+    marker = rt.world.say("nell", None, "Fresh fish!").id
+    frame, bob_frames = until(bob, "event")
+    while frame["event"]["id"] != marker:
+        bob_frames.append(frame)
+        frame, more = until(bob, "event")
+        bob_frames += more
     bob_events = [f["event"] for f in bob_frames if f["type"] == "event"]
-    assert not any(e["kind"] == "say" for e in bob_events)
+    assert any(e["kind"] == "visit" and e["actor"] == "alice" for e in bob_events)
+    assert not any(e["id"] in end["events"] for e in bob_events)
 
 
 def test_asking_the_way_sends_a_route_to_draw(client, sockets, register, rt):
@@ -219,3 +225,34 @@ def test_world_events_reach_connected_players(client, sockets, register, admin_t
     while frame["event"]["id"] != event_id:
         frame, _ = until(ws, "event")
     assert frame["event"]["kind"] == "move" and frame["event"]["actor"] == "nell"
+
+
+def test_a_player_with_three_requests_outstanding_is_told_busy(tmp_path):
+    backend = SlowBackend(delay=0.2)
+    rt, client = slow_client(tmp_path, backend, concurrency=1)
+    with client, ExitStack() as sockets:
+        token = client.post("/api/register", json={"name": "alice", "password": "wonderland"}).json()["token"]
+        ws, _ = join(client, sockets, token)
+        walk_to(ws, rt, "bram")
+        for i in range(rt.cfg.max_model_requests):
+            ws.send_json({"type": "say", "to": "bram", "text": "Tell me about your day.", "id": f"s{i}"})
+            until(ws, "queued", f"s{i}")
+        ws.send_json({"type": "say", "to": "bram", "text": "And another thing.", "id": "more"})
+        assert until(ws, "error", "more")[0]["reason"] == "busy"
+        r = client.post("/v1/chat/completions", headers=bearer(token),
+                        json={"model": "npc:bram", "messages": [{"role": "user", "content": "hello"}]})
+        assert r.status_code == 429 and r.json()["error"]["code"] == "too_many_requests"
+        ws.send_json({"type": "cancel", "ref": "s2"})
+        until(ws, "error", "s2")  # its end: cancelled
+        ws.send_json({"type": "say", "to": "bram", "text": "Now there is room.", "id": "s3"})
+        until(ws, "queued", "s3")
+
+
+def test_players_using_only_rest_and_the_api_are_not_shown_as_present(client, sockets, register, rt):
+    alice = bearer(register("alice"))
+    assert client.get("/api/me", headers=alice).json()["place"] == "market"
+    r = client.post("/v1/chat/completions", headers=alice,
+                    json={"model": "assistant", "messages": [{"role": "user", "content": "where is the museum?"}]})
+    assert r.status_code == 200
+    _, welcome = join(client, sockets, register("bob"))
+    assert "alice" not in welcome["players"] and "alice" not in rt.presence.all()

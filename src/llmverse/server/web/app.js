@@ -47,7 +47,16 @@ async function signIn(path) {
 }
 $("login-form").addEventListener("submit", (e) => { e.preventDefault(); signIn("/api/login"); });
 $("register-button").addEventListener("click", () => signIn("/api/register"));
-$("logout").addEventListener("click", () => logout());
+$("logout").addEventListener("click", () => signOut());
+
+// The logout button: the server revokes the token (it would otherwise stay valid for weeks), then
+// the page forgets it. A failed request still signs the page out.
+function signOut() {
+  if (state.token) {
+    fetch("/api/logout", { method: "POST", headers: { Authorization: `Bearer ${state.token}` } }).catch(() => {});
+  }
+  logout();
+}
 
 function logout() {
   sessionStorage.removeItem("token");
