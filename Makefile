@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 
-.PHONY: demo test install browser clean
+.PHONY: demo test install browser models clean
 
 # llama-cpp-python compiles from source. A portable AVX2 build, not -march=native: on CPUs with
 # AMX (Xeon Sapphire Rapids and later) the native build crashes in decode inside sandboxes that do
@@ -36,6 +36,13 @@ test: install browser
 demo: install
 	HF_HUB_OFFLINE=1 LLMVERSE_THREADS=$${LLMVERSE_THREADS:-1} LLMVERSE_ADMIN_PASSWORD=$${LLMVERSE_ADMIN_PASSWORD:-demo-admin} \
 		$(VENV)/bin/llmverse serve --db sqlite:///demo.db --port $${PORT:-8000}
+
+# The bilingual in-world chat model: Gemma-3-270M + LoRA on Harbor Town dialogues (llmverse train sft).
+# Not in CI: about 30 minutes on 2 cores. Serve it with LLMVERSE_MODEL=models/gemma3-harbor/model.gguf.
+models: install
+	HF_HUB_OFFLINE=1 $(VENV)/bin/llmverse train dialogues --out models/harbor-dialogues
+	HF_HUB_OFFLINE=1 nice -n 19 $(VENV)/bin/llmverse train sft --train models/harbor-dialogues/train.jsonl \
+		--eval models/harbor-dialogues/eval.jsonl --out models/gemma3-harbor --threads 2
 
 clean:
 	rm -rf $(VENV)

@@ -1,6 +1,7 @@
 """Settings from the environment (and `--model`/`--db` options), and the backend a model spec names.
 
     LLMVERSE_MODEL   smollm2-135m (default) | gemma3-270m | scripted | /path/model.gguf | http(s)://host/v1
+                     | transformers:DIR (or a directory with config.json) | transformers:/path/model.gguf
     DATABASE_URL     sqlite:///llmverse.db (default) | postgresql+psycopg://user@host/db
     LLMVERSE_THREADS llama.cpp threads (default: all cores; use 1 when other work shares the machine)
     LLMVERSE_TIMEOUT seconds a model may stay silent before the gateway gives up on it (default 30)
@@ -45,20 +46,28 @@ def _recite(messages: list[Message]) -> str:
 
 
 def open_backend(spec: str, *, threads: int | None = None, api_key: str | None = None) -> Backend:
-    """The backend a model spec names: bundled name, `scripted`, a GGUF path or an http(s) URL."""
+    """The backend a model spec names: bundled name, `scripted`, a GGUF path, an http(s) URL, or
+    `transformers:PATH` / a model directory (e.g. the merged model `llmverse train sft` writes)."""
+    from llmverse.llm.transformers_backend import parse_spec  # no torch at import
+
     if spec == "scripted":
         return ScriptedBackend(default=_recite, languages=frozenset({"en"}), json_default=True)
     if spec.startswith(("http://", "https://")):
         from llmverse.llm.openai_compat import OpenAICompatBackend
 
         return OpenAICompatBackend(spec, api_key=api_key)
+    model_path = parse_spec(spec)
+    if model_path is not None:
+        from llmverse.llm.transformers_backend import TransformersBackend
+
+        return TransformersBackend(model_path, threads=threads)
     if spec in BUNDLED or spec.endswith(".gguf") or Path(spec).is_file():
         from llmverse.llm.llamacpp import LlamaCppBackend
 
         return LlamaCppBackend(spec, threads=threads)
     raise LlmverseError(
         f"unknown model '{spec}': give a bundled name ({', '.join(sorted(BUNDLED))}), 'scripted', "
-        "a .gguf path, or the http(s) URL of an OpenAI-compatible server"
+        "a .gguf path, transformers:DIR, or the http(s) URL of an OpenAI-compatible server"
     )
 
 

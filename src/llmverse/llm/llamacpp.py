@@ -11,6 +11,7 @@ from typing import Any
 from llmverse.errors import BackendUnavailable
 from llmverse.llm.base import Message, TokenCount
 from llmverse.llm.registry import BUNDLED, bundled_path
+from llmverse.llm.transformers_backend import STOP as CHAT_STOP
 
 
 class LlamaCppBackend:
@@ -68,7 +69,7 @@ class LlamaCppBackend:
         chunks = self.llm.create_chat_completion(
             messages=[{"role": m.role, "content": m.content} for m in messages],
             max_tokens=max_tokens, stream=True, response_format=fmt, temperature=self.temperature,
-            repeat_penalty=self.repeat_penalty,
+            repeat_penalty=self.repeat_penalty, stop=list(CHAT_STOP),  # the end marks of models `train sft` made
             logits_processor=LogitsProcessorList([clock]),
         )
         try:

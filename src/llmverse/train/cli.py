@@ -1,4 +1,4 @@
-"""`llmverse train classify|mlm` and `llmverse predict`: parse, call the library, print with rich.
+"""`llmverse train classify|mlm|sft` and `llmverse predict`: parse, call the library, print with rich.
 
 Mounted by the main CLI: `app.add_typer(train_app, name="train")` and
 `app.command("predict")(predict_command)`.
@@ -129,6 +129,64 @@ def mlm_command(
                   f"before [bold]{result.perplexity_before:.1f}[/bold], after [bold]{result.perplexity_after:.1f}"
                   f"[/bold]; {result.card.time.samples_per_second:.1f} samples/s")
     console.print(f"saved to {out}; use it with: llmverse train classify --base {out} ...")
+
+
+@train_app.command("sft")
+def sft_command(
+    train: Annotated[Path, typer.Option("--train", help="chat JSONL: {\"messages\": [{\"role\", \"content\"}, ...]} "
+                                        "per line (what `llmverse data export dialogues` writes)")],
+    out: Out,
+    eval: Annotated[Path | None, typer.Option("--eval", help="held-out chat JSONL for the loss before/after "
+                                              "(default: hold out 10% of --train)")] = None,
+    base: Annotated[Path | None, typer.Option("--base", help="model directory or .gguf file to start from "
+                                              "(default: the bundled Gemma-3-270M GGUF)")] = None,
+    steps: Annotated[int | None, typer.Option("--steps", help="optimiser steps (default 120)")] = None,
+    batch_size: Batch = None, max_length: MaxLen = None, lr: LR = None,
+    rank: Annotated[int | None, typer.Option("--rank", help="LoRA rank (default 8)")] = None,
+    threads: Threads = None, resume: Resume = False, keep_checkpoints: Keep = False, seed: Seed = 42,
+    no_merge: Annotated[bool, typer.Option("--no-merge", help="save the adapter only")] = False,
+) -> None:
+    """LoRA fine-tune a causal LM on chat data (loss on replies only); print held-out loss before/after."""
+    from llmverse.train.sft import SftConfig, train_sft
+
+    cfg = SftConfig(train=train, out=out, eval=eval, base=base, threads=threads, resume=resume,
+                    keep_checkpoints=keep_checkpoints, seed=seed, merge=not no_merge,
+                    **_given(steps=steps, batch_size=batch_size, max_length=max_length, learning_rate=lr,
+                             rank=rank))  # type: ignore[arg-type]
+    try:
+        result = train_sft(cfg, console=console)
+    except LlmverseError as exc:
+        raise _fail(exc) from exc
+    t = Table(title="sample replies (held-out questions)")
+    for col in ("lang", "question", "before", "after"):
+        t.add_column(col, overflow="fold")
+    for s in result.samples:
+        t.add_row(s["language"], s["question"], s["before"], s["after"])
+    console.print(t)
+    card = result.card
+    console.print(f"held-out loss per reply token: before [bold]{result.loss_before:.3f}[/bold], after "
+                  f"[bold]{result.loss_after:.3f}[/bold]; {card.parameters['steps_run']} steps, "
+                  f"{card.time.step_seconds / max(card.parameters['steps_run'], 1):.1f} s/step, "
+                  f"{card.time.wall_seconds:.0f} s in all")
+    console.print(f"saved to {out} (adapter in {out / 'adapter'}); serve it with "
+                  f"LLMVERSE_MODEL=transformers:{out}")
+
+
+@train_app.command("dialogues")
+def dialogues_command(
+    out: Annotated[Path, typer.Option("--out", help="directory for train.jsonl and eval.jsonl")],
+    world: Annotated[Path | None, typer.Option("--world", help="world file (default: bundled Harbor Town)")] = None,
+) -> None:
+    """Write bilingual persona dialogues generated from a world's facts (the `train sft` data)."""
+    from llmverse.train.dialogues import write_dialogues
+
+    try:
+        counts = write_dialogues(out, world)
+    except LlmverseError as exc:
+        raise _fail(exc) from exc
+    console.print(f"{counts['train']} training and {counts['eval']} held-out conversations "
+                  f"({counts['by_language']}); {counts['missed_lookup']} questions left out because the "
+                  f"fact lookup missed their fact; written to {out}")
 
 
 def predict_command(
