@@ -196,6 +196,33 @@ def test_a_fresh_run_refuses_leftover_checkpoints_and_resume_needs_one(tmp_path:
         train_sft(SftConfig(train=train, out=tmp_path / "b", base=tiny_lm))
 
 
+def test_ctrl_c_leaves_a_resumable_checkpoint_and_no_half_model(tmp_path: Path, tiny_lm: Path) -> None:
+    import os
+    import signal
+
+    from transformers import TrainerCallback
+
+    from llmverse.train.errors import TrainingInterrupted
+
+    class CtrlC(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step == 3:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    train = write_jsonl(tmp_path / "train.jsonl", [{"messages": CONVO}] * 8)
+    cfg = SftConfig(train=train, eval=train, out=tmp_path / "sft", base=tiny_lm, steps=8, batch_size=2,
+                    threads=1, samples=0, save_steps=100)
+    with pytest.raises(TrainingInterrupted) as err:
+        train_sft(cfg, callbacks=[CtrlC()])
+    ckpt = Path(err.value.checkpoint or "")
+    assert ckpt.parent == cfg.out and ckpt.name.startswith("checkpoint-")
+    assert not (cfg.out / "config.json").exists() and not (cfg.out / "adapter").exists()  # no half model
+    cfg.resume = True
+    result = train_sft(cfg)
+    assert result.card.parameters["steps"] == 8 and (cfg.out / "adapter").is_dir()
+    assert not list(cfg.out.glob("checkpoint-*"))
+
+
 # --- the generated dialogues ---------------------------------------------------------------
 def test_dialogues_state_their_fact_in_both_languages(harbor_examples) -> None:
     from llmverse.lang import detect_language
