@@ -97,9 +97,12 @@ class Character:
         traits = f" You are {', '.join(self.me.traits)}." if self.me.traits else ""
         self.system = SYSTEM.format(name=self.me.names.en, role=self.me.role, world=world.file.name.en,
                                     persona=self.me.persona, traits=traits, data_rule=DATA_RULE)
-        # What the character may say about itself; the rest of the system prompt must not leak.
-        self.public = " ".join([f"I am {self.me.names.en}, the {self.me.role} in {world.file.name.en}.",
+        # What the character may say about itself (who it is, its sketch, what it knows); the rest of
+        # the system prompt, the instructions, must not leak.
+        identity = self.system.splitlines()[0]  # "You are Bram, the blacksmith in Harbor Town. <persona>"
+        self.public = " ".join([identity, f"I am {self.me.names.en}, the {self.me.role} in {world.file.name.en}.",
                                 f"I am {self.me.names.en}, the {self.me.role} of {world.file.name.en}.",
+                                f"You are {self.me.names.en}, the {self.me.role} of {world.file.name.en}.",
                                 *self.me.knowledge])
 
     @property

@@ -27,14 +27,55 @@ _COMMON = frozenset(
 _ZH_PLACE_SUFFIX = ("馆", "店", "铺", "厅", "园", "港", "市场", "集市", "广场", "酒吧", "餐厅", "学校", "医院", "教堂")
 
 
+# Facts a model states in words rather than digits: hours in Chinese numerals ("十一点") and compass
+# directions ("东边", "向东南", "head east"). Chinese directions count only next to a direction word,
+# so 东西 ("things") and names such as 南门 are not directions.
+_ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_HOUR = re.compile(r"([零〇一二两三四五六七八九十]{1,3})点")
+_ZH_DIR = "东南|东北|西南|西北|东|南|西|北"
+_ZH_DIRECTION = re.compile(rf"(?:[向往朝]({_ZH_DIR}))|(?:({_ZH_DIR})(?:边|面|方|侧))")
+_EN_DIRECTION = re.compile(r"\b(north(?:east|west)?|south(?:east|west)?|east|west)\b", re.I)
+
+
+def _zh_int(numeral: str) -> int | None:
+    """'十一' → 11, '二十' → 20, '零九' → 9, '七' → 7; None for what is not a number up to 99."""
+    if "十" in numeral:
+        tens, _, ones = numeral.partition("十")
+        t = _ZH_DIGITS.get(tens, 1 if tens == "" else -100)
+        o = _ZH_DIGITS.get(ones, 0 if ones == "" else -100)
+        value = 10 * t + o
+    else:
+        value = 0
+        for ch in numeral:
+            value = 10 * value + _ZH_DIGITS[ch]
+    return value if 0 <= value < 100 else None
+
+
+def hours_in(text: str) -> set[int]:
+    """Hours of the day a text states: 'HH:MM' and Chinese '十一点'."""
+    found = {int(n.split(":")[0]) for n in numbers_in(text) if ":" in n}
+    for m in _ZH_HOUR.finditer(text):
+        h = _zh_int(m.group(1))
+        if h is not None:
+            found.add(h)
+    return found
+
+
+def directions_in(text: str) -> set[str]:
+    """Compass directions a text states (Chinese as written, English lower-cased)."""
+    zh = {a or b for a, b in _ZH_DIRECTION.findall(text)}
+    return zh | {d.lower() for d in _EN_DIRECTION.findall(text)}
+
+
 @dataclass
 class Finding:
     invented_names: list[str] = field(default_factory=list)
     unsupported_numbers: list[str] = field(default_factory=list)
+    unsupported_directions: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.invented_names and not self.unsupported_numbers
+        return not self.invented_names and not self.unsupported_numbers and not self.unsupported_directions
 
 
 def _norm_number(n: str) -> str:
@@ -79,4 +120,11 @@ class Lexicon:
                     finding.invented_names.append(w)
         allowed = numbers_in(supported_text)
         finding.unsupported_numbers = sorted(n for n in numbers_in(reply) if n not in allowed)
+        hours = hours_in(supported_text)
+        for m in _ZH_HOUR.finditer(reply):  # "零九点至十一点" when the facts say 09:00-17:00
+            h = _zh_int(m.group(1))
+            if h is not None and h not in hours and h + 12 not in hours:  # 下午五点 is 17:00
+                finding.unsupported_numbers.append(m.group())
+        given = directions_in(supported_text)
+        finding.unsupported_directions = sorted(d for d in directions_in(reply) if d not in given)
         return finding
