@@ -2,7 +2,8 @@
 
     classify.py  fine-tune a BERT-family encoder to label text (SST-2 style), and predict with it
     mlm.py       domain-adaptive masked-LM (and next-sentence) pretraining on world text
-    sft.py       LoRA fine-tuning (peft) of a chat model on chat JSONL; merged model and GGUF export
+    sft.py       LoRA fine-tuning (peft) of a chat model on chat JSONL: adapter and merged model
+    gguf_export.py  the fine-tune as a GGUF for llama.cpp (the base GGUF with the adapted tensors patched)
     dialogues.py bilingual persona dialogues generated from a world (facts in, in-character replies out)
     export.py    training sets from a world's store (`llmverse data export`)
     corpus.py    world text: world file entities, the event log, extra text files

@@ -301,7 +301,8 @@ def test_gguf_export_patches_the_adapted_tensors_and_the_template(tmp_path: Path
     import numpy as np
     from safetensors.numpy import save_file
 
-    from llmverse.train.sft import JINJA, GgufExportError, export_gguf
+    from llmverse.llm.transformers_backend import JINJA
+    from llmverse.train.gguf_export import GgufExportError, export_gguf
 
     rng = np.random.default_rng(0)
     q, up = rng.normal(size=(8, 64)).astype(np.float32), rng.normal(size=(16, 64)).astype(np.float32)
