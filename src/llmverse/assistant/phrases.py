@@ -91,7 +91,7 @@ REASONS: dict[str, dict[str, str]] = {
         "event_now": "{who}: {activity}, now", "event_soon": "{who}: {activity}, from {t}",
         "popular": "popular: {n} visitors went", "popular_one": "a visitor went", "near": "close by",
         "open_until": "open until {t}", "open_air": "open all day", "walk": "{walk}", "sep": "; ", "comma": ", ",
-        "head": "Here is what I'd suggest{when}:", "when": " for {part} ({t})",
+        "head": "Here is what I'd suggest{when}:", "when": " for the {part} ({t})",
         "none": "Nothing is open and within reach{when} that I could suggest; ask me about a place instead.",
         "line": "{i}. {name} — {reason}.",
     },

@@ -501,6 +501,6 @@ def recommendation_text(recs: list[Recommendation], at: datetime, now: datetime,
         name = _name(r.item.names, lang)
         if r.item.place_names is not None:  # an event: who, and where
             name = f"{name} @ {_name(r.item.place_names, lang)}"
-        lines.append(say["line"].format(i=i, name=name, reason=r.reason))
+        lines.append(say["line"].format(i=i, name=name[:1].upper() + name[1:], reason=r.reason))
     return "\n".join(lines)
 
