@@ -268,7 +268,7 @@ class Recommender:
         recs = []
         for score, i, content, popular, context, minutes, tag_match, count in picked:
             basis, why = self._reason(cands[i], profile, vecs[i], wanted, tag_match, count, at, language,
-                                      content >= popular * self.w_pop / max(self.w_content, 1e-9))
+                                      self.w_content * content >= self.w_pop * popular)  # content led the score
             clause = _when_clause(self.world, cands[i], at, minutes, language)
             say = REASONS[language]
             reason = say["sep"].join(x for x in (why, clause) if x)

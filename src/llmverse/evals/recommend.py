@@ -138,7 +138,8 @@ def _act(world: World, rec: Recommender, p: SimPlayer, at: datetime, appeal: dic
         return
     p.choices.append(Choice(pick.id, at, p.here, first.id))
     p.here = pick.place
-    if rng.random() < 0.3 and not pick.id.startswith("thing:") or rng.random() < 0.1:
+    # A rating now and then: 30% after a visit or a talk, 10% after a thing (which may already carry one).
+    if (rng.random() < 0.3 and not pick.id.startswith("thing:")) or rng.random() < 0.1:
         world.apply(p.id, Rate(item=pick.id, stars=_stars(pick, p, rng)))
 
 

@@ -178,3 +178,21 @@ class ProcessServer:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def ask_bram_the_price(client: Any, rt: Runtime) -> tuple[str, dict[str, Any], list[str]]:
+    """Register alice, stand by Bram, ask the anchor's price over the WebSocket: her token, the `end`
+    frame and the streamed `token` pieces (errors fail the test)."""
+    token = client.post("/api/register", json={"name": "alice", "password": "wonderland"}).json()["token"]
+    pieces: list[str] = []
+    with client.websocket_connect("/ws") as ws:
+        ws.send_json({"type": "join", "token": token})
+        assert ws.receive_json()["type"] == "welcome"
+        x, y = rt.world.tile("bram")
+        ws.send_json({"type": "move", "to": [x - 1, y]})
+        ws.send_json({"type": "say", "to": "bram", "text": "How much is the anchor?", "id": "s"})
+        while (frame := ws.receive_json())["type"] != "end":
+            assert frame["type"] != "error", frame
+            if frame["type"] == "token":
+                pieces.append(frame["text"])
+    return token, frame, pieces

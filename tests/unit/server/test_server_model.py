@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from serverkit import bearer, make_runtime
+from serverkit import ask_bram_the_price, bearer, make_runtime
 from llmverse.config import open_backend
 from llmverse.llm.gateway import Gateway, GatewayConfig
 from llmverse.llm.registry import is_installed
@@ -22,18 +22,7 @@ def test_bundled_model_talks_through_the_server(tmp_path):
     gateway = Gateway(open_backend("smollm2-135m", threads=1), GatewayConfig(timeout=60, retries=0))
     rt = make_runtime(tmp_path, gateway=gateway)
     with TestClient(create_app(runtime=rt)) as client:
-        token = client.post("/api/register", json={"name": "alice", "password": "wonderland"}).json()["token"]
-        with client.websocket_connect("/ws") as ws:
-            ws.send_json({"type": "join", "token": token})
-            assert ws.receive_json()["type"] == "welcome"
-            x, y = rt.world.tile("bram")
-            ws.send_json({"type": "move", "to": [x - 1, y]})
-            ws.send_json({"type": "say", "to": "bram", "text": "How much is the anchor?", "id": "s"})
-            tokens = []
-            while (frame := ws.receive_json())["type"] != "end":
-                assert frame["type"] != "error", frame
-                if frame["type"] == "token":
-                    tokens.append(frame["text"])
+        token, frame, tokens = ask_bram_the_price(client, rt)
         assert tokens and "".join(tokens) == frame["text"]
         assert "40" in frame["text"]  # the world states the price if the model does not
         said = [rt.world.store.event(rt.world.key, i) for i in frame["events"]]

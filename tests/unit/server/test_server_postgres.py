@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from serverkit import bearer, make_runtime, own_world
+from serverkit import ask_bram_the_price, bearer, make_runtime, own_world
 from llmverse.server import create_app
 
 
@@ -15,15 +15,7 @@ def test_the_server_runs_on_postgresql_and_keeps_everything(tmp_path):
     rt = make_runtime(tmp_path, database_url=url, world=world)
     assert rt.store.engine.dialect.name == "postgresql"
     with TestClient(create_app(runtime=rt)) as client:
-        token = client.post("/api/register", json={"name": "alice", "password": "wonderland"}).json()["token"]
-        with client.websocket_connect("/ws") as ws:
-            ws.send_json({"type": "join", "token": token})
-            assert ws.receive_json()["type"] == "welcome"
-            x, y = rt.world.tile("bram")
-            ws.send_json({"type": "move", "to": [x - 1, y]})
-            ws.send_json({"type": "say", "to": "bram", "text": "How much is the anchor?", "id": "s"})
-            while (frame := ws.receive_json())["type"] != "end":
-                assert frame["type"] != "error", frame
+        _, frame, _ = ask_bram_the_price(client, rt)
     assert "40" in frame["text"]
 
     again = make_runtime(tmp_path, database_url=url, world=world)  # a restart: a new process's view

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[2] / "evals" / "safety.jsonl"
@@ -418,6 +419,7 @@ def build() -> list[dict]:
 
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     rows = build()
     OUT.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    print(f"{len(rows)} items -> {OUT}")
+    logging.getLogger(__name__).info("%d items -> %s", len(rows), OUT)
