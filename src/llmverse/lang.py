@@ -42,6 +42,48 @@ def _jieba():
     return jieba
 
 
+# Scripts and function words of languages other than English and Chinese: a question in one of them
+# gets an English reply saying which languages are spoken (no model writes them reliably here).
+_SCRIPTS = {"ja": r"[\u3040-\u30ff]", "ko": r"[\uac00-\ud7af]", "ru": r"[\u0400-\u04ff]",
+            "ar": r"[\u0600-\u06ff]", "el": r"[\u0370-\u03ff]", "he": r"[\u0590-\u05ff]",
+            "th": r"[\u0e00-\u0e7f]", "hi": r"[\u0900-\u097f]"}
+_FUNCTION_WORDS = {
+    "de": "der die das und ist nicht wie was wo wann ich sie ein eine einen mit für auf zu kann können viel kostet gibt es bitte wir",
+    "fr": "le la les et est une un des du où quand comment combien je vous pour avec est-ce qui que pas ce sont c'est",
+    "es": "el la los las y es una un dónde donde cuándo cuando cómo como cuánto cuesta yo usted para con qué que por está hay",
+    "it": "il lo la gli le e è una uno dove quando come quanto costa io lei per con che non sono c'è",
+    "pt": "o a os as e é uma um onde quando como quanto custa eu você para com que não está há",
+    "nl": "de het een en is niet waar wanneer hoe hoeveel kost ik u jij voor met wat er zijn",
+}
+_EN_WORDS = frozenset(("the a an and is are was not where when how much many what who does do can i you "
+                       "for with it to of in on at my your this that there have has please").split())
+
+
+def other_language(text: str) -> str | None:
+    """The language a line is written in when it is neither English nor Chinese ('de', 'ja', ...), else None."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return None
+    for lang, script in _SCRIPTS.items():
+        if len(re.findall(script, text)) >= max(2, len(letters) // 4):
+            return lang
+    if cjk_ratio(text) >= 0.2:
+        return None
+    words = re.findall(r"[a-zà-ÿ'-]+", text.lower())
+    if len(words) < 2:
+        return None
+    english = sum(w in _EN_WORDS for w in words)
+    best, hits = None, 0
+    for lang, vocab in _FUNCTION_WORDS.items():
+        n = sum(w in vocab.split() for w in words)
+        if n > hits:
+            best, hits = lang, n
+    accented = bool(re.search(r"[à-ÿß¿¡]", text.lower()))
+    if best and hits >= 2 and hits > english or (accented and hits > english):
+        return best
+    return None
+
+
 def tokens(text: str) -> list[str]:
     """Keyword tokens without stop words: English words lower-cased, Chinese words by jieba."""
     out: list[str] = []

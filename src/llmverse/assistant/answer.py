@@ -16,18 +16,24 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from rank_bm25 import BM25Okapi
 
-from llmverse.errors import BackendUnavailable
-from llmverse.lang import Language, cjk_ratio, detect_language, sentences, tokens
+from llmverse.lang import Language, cjk_ratio, detect_language, tokens
 from llmverse.llm.base import Message, Usage
 from llmverse.safety.injection import DATA_RULE, fence_document, sanitize
-from llmverse.world.grounding import Lexicon, numbers_in
+from llmverse.voice.check import Checker, states
+from llmverse.voice.clean import Cleaner
+from llmverse.voice.fact import Fact, make_fact
+from llmverse.voice.question import parse
+from llmverse.voice.retrieve import Retriever
+from llmverse.voice.speak import Voice
+from llmverse.voice.vocabulary import vocabulary
+from llmverse.world.grounding import Lexicon
 
 if TYPE_CHECKING:
     from llmverse.llm.embed import Embedder
@@ -59,19 +65,6 @@ _INTENT = {
     "history": ("history founded founding story old 历史 建镇 故事 以前", {"doc"}),
 }
 _BOOST = 2.0
-
-
-@dataclass(frozen=True)
-class Fact:
-    cite: str  # the source id the answer cites
-    kind: str  # about | hours | thing | price | who | at | knows | event | doc
-    en: str
-    zh: str
-    answers: tuple[str, ...] = ()  # values an answer stating this fact contains (any one)
-    keys: tuple[str, ...] = field(default=(), compare=False)
-
-    def text(self, language: Language) -> str:
-        return self.zh if language == "zh" else self.en
 
 
 @dataclass
@@ -111,8 +104,9 @@ def _The(n: Names) -> str:
 
 
 def _fact(cite: str, kind: str, en: str, zh: str, answers: tuple[str, ...], *key_texts: str) -> Fact:
-    keys = tuple(k for text in (en, zh, *key_texts) for k in tokens(text))
-    return Fact(cite, kind, en, zh, tuple(a for a in answers if a), keys)
+    """A public fact of the world, cited by its source id ("place:museum", "event:42", "doc:history#2")."""
+    subject = cite if cite.split(":", 1)[0] in ("place", "thing", "character") else None
+    return make_fact(f"{kind}:{cite}", kind, en, zh, answers, *key_texts, sources=(cite,), subject=subject)
 
 
 def world_facts(world: World, docs: Path | None = None) -> list[Fact]:
@@ -126,7 +120,8 @@ def _place_facts(w: World) -> Iterator[Fact]:
     for p in w.places.values():
         cite, names = f"place:{p.id}", (p.names.en, _zh(p.names), *p.aliases, p.id)
         yield _fact(cite, "about", f"{_The(p.names)}: {p.description}".rstrip(": "),
-                    f"{_zh(p.names)}：{p.description}", (p.names.en, _zh(p.names)), *names, *p.tags)
+                    f"{_zh(p.names)}：{p.description_zh}" if p.description_zh else "", (p.names.en, _zh(p.names)),
+                    *names, *p.tags)
         if p.hours:
             state_en, state_zh = ("open now", "现在开着") if w.is_open(p.id, now) else ("closed now", "现在关着")
             en = f"{_The(p.names)} is open {p.hours} ({state_en} at {now:%H:%M})."
@@ -179,8 +174,9 @@ def _people_facts(w: World) -> Iterator[Fact]:
             en = f"{c.names.en} is at {_the(place)} now." if here else f"{c.names.en} is walking to {_the(place)}."
             zh = f"{_zh(c.names)}现在在{_zh(place)}。" if here else f"{_zh(c.names)}正在去{_zh(place)}的路上。"
             yield _fact(cite, "at", en, zh, (place.en, _zh(place)), *names)
-        for line in c.knowledge:  # written in the world file in one language: both fields carry it
-            yield _fact(cite, "knows", line, line, (), *names)
+        for i, (line, line_zh) in enumerate(c.knowledge_pairs()):
+            fact = _fact(cite, "knows", line, line_zh or "", (), *names)
+            yield replace(fact, id=f"knows:{c.id}:{i}")
 
 
 def _event_facts(w: World) -> Iterator[Fact]:
@@ -266,9 +262,16 @@ def retrieve(world: World, question: str, *, docs: Path | None = None, embedder:
     bm = BM25Okapi([list(f.keys) or ["_"] for f in facts]).get_scores(content)
     wanted = set().union(*(kinds for words, kinds in _intent_tokens().values() if words & set(q)))
     top = max(bm) or 1.0
-    share = BM25_EN + (BM25_ZH - BM25_EN) * cjk_ratio(question)
+    multilingual = hasattr(embedder, "embed_queries") and "multilingual" in getattr(embedder, "name", "")
+    share = BM25_EN if multilingual else BM25_EN + (BM25_ZH - BM25_EN) * cjk_ratio(question)
     cos = [0.0] * len(facts)
-    if embedder is not None and share < 1.0:
+    if embedder is not None and multilingual:  # e5 reads both languages: a fact's better side counts
+        n = len(facts)
+        vecs = embedder.embed_passages([f.en or f.zh for f in facts] + [f.zh or f.en for f in facts])
+        qv = embedder.embed_queries([question])[0]
+        sims = (vecs @ qv).reshape(2, n).max(axis=0)
+        cos = [max(0.0, (float(c) - 0.75) / 0.25) for c in sims]  # e5 cosines crowd 0.7-0.95
+    elif embedder is not None and share < 1.0:
         vecs = embedder.embed([f.en for f in facts] + [question])
         cos = [max(0.0, float(c)) for c in vecs[:-1] @ vecs[-1]]
     scores = []
@@ -277,6 +280,10 @@ def retrieve(world: World, question: str, *, docs: Path | None = None, embedder:
         scores.append(s * (_BOOST if f.kind in wanted else 1.0))
     ranked = sorted(zip(facts, scores, strict=True), key=lambda fs: -fs[1])
     found = [(f, s) for f, s in ranked[:k] if s > 0]
+    # Answerability (voice/retrieve.py): a question naming something the world lacks ("a ticket to the
+    # museum", "swords") is not answered with the nearest real fact.
+    if Retriever(facts).find(parse(question, vocabulary(world.file))).status == "unknown":
+        return Retrieved(found, "unknown", content)
     covered = {t for t in matched if any(t in f.keys for f, _ in found)}
     if len(covered) <= COVERAGE * len(content):
         return Retrieved(found, "unknown", content)
@@ -360,48 +367,24 @@ def supported(sentence: str, facts: list[Fact], lexicon: Lexicon) -> bool:
     return lexicon.check(sentence, supported_text=given).ok
 
 
-def states(text: str, fact: Fact) -> bool:
-    """The text states the fact's value (any one of its answers); a fact without values: its numbers."""
-    if not fact.answers:
-        return bool(numbers_in(fact.en)) and numbers_in(fact.en) <= numbers_in(text) or fact.en in text
-    values = [v for a in fact.answers for v in (a.split("-") if re.fullmatch(r"[\d:]+-[\d:]+", a) else [a])]
-    return any(v.lower() in text.lower() for v in values)  # "opens at 09:00" states "09:00-17:00"
-
-
 def _phrase(world: World, question: str, gateway: Gateway, ans: Answer, lexicon: Lexicon) -> Iterator[str]:
+    """The model rephrases the retrieved facts through the grounded voice (voice/speak.py)."""
     lang = ans.language
     # The facts go in as fenced documents, the question on one line: neither can open a new turn.
     given = "\n".join(fence_document(f.text(lang), f.cite) for f in ans.facts)
-    messages = [Message("system", PROMPT.format(world=world.file.name.en)),
-                Message("user", TURN.format(facts=given, question=sanitize(question)))]
-    kept: list[str] = []
-    usage = Usage()
-    try:
-        for sentence in sentences(gateway.stream(messages, max_tokens=80, usage=usage)):
-            ans.draft += (" " if ans.draft else "") + sentence
-            if sentence in kept:
-                continue
-            if detect_language(sentence) == lang and supported(sentence, ans.facts, lexicon):
-                kept.append(sentence)
-                yield sentence if len(kept) == 1 else " " + sentence
-            else:
-                ans.dropped.append(sentence)
-                log.info("answer: dropped an unsupported sentence %r", sentence[:120])
-            if len(kept) >= 2 or len(ans.dropped) >= 3:
-                break
-    except BackendUnavailable as exc:
-        log.error("answer: composing from the facts, the model is unavailable: %s", exc)
-        ans.fallback = True
-    ans.usage = usage
-    if not kept:
-        ans.composed = True
-        kept.append(compose(ans.facts, lang))
-        yield kept[-1]
-    elif not states(" ".join(kept), ans.facts[0]):
-        ans.completed = True
-        kept.append(ans.facts[0].text(lang))
-        yield " " + kept[-1]
-    ans.text = " ".join(kept)
+    system = PROMPT.format(world=world.file.name.en)
+    messages = [Message("system", system), Message("user", TURN.format(facts=given, question=sanitize(question)))]
+    names = {n for items in (world.file.places, world.file.things, world.file.characters) for i in items
+             for n in (i.names.en, *i.aliases)}
+    voice = Voice(gateway, Checker(lexicon, names), Cleaner(("Assistant", "Answer"), ("Question", "User", "Visitor"),
+                  question, tuple(system.split(". "))), lang, "\n".join(f"{f.en}\n{f.zh}" for f in ans.facts),
+                  max_sentences=2, max_dropped=3, max_tokens=80)
+    spoken = yield from voice.speak(messages, key=ans.facts[0], compose=lambda: compose(ans.facts, lang),
+                                    fallback=lambda: compose(ans.facts, lang))
+    ans.draft, ans.dropped, ans.usage = spoken.draft, spoken.dropped, spoken.usage
+    ans.composed = spoken.composed or spoken.fallback
+    ans.completed, ans.fallback = spoken.completed, spoken.fallback
+    ans.text = spoken.text
 
 
 def sources_line(citations: list[str], language: Language) -> str:

@@ -1,34 +1,45 @@
-"""A character that talks: persona + the facts it needs + recent turns in, a checked reply out.
+"""A character that talks: the grounded voice (voice/) given a persona, a memory and a conversation.
 
 One reply, in the order it runs:
   refuse bad input → the input rail (attacks, hazards, personal data: refuse in character or redact)
-  → record what the player said → pick the facts the question needs → ask the model (streaming),
-  the player's words and memories fenced as data → check each sentence against the world as it
-  completes, dropping any that invents a name or a number, then the output rail (hazards, personal
-  data, system-prompt leaks) → state the key fact if the model missed it → record the reply.
+  → record what the player said → a language we do not speak gets a reply saying which we do
+  → read the question (what kind of fact, about which of the world's things, naming anything the
+  world lacks) and find the facts it needs → a question the world cannot answer is declined in
+  character, never answered with the nearest real fact → otherwise the model speaks from the facts,
+  each sentence cleaned and checked before it is shown (voice/speak.py), then the output rail
+  → the key fact is stated if the model left it out → record the reply.
 A Chinese reply from a model that cannot write Chinese is composed from the facts' Chinese text.
 A dead or slow backend gets an in-character line; the turn is still recorded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from llmverse.characters.facts import Fact, FactBook, fact_text
-from llmverse.characters.relations import Relationship, after_talk, mood_word, relationship
+from llmverse.characters.facts import Fact, FactBook
+from llmverse.characters.relations import after_talk, mood_word, relationship
 from llmverse.characters.requests import answer, parse_request
-from llmverse.errors import BackendUnavailable, InvalidMessage
-from llmverse.lang import Language, detect_language, sentences
+from llmverse.errors import InvalidMessage
+from llmverse.lang import Language, detect_language, other_language, tokens
 from llmverse.llm.base import Message, Usage
 from llmverse.llm.gateway import Gateway
 from llmverse.safety.injection import DATA_RULE, sanitize
 from llmverse.safety.rails import Decision, Rails
 from llmverse.safety.refusals import Speaker
-from llmverse.world.grounding import Finding, Lexicon, numbers_in
+from llmverse.voice.check import Checker
+from llmverse.voice.clean import Cleaner
+from llmverse.voice.fact import make_fact
+from llmverse.voice.locale import phrase, prompt, variants
+from llmverse.voice.retrieve import Found, TextEmbedder
+from llmverse.voice.speak import Spoken, Voice
+from llmverse.world.grounding import Lexicon
+from llmverse.world.store import Event
 from llmverse.world.world import World
 
 if TYPE_CHECKING:  # memory is optional (it needs an embedder); recall imports this module's siblings
@@ -37,19 +48,11 @@ if TYPE_CHECKING:  # memory is optional (it needs an embedder); recall imports t
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 MAX_SENTENCES = 3  # a reply is one to three sentences; small models otherwise loop
-MAX_DROPPED = 3  # after this many invented sentences, stop the model and let the facts speak
-
-SYSTEM = """You are {name}, the {role} in {world}. {persona}{traits}
-Speak as {name}, in the first person, in one to three short sentences of English.
-Use only the facts you are given; if they do not answer the question, say you do not know.
-Never invent names, places, prices or times.
-{data_rule}"""
-
-TURN = """Facts:
-{facts}
-
-{player} says: {text}{answer}"""
-ANSWER = "\n(Answer with this fact: {fact})"
+MAX_DROPPED = 3  # after this many dropped sentences, stop the model and let the facts speak
+CONVERSATION_GAP = timedelta(minutes=30)  # world time after which a returning player is greeted again
+_LANGUAGE_NAMES = {"en": "English", "zh": "Chinese (简体中文)"}
+_TOLD_NAME = re.compile(r"\b(?:my name is|my name's|i am called|call me|i'm called)\s+([A-Z][\w'-]{0,30})"
+                        r"|(?:我叫|我的名字是|我的名字叫|叫我)\s*([\u3400-\u9fff]{1,4}|[A-Za-z][\w'-]{0,30})", re.I)
 
 
 @dataclass
@@ -59,12 +62,16 @@ class Reply:
     text: str
     language: Language
     facts: list[str] = field(default_factory=list)  # ids of the facts the speaker was given
-    dropped: list[str] = field(default_factory=list)  # sentences removed because they invented
+    dropped: list[str] = field(default_factory=list)  # the model's sentences that were not shown
     completed: bool = False  # the world stated a fact the model left out
     composed: bool = False  # written from the facts, not by the model
     fallback: bool = False  # the backend failed; an in-character line stood in
     usage: Usage | None = None
     rail: str | None = None  # reason code when a safety rail refused or rewrote (see llmverse.safety)
+    status: str = "answered"  # answered | unknown (declined honestly) | smalltalk | open | language
+    key: str | None = None  # the id of the fact that answers the question, if any
+    draft: str = ""  # everything the model wrote, before the checks
+    reasons: list[str] = field(default_factory=list)  # why each dropped sentence was dropped
 
 
 def check_message(text: str) -> str:
@@ -79,11 +86,12 @@ def check_message(text: str) -> str:
 
 class Character:
     def __init__(self, world: World, character_id: str, gateway: Gateway, *, history_turns: int = 6,
-                 max_tokens: int = 96, memory: MemorySystem | None = None, rails: Rails | None = None) -> None:
+                 max_tokens: int = 96, memory: MemorySystem | None = None, rails: Rails | None = None,
+                 embedder: TextEmbedder | None = None) -> None:
         if character_id not in world.characters:
             raise InvalidMessage(f"no character '{character_id}' in {world.file.name.en}; "
                                  f"choose one of {sorted(world.characters)}")
-        self.world, self.gateway = world, gateway
+        self.world, self.gateway, self.embedder = world, gateway, embedder
         self.me = world.characters[character_id]
         # Rails on by default: the world's policy, the audit log in the world's store.
         self.rails = rails if rails is not None else Rails.for_world(world)
@@ -91,15 +99,20 @@ class Character:
         self.max_tokens = min(max_tokens, self.rails.policy.limits.max_output_tokens)
         self.speaker = Speaker(self.me.names.en, self.me.names.zh, self.me.role, self.me.role_zh)
         self.lexicon = Lexicon(world.file)
+        self.checker = Checker(self.lexicon, _latin_names(world))
         # Which languages the model writes well; the bundled SmolLM2 writes no usable Chinese.
         self.model_languages: frozenset[str] = getattr(gateway.backend, "languages", frozenset({"en", "zh"}))
         self.last: Reply | None = None
+        self._greeted: set[str] = set()  # players greeted in this conversation (this object's lifetime)
         traits = f" You are {', '.join(self.me.traits)}." if self.me.traits else ""
-        self.system = SYSTEM.format(name=self.me.names.en, role=self.me.role, world=world.file.name.en,
-                                    persona=self.me.persona, traits=traits, data_rule=DATA_RULE)
+        self._system = {lang: prompt("character_system").format(
+            name=self.me.names.en, role=self.me.role, world=world.file.name.en, persona=self.me.persona,
+            traits=traits, language=_LANGUAGE_NAMES[lang], data_rule=DATA_RULE) for lang in _LANGUAGE_NAMES}
+        self.system = self._system["en"]
         # What the character may say about itself (who it is, its sketch, what it knows); the rest of
         # the system prompt, the instructions, must not leak.
         identity = self.system.splitlines()[0]  # "You are Bram, the blacksmith in Harbor Town. <persona>"
+        self.instructions = tuple(self.system.splitlines()[1:])
         self.public = " ".join([identity, f"I am {self.me.names.en}, the {self.me.role} in {world.file.name.en}.",
                                 f"I am {self.me.names.en}, the {self.me.role} of {world.file.name.en}.",
                                 f"You are {self.me.names.en}, the {self.me.role} of {world.file.name.en}.",
@@ -134,44 +147,101 @@ class Character:
         if record_incoming:  # recorded before anything can fail
             extra = {"redacted": decision.reason} if decision.action == "rewrite" else {}
             self.world.say(player, self.me.id, text, language=language, **extra)
-        book = FactBook(self.world, self.me)
-        found, key = book.lookup(text, k=4)
+        told = _told_name([*(e.data.get("text", "") for e in history if e.actor == player), text])
+        who = told or self._display_name(player)
+        if other_language(text):  # a language we do not speak: say which we do, in English
+            reply = Reply(text=phrase("languages", "en"), language="en", status="language", composed=True)
+            yield reply.text
+            self._finish(player, text, reply)
+            return
+
+        book = FactBook(self.world, self.me, self.embedder)
+        q = book.question(text, language)
+        found = book.find(q)
         request = parse_request(self.world, text)
         if request is not None:  # "meet me at the park at 3pm": the plan answers, the model phrases it
             said = answer(self.world, self.me.id, player, request)
-            key = Fact("request", said.reason_en, said.reason_zh,
-                       (f"{request.at:%H:%M}",) if said.accepted else ("cannot", "不能"))
-        # The answer first (small models lean on what comes first), then who and where I am.
-        # When the question asks for one fact, hand over only it: distractors make a small model
-        # recite the wrong line.
-        facts = [key] if key is not None else [f for f, _ in found]
-        facts += [book.get(i) for i in ("self", "here") if i not in {f.id for f in facts}]
-        if known.familiarity:
-            facts.append(_met_before(player, known))
-        if self.memory is not None:  # what I remember that bears on this (recency x importance x relevance)
-            facts += [Fact(f"memory:{r.memory.id}", f"I remember: {sanitize(r.memory.text)}",
-                           f"我记得：{sanitize(r.memory.text)}", ())
-                      for r in self.memory.recall(self.world, self.me.id, text) if self._may_recall(r.memory, player)]
-        reply = Reply(text="", language=language, facts=[f.id for f in facts])
-
-        greeting = ""
-        if known.familiarity:  # a returning visitor is greeted by name, whatever the model remembers
-            who = self.world.characters[player] if player in self.world.characters else None
-            name = (who.names.zh or who.names.en if language == "zh" else who.names.en) if who else player
-            greeting = f"{name}，又见面了！" if language == "zh" else f"Good to see you again, {name}. "
+            found = Found("answered", found.facts, make_fact("request", "request", said.reason_en, said.reason_zh,
+                                                            (f"{request.at:%H:%M}",) if said.accepted else ("cannot", "不能")))
+        if "player" in q.intents and found.key is None:  # "what's my name?": from what they told me
+            found = Found("answered", found.facts, make_fact(
+                "player:name", "player", phrase("player_name", "en", player=told) if told else "",
+                phrase("player_name", "zh", player=told) if told else "", (told,) if told else ()))
+            if not told:
+                found.status = "told_nothing"
+        memories = self._recall(player, text)
+        if found.status == "unknown" and found.missing and any(found.missing in tokens(m.en) for m in memories):
+            found = Found("open", found.facts)  # not the world's, but something I remember: I can talk of it
+        greeting = self._greeting(player, history, known.familiarity, who, language)
+        if greeting:
             yield greeting
-        if language not in self.model_languages:
-            reply.text, reply.composed = self._compose(facts, key, language), True
-            yield reply.text
+        turn = len(history)
+        if found.status in ("unknown", "told_nothing"):  # the world holds no answer: say so, in character
+            body = self._decline(found, q.text, language, turn)
+            reply = Reply(text=body, language=language, status="unknown", composed=True)
+            yield self._after(greeting, body, language)
         else:
-            yield from self._generate(player, text, history, facts, key, reply)
-        reply.text = greeting + reply.text
+            facts = self._facts(book, found) + memories
+            reply = Reply(text="", language=language, facts=[f.id for f in facts], status=found.status,
+                          key=found.key.id if found.key else None)
+            if language not in self.model_languages:
+                reply.text, reply.composed = self._compose(book, found, language, turn, first=not history), True
+                yield self._after(greeting, reply.text, language)
+            else:
+                gen = self._generate(player, who, text, history, facts, found, reply, greeting)
+                try:  # the model's pieces, the first set apart from the greeting
+                    piece = next(gen)
+                    yield self._after(greeting, piece, language)
+                    while True:
+                        yield gen.send(None)
+                except StopIteration as stop:
+                    spoken = stop.value
+                reply.text, reply.dropped, reply.reasons, reply.draft = spoken.text, spoken.dropped, spoken.reasons, spoken.draft
+                reply.completed, reply.composed, reply.fallback = spoken.completed, spoken.composed, spoken.fallback
+                reply.usage, reply.rail = spoken.usage, spoken.rail
+        reply.text = self._join(greeting, reply.text, language).strip() if greeting else reply.text
+        self._finish(player, text, reply)
+
+    def _finish(self, player: str, text: str, reply: Reply) -> None:
         self.rails.charge(player, reply.usage)
         after_talk(self.world, self.me.id, player, text)
-        self.world.say(self.me.id, player, reply.text, language=language, facts=reply.facts,
+        self.world.say(self.me.id, player, reply.text, language=reply.language, facts=reply.facts,
                        dropped=reply.dropped, composed=reply.composed, completed=reply.completed,
-                       fallback=reply.fallback)
+                       fallback=reply.fallback, status=reply.status)
         self.last = reply
+
+    def _facts(self, book: FactBook, found: Found) -> list[Fact]:
+        """The answer first (small models lean on what comes first), then who and where I am. When the
+        question asks for one fact, hand over only it: distractors make a small model recite the wrong line."""
+        facts = [found.key] if found.key is not None else [f for f, _ in found.facts[:2]] if found.status == "answered" else []
+        return facts + [book.get(i) for i in ("self", "here") if i not in {f.id for f in facts}]
+
+    def _recall(self, player: str, text: str) -> list[Fact]:
+        """What I remember that bears on this (recency x importance x relevance), and may tell this player."""
+        if self.memory is None:
+            return []
+        return [make_fact(f"memory:{r.memory.id}", "memory", f"I remember: {sanitize(r.memory.text)}",
+                          f"我记得：{sanitize(r.memory.text)}")
+                for r in self.memory.recall(self.world, self.me.id, text) if self._may_recall(r.memory, player)]
+
+    def _greeting(self, player: str, history: list[Event], familiarity: int, who: str, language: Language) -> str:
+        """A returning player is greeted by name once per conversation, not on every turn: a conversation
+        is this speaker's talk with them until a pause of CONVERSATION_GAP in world time."""
+        first = player not in self._greeted
+        self._greeted.add(player)
+        if not familiarity:
+            return ""
+        last = history[-1].world_time if history else None
+        if last is not None and self.world.now() - last < CONVERSATION_GAP:
+            return ""  # the conversation goes on (in this process or, after a reconnect, in another)
+        if not first and last is None:
+            return ""
+        return phrase("greet_again", language, familiarity, player=who)
+
+    def _display_name(self, player: str) -> str:
+        """A character speaking is called by its name; a player by the name they go by."""
+        other = self.world.characters.get(player)
+        return other.names.en if other else player
 
     def _may_recall(self, memory, player: str) -> bool:
         """A memory of a conversation with a player is told back only to that player: what Alice said
@@ -189,130 +259,119 @@ class Character:
         so that they never return to a prompt; the reply is the rail's in-character line."""
         if record_incoming:
             self.world.say(player, self.me.id, decision.redacted, language=decision.language, rail=decision.reason)
-        reply = Reply(text=decision.text, language=decision.language, rail=decision.reason)
+        reply = Reply(text=decision.text, language=decision.language, rail=decision.reason, status="refused")
         yield reply.text
         self.world.say(self.me.id, player, reply.text, language=decision.language, rail=decision.reason)
         self.last = reply
 
     # --- the model's part -----------------------------------------------------------------
-    def _generate(self, player: str, text: str, history, facts: list[Fact], key: Fact | None,
-                  reply: Reply) -> Iterator[str]:
+    def _generate(self, player: str, who: str, text: str, history: list[Event], facts: list[Fact],
+                  found: Found, reply: Reply, greeting: str):
         lang = reply.language
-        given = "\n".join(f"- {fact_text(f, 'en')}" for f in facts)
-        messages = [Message("system", self.system)]
+        given = "\n".join(f"- {f.text(lang)}" for f in facts)
+        mood = mood_word(relationship(self.world, self.me.id, player).affinity)
+        system = self._system[lang] + ("" if mood == "politely" else f"\nSpeak {mood} to this visitor.")
+        messages = [Message("system", system)]
         for ev in history:
             role = "assistant" if ev.actor == self.me.id else "user"
             text_then = ev.data.get("text", "")
             messages.append(Message(role, sanitize(text_then) if role == "user" else text_then))
-        answer = ANSWER.format(fact=fact_text(key, "en")) if key is not None else ""
         # The player's words go in their slot on one line, unable to open a new turn or section.
-        messages.append(Message("user", TURN.format(facts=given, player=sanitize(player, 64), text=sanitize(text),
-                                                    answer=answer)))
-        supported = "\n".join([given, text, self.system, *(m.content for m in messages)])
-        kept: list[str] = []
-        refusal: str | None = None
-        usage = Usage()
-        try:
-            for sentence in sentences(self.gateway.stream(messages, max_tokens=self.max_tokens, usage=usage)):
-                if sentence in kept:  # a small model's loop: say it once
-                    continue
-                if _looping(sentence):  # "the Library of the Library of the Library ..."
-                    reply.dropped.append(sentence)
-                    log.info("%s: dropped a looping sentence %r", self.me.id, sentence[:80])
-                    break
-                finding = self.lexicon.check(sentence, supported_text=supported)
-                if finding.ok:
-                    out = self.rails.check_output(sentence, player=player, character=self.me.id, speaker=self.speaker,
-                                                  secrets=[self.system], public=self.public, supported=supported,
-                                                  language=lang)
-                    if out.refused:  # a hazard or the system prompt: stop the model, say no in character
-                        reply.dropped.append(sentence)
-                        reply.rail, refusal = out.reason, out.text
-                        break
-                    if out.action == "rewrite":
-                        sentence, reply.rail = out.text, out.reason
-                    kept.append(sentence)
-                    yield sentence if len(kept) == 1 else " " + sentence
-                else:
-                    reply.dropped.append(sentence)
-                    log.info("%s: dropped an ungrounded sentence %r: %s", self.me.id, sentence, _describe(finding))
-                if len(kept) >= MAX_SENTENCES or len(reply.dropped) >= MAX_DROPPED:
-                    break  # closing the stream stops the model
-        except BackendUnavailable as exc:  # the gateway retried and logged; the character speaks
-            if not kept:
-                log.error("%s: answering in character instead of the model: %s", self.me.id, exc)
-                reply.text, reply.fallback, reply.usage = self._fallback_line(lang), True, usage
-                yield reply.text
-                return
-        reply.usage = usage
-        if not kept and refusal is not None:
-            reply.text = refusal
-            yield refusal
-            return
-        if not kept:  # everything it said was invented (or it said nothing): the facts speak
-            composed = self._compose(facts, key, lang)
-            kept.append(composed)
-            reply.composed = True
-            yield composed
-        elif key is not None and not _states(" ".join(kept), key):
-            extra = fact_text(key, lang)
-            kept.append(extra)
-            reply.completed = True
-            yield " " + extra
-        reply.text = " ".join(kept)
+        messages.append(Message("user", prompt("character_turn").format(
+            facts=given, player=sanitize(who, 64), text=sanitize(text))))
+        supported = "\n".join([given, text, who, *(m.content for m in messages[1:])])
+        earlier = tuple(ev.data.get("text", "") for ev in history if ev.actor == self.me.id)
+        other = self.world.characters.get(player)
+        cleaner = Cleaner(speaker_names=(self.me.names.en, self.me.names.zh or "", *self.me.aliases),
+                          other_names=(player, who, *((other.names.en, other.names.zh or "") if other else ())),
+                          question=text, instructions=self.instructions, earlier=(*earlier, greeting))
+        voice = Voice(self.gateway, self.checker, cleaner, lang, supported, MAX_SENTENCES, MAX_DROPPED,
+                      self.max_tokens, guard=lambda s: self._guard(s, player, lang, supported))
+        turn = len(history)
+        spoken: Spoken = yield from voice.speak(
+            messages, key=found.key, compose=lambda: self._compose(None, found, lang, turn, first=not history),
+            fallback=lambda: phrase("fallback", lang, name=self._name(lang)))
+        return spoken
+
+    def _guard(self, sentence: str, player: str, language: Language, supported: str) -> tuple[str, str, str | None]:
+        out = self.rails.check_output(sentence, player=player, character=self.me.id, speaker=self.speaker,
+                                      secrets=[self.system], public=self.public, supported=supported,
+                                      language=language)
+        if out.refused:
+            return "refuse", out.text, out.reason
+        if out.action == "rewrite":
+            return "rewrite", out.text, out.reason
+        return "keep", sentence, None
 
     # --- the world's part -----------------------------------------------------------------
-    def _compose(self, facts: list[Fact], key: Fact | None, language: Language) -> str:
-        """A reply made of world facts: the answer to the question, or who I am and where."""
-        me = self.me
-        if key is not None and key.id == "self":
-            return fact_text(key, language)
-        body = [key] if key is not None else [f for f in facts if f.id not in ("self", "here")][:1]
-        here = next(f for f in facts if f.id == "here")
-        if language == "zh":
-            name = me.names.zh or me.names.en
-            lead = f"您好，我是{name}。"
-            return lead + "".join(fact_text(f, "zh") for f in body) if body else lead + fact_text(here, "zh")
-        lead = f"Hello, I'm {me.names.en}."
-        return " ".join([lead, *(fact_text(f, "en") for f in body)]) if body else f"{lead} {fact_text(here, 'en')}"
+    def _compose(self, book: FactBook | None, found: Found, language: Language, turn: int, *, first: bool) -> str:
+        """A reply made of world facts: the answer to the question; for a greeting, who I am."""
+        intro = phrase("introduce", language, name=self._name(language), role=self._role(language))
+        if found.key is not None:
+            body = found.key.text(language)
+            if found.key.id == "self":
+                return body
+            return self._join(intro, body, language) if first else body
+        return phrase("smalltalk", language, turn, name=self._name(language), role=self._role(language))
 
-    def _fallback_line(self, language: Language) -> str:
-        if language == "zh":
-            return f"（{self.me.names.zh or self.me.names.en}愣了一下）抱歉，我刚才走神了，您能再说一遍吗？"
-        return f"*{self.me.names.en} pauses, lost in thought* Forgive me, my mind wandered. Could you say that again?"
+    def _decline(self, found: Found, question: str, language: Language, turn: int) -> str:
+        """An honest "I don't know" in character: what was asked about that the world lacks, and for a
+        seller asked for wares it does not have, what it does sell."""
+        if found.status == "told_nothing":
+            return phrase("decline_player_name", language)
+        n = turn + int(hashlib.md5(question.encode()).hexdigest(), 16) % 7
+        what = _surface_word(question, found.missing) if found.missing else None
+        wares = self.world.things_owned_by(self.me.id)
+        if what and wares and (found.subject is None or found.subject == f"character:{self.me.id}"):
+            names = [(t.names.zh or t.names.en) if language == "zh" else t.names.en for t in wares]
+            listed = "、".join(names) if language == "zh" else ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+            return phrase("decline_seller", language, n, what=what, wares=listed)
+        world = (self.world.file.name.zh or self.world.file.name.en) if language == "zh" else self.world.file.name.en
+        if what and found.subject and found.subject.split(":", 1)[1] in self.world.places:
+            place = self.world.places[found.subject.split(":", 1)[1]].names
+            subject = (place.zh or place.en) if language == "zh" else place.en
+            return phrase("decline_subject", language, n, what=what, subject=subject)
+        if what:
+            return phrase("decline_thing", language, n, what=what, world=world)
+        return phrase("decline_general", language, n)
+
+    def _name(self, language: Language) -> str:
+        return (self.me.names.zh or self.me.names.en) if language == "zh" else self.me.names.en
+
+    def _role(self, language: Language) -> str:
+        return (self.me.role_zh or self.me.role) if language == "zh" else self.me.role
+
+    @staticmethod
+    def _after(greeting: str, piece: str, language: Language) -> str:
+        """The first piece after a greeting already shown, with the space English needs."""
+        return piece if not greeting or language == "zh" else " " + piece
+
+    @staticmethod
+    def _join(first: str, second: str, language: Language) -> str:
+        if not first:
+            return second
+        return first + second if language == "zh" else f"{first} {second}"
 
 
-_LOOP = re.compile(r"(\b\w+(?:\W+\w+){0,3}?\b)(?:\W+\1\b){3,}", re.IGNORECASE | re.UNICODE)
+def _told_name(lines: list[str]) -> str | None:
+    """The name a player gave in the conversation ("My name is Ana", "我叫安娜"); the latest wins."""
+    name = None
+    for line in lines:
+        for m in _TOLD_NAME.finditer(line):
+            name = (m.group(1) or m.group(2) or "").strip() or name
+    return name
 
 
-def _looping(sentence: str) -> bool:
-    """A phrase of one to four words repeated four times or more in a row."""
-    return _LOOP.search(sentence) is not None
+def _surface_word(question: str, token: str) -> str:
+    """The word as the player wrote it ("swords" for the token "sword"), lower-cased."""
+    for word in re.findall(r"[A-Za-z][A-Za-z'-]*", question):
+        if word.lower().startswith(token):
+            return word.lower()
+    return token
 
 
-def _met_before(player: str, r: Relationship) -> Fact:
-    times = "once" if r.familiarity == 1 else f"{r.familiarity} times"
-    return Fact("met", f"I have talked with {player} {times} before; last time they said: \"{r.last_topic}\". "
-                       f"I have already greeted {player}, and I speak {mood_word(r.affinity)} to them.",
-                f"我和{player}聊过{r.familiarity}次；上次他们说：“{r.last_topic}”。", (player,))
-
-
-def _states(text: str, fact: Fact) -> bool:
-    """Does the text state the fact? Opening hours count when both ends appear, however written."""
-    low = text.lower()
-    for answer in fact.answers:
-        if re.fullmatch(r"\d\d:\d\d-\d\d:\d\d", answer):
-            if set(numbers_in(answer)) - {answer} <= numbers_in(text):
-                return True
-        elif answer.lower() in low:
-            return True
-    return not fact.answers
-
-
-def _describe(f: Finding) -> str:
-    parts = []
-    if f.invented_names:
-        parts.append(f"names not in the world {f.invented_names}")
-    if f.unsupported_numbers:
-        parts.append(f"numbers not in the facts {f.unsupported_numbers}")
-    return "; ".join(parts)
+def _latin_names(world: World) -> set[str]:
+    """Names written in Latin letters that a Chinese sentence may carry (a person called Bram)."""
+    f = world.file
+    return {n for items in (f.places, f.things, f.characters) for i in items for n in (i.names.en, *i.aliases)} \
+        | {w for c in f.characters for w in c.names.en.split()}

@@ -82,9 +82,29 @@ def eval_assistant(model: ModelOpt = None, threads: ThreadsOpt = None, world: Wo
         console.print(f"  {lang}: tool final {final:.2f}, model {alone:.2f}, answers {right:.2f}")
 
 def eval_grounding(model: ModelOpt = None, threads: ThreadsOpt = None, world: WorldOpt = None,
-                   show: Annotated[bool, typer.Option(help="print every question and reply")] = True) -> None:
-    """Ask 30 bundled questions about Harbor Town; print the fraction answered with the right fact."""
+                   show: Annotated[bool, typer.Option(help="print every question and reply")] = True,
+                   held_out: Annotated[bool, typer.Option(
+                       "--held-out", help="generated questions split by template and world: the held-out "
+                       "part (with a second world) first, the tuning part beside it")] = False,
+                   part: Annotated[str, typer.Option(help="with --held-out: held_out, tuning or both")] = "both",
+                   embedder: Annotated[str, typer.Option(help="with --held-out: auto, e5, minilm or none")] = "auto",
+                   failures: Annotated[int, typer.Option(help="with --held-out: print this many failed replies")] = 20,
+                   limit: Annotated[int | None, typer.Option(help="with --held-out: at most this many questions per world")] = None,
+                   out: Annotated[Path | None, typer.Option(help="with --held-out: write every reply as JSON lines")] = None) -> None:
+    """Ask questions about the world's facts; print the fraction answered with the right fact.
+
+    Without --held-out: the 30 bundled questions about Harbor Town (the team's own set)."""
     from rich.progress import track
+
+    if held_out:
+        from llmverse.cli.heldout import run_held_out
+
+        parts = ("held_out", "tuning") if part == "both" else (part,)
+        try:
+            run_held_out(model, threads, parts=parts, embedder_name=embedder, show=failures, limit=limit, out=out)
+        except LlmverseError as exc:
+            raise _fail(exc) from exc
+        return
 
     from llmverse.evals import grounding
     from llmverse.lang import detect_language

@@ -20,10 +20,17 @@ def world_check(file: Path) -> None:
         world = load_world(file)
     except WorldFileError as exc:
         raise _fail(exc) from exc
+    from llmverse.world.bilingual import missing_chinese
+
     console.print(
         f"[green]ok[/green] {world.name.en}: {len(world.places)} places, "
         f"{len(world.things)} things, {len(world.characters)} characters"
     )
+    missing = missing_chinese(world)
+    for field in missing:
+        console.print(f"[yellow]warning[/yellow] no Chinese for {field}: Chinese-speaking players will read English")
+    if missing:
+        console.print(f"[yellow]{len(missing)} field(s) without Chinese[/yellow]")
 
 
 def world_schema(out: Annotated[Path | None, typer.Option(help="where to write it")] = None) -> None:

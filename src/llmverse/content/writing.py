@@ -18,6 +18,7 @@ from llmverse.content.documents import Sentence
 from llmverse.content.grounding import Support
 from llmverse.errors import BackendUnavailable
 from llmverse.llm.base import Message
+from llmverse.voice.clean import Cleaner
 
 log = logging.getLogger(__name__)
 MAX_SENTENCE_CHARS = 300  # longer is a small model running on; it is dropped, not shown
@@ -74,22 +75,23 @@ def write_checked(ctx: Any, messages: list[Message], support: Support, *, compos
     return out
 
 
-# Talk about the writing instead of the writing ("Your description should be concise", "In this poem, I've").
+# Talk about the writing instead of the writing ("Your description should be concise", "In this poem, I've");
+# what the voice's cleaner drops in a reply (labels, stage directions, meta talk) is dropped here too.
 _META = re.compile(r"\b(?:your|this|the above|my) (?:description|story|poem|article|headline|answer|response)\b"
-                   r"|\bI(?:'ve| have) (?:tried|written)\b|\bas an AI\b|\bhere is\b|\bfacts?:|\bthe facts\b"
+                   r"|\bI(?:'ve| have) (?:tried|written)\b|\bhere is\b|\bthe facts\b"
                    r"|\bonly facts\b|\bmentioned in the\b|\bthis sentence\b|\bthe story is about\b|\bfact-check"
                    r"|^\s*\(", re.I)  # a parenthesised aside is the model talking to us
 
 
 def _keep(checked: list[Sentence], limit: int) -> tuple[list[Sentence], list[Sentence]]:
-    kept, bad, seen = [], [], set()
+    kept, bad = [], []
+    cleaner = Cleaner(speaker_names=(), other_names=())
     for s in checked:
-        key = re.sub(r"\W+", " ", s.text.lower()).strip()
-        if key in seen:
+        clean, why = cleaner.clean(s.text)
+        if why == "said before":
             continue  # a small model's loop: said once
-        seen.add(key)
-        usable = (s.grounded and len(s.text) <= MAX_SENTENCE_CHARS and not _META.search(s.text)
-                  and not _title_only(s.text))
+        usable = (clean is not None and s.grounded and len(s.text) <= MAX_SENTENCE_CHARS
+                  and not _META.search(s.text) and not _title_only(s.text))
         if usable and len(kept) < limit:
             kept.append(s)
         elif not usable:

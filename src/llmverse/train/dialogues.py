@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from llmverse.characters.character import ANSWER, SYSTEM, TURN
+from llmverse.voice.locale import prompt
 from llmverse.characters.facts import Fact, FactBook, fact_text
 from llmverse.safety.injection import DATA_RULE, sanitize
 from llmverse.world.world import World, open_world
@@ -98,8 +98,9 @@ def system_prompt(world: World, character_id: str) -> str:
     """The system prompt `Character` builds (same template, same fields)."""
     me = world.characters[character_id]
     traits = f" You are {', '.join(me.traits)}." if me.traits else ""
-    return SYSTEM.format(name=me.names.en, role=me.role, world=world.file.name.en, persona=me.persona,
-                         traits=traits, data_rule=DATA_RULE)
+    return prompt("character_system").format(name=me.names.en, role=me.role, world=world.file.name.en,
+                                             persona=me.persona, traits=traits, language="English",
+                                             data_rule=DATA_RULE)
 
 
 def _targets(world: World, book: FactBook, kind: str, lang: Language) -> Iterator[tuple[Fact, dict[str, str]]]:
@@ -161,10 +162,9 @@ def generate(world: World, characters: list[str] | None = None,
                             continue
                         facts += [book.get(i) for i in ("self", "here") if i not in {f.id for f in facts}]
                         given = "\n".join(f"- {fact_text(f, 'en')}" for f in facts)
-                        hint = ANSWER.format(fact=fact_text(key, "en")) if key is not None else ""
                         player = f"player-{len(question) % 7}"
-                        user = TURN.format(facts=given, player=sanitize(player, 64), text=sanitize(question),
-                                           answer=hint)
+                        user = prompt("character_turn").format(facts=given, player=sanitize(player, 64),
+                                                               text=sanitize(question))
                         reply = reply_text(world, cid, fact, lang, f"{cid}|{question}")
                         counts.written += 1
                         counts.by_kind[kind] += 1

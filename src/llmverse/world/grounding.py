@@ -67,15 +67,62 @@ def directions_in(text: str) -> set[str]:
     return zh | {d.lower() for d in _EN_DIRECTION.findall(text)}
 
 
+# A number stated with its unit: "2 hours" is not "two days", "三十天" is not "三天".
+_EN_NUMBER_WORDS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())} | {"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+                                                     "hundred": 100, "a": 1, "an": 1, "half": 0.5}
+_EN_UNITS = {"minute": "minute", "min": "minute", "hour": "hour", "day": "day", "week": "week", "month": "month",
+             "year": "year", "coin": "coin", "metre": "m", "meter": "m", "m": "m", "km": "km", "time": "times"}
+_EN_QUANTITY = re.compile(r"\b(\d+(?:\.\d+)?|" + "|".join(sorted(_EN_NUMBER_WORDS, key=len, reverse=True))
+                          + r")[\s-]+(" + "|".join(sorted(_EN_UNITS, key=len, reverse=True)) + r")s?\b", re.I)
+_ZH_UNITS = {"分钟": "minute", "小时": "hour", "个小时": "hour", "天": "day", "日": "day", "周": "week", "星期": "week",
+             "个月": "month", "月": "month", "年": "year", "个铜币": "coin", "铜币": "coin", "米": "m", "公里": "km",
+             "次": "times"}
+_ZH_QUANTITY = re.compile(r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]{1,4})\s*("
+                          + "|".join(sorted(_ZH_UNITS, key=len, reverse=True)) + ")")
+
+
+def _zh_number(numeral: str) -> float | None:
+    if numeral.isdigit():
+        return float(numeral)
+    if "百" in numeral:
+        hundreds, _, rest = numeral.partition("百")
+        h = _ZH_DIGITS.get(hundreds, 1 if not hundreds else None)
+        r = _zh_int(rest.lstrip("零")) if rest else 0
+        return None if h is None or r is None else float(100 * h + r)
+    try:
+        v = _zh_int(numeral)
+    except KeyError:
+        return None
+    return None if v is None else float(v)
+
+
+def quantities_in(text: str) -> set[tuple[float, str]]:
+    """(value, unit) pairs a text states: '2 hours' → (2, 'hour'), '两天' → (2, 'day'), 'a 3-minute walk'."""
+    found: set[tuple[float, str]] = set()
+    for num, unit in _EN_QUANTITY.findall(text):
+        low = num.lower()
+        value = float(low) if low[0].isdigit() else float(_EN_NUMBER_WORDS[low])
+        found.add((value, _EN_UNITS[unit.lower()]))
+    for num, unit in _ZH_QUANTITY.findall(text):
+        value = _zh_number(num)
+        if value is not None:
+            found.add((value, _ZH_UNITS[unit]))
+    return found
+
+
 @dataclass
 class Finding:
     invented_names: list[str] = field(default_factory=list)
     unsupported_numbers: list[str] = field(default_factory=list)
     unsupported_directions: list[str] = field(default_factory=list)
+    wrong_quantities: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.invented_names and not self.unsupported_numbers and not self.unsupported_directions
+        return not (self.invented_names or self.unsupported_numbers or self.unsupported_directions
+                    or self.wrong_quantities)
 
 
 def _norm_number(n: str) -> str:
@@ -97,8 +144,14 @@ class Lexicon:
 
     def __init__(self, world: WorldFile) -> None:
         text = world.model_dump_json()
+        self.text = text.lower()
         self.words = {w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", text)}
         self.zh_names = set(re.findall(r"[\u3400-\u9fff]{2,}", text))
+        # Words of the world's names: a run of two or more of them must be a whole name of the world
+        # ("Lantern Park Chart" puts two real names together into one that does not exist).
+        names = [n for items in (world.places, world.things, world.characters) for i in items
+                 for n in (i.names.en, *i.aliases)] + [world.name.en] + [b.name.en for b in world.map.blocked if b.name]
+        self.name_words = {w.lower() for n in names for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", n)} - {"the", "of"}
 
     def check(self, reply: str, *, supported_text: str = "") -> Finding:
         """Names and numbers in `reply` that neither the world nor `supported_text` (the facts given,
@@ -114,6 +167,10 @@ class Lexicon:
                        and re.sub(r"['’]s$", "", w).lower() not in known]
             if unknown:
                 finding.invented_names.append(m.group())
+            elif sum(w.lower() in self.name_words for w in words) >= 2 and len(words) >= 2:
+                phrase = " ".join(words).lower()
+                if phrase not in self.text and phrase not in supported_text.lower():
+                    finding.invented_names.append(" ".join(words))
         for w in _jieba().lcut(reply):
             if len(w) >= 2 and w.endswith(_ZH_PLACE_SUFFIX) and not any(w in n for n in self.zh_names):
                 if w not in supported_text:
@@ -127,4 +184,11 @@ class Lexicon:
                 finding.unsupported_numbers.append(m.group())
         given = directions_in(supported_text)
         finding.unsupported_directions = sorted(d for d in directions_in(reply) if d not in given)
+        stated = quantities_in(supported_text)
+        units = {u for _, u in stated}
+        for value, unit in sorted(quantities_in(reply)):
+            # A quantity in a unit the facts use must be one of theirs (2 hours ≠ two days; 40 coins);
+            # "a 3-minute walk" with no minutes in the facts is caught by the number check.
+            if (value, unit) not in stated and (unit in units or unit in ("day", "hour", "week", "month", "year")):
+                finding.wrong_quantities.append(f"{value:g} {unit}")
         return finding

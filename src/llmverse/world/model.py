@@ -109,6 +109,7 @@ class Place(Strict):
     aliases: list[str] = Field(default=[], description="Other words players use for this place "
                                "(any language), e.g. 'smithy' or '铁匠铺' for a forge.")
     description: str = Field(default="", description="One or two sentences for players and characters.")
+    description_zh: str | None = Field(default=None, description="The description in Chinese.")
     tags: list[str] = Field(default=[], description="Free-form tags used by recommendation, e.g. food, history.")
     hours: Hours | None = Field(
         default=None,
@@ -183,6 +184,7 @@ class ScheduleEntry(Strict):
     at: ClockTime = Field(description="Time of day 'HH:MM' (24-hour clock).")
     place: str = Field(description="Id of the place the character goes to.")
     activity: str = Field(default="", description="What the character does there, e.g. 'serving visitors'.")
+    activity_zh: str | None = Field(default=None, description="The activity in Chinese, e.g. '接待访客'.")
 
 
 class Character(Strict):
@@ -194,12 +196,28 @@ class Character(Strict):
     role: str = Field(description="What they do in the world, e.g. 'blacksmith', 'museum tour guide'.")
     role_zh: str | None = Field(default=None, description="The role in Chinese, e.g. '铁匠', '博物馆讲解员'.")
     persona: str = Field(description="Who they are, in a sentence or two; the prompt's character sketch.")
+    persona_zh: str | None = Field(default=None, description="The character sketch in Chinese.")
     traits: list[str] = Field(default=[], description="Personality traits, e.g. 'gruff', 'patient'.")
     knowledge: list[str] = Field(default=[], description="Facts this character knows and may tell.")
+    knowledge_zh: list[str] = Field(default=[], description="The same facts in Chinese, in the same order "
+                                    "(one per line of `knowledge`).")
     home: str | None = Field(default=None, description="Id of the place where they live.")
     workplace: str | None = Field(default=None, description="Id of the place where they work.")
     schedule: list[ScheduleEntry] = Field(default=[], description="Daily routine, in increasing time order.")
     language: Literal["en", "zh"] = Field(default="en", description="Language they speak first: 'en' or 'zh'.")
+
+    @model_validator(mode="after")
+    def _knowledge_pairs(self) -> Character:
+        if self.knowledge_zh and len(self.knowledge_zh) != len(self.knowledge):
+            _raise_at("Character", [(("knowledge_zh",), f"character '{self.id}' has {len(self.knowledge)} "
+                                     f"knowledge lines and {len(self.knowledge_zh)} in knowledge_zh: give one "
+                                     "Chinese line per English line, in the same order")])
+        return self
+
+    def knowledge_pairs(self) -> list[tuple[str, str | None]]:
+        """Each knowledge line with its Chinese (None where the world gives none)."""
+        zh = self.knowledge_zh or [None] * len(self.knowledge)
+        return list(zip(self.knowledge, zh, strict=True))
 
     @field_validator("schedule")
     @classmethod

@@ -63,7 +63,8 @@ def test_docs_are_split_into_bilingual_sections():
 def test_model_sentences_that_invent_are_dropped(world):
     model = ScriptedBackend(default="The museum opens at 09:00. It closes at 23:00 on Sundays.")
     a = answer(world, "When does the museum open?", Gateway(model, GatewayConfig(retries=0)))
-    assert a.text == "The museum opens at 09:00." and a.dropped and not a.composed
+    assert a.text.startswith("The museum opens at 09:00.") and "23:00" not in a.text
+    assert a.dropped and not a.composed
     assert "place:museum" in a.citations
 
 

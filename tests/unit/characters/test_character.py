@@ -28,8 +28,8 @@ def test_prompt_carries_persona_and_the_fact_that_answers(world):
     assert system.role == "system" and "Bram" in system.content and "blacksmith" in system.content
     first_fact = turn.content.split("Facts:\n- ")[1].splitlines()[0]
     assert "anchor" in first_fact and "40" in first_fact
-    assert "p1 says: How much is the iron anchor?" in turn.content
-    assert turn.content.rstrip().endswith("(Answer with this fact: " + first_fact + ")")
+    assert turn.content.rstrip().endswith("p1: How much is the iron anchor?")
+    assert "Answer with" not in turn.content  # an instruction in the turn is what a small model repeats
 
 
 def test_reply_streams_in_sentences_and_both_turns_are_recorded(world):
@@ -117,11 +117,15 @@ def test_a_returning_player_is_greeted_by_name_and_the_last_talk_is_recalled(wor
     bram = talk(world, backend)
     first = bram.reply("Ada", "How much is the iron anchor?")
     assert "Ada" not in first.text  # a stranger gets no "again"
-    again = talk(open_world(database_url=world.store.url), backend)  # after a restart
+    later = open_world(database_url=world.store.url)  # after a restart, an hour later
+    later.advance(60)
+    again = talk(later, backend)
     pieces = list(again.respond("Ada", "Hello again!"))
-    assert pieces[0].startswith("Good to see you again, Ada")
+    assert pieces[0] in ("Good to see you again, Ada.", "Welcome back, Ada.", "Hello again, Ada.")
     assert "".join(pieces) == again.last.text
-    assert 'last time they said: "How much is the iron anchor?"' in backend.calls[-1][-1].content
+    assert ("user", "How much is the iron anchor?") in [(m.role, m.content) for m in backend.calls[-1]]
+    again.reply("Ada", "What do you sell?")  # the same conversation: no second greeting
+    assert "Ada" not in again.last.text
 
 
 def test_relationship_warms_with_kind_words_and_cools_with_rude_ones(world):
@@ -160,7 +164,7 @@ def test_mood_toward_a_player_colours_the_prompt(world):
     bram = talk(world, backend)
     bram.reply("Rex", "You are a liar, rude and stupid.")
     bram.reply("Rex", "What do you sell?")
-    assert "I speak coolly to them" in backend.calls[-1][-1].content
+    assert "Speak coolly to this visitor." in backend.calls[-1][0].content
     bram.reply("Ada", "Thanks, you are wonderful and kind!")
     bram.reply("Ada", "What do you sell?")
-    assert "I speak warmly to them" in backend.calls[-1][-1].content
+    assert "Speak warmly to this visitor." in backend.calls[-1][0].content

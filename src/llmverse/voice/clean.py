@@ -1,0 +1,91 @@
+"""Nothing of the prompt reaches a player: labels, stage directions, meta talk, echoes and repeats.
+
+A 135M model continues whatever text it is given: it writes the player's next turn ("Visitor6: ..."),
+narrates the scene ("(In this scenario, the newbie is asking ...)"), restates its instructions, echoes
+the question, and says the same sentence three times. Each sentence passes `Cleaner.clean` before
+the world's fact check: a leading speaker label of the character itself is removed, stage
+directions are cut, and a sentence that speaks for someone else, talks about the conversation,
+restates an instruction, echoes the player or repeats an earlier reply is dropped with a reason.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from llmverse.lang import tokens
+
+_LABEL = re.compile(r"^\s*\**\s*([^\s:：*][^:：\n]{0,40}?)\s*\**\s*(?:says|said|replies|asks|说|问)?\s*[:：]\s*")
+# Stage directions: *smiles*, (laughs), [pauses]; a bracket holding a number is data ("(40 coins)").
+_STAGE = re.compile(r"\*[^*]{1,120}\*|\([^()0-9]{0,200}\)|（[^（）0-9]{0,200}）|\[[^\[\]0-9]{0,200}\]")
+# Talk about the conversation, the prompt or the model instead of talk in it.
+_META = re.compile(
+    r"\bin this (?:scenario|conversation|dialogue|scene|role-?play)\b|\bas an? (?:ai|language model|assistant)\b"
+    r"|\b(?:the|this) (?:player|visitor|user|newbie) (?:is|was) (?:asking|saying|talking)\b|\bfacts?\s*:"
+    r"|\b(?:the|these|my|your) (?:facts|instructions|prompt|system prompt)\b|\bi (?:was|am|have been) "
+    r"(?:instructed|told to|asked to)\b|\b(?:first|third) person\b|\bone to three\b|\bshort sentences\b"
+    r"|\banswer with\b|\brespond (?:as|in character)\b|\bin character\b|\buse only\b|\bnever invent\b"
+    r"|\bnote\s*:|^\s*(?:response|reply|answer|output)\s*:|<\|?/?\w*\|?>|</?document"
+    r"|场景中|对话中|指令|系统提示|提示词|作为(?:一个)?(?:AI|人工智能|语言模型)|事实[:：]|用第一人称",
+    re.I)
+
+
+def normal(text: str) -> str:
+    """A sentence reduced for comparison: lower case, words and CJK characters only."""
+    return re.sub(r"[\W_]+", " ", text.lower()).strip()
+
+
+def _overlap(a: str, b: str) -> float:
+    ta, tb = set(tokens(a)), set(tokens(b))
+    return len(ta & tb) / len(ta) if ta else 0.0
+
+
+@dataclass
+class Cleaner:
+    """The context one reply is cleaned in: who speaks, who listens, what was asked, what was said before."""
+
+    speaker_names: tuple[str, ...]  # the character's own names: its label is stripped, the sentence kept
+    other_names: tuple[str, ...]  # the player's id and name, other characters: their label drops the sentence
+    question: str = ""  # the player's line: an echo of it is dropped
+    instructions: tuple[str, ...] = ()  # instruction lines of the prompt: restating them is a leak
+    earlier: tuple[str, ...] = ()  # the character's recent replies: not said again
+    seen: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.seen |= {normal(s) for s in self.earlier if s.strip()}
+
+    def clean(self, sentence: str) -> tuple[str | None, str | None]:
+        """(the sentence to keep, or None; why it was dropped, or None)."""
+        s = sentence.strip()
+        m = _LABEL.match(s)
+        if m:
+            label = m.group(1).strip().lower()
+            if any(label == n.lower() or label.startswith(n.lower()) for n in self.speaker_names if n):
+                s = s[m.end():].strip()
+            elif any(label == n.lower() or label.startswith(n.lower()) for n in self.other_names if n) \
+                    or label in ("user", "player", "visitor", "assistant", "system", "you", "用户", "访客", "玩家"):
+                return None, "speaks for someone else"
+        s = _STAGE.sub(" ", s)
+        s = re.sub(r"\s{2,}", " ", s).strip(" \t\"“”'")
+        if not re.search(r"\w", s):
+            return None, "a stage direction"
+        if _META.search(s):
+            return None, "talks about the conversation"
+        if any(_restates(s, line) for line in self.instructions):
+            return None, "restates an instruction"
+        if self.question and len(tokens(s)) >= 3 and _overlap(s, self.question) >= 0.8 \
+                and _overlap(self.question, s) >= 0.6:
+            return None, "echoes the player"
+        key = normal(s)
+        if key in self.seen:
+            return None, "said before"
+        self.seen.add(key)
+        return s, None
+
+
+def _restates(sentence: str, instruction: str, n: int = 5) -> bool:
+    """Shares a run of n words (Chinese: characters) with an instruction line."""
+    def grams(t: str) -> set[tuple[str, ...]]:
+        w = re.findall(r"[a-z0-9']+|[\u3400-\u9fff]", t.lower())
+        return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
+    return bool(grams(sentence) & grams(instruction))

@@ -1,0 +1,190 @@
+"""What a player's line asks: which kind of fact, about which of the world's things, and whether it
+names something the world does not hold.
+
+Answerability starts here (issue: an honest "I don't know"): a question about swords in a town
+whose forge sells anchors names a thing the world lacks, and the honest reply says so instead of
+offering the price of an anchor. Words are data (`voice/intents.yaml`), matched on the tokens of
+`llmverse.lang.tokens()` so English and Chinese go through one path.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+
+import yaml
+
+from llmverse.lang import Language, detect_language, tokens
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One way the world names an entity: 'iron anchor', '铁锚', 'smithy'."""
+
+    entity: str  # "thing:anchor", "place:forge", "character:bram"
+    text: str
+    toks: tuple[str, ...]  # its tokens (English) or the text itself (Chinese)
+    zh: bool
+
+
+@dataclass
+class Question:
+    text: str
+    language: Language
+    toks: list[str]
+    intents: set[str] = field(default_factory=set)  # price, hours, where, who, sells, self, plan, did, about
+    entities: list[str] = field(default_factory=list)  # world entities named, longest match first
+    unknown: list[str] = field(default_factory=list)  # content words the world has no word for
+    smalltalk: bool = False  # a greeting, thanks or farewell with nothing else asked
+
+    @property
+    def wants(self) -> set[str]:
+        """The fact kinds that would answer it."""
+        return {k for i in self.intents for k in INTENTS()[i]["answered_by"]}
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    return yaml.safe_load(files("llmverse.voice").joinpath("intents.yaml").read_text(encoding="utf-8"))
+
+
+def INTENTS() -> dict[str, dict]:  # noqa: N802 - a constant loaded lazily (jieba and yaml are slow to import)
+    return _data()["intents"]
+
+
+Matcher = tuple[str, str | re.Pattern]  # ("tok", token) | ("zh", text) | ("re", pattern)
+
+
+def _matcher(word: str) -> Matcher:
+    """A Chinese word matches as a substring, one English word as a token (stemmed), a phrase as words."""
+    if re.search(r"[\u3400-\u9fff]", word):
+        return ("zh", word) if len(word) > 1 else ("tok", word)  # 钱 alone, not the 钱 of 钱包
+    if " " in word.strip():
+        return ("re", re.compile(rf"\b{re.escape(word.strip())}\b", re.I))
+    toks = tokens(word)
+    return ("tok", toks[0] if toks else word.lower())
+
+
+def _matches(m: Matcher, toks: set[str], text: str) -> bool:
+    kind, what = m
+    if kind == "zh":
+        return what in text
+    if kind == "re":
+        return what.search(text) is not None
+    return what in toks
+
+
+@lru_cache(maxsize=1)
+def _intent_matchers() -> dict[str, list[Matcher]]:
+    return {name: [_matcher(w) for lang in ("en", "zh") for w in spec.get(lang, [])]
+            for name, spec in INTENTS().items()}
+
+
+@lru_cache(maxsize=1)
+def _intent_words() -> frozenset[str]:
+    return frozenset(t for spec in INTENTS().values() for lang in ("en", "zh") for w in spec.get(lang, [])
+                     for t in tokens(w))
+
+
+@lru_cache(maxsize=1)
+def _asking() -> frozenset[str]:
+    words = [w for lang in ("en", "zh") for w in _data()["asking"][lang]]
+    return frozenset(words) | frozenset(t for w in words for t in tokens(w))
+
+
+@lru_cache(maxsize=1)
+def _smalltalk_words() -> frozenset[str]:
+    return frozenset(t for lang in ("en", "zh") for w in _data()["smalltalk"][lang] for t in tokens(w))
+
+
+@lru_cache(maxsize=1)
+def _smalltalk() -> list[Matcher]:
+    return [_matcher(w) for lang in ("en", "zh") for w in _data()["smalltalk"][lang]]
+
+
+class Vocabulary:
+    """The world's words: every surface form of every entity, and every token its text uses."""
+
+    def __init__(self, surfaces: list[Surface], words: set[str]) -> None:
+        self.surfaces = sorted(surfaces, key=lambda s: -len(s.text))  # longest first: 'iron anchor' before 'anchor'
+        self.words = words
+        # A word of a name that names one entity only ("schooner", "一晚" of 客房一晚) finds it alone.
+        owners: dict[str, set[str]] = {}
+        for s in surfaces:
+            # Chinese names by their character pairs too: jieba cuts 客房一晚 and 住一晚 differently.
+            parts = [*tokens(s.text), *(s.text[i:i + 2] for i in range(len(s.text) - 1))] if s.zh else s.toks
+            for t in parts:
+                if len(t) > 1 and t not in _asking() and t not in _intent_words():
+                    owners.setdefault(t, set()).add(s.entity)
+        self.unique = {t: next(iter(es)) for t, es in owners.items() if len(es) == 1}
+
+    def entities_in(self, text: str, toks: list[str]) -> list[str]:
+        """World entities the text names, each once, longest surface first."""
+        low, have = text.lower(), set(toks)
+        found: list[str] = []
+        for s in self.surfaces:
+            if s.entity in found:
+                continue
+            if s.zh:
+                hit = s.text in text
+            elif len(s.toks) == 1:
+                hit = s.toks[0] in have
+            else:
+                hit = all(t in have for t in s.toks) or s.text.lower() in low
+            if hit:
+                found.append(s.entity)
+        pairs = [m[i:i + 2] for m in re.findall(r"[\u3400-\u9fff]+", text) for i in range(len(m) - 1)]
+        for t in [*toks, *pairs]:  # then the words that belong to one name only
+            entity = self.unique.get(t)
+            if entity is not None and entity not in found:
+                found.append(entity)
+        return found
+
+
+# A word the world lacks counts only where it names a thing: "swords" in "Do you sell swords?", not
+# "remember" in "Do you remember me?". English by the word before it, Chinese by jieba's noun tags.
+_BEFORE_A_THING = frozenset("""a an the any some sell sells selling buy rent have has got there of for to your my his her
+    their our no many much that this these those need want find about with is are stock""".split())
+
+
+def _things_named(text: str) -> set[str]:
+    """The tokens of `text` that stand where a thing is named."""
+    out: set[str] = set()
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+    for i, w in enumerate(words):
+        before = words[i - 1].lower() if i else ""
+        if before in _BEFORE_A_THING:
+            out.update(tokens(w))
+    if re.search(r"[\u3400-\u9fff]", text):
+        from jieba import posseg
+
+        for pair in posseg.cut(text):
+            if pair.flag.startswith("n"):
+                out.add(pair.word)
+                out.update(tokens(pair.word))
+    return out
+
+
+def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -> Question:
+    """Read one line: its language, what it asks, what it names, and what it names that the world lacks."""
+    lang = language or detect_language(text)
+    toks = tokens(text)
+    have = set(toks)
+    q = Question(text, lang, toks)
+    for name, matchers in _intent_matchers().items():
+        if any(_matches(m, have, text) for m in matchers):
+            q.intents.add(name)
+    q.entities = vocabulary.entities_in(text, toks)
+    named = {t for s in vocabulary.surfaces if s.entity in q.entities for t in s.toks}
+    unknown = [t for t in dict.fromkeys(toks)
+               if t not in vocabulary.words and t not in _asking() and t not in _intent_words()
+               and t not in _smalltalk_words() and t not in named and not t.isdigit() and len(t) > 1
+               and not any(t in s.text for s in vocabulary.surfaces if s.zh)]
+    # jieba's search mode cuts 自行车 into 自行, 行车 and 自行车: the longest stands for them.
+    unknown = [t for t in unknown if not any(t != u and t in u for u in unknown)]
+    q.unknown = [t for t in unknown if t in _things_named(text)]
+    greets = any(_matches(m, have, text) for m in _smalltalk())
+    q.smalltalk = greets and not q.entities and not (q.intents - {"about", "self"}) and not q.unknown
+    return q
