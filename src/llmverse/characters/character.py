@@ -87,10 +87,16 @@ def check_message(text: str) -> str:
 class Character:
     def __init__(self, world: World, character_id: str, gateway: Gateway, *, history_turns: int = 6,
                  max_tokens: int = 96, memory: MemorySystem | None = None, rails: Rails | None = None,
-                 embedder: TextEmbedder | None = None) -> None:
+                 embedder: TextEmbedder | None | str = "auto") -> None:
+        """`embedder`: the multilingual embedder retrieval blends with BM25 ("auto": the package's shared
+        one when installed; None: BM25 alone)."""
         if character_id not in world.characters:
             raise InvalidMessage(f"no character '{character_id}' in {world.file.name.en}; "
                                  f"choose one of {sorted(world.characters)}")
+        if isinstance(embedder, str):
+            from llmverse.llm.embed import open_embedder
+
+            embedder = open_embedder(embedder)
         self.world, self.gateway, self.embedder = world, gateway, embedder
         self.me = world.characters[character_id]
         # Rails on by default: the world's policy, the audit log in the world's store.
