@@ -183,7 +183,7 @@ class Character:
             yield greeting
         turn = len(history)
         if found.status in ("unknown", "told_nothing"):  # the world holds no answer: say so, in character
-            body = self._decline(found, q.text, language, turn)
+            body = self._decline(found, q.text, language, turn, q.wants)
             reply = Reply(text=body, language=language, status="unknown", composed=True)
             yield self._after(greeting, body, language)
         else:
@@ -320,7 +320,7 @@ class Character:
             return self._join(intro, body, language) if first else body
         return phrase("smalltalk", language, turn, name=self._name(language), role=self._role(language))
 
-    def _decline(self, found: Found, question: str, language: Language, turn: int) -> str:
+    def _decline(self, found: Found, question: str, language: Language, turn: int, wants: set[str]) -> str:
         """An honest "I don't know" in character: what was asked about that the world lacks, and for a
         seller asked for wares it does not have, what it does sell."""
         if found.status == "told_nothing":
@@ -328,7 +328,8 @@ class Character:
         n = turn + int(hashlib.md5(question.encode()).hexdigest(), 16) % 7
         what = _surface_word(question, found.missing) if found.missing else None
         wares = self.world.things_owned_by(self.me.id)
-        if what and wares and (found.subject is None or found.subject == f"character:{self.me.id}"):
+        selling = bool(wants & {"sells", "price"})
+        if what and wares and selling and (found.subject is None or found.subject == f"character:{self.me.id}"):
             names = [(t.names.zh or t.names.en) if language == "zh" else t.names.en for t in wares]
             listed = "、".join(names) if language == "zh" else ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
             return phrase("decline_seller", language, n, what=what, wares=listed)

@@ -63,7 +63,9 @@ class Cleaner:
             if any(label == n.lower() or label.startswith(n.lower()) for n in self.speaker_names if n):
                 s = s[m.end():].strip()
             elif any(label == n.lower() or label.startswith(n.lower()) for n in self.other_names if n) \
-                    or label in ("user", "player", "visitor", "assistant", "system", "you", "用户", "访客", "玩家"):
+                    or label in ("user", "player", "visitor", "assistant", "system", "you", "q", "a", "question",
+                                 "answer", "response", "customer", "guest", "traveller", "traveler",
+                                 "用户", "访客", "玩家", "问", "答", "客人"):
                 return None, "speaks for someone else"
         s = _STAGE.sub(" ", s)
         s = re.sub(r"\s{2,}", " ", s).strip(" \t\"“”'")

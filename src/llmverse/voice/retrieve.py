@@ -17,6 +17,7 @@ from typing import Literal, Protocol
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from llmverse.lang import tokens
 from llmverse.voice.fact import Fact
 from llmverse.voice.question import Question
 
@@ -84,6 +85,14 @@ class Retriever:
         cos = np.clip((cos - self.w.cosine_floor) / (1 - self.w.cosine_floor), 0, 1)
         return self.w.bm25 * bm + self.w.cosine * cos
 
+    def names_of(self, subjects: list[str]) -> set[str]:
+        """The tokens of the names the facts about these entities are found by (their `answers` that are words)."""
+        out: set[str] = set()
+        for f in self.facts:
+            if f.subject in subjects and f.kind in ("who", "self", "about", "price", "show", "hours"):
+                out.update(t for a in f.answers if not any(ch.isdigit() for ch in a) for t in tokens(a))
+        return out
+
     def find(self, q: Question, *, k: int = 4, implied: tuple[str, ...] = ()) -> Found:
         """The facts for `q`, and whether the world answers it. `implied` are entities a question about
         "you" refers to (the speaker, its workplace) when it names none.
@@ -115,6 +124,11 @@ class Retriever:
         if subjects:
             kinds = [f for f in self.facts if f.subject in subjects and f.kind in wants]
             if kinds:
+                return Found("answered", top, best(kinds), subject=subjects[0])
+            # "Who runs the forge?": a fact of the asked kind that names the thing (Bram works at the Forge).
+            names = self.names_of(subjects)
+            kinds = [f for f in self.facts if f.kind in wants and set(f.keys) & names]
+            if kinds and wants - {"where"}:
                 return Found("answered", top, best(kinds), subject=subjects[0])
             named = {t for f in self.facts if f.subject in subjects for t in f.keys}
             if lead is not None and base[lead] >= self.w.answer_min and self.facts[lead].kind in _KNOWLEDGE \
