@@ -61,17 +61,11 @@ class AssistantReply:
 
 
 def default_docs(world: World) -> Path | None:
-    """The world's `docs/` folder beside its file (`World.source` when the world knows its file;
-    the bundled Harbor Town's otherwise)."""
-    from llmverse.world.world import DEFAULT_WORLD
-
+    """The world's `docs/` folder beside its file (`World.source`); none for a world built in memory."""
     source = getattr(world, "source", None)
-    if source is not None:
-        folder = Path(source).parent / "docs"
-    elif world.file.name.en == "Harbor Town":
-        folder = DEFAULT_WORLD.parent / "docs"
-    else:
+    if source is None:
         return None
+    folder = Path(source).parent / "docs"
     return folder if folder.is_dir() else None
 
 

@@ -55,7 +55,7 @@ EXAMPLES: list[tuple[str, str, str]] = [
     ("What should I do this evening?", "recommend", "this evening"),
     ("How much does the fish stew cost?", "answer", "fish stew price"),
     ("Hello there!", "smalltalk", "hello"),
-    ("怎么去灯笼公园？", "navigate", "灯笼公园"),
+    ("怎么去公园？", "navigate", "公园"),
     ("有什么好玩的推荐吗？", "recommend", "好玩的"),
     ("谁在图书馆工作？", "answer", "图书馆 工作"),
     ("谢谢你！", "smalltalk", "谢谢"),
