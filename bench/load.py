@@ -3,6 +3,7 @@
     .venv/bin/python bench/load.py --clients 100,500,1000 --seconds 20            # scripted backend
     .venv/bin/python bench/load.py --clients 20 --model smollm2-135m --threads 1   # the bundled model
     .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --admin-password ...  # a running server
+    .venv/bin/python bench/load.py --clients 1000 --cycles 3 --seconds 20 --ask-every 0  # memory cycles
 
 Each player joins, then in a closed loop walks to a random tile a few steps away (a non-model
 message: validated against the map, answered with `moved`) and, every `--ask-every` moves, asks the
@@ -10,6 +11,11 @@ assistant the way somewhere (model work: queued fairly, streamed, answered with 
 between actions is `--think` seconds. Printed per crowd size: messages/s answered, p50/p99 latency
 of moves and of asks, errors (rate limits included), and the server process's resident memory.
 The bench client shares the machine with the server: on 2 cores it competes for them.
+
+With `--cycles C` it measures memory instead: the server's RSS idle, then C times: the crowd
+connects and plays for `--seconds` (RSS sampled while all are connected), leaves, and after
+`--settle` seconds the RSS is sampled again; the p99 of non-model frames (moves) per cycle.
+Loopback only; every loop is bounded by `--seconds`.
 """
 
 from __future__ import annotations
@@ -102,17 +108,25 @@ async def player(url: str, token: str, walkable: list[str], t: Tally, stop: floa
             await asyncio.sleep(args.think * random.uniform(0.5, 1.5))
 
 
-async def crowd(url: str, tokens: list[str], walkable: list[str], args) -> tuple[Tally, float]:
+async def crowd(url: str, tokens: list[str], walkable: list[str], args,
+                pid: int | None = None) -> tuple[Tally, float, float]:
+    """The crowd's tally, the seconds it ran, and the server's RSS sampled at 80% of the run."""
     t = Tally()
     start = time.monotonic()
     stop = start + args.seconds
-    results = await asyncio.gather(*(player(url, tok, walkable, t, stop, args) for tok in tokens),
+    sampled: list[float] = []
+
+    async def sample() -> None:
+        await asyncio.sleep(args.seconds * 0.8)
+        sampled.append(rss_mb(pid))
+
+    results = await asyncio.gather(sample(), *(player(url, tok, walkable, t, stop, args) for tok in tokens),
                                    return_exceptions=True)
     for r in results:
         if isinstance(r, Exception):
             key = f"client:{type(r).__name__}"
             t.errors[key] = t.errors.get(key, 0) + 1
-    return t, time.monotonic() - start
+    return t, time.monotonic() - start, sampled[0] if sampled else float("nan")
 
 
 def start_server(args, port: int) -> subprocess.Popen:
@@ -144,6 +158,8 @@ def main() -> None:
     ap.add_argument("--model", default="scripted", help="the server's model when this script starts it")
     ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads for the started server")
     ap.add_argument("--url", default=None, help="a running server instead of starting one")
+    ap.add_argument("--cycles", type=int, default=0, help="memory mode: this many connect/leave cycles")
+    ap.add_argument("--settle", type=float, default=10.0, help="memory mode: seconds after a crowd leaves")
     ap.add_argument("--admin-password", default=os.environ.get("LLMVERSE_ADMIN_PASSWORD", "load-admin-password"))
     args = ap.parse_args()
 
@@ -163,12 +179,14 @@ def main() -> None:
         admin = http(url + "/api/login", {"name": "admin", "password": args.admin_password})["token"]
         walkable = http(url + "/api/world", token=admin)["map"]["walkable"]
         made: list[str] = []
+        if args.cycles:
+            return memory_cycles(url, admin, walkable, made, proc.pid if proc else None, args)
         rows = []
         for n in [int(c) for c in args.clients.split(",")]:
             while len(made) < n:
                 made.append(http(url + "/api/admin/accounts", {"name": f"load{len(made):05d}_{os.getpid() % 1000}"},
                                  admin)["token"])
-            t, took = asyncio.run(crowd(url, made[:n], walkable, args))
+            t, took, _ = asyncio.run(crowd(url, made[:n], walkable, args))
             rows.append((n, t.answered / took, pct(t.moves, .5), pct(t.moves, .99), len(t.asks), pct(t.asks, .5),
                          pct(t.asks, .99), sum(t.errors.values()), rss_mb(proc.pid if proc else None), t.errors))
             print(f"  {n} clients done", file=sys.stderr)
@@ -186,6 +204,33 @@ def main() -> None:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def memory_cycles(url: str, admin: str, walkable: list[str], made: list[str], pid: int | None, args) -> None:
+    n = max(int(c) for c in args.clients.split(","))
+    while len(made) < n:
+        made.append(http(url + "/api/admin/accounts", {"name": f"mem{len(made):05d}_{os.getpid() % 1000}"},
+                         admin)["token"])
+    time.sleep(args.settle)
+    idle = rss_mb(pid)
+    rows = []
+    for cycle in range(1, args.cycles + 1):
+        t, took, full = asyncio.run(crowd(url, made[:n], walkable, args, pid))
+        time.sleep(args.settle)
+        rows.append((cycle, full, rss_mb(pid), len(t.moves), pct(t.moves, .5), pct(t.moves, .99),
+                     sum(t.errors.values()), t.errors))
+        print(f"  cycle {cycle} done", file=sys.stderr)
+    model = http(url + "/api/status", token=admin)["model"]
+    print(f"\nmodel {model}, {n} clients, {args.seconds:.0f} s per cycle, think {args.think} s, "
+          f"ask every {args.ask_every}, settle {args.settle:.0f} s; server RSS idle {idle:.0f} MB\n")
+    print("| cycle | RSS with clients (MB) | RSS after they left (MB) | moves | move p50 (ms) | move p99 (ms) "
+          "| errors |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for cycle, full, after, moves, m50, m99, errs, _ in rows:
+        print(f"| {cycle} | {full:.0f} | {after:.0f} | {moves} | {m50:.1f} | {m99:.1f} | {errs} |")
+    for cycle, *_, detail in rows:
+        if detail:
+            print(f"errors in cycle {cycle}: {detail}")
 
 
 if __name__ == "__main__":

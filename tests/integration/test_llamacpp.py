@@ -1,6 +1,7 @@
 """The real bundled SmolLM2 through llama.cpp: properties that must hold, never exact wording."""
 
 import json
+import time
 
 import pytest
 
@@ -40,3 +41,59 @@ def test_streams_text_and_records_usage(gateway):
     pieces = list(gateway.stream([Message("user", "Say hello in one short sentence.")], max_tokens=30))
     assert len(pieces) > 1 and "".join(pieces).strip()
     assert gateway.history[-1].time_to_first_token is not None
+
+
+# --- the deadline really ends a late call (issue 16, item 3) -----------------------------------------
+
+def test_a_late_call_really_stops_and_logs_no_traceback(gateway, capfd, caplog):
+    """A deadline that passes mid-reply ends the generation at the next token: the stopping
+    criterion says stop (nothing is raised inside llama.cpp's ctypes callbacks, which would be
+    printed as 'Exception ignored on calling ctypes callback' and swallowed)."""
+    from llmverse.errors import BackendUnavailable
+    from llmverse.llm.base import Deadline
+
+    backend = gateway.backend
+    deadline = Deadline(gap=30.0, total=0.3)  # a whole reply within 0.3 s: impossible for 200 tokens
+    pieces, start = [], time.monotonic()
+    with pytest.raises(BackendUnavailable, match="no whole reply within 0.3s"):
+        for piece in backend.stream([Message("user", "Count from one to one hundred in words.")], max_tokens=400,
+                                    deadline=deadline):
+            pieces.append(piece)
+    took = time.monotonic() - start
+    assert took < 3.0, took  # stopped, not run on to 400 tokens
+    err = capfd.readouterr().err
+    assert "ctypes callback" not in err and "Traceback" not in err
+    counted = list(backend.stream([Message("user", "Say hi.")], max_tokens=5))  # still usable after
+    assert counted and counted[-1].completion_tokens <= 5
+
+
+def test_a_cancelled_call_stops_at_the_next_token(gateway):
+    import threading
+
+    from llmverse.llm.base import Cancelled, Deadline
+
+    flag = threading.Event()
+    deadline = Deadline(gap=30.0, total=60.0, cancelled=flag.is_set)
+    got = []
+    with pytest.raises(Cancelled):
+        for piece in gateway.backend.stream([Message("user", "Tell a long story about the sea.")], max_tokens=300,
+                                            deadline=deadline):
+            got.append(piece)
+            if len(got) == 3:
+                flag.set()
+    assert 3 <= len(got) <= 4
+
+
+def test_a_file_that_is_not_gguf_is_a_one_line_error(tmp_path):
+    from llmverse.errors import BackendUnavailable
+    from llmverse.llm.llamacpp import LlamaCppBackend
+
+    not_gguf = tmp_path / "notes.txt"
+    not_gguf.write_text("these are notes, not a model\n" * 10)
+    with pytest.raises(BackendUnavailable, match="is not a GGUF model file") as err:
+        LlamaCppBackend(str(not_gguf))
+    assert "\n" not in str(err.value)
+    fake = tmp_path / "broken.gguf"
+    fake.write_bytes(b"GGUF" + b"\0" * 64)  # the magic, then nothing a loader can read
+    with pytest.raises(BackendUnavailable, match="could not load"):
+        LlamaCppBackend(str(fake))

@@ -10,7 +10,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -18,7 +18,7 @@ import jsonschema
 from pydantic import BaseModel, ValidationError
 
 from llmverse.errors import BackendUnavailable
-from llmverse.llm.base import Backend, Completion, Message, TokenCount, Usage
+from llmverse.llm.base import Backend, Cancelled, Completion, Deadline, Message, TokenCount, Usage
 
 log = logging.getLogger(__name__)
 _DONE = object()
@@ -29,9 +29,16 @@ M = TypeVar("M", bound=BaseModel)
 
 @dataclass
 class GatewayConfig:
-    timeout: float = 30.0  # seconds allowed between two pieces of output (and before the first)
-    retries: int = 2  # extra attempts after a failure, with exponential backoff
+    # Seconds allowed before the first piece of output, for all attempts together (a silent backend's
+    # fallback comes after `timeout`, not after every retry's), and between two pieces.
+    timeout: float = 30.0
+    retries: int = 2  # extra attempts after a failure, with exponential backoff, inside the deadline
     backoff: float = 0.5  # seconds before the first retry; doubles each time
+    total: float | None = None  # seconds for the whole call, retries included; None: 4 x timeout
+
+
+def _never() -> bool:
+    return False
 
 
 class Gateway:
@@ -39,31 +46,55 @@ class Gateway:
         self.backend = backend
         self.config = config or GatewayConfig()
         self.history: list[Usage] = []  # usage of every call, in order
+        # Asked during every wait: True once whoever made the call no longer wants it (the server
+        # sets it to its request's cancellation); the call then ends with `Cancelled`.
+        self.cancelled: Callable[[], bool] = _never
+
+    def deadline(self) -> Deadline:
+        """The limits of one call starting now."""
+        total = self.config.total if self.config.total is not None else 4 * self.config.timeout
+        return Deadline(gap=self.config.timeout, total=max(total, self.config.timeout), cancelled=self.cancelled)
+
+    def _time_for_retry(self, attempt: int, deadline: Deadline, started: bool = False) -> bool:
+        """Whether the deadline leaves time for the backoff before `attempt` and a little more."""
+        return deadline.wait(started) > self.config.backoff * 2 ** (attempt - 1) + 0.05
+
+    def _pause(self, attempt: int, deadline: Deadline) -> bool:
+        """Back off before a retry; False when the caller gave up meanwhile."""
+        end = time.monotonic() + self.config.backoff * 2 ** (attempt - 1)
+        while (left := end - time.monotonic()) > 0:
+            if deadline.cancelled():
+                return False
+            time.sleep(min(left, 0.1))
+        return True
 
     def stream(self, messages: list[Message], *, max_tokens: int = 256, usage: Usage | None = None) -> Iterator[str]:
         """Stream text. A failure before the first piece is retried with backoff (nothing was shown
-        yet); after it, or when every attempt failed, BackendUnavailable is raised to the caller,
-        whose fallback then speaks."""
+        yet) while the first-piece deadline allows; after it, or when every attempt failed,
+        BackendUnavailable is raised to the caller, whose fallback then speaks."""
+        deadline = self.deadline()
         for attempt in range(self.config.retries + 1):
-            if attempt:
-                time.sleep(self.config.backoff * 2 ** (attempt - 1))
             attempt_usage = Usage()
             started = False
             try:
-                for piece in self._timed(messages, max_tokens, None, attempt_usage):
+                for piece in self._timed(messages, max_tokens, None, attempt_usage, deadline):
                     started = True
                     yield piece
-                break
+                return
+            except Cancelled:
+                raise
             except BackendUnavailable as exc:
-                if started or attempt == self.config.retries:
+                if started or attempt == self.config.retries or not self._time_for_retry(attempt + 1, deadline):
                     log.error("stream from %s failed%s: %s", self.backend.name,
-                              " mid-reply" if started else f" after {attempt + 1} attempts", exc)
+                              " mid-reply" if started else f" after {attempt + 1} attempt(s)", exc)
                     raise
                 log.warning("stream from %s failed (attempt %d), retrying: %s", self.backend.name,
                             attempt + 1, exc)
             finally:
                 if usage is not None:
                     usage.__dict__.update(attempt_usage.__dict__)
+            if not self._pause(attempt + 1, deadline):
+                raise Cancelled(f"{self.backend.name}: the call was cancelled")
 
     def complete(
         self,
@@ -73,19 +104,31 @@ class Gateway:
         schema: dict[str, Any] | None = None,
         fallback: str | None = None,
     ) -> Completion:
-        """Whole text (or schema-valid JSON text), retried; `fallback` answers when every attempt failed."""
+        """Whole text (or schema-valid JSON text), retried inside the deadline; `fallback` answers
+        when every attempt failed (not when the call was cancelled: that raises `Cancelled`)."""
         last_error: Exception | None = None
+        deadline = self.deadline()
+        answered = False  # an attempt gave a whole reply: the next gets a fresh first-piece window
         for attempt in range(self.config.retries + 1):
             if attempt:
-                time.sleep(self.config.backoff * 2 ** (attempt - 1))
+                if not self._time_for_retry(attempt, deadline, answered):
+                    log.warning("model call to %s: no time left for attempt %d", self.backend.name, attempt + 1)
+                    break
+                if not self._pause(attempt, deadline):
+                    raise Cancelled(f"{self.backend.name}: the call was cancelled")
+            if answered:
+                deadline = deadline.renewed()
             usage = Usage()
             try:
-                text = "".join(self._timed(messages, max_tokens, schema, usage))
+                text = "".join(self._timed(messages, max_tokens, schema, usage, deadline))
+                answered = True
                 if schema is not None:
                     # strict=False: a raw newline inside a JSON string (small models write them;
                     # llama.cpp's grammar lets them through) is not worth a retry.
                     jsonschema.validate(json.loads(text, strict=False), schema)
                 return Completion(text=text, usage=usage)
+            except Cancelled:
+                raise
             except (BackendUnavailable, json.JSONDecodeError, jsonschema.ValidationError) as exc:
                 last_error = exc
                 log.warning("model call to %s failed (attempt %d): %s", self.backend.name, attempt + 1, exc)
@@ -105,13 +148,13 @@ class Gateway:
             return fallback
 
     def _timed(
-        self, messages: list[Message], max_tokens: int, schema: dict | None, usage: Usage
+        self, messages: list[Message], max_tokens: int, schema: dict | None, usage: Usage, deadline: Deadline
     ) -> Iterator[str]:
         """Pieces of one attempt, with usage: the backend's token counts, else one per piece."""
         start = time.perf_counter()
         counted: TokenCount | None = None
         try:
-            for piece in self._pieces(messages, max_tokens, schema):
+            for piece in self._pieces(messages, max_tokens, schema, deadline):
                 if isinstance(piece, TokenCount):
                     counted = piece
                     continue
@@ -127,35 +170,48 @@ class Gateway:
                 usage.prompt_tokens = sum(len(m.content.split()) for m in messages)
             self.history.append(usage)
 
-    def _pieces(self, messages: list[Message], max_tokens: int, schema: dict | None) -> Iterator[str | TokenCount]:
+    def _pieces(self, messages: list[Message], max_tokens: int, schema: dict | None,
+                deadline: Deadline) -> Iterator[str | TokenCount]:
+        deadline.check(False, self.backend.name)
+        if getattr(self.backend, "takes_deadline", False):
+            return self._direct(messages, max_tokens, schema, deadline, own=True)
         if getattr(self.backend, "enforces_timeout", False):
-            return self._direct(messages, max_tokens, schema)
-        return self._watched(messages, max_tokens, schema)
+            return self._direct(messages, max_tokens, schema, deadline, own=False)
+        return self._watched(messages, max_tokens, schema, deadline)
 
-    def _direct(self, messages: list[Message], max_tokens: int, schema: dict | None) -> Iterator[str | TokenCount]:
-        """The backend keeps its own deadline: read it in this thread, at full speed."""
+    def _direct(self, messages: list[Message], max_tokens: int, schema: dict | None, deadline: Deadline,
+                own: bool) -> Iterator[str | TokenCount]:
+        """The backend keeps its own time: read it in this thread, at full speed. One that takes the
+        deadline stops at it (and at cancellation) even mid-wait; for the others the gap is their
+        timeout and the rest is checked here, between pieces."""
+        started = False
+        extra: dict[str, Any] = {"deadline": deadline} if own else {}
         try:
-            yield from self.backend.stream(messages, max_tokens=max_tokens, schema=schema,
-                                           timeout=self.config.timeout)
+            for piece in self.backend.stream(messages, max_tokens=max_tokens, schema=schema,
+                                             timeout=deadline.gap, **extra):
+                if not own:
+                    deadline.check(started, self.backend.name)
+                started = started or not isinstance(piece, TokenCount)
+                yield piece
         except (BackendUnavailable, *_BUGS):
             raise
         except Exception as exc:  # a backend's own error, mapped at the boundary
             raise BackendUnavailable(f"{self.backend.name}: {exc}") from exc
 
-    def _watched(self, messages: list[Message], max_tokens: int, schema: dict | None) -> Iterator[str | TokenCount]:
-        """Run the backend in a thread so a hung backend cannot hang the caller past the timeout.
+    def _watched(self, messages: list[Message], max_tokens: int, schema: dict | None,
+                 deadline: Deadline) -> Iterator[str | TokenCount]:
+        """Run the backend in a thread so a hung backend cannot hang the caller past the deadline.
 
-        When the caller stops early (timeout, error, break) the worker stops at its next piece, so a
-        retry never drives the same backend from two threads at once.
+        When the caller stops early (deadline, cancellation, error, break) the worker stops at its
+        next piece, so a retry never drives the same backend from two threads at once.
         """
         q: queue.Queue = queue.Queue()
         stop = threading.Event()
-        timeout = self.config.timeout
 
         def work() -> None:
             try:
                 for piece in self.backend.stream(messages, max_tokens=max_tokens, schema=schema,
-                                                 timeout=timeout):
+                                                 timeout=deadline.gap):
                     if stop.is_set():
                         return
                     q.put(piece)
@@ -164,18 +220,21 @@ class Gateway:
                 q.put(exc)
 
         threading.Thread(target=work, daemon=True).start()
+        started = False
         try:
             while True:
-                try:
-                    item = q.get(timeout=timeout)
-                except queue.Empty as exc:
-                    raise BackendUnavailable(f"{self.backend.name}: no output within {timeout}s") from exc
+                deadline.check(started, self.backend.name)
+                try:  # wake at least every 0.1 s to notice a cancellation
+                    item = q.get(timeout=min(0.1, max(0.001, deadline.wait(started))))
+                except queue.Empty:
+                    continue
                 if item is _DONE:
                     return
                 if isinstance(item, _BUGS):
                     raise item
                 if isinstance(item, Exception):
                     raise BackendUnavailable(f"{self.backend.name}: {item}") from item
+                started = started or not isinstance(item, TokenCount)
                 yield item
         finally:
             stop.set()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from llmverse.errors import BackendUnavailable
-from llmverse.llm.base import Message, TokenCount
+from llmverse.llm.base import Cancelled, Deadline, Message, TokenCount
 from llmverse.llm.registry import BUNDLED, bundled_path
 from llmverse.llm.transformers_backend import STOP as CHAT_STOP
 
@@ -21,11 +21,15 @@ class LlamaCppBackend:
     - prefix reuse: llama.cpp keeps the KV state of the prompt it evaluated last, and a RAM cache
       (`prefix_cache_mb`) keeps the states of earlier prompts, so a character's second reply does not
       re-read its persona even when another character spoke in between;
-    - the timeout is enforced here, per token, so the gateway can read this backend in the caller's
-      thread instead of a watcher thread that would take a core away from llama.cpp.
+    - the deadline is kept here, per token, so the gateway can read this backend in the caller's
+      thread instead of a watcher thread that would take a core away from llama.cpp. It is a
+      stopping criterion, which llama.cpp asks after each token and which ends the generation when
+      it says so; never an exception raised inside a logits processor, which runs inside a ctypes
+      callback where the exception is printed and swallowed and the generation goes on.
     """
 
     enforces_timeout = True
+    takes_deadline = True
 
     def __init__(
         self,
@@ -38,19 +42,25 @@ class LlamaCppBackend:
         repeat_penalty: float = 1.1,  # SmolLM2 loops ("I'm not sure. I'm not sure.") without it
         prefix_cache_mb: int = 512,
     ) -> None:
-        from llama_cpp import Llama, LlamaRAMCache  # heavy optional dependency, imported where used
-
         path = bundled_path(model) if model in BUNDLED else Path(model)
         if not path.is_file():
             raise BackendUnavailable(f"no GGUF model at {path}")
+        if not _is_gguf(path):
+            raise BackendUnavailable(f"{path} is not a GGUF model file (it does not start with 'GGUF'); "
+                                     "give a .gguf file, a bundled model name or an http(s):// URL")
+        from llama_cpp import Llama, LlamaRAMCache  # heavy optional dependency, imported where used
+
         self.name = f"llamacpp:{model if model in BUNDLED else path.name}"
         # A GGUF given by path is trusted with both languages; bundled models say what they can do.
         self.languages = BUNDLED[model].chat_languages if model in BUNDLED else frozenset({"en", "zh"})
         self.temperature, self.repeat_penalty = temperature, repeat_penalty
-        self.llm = Llama(
-            model_path=str(path), n_ctx=n_ctx, n_threads=threads or os.cpu_count() or 1,
-            seed=seed, verbose=False,
-        )
+        try:
+            self.llm = Llama(
+                model_path=str(path), n_ctx=n_ctx, n_threads=threads or os.cpu_count() or 1,
+                seed=seed, verbose=False,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:  # llama.cpp could not load it
+            raise BackendUnavailable(f"llama.cpp could not load {path}: {exc}") from exc
         if prefix_cache_mb > 0:
             self.llm.set_cache(LlamaRAMCache(capacity_bytes=prefix_cache_mb << 20))
 
@@ -61,45 +71,66 @@ class LlamaCppBackend:
         max_tokens: int = 256,
         schema: dict[str, Any] | None = None,
         timeout: float = 30.0,
+        deadline: Deadline | None = None,
     ) -> Iterator[str | TokenCount]:
-        from llama_cpp import LogitsProcessorList
+        from llama_cpp import StoppingCriteriaList
 
         fmt = {"type": "json_object", "schema": schema} if schema is not None else None
-        clock = _TokenClock(timeout)
+        clock = _TokenClock(deadline or Deadline(gap=timeout, total=float("inf")))
         chunks = self.llm.create_chat_completion(
             messages=[{"role": m.role, "content": m.content} for m in messages],
             max_tokens=max_tokens, stream=True, response_format=fmt, temperature=self.temperature,
             repeat_penalty=self.repeat_penalty, stop=list(CHAT_STOP),  # the end marks of models `train sft` made
-            logits_processor=LogitsProcessorList([clock]),
+            stopping_criteria=StoppingCriteriaList([clock]),
         )
         try:
             for chunk in chunks:
+                if clock.why is not None:
+                    break  # llama.cpp may still hand over the text it held back: not wanted
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
-        except _Late as exc:
-            raise BackendUnavailable(f"{self.name}: {exc}") from None
+        finally:
+            chunks.close()
+        if clock.why is not None:
+            raise (Cancelled if clock.cancelled else BackendUnavailable)(f"{self.name}: {clock.why}")
         yield TokenCount(prompt_tokens=clock.prompt_tokens, completion_tokens=clock.tokens)
 
 
-class _Late(Exception):
-    pass
+def _is_gguf(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(4) == b"GGUF"
+    except OSError:
+        return False
 
 
 class _TokenClock:
-    """A logits processor that changes nothing: llama.cpp calls it once per token, before sampling,
-    so it counts tokens (its first call sees the whole prompt) and stops a generation that stalls."""
+    """A stopping criterion: llama.cpp asks it after each token, in Python (`Llama.generate`), and
+    ends the generation when it answers True. It counts tokens (its first call sees the whole
+    prompt) and says stop once
+    the deadline passed (no token within the gap, or the whole reply late) or the caller gave up;
+    `why` keeps the reason for the error raised after the loop."""
 
-    def __init__(self, timeout: float) -> None:
-        self.timeout, self.last = timeout, time.perf_counter()
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
         self.prompt_tokens = self.tokens = 0
+        self.why: str | None = None
+        self.cancelled = False
+        self.last = time.monotonic()
 
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
-        now = time.perf_counter()
+    def __call__(self, input_ids: Any, logits: Any) -> bool:
+        now = time.monotonic()
         if self.tokens == 0:
             self.prompt_tokens = len(input_ids)
-        if now - self.last > self.timeout:
-            raise _Late(f"no token within {self.timeout}s")
-        self.tokens += 1
+        # The k-th call sees the prompt and k-1 tokens; llama.cpp calls once more after the loop.
+        self.tokens = max(self.tokens + (self.tokens == 0), len(input_ids) - self.prompt_tokens + 1)
+        started = self.tokens > 1  # the first token's wait is the first-piece window
+        if self.deadline.cancelled():
+            self.why, self.cancelled = "the call was cancelled", True
+        elif started and now - self.last > self.deadline.gap:
+            self.why = f"no token within {self.deadline.gap:g}s"
+        elif self.deadline.wait(started) <= 0:
+            self.why = self.deadline.late(started)
         self.last = now
-        return scores
+        return self.why is not None

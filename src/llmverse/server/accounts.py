@@ -12,7 +12,9 @@ import hashlib
 import logging
 import re
 import secrets
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
 
@@ -27,13 +29,23 @@ from llmverse.errors import LlmverseError
 
 log = logging.getLogger(__name__)
 Role = Literal["player", "admin"]
-NAME = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+NAME = re.compile(r"[a-z][a-z0-9_]{1,31}")  # always fullmatch: `$` would let "admin\n" through
 MIN_PASSWORD = 8
 ADMIN = "admin"  # the bootstrap admin's name (LLMVERSE_ADMIN_PASSWORD); players cannot register it
 
 
 class AccountError(LlmverseError):
     """An account could not be created or used; the message is safe to show the player."""
+
+
+def normalise_name(name: str) -> str:
+    """A name as it is stored and looked up: NFKC (full-width 'ａｄｍｉｎ' is 'admin'), spaces trimmed.
+    Control characters are kept, so the pattern refuses them."""
+    return unicodedata.normalize("NFKC", name).strip(" ")
+
+
+def valid_name(name: str) -> bool:
+    return NAME.fullmatch(name) is not None
 
 
 class _Base(DeclarativeBase):
@@ -72,10 +84,16 @@ class _AuditRow(_Base):
 class Account:
     name: str
     role: Role
+    expires: datetime | None = field(default=None, compare=False)  # of the token it came with (UTC)
 
     @property
     def admin(self) -> bool:
         return self.role == "admin"
+
+
+def digest(token: str) -> str:
+    """What is stored of a token, and how open sockets are matched to it."""
+    return _digest(token)
 
 
 def _digest(token: str) -> str:
@@ -97,7 +115,8 @@ class Accounts:
 
     # --- accounts --------------------------------------------------------------------------------
     def create(self, name: str, password: str | None = None, role: Role = "player") -> Account:
-        if not NAME.match(name):
+        name = normalise_name(name)
+        if not valid_name(name):
             raise AccountError("a name is 2-32 characters: lower-case letters, digits and '_', "
                                "starting with a letter")
         if password is not None and len(password) < MIN_PASSWORD:
@@ -112,6 +131,8 @@ class Accounts:
         return Account(name, role)
 
     def get(self, name: str) -> Account | None:
+        if not valid_name(name):
+            return None
         with Session(self.engine) as s:
             row = s.get(_AccountRow, (self.world, name))
             return Account(row.name, row.role) if row else None  # type: ignore[arg-type]
@@ -135,9 +156,12 @@ class Accounts:
         return Account(name, "admin")
 
     def verify(self, name: str, password: str) -> Account | None:
-        """The account if the password is right; None otherwise (and the attempt is audited)."""
+        """The account if the password is right; None otherwise (and the attempt is audited).
+        A name that could never be an account is not looked up (PostgreSQL refuses NUL bytes), but
+        still spends one hash, so timing does not tell it apart."""
+        name = normalise_name(name)
         with Session(self.engine) as s:
-            row = s.get(_AccountRow, (self.world, name))
+            row = s.get(_AccountRow, (self.world, name)) if valid_name(name) else None
             stored = row.password if row is not None else None
             account = Account(row.name, row.role) if row is not None else None  # type: ignore[arg-type]
         try:
@@ -145,8 +169,8 @@ class Accounts:
             ok = stored is not None
         except (VerificationError, InvalidHashError):
             ok = False
-        self.audit(name if account else "?", "login" if ok else "login.failed",
-                   **({} if account else {"name": name[:32]}))
+        # A failed login's typed name is not kept: it is often the password typed in the wrong box.
+        self.audit(name if account else "?", "login" if ok else "login.failed")
         return account if ok else None
 
     # --- tokens ----------------------------------------------------------------------------------
@@ -169,7 +193,19 @@ class Accounts:
             if row is None or row.world != self.world or row.expires < _now():
                 return None
             acc = s.get(_AccountRow, (self.world, row.name))
-            return Account(acc.name, acc.role) if acc else None  # type: ignore[arg-type]
+            return Account(acc.name, acc.role, row.expires) if acc else None  # type: ignore[arg-type]
+
+    def live(self, digests: Collection[str]) -> set[str]:
+        """Of these token digests, the ones still valid (not revoked, not expired): one query for all
+        the sockets of a process."""
+        wanted = list(digests)
+        found: set[str] = set()
+        with Session(self.engine) as s:
+            for i in range(0, len(wanted), 500):
+                found |= set(s.scalars(select(_TokenRow.digest).where(
+                    _TokenRow.digest.in_(wanted[i:i + 500]), _TokenRow.world == self.world,
+                    _TokenRow.expires >= _now())))
+        return found
 
     def revoke(self, token: str) -> bool:
         with Session(self.engine) as s, s.begin():

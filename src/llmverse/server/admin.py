@@ -11,7 +11,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from llmverse.server.accounts import Account, AccountError
+from llmverse.server.accounts import Account, AccountError, normalise_name
 from llmverse.server.auth import admin_account, runtime
 from llmverse.server.bus import event_json
 from llmverse.server.rest import Issued, reserved
@@ -28,9 +28,26 @@ class NewAccount(BaseModel):
     role: Literal["player", "admin"] = "player"
 
 
+ID_LENGTH = 64  # the store's columns for actors and addressees
+
+
 class Act(BaseModel):
-    actor: str = Field(max_length=64, description="a character id: the world validates the action as theirs")
+    actor: str = Field(max_length=ID_LENGTH, description="a character id: the world validates the action as theirs")
     action: Action
+
+
+def _edge_problem(action: Action) -> str | None:
+    """What the store would refuse (PostgreSQL) or keep wrongly (SQLite): an id longer than its column,
+    or a control character; the same answer on both."""
+    for key, value in action.model_dump().items():
+        if not isinstance(value, str):
+            continue
+        allowed = "\n\t" if key == "text" else ""
+        if any((ord(ch) < 32 or ord(ch) == 127) and ch not in allowed for ch in value):
+            return f"action.{key}: control characters are not allowed"
+        if key != "text" and len(value) > ID_LENGTH:
+            return f"action.{key}: at most {ID_LENGTH} characters"
+    return None
 
 
 class Generate(BaseModel):
@@ -40,10 +57,11 @@ class Generate(BaseModel):
 
 @router.post("/accounts", response_model=Issued)
 def create_account(body: NewAccount, admin: Account = Depends(admin_account), rt: Runtime = Depends(runtime)) -> Issued:
-    if reserved(rt, body.name):
-        raise HTTPException(409, f"the name '{body.name}' is taken")
+    name = normalise_name(body.name)
+    if reserved(rt, name):
+        raise HTTPException(409, f"the name '{name}' is taken")
     try:
-        account = rt.accounts.create(body.name, body.password, role=body.role)
+        account = rt.accounts.create(name, body.password, role=body.role)
     except AccountError as exc:
         raise HTTPException(409 if "taken" in str(exc) else 422, str(exc)) from exc
     rt.accounts.audit(admin.name, "admin.account", name=account.name, role=account.role)
@@ -71,6 +89,9 @@ def safety_audit(limit: int = Query(100, ge=1, le=1000), player: str | None = Qu
 @router.post("/act")
 def act(body: Act, admin: Account = Depends(admin_account), rt: Runtime = Depends(runtime)) -> dict[str, Any]:
     """Edit the world through its one door: an action as a character, validated by the world."""
+    problem = _edge_problem(body.action)
+    if problem is not None:
+        raise HTTPException(422, problem)
     w = rt.fresh()
     if body.actor not in w.characters:
         raise HTTPException(422, f"'{body.actor}' is not a character of this world")

@@ -8,20 +8,25 @@ API under /v1, and the web client (static files, no build step) at /.
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError, StatementError
 
 from llmverse.server import admin, openai_api, rest, ws
 from llmverse.server.config import ServerConfig
-from llmverse.server.limits import BodyLimit
+from llmverse.server.limits import BodyLimit, BodyTooLarge
 from llmverse.server.rest import AUTH_BODY
 from llmverse.server.runtime import Runtime
+from llmverse.errors import LlmverseError
 
+log = logging.getLogger(__name__)
 WEB = Path(__file__).resolve().parent / "web"
+API_BODY = 64 * 1024  # bytes: the cap of every other route (the largest real body is a few KiB)
 
 
 def create_app(cfg: ServerConfig | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -36,9 +41,10 @@ def create_app(cfg: ServerConfig | None = None, *, runtime: Runtime | None = Non
 
     app = FastAPI(title=f"llmverse: {rt.world.file.name.en}", lifespan=lifespan)
     app.state.runtime = rt
-    # Bodies over these sizes are refused before they are read (login and register hash a password).
+    # Every body is capped before it is read, so before authentication: login and register (which
+    # hash a password) at 16 KiB, everything else at 64 KiB.
     app.add_middleware(BodyLimit, caps={"/api/login": AUTH_BODY, "/api/register": AUTH_BODY,
-                                        "/v1": openai_api.MAX_BODY})
+                                        "/v1": openai_api.MAX_BODY}, default=API_BODY)
     app.include_router(rest.router)
     app.include_router(admin.router)
     app.include_router(openai_api.router)
@@ -47,6 +53,27 @@ def create_app(cfg: ServerConfig | None = None, *, runtime: Runtime | None = Non
     @app.exception_handler(openai_api.OpenAIError)
     async def _openai_error(_: Request, exc: openai_api.OpenAIError) -> JSONResponse:
         return exc.response()
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return _client_error(request, 413, str(exc), "request_too_large")
+
+    # The edge checks lengths, ranges and characters; should a value still slip past them, the
+    # database's refusal is the client's mistake (422 with the reason), the same on SQLite and PostgreSQL.
+    @app.exception_handler(DataError)
+    @app.exception_handler(StatementError)
+    @app.exception_handler(LlmverseError)  # the world's store wraps them in its StoreError
+    async def _bad_value(request: Request, exc: Exception) -> JSONResponse:
+        statement = exc.__cause__ if isinstance(exc, LlmverseError) else exc
+        if not isinstance(statement, StatementError):
+            raise exc
+        cause = statement.orig if isinstance(statement.orig, Exception) else statement
+        if not isinstance(statement, DataError) and not isinstance(cause, (ValueError, OverflowError)):
+            raise exc
+        log.warning("%s %s: the store refused a value: %s", request.method, request.url.path,
+                    str(cause).splitlines()[0][:200])
+        return _client_error(request, 422, "a value is too long, out of range or holds a character the store "
+                             "refuses", "invalid_value")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, object]:
@@ -58,3 +85,9 @@ def create_app(cfg: ServerConfig | None = None, *, runtime: Runtime | None = Non
 
     app.mount("/web", StaticFiles(directory=WEB), name="web")
     return app
+
+
+def _client_error(request: Request, status: int, message: str, code: str) -> JSONResponse:
+    if request.url.path.startswith("/v1"):
+        return openai_api.OpenAIError(status, message, code).response()
+    return JSONResponse({"detail": message}, status_code=status)

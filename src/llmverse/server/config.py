@@ -34,4 +34,5 @@ class ServerConfig:
     open_registration: bool = True  # anyone may create a player account (off: admins create them)
     admin_password: str | None = field(default_factory=lambda: os.environ.get("LLMVERSE_ADMIN_PASSWORD"))
     token_hours: float = 24 * 30  # lifetime of an issued token
+    token_check_seconds: float = 5.0  # open sockets' tokens re-checked this often (revoked elsewhere)
     memory: bool = False  # characters remember with embeddings (needs the embed extra)

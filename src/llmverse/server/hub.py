@@ -18,9 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from llmverse.server.memory import Watermark, give_back
+
 log = logging.getLogger(__name__)
 OUTBOX = 256  # frames a connection may have waiting before broadcasts to it are dropped
 PRESENCE_FLUSH = 0.25  # seconds between coalesced `players` frames (longer for large crowds)
+TRIM_DELAY = 3.0  # seconds after the crowd halved before memory is given back (see memory.py)
 
 
 @dataclass(eq=False)
@@ -31,6 +34,8 @@ class Connection:
     outbox: asyncio.Queue = field(default_factory=asyncio.Queue)  # unbounded: OUTBOX caps broadcasts only
     dropped: int = 0
     writer: asyncio.Task | None = None
+    token: str = ""  # digest of the token the session joined with: revoking it ends the session
+    end: Callable[[str], Any] | None = None  # ends the session, saying why (its token went)
 
     def send(self, frame: dict[str, Any] | str, *, broadcast: bool = False) -> None:
         """Queue a frame, or its JSON text (call in the event loop). Broadcasts are dropped once OUTBOX
@@ -41,9 +46,16 @@ class Connection:
         self.outbox.put_nowait(frame if isinstance(frame, str) else json.dumps(frame, ensure_ascii=False))
 
     async def write(self) -> None:
-        while True:
-            text = await self.outbox.get()
-            await self.send_text(text)
+        try:
+            while True:
+                text = await self.outbox.get()
+                await self.send_text(text)
+        except Exception as exc:  # the socket closed under us: its session's reader ends the rest
+            log.debug("writer of %s stopped: %s", self.player, exc)
+
+
+async def _gone(_: str) -> None:
+    return None
 
 
 class Hub:
@@ -53,11 +65,14 @@ class Hub:
         self._numbers = itertools.count(1)
         self._moved: dict[str, list[int] | None] = {}  # player -> tile (None: left) since the last flush
         self._flusher: asyncio.Task | None = None
+        self._watermark = Watermark()
+        self._trim: asyncio.TimerHandle | None = None
 
     def add(self, conn: Connection) -> Connection:
         conn.number = next(self._numbers)
         conn.writer = asyncio.get_running_loop().create_task(conn.write())
         self.connections.add(conn)
+        self._watermark.update(len(self.connections))
         if self._flusher is None:
             self._flusher = asyncio.get_running_loop().create_task(self._flush_presence())
         return conn
@@ -66,6 +81,14 @@ class Hub:
         self.connections.discard(conn)
         if conn.writer is not None:
             conn.writer.cancel()
+        # Break the session <-> connection cycle now, rather than at the collector's next full pass.
+        conn.writer, conn.end, conn.send_text = None, None, _gone
+        if self._watermark.update(len(self.connections)) and self._trim is None:
+            self._trim = asyncio.get_running_loop().call_later(TRIM_DELAY, self._give_back)
+
+    def _give_back(self) -> None:
+        self._trim = None
+        asyncio.get_running_loop().run_in_executor(None, give_back)
 
     def players(self) -> set[str]:
         return {c.player for c in self.connections}
@@ -99,5 +122,7 @@ class Hub:
     async def close(self) -> None:
         if self._flusher is not None:
             self._flusher.cancel()
+        if self._trim is not None:
+            self._trim.cancel()
         for c in list(self.connections):
             self.remove(c)

@@ -12,8 +12,10 @@ Server to client:
     event {event}, tick {now, characters}, players {tiles}, pong, and
     error {reason, detail, retry_after?}: the connection stays usable after every error but a failed join.
 
-A frame over 16 KiB, one that is not a JSON object, of an unknown type or with bad fields gets an
-error frame naming the reason; nothing of it reaches the world.
+A frame over 16 KiB, one that is not a JSON object, nested deeper than 32 levels, with an integer of
+more than 20 digits, of an unknown type or with bad fields gets an error frame naming the reason;
+nothing of it reaches the world. (Frames over the server's 1 MiB WebSocket limit are never read:
+the connection closes with code 1009, see docs/server.md.)
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+MAX_DEPTH = 32  # nesting of arrays and objects; a real frame needs 3
+MAX_DIGITS = 20  # an integer literal longer than this is refused before Python converts it
+COORD = 1 << 16  # tile coordinates lie in [-COORD, COORD]
 
 
 class ProtocolError(Exception):
@@ -30,6 +36,18 @@ class ProtocolError(Exception):
     def __init__(self, reason: str, detail: str, ref: str | None = None) -> None:
         self.reason, self.detail, self.ref = reason, detail, ref
         super().__init__(f"{reason}: {detail}")
+
+
+def _said(text: str) -> str:
+    if not text.strip():
+        raise ValueError("the text is blank")
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+        raise ValueError("the text holds control characters")
+    return text
+
+
+Said = Annotated[str, AfterValidator(_said)]
+Coord = Annotated[int, Field(ge=-COORD, le=COORD)]
 
 
 class _Frame(BaseModel):
@@ -44,18 +62,18 @@ class Join(_Frame):
 
 class MoveTo(_Frame):
     type: Literal["move"]
-    to: tuple[int, int]
+    to: tuple[Coord, Coord]
 
 
 class SayTo(_Frame):
     type: Literal["say"]
     to: str = Field(max_length=64)
-    text: str = Field(min_length=1, max_length=2000)
+    text: Said = Field(min_length=1, max_length=2000)
 
 
 class Ask(_Frame):
     type: Literal["ask"]
-    text: str = Field(min_length=1, max_length=1000)
+    text: Said = Field(min_length=1, max_length=1000)
     lang: Literal["en", "zh"] | None = None
 
 
@@ -82,10 +100,16 @@ def parse(raw: str | bytes | None, max_bytes: int) -> ClientFrame:
         raise ProtocolError("too_large", f"the frame has {size} bytes; the limit is {max_bytes}")
     if isinstance(raw, bytes):
         raise ProtocolError("malformed", "binary frames are not accepted; send JSON text")
+    if raw.count("[") + raw.count("{") > MAX_DEPTH and _depth(raw) > MAX_DEPTH:
+        raise ProtocolError("malformed", f"the frame nests deeper than {MAX_DEPTH} levels")
     try:
-        data: Any = json.loads(raw)
-    except ValueError as exc:
+        data: Any = json.loads(raw, parse_int=_integer)
+    except _LongNumber as exc:
+        raise ProtocolError("malformed", f"a number has more than {MAX_DIGITS} digits") from exc
+    except json.JSONDecodeError as exc:
         raise ProtocolError("malformed", f"not JSON: {exc.msg} at character {exc.pos}") from exc
+    except (ValueError, RecursionError) as exc:  # what the checks above missed: still an error frame
+        raise ProtocolError("malformed", f"not JSON: {str(exc)[:80]}") from exc
     if not isinstance(data, dict):
         raise ProtocolError("malformed", "a frame is a JSON object with a 'type'")
     ref = data.get("id") if isinstance(data.get("id"), str) else None
@@ -98,3 +122,36 @@ def parse(raw: str | bytes | None, max_bytes: int) -> ClientFrame:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or 'frame'}: {e['msg']}"
                              for e in exc.errors()[:3])
         raise ProtocolError("invalid", problems, ref) from exc
+
+
+class _LongNumber(ValueError):
+    pass
+
+
+def _integer(literal: str) -> int:
+    """json.loads' integer hook: Python would convert a 4,000-digit literal (slowly) or fail oddly."""
+    if len(literal.lstrip("-")) > MAX_DIGITS:
+        raise _LongNumber(literal[:24])
+    return int(literal)
+
+
+def _depth(raw: str) -> int:
+    """How deeply brackets nest outside strings (a cheap scan, so json.loads never recurses deep)."""
+    depth = most = 0
+    in_string = escaped = False
+    for ch in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            most = max(most, depth)
+        elif ch in "]}":
+            depth -= 1
+    return most

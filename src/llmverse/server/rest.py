@@ -5,12 +5,12 @@ register are throttled per client IP (and per name), since each spends an argon2
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from pydantic import AfterValidator, BaseModel, Field
 
-from llmverse.server.accounts import ADMIN, Account, AccountError
+from llmverse.server.accounts import ADMIN, Account, AccountError, normalise_name
 from llmverse.server.auth import bearer, current_account, runtime
 from llmverse.server.limits import retry_after_header
 from llmverse.server.presence import visible
@@ -20,15 +20,25 @@ from llmverse.server.services import ASSISTANT
 router = APIRouter(prefix="/api")
 EVENT_PAGE = 200  # events read from the store at a time for /api/events
 AUTH_BODY = 16 * 1024  # bytes: larger login and register bodies are refused unread
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: 32-bit in PostgreSQL (64 in SQLite); the same limit on both
+
+
+def _printable(text: str) -> str:
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise ValueError("control characters (NUL, newlines ...) are not allowed here")
+    return text
+
+
+Printable = Annotated[str, AfterValidator(_printable)]
 
 
 class Credentials(BaseModel):
-    name: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=64)  # normalised and checked by Accounts
     password: str = Field(min_length=1, max_length=256)
 
 
 class TokenRequest(BaseModel):
-    label: str = Field(default="api", max_length=64)
+    label: Printable = Field(default="api", max_length=64)
     hours: float = Field(default=24 * 30, gt=0, le=24 * 366)
 
 
@@ -39,22 +49,23 @@ class Issued(BaseModel):
 
 
 def reserved(rt: Runtime, name: str) -> bool:
-    """Names that are already someone in the event log (characters, places, the assistant), and the
+    """Names (normalised) that are already someone in the event log (characters, places, the assistant), and the
     bootstrap admin's name, which only LLMVERSE_ADMIN_PASSWORD may create."""
     w = rt.world
     return name in w.characters or name in w.places or name in w.things or \
         name in (ASSISTANT, "world", WORLD_PLAYER, ADMIN)
 
 
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
 def _throttle(rt: Runtime, request: Request, name: str | None = None) -> None:
-    """Logins and registrations each spend an argon2 hash: a bucket per client IP, and per name for a
-    login (so guessing one player's password from many addresses is slow too)."""
-    keys = [f"ip:{request.client.host if request.client else '?'}"] + ([f"name:{name}"] if name else [])
-    for key in keys:
-        wait = rt.auth_limits.take(key)
-        if wait:
-            raise HTTPException(429, f"too many attempts; retry after {wait:.0f}s",
-                                headers={"Retry-After": retry_after_header(wait)})
+    """Logins and registrations each spend an argon2 hash: see `LoginThrottle` for the buckets."""
+    wait = rt.auth_limits.check(_address(request), name)
+    if wait:
+        raise HTTPException(429, f"too many attempts; retry after {retry_after_header(wait)}s",
+                            headers={"Retry-After": retry_after_header(wait)})
 
 
 @router.post("/register", response_model=Issued)
@@ -62,28 +73,35 @@ def register(body: Credentials, request: Request, rt: Runtime = Depends(runtime)
     _throttle(rt, request)
     if not rt.cfg.open_registration:
         raise HTTPException(403, "registration is closed: ask an admin for an account")
-    if reserved(rt, body.name):
-        raise HTTPException(409, f"the name '{body.name}' is taken")
+    name = normalise_name(body.name)
+    if reserved(rt, name):
+        raise HTTPException(409, f"the name '{name}' is taken")
     try:
-        account = rt.accounts.create(body.name, body.password)
+        account = rt.accounts.create(name, body.password)
     except AccountError as exc:
         raise HTTPException(409 if "taken" in str(exc) else 422, str(exc)) from exc
+    rt.auth_limits.succeeded(_address(request), account.name)
     return Issued(name=account.name, role=account.role, token=rt.accounts.issue(account.name, hours=rt.cfg.token_hours))
 
 
 @router.post("/login", response_model=Issued)
 def login(body: Credentials, request: Request, rt: Runtime = Depends(runtime)) -> Issued:
-    _throttle(rt, request, body.name)
-    account = rt.accounts.verify(body.name, body.password)
+    name = normalise_name(body.name)
+    _throttle(rt, request, name)
+    account = rt.accounts.verify(name, body.password)
     if account is None:
         raise HTTPException(401, "wrong name or password", headers={"WWW-Authenticate": "Bearer"})
+    rt.auth_limits.succeeded(_address(request), account.name)
     return Issued(name=account.name, role=account.role, token=rt.accounts.issue(account.name, hours=rt.cfg.token_hours))
 
 
 @router.post("/logout", status_code=204)
 def logout(request: Request, _: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> None:
-    """Revoke the token this request carries (other tokens of the account stay valid)."""
-    rt.accounts.revoke(bearer(request) or "")
+    """Revoke the token this request carries (other tokens of the account stay valid); the sockets
+    that joined with it close now (in this process; others notice at their next check)."""
+    token = bearer(request) or ""
+    rt.accounts.revoke(token)
+    rt.token_revoked(token)
 
 
 @router.post("/tokens", response_model=Issued)
@@ -146,7 +164,7 @@ def things(_: Account = Depends(current_account), rt: Runtime = Depends(runtime)
 
 
 @router.get("/events")
-def events(since: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000),
+def events(since: int = Query(0, ge=0, le=MAX_ID), limit: int = Query(100, ge=1, le=1000),
            me: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> list[dict[str, Any]]:
     """World events after `since`, oldest first; other players' conversations are left out."""
     from llmverse.server.bus import event_json
@@ -183,7 +201,7 @@ def content(kind: str | None = Query(None, max_length=32), limit: int = Query(20
 
 
 @router.get("/content/{doc_id}")
-def document(doc_id: int, _: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+def document(doc_id: int = Path(ge=0, le=MAX_ID), _: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> dict[str, Any]:
     from llmverse.content.errors import DocumentNotFound
 
     try:

@@ -16,13 +16,13 @@ from typing import Any
 
 from llmverse.config import Settings, open_backend, settings
 from llmverse.llm.gateway import Gateway, GatewayConfig
-from llmverse.server.accounts import ADMIN, Accounts
+from llmverse.server.accounts import ADMIN, Accounts, digest
 from llmverse.server.bus import ORIGIN, PublishingStore, open_bus
 from llmverse.server.config import ServerConfig
 from llmverse.server.hub import Hub
-from llmverse.server.limits import RateLimiter
+from llmverse.server.limits import LoginThrottle, RateLimiter
 from llmverse.server.presence import Presence, visible
-from llmverse.server.scheduler import FairScheduler, Ticket, Work, check_cancelled
+from llmverse.server.scheduler import FairScheduler, Ticket, Work, check_cancelled, is_cancelled
 from llmverse.server.services import Services
 from llmverse.world.loader import load_world
 from llmverse.world.world import DEFAULT_WORLD, World
@@ -31,12 +31,14 @@ log = logging.getLogger(__name__)
 
 
 class InterruptibleGateway(Gateway):
-    """The gateway, stopping a stream at the next token once its request is cancelled."""
+    """The gateway, stopping a call once its request is cancelled: at the next token, or mid-wait
+    (before the first byte too) for a backend that takes a deadline."""
 
     @classmethod
     def around(cls, gateway: Gateway) -> InterruptibleGateway:
         g = cls(gateway.backend, gateway.config)
         g.history = gateway.history  # one record of usage
+        g.cancelled = is_cancelled
         return g
 
     def stream(self, messages, **kw) -> Iterator[str]:
@@ -77,7 +79,7 @@ class Runtime:
             self.accounts.ensure_admin(ADMIN, cfg.admin_password)
         self.scheduler = FairScheduler(_concurrency(cfg, self.settings.model))
         self.model_limits = RateLimiter(cfg.model_rate, cfg.model_burst)
-        self.auth_limits = RateLimiter(cfg.auth_rate, cfg.auth_burst)  # keyed "ip:<addr>", "name:<player>"
+        self.auth_limits = LoginThrottle(cfg.auth_rate, cfg.auth_burst)
         self.hub = Hub(lambda event, player: visible(event, player, self.world))
         self.world_lock = threading.RLock()  # simulation steps, reloads and visits
         self._stale = False
@@ -86,17 +88,21 @@ class Runtime:
         self._ticker: threading.Thread | None = None
         self._sim = None
         self._content = None
+        self._watcher: asyncio.Task | None = None
 
     # --- life -----------------------------------------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self.bus.start(self._on_bus)
+        self._watcher = loop.create_task(self._watch_tokens())
         if self.cfg.tick_seconds > 0:
             self._ticker = threading.Thread(target=self._tick_loop, name="world-clock", daemon=True)
             self._ticker.start()
 
     async def stop(self) -> None:
         self._stop.set()
+        if self._watcher is not None:
+            self._watcher.cancel()
         for player in self.presence.all():
             self.presence.leave(player)
         self.scheduler.close()
@@ -119,6 +125,33 @@ class Runtime:
             self._stale = True
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self.hub.deliver, message)
+
+    # --- tokens of open sockets -------------------------------------------------------------------
+    def token_revoked(self, token: str) -> None:
+        """Any thread: end this process's sockets that joined with `token`."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._end_sessions, {digest(token)}, "your token was revoked")
+
+    def _end_sessions(self, digests: set[str], why: str) -> None:
+        for conn in list(self.hub.connections):
+            if conn.token in digests and conn.end is not None:
+                conn.end(why)
+
+    async def _watch_tokens(self) -> None:
+        """Every `token_check_seconds`, one query for all open sockets' tokens: those revoked (by
+        another process too) or expired end their sessions."""
+        while True:
+            await asyncio.sleep(self.cfg.token_check_seconds)
+            held = {c.token for c in self.hub.connections if c.token}
+            if not held:
+                continue
+            try:
+                gone = held - await asyncio.to_thread(self.accounts.live, held)
+            except Exception as exc:  # the store is down: keep the sockets, try again next time
+                log.warning("token check failed: %s", exc)
+                continue
+            if gone:
+                self._end_sessions(gone, "your token was revoked or has expired")
 
     def announce_presence(self, player: str, tile: tuple[int, int] | None) -> None:
         self.bus.publish({"type": "presence", "tiles": {player: list(tile) if tile else None}})

@@ -21,6 +21,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from llmverse.errors import LlmverseError
+
 log = logging.getLogger(__name__)
 
 Work = Callable[[], Iterator[str]]
@@ -29,6 +31,12 @@ _current = threading.local()  # the ticket a worker thread is running
 
 class RequestCancelled(Exception):
     """Raised inside a running request's model stream once its ticket is cancelled."""
+
+
+def is_cancelled() -> bool:
+    """Whether the request this worker thread runs was cancelled (the gateway asks while it waits)."""
+    ticket = getattr(_current, "ticket", None)
+    return ticket is not None and ticket.cancelled
 
 
 def check_cancelled() -> None:
@@ -169,8 +177,14 @@ class FairScheduler:
             except RequestCancelled:
                 pass
             except Exception as exc:  # a request's failure is its own; the worker carries on
-                log.exception("model request %d of %s failed", ticket.number, ticket.player)
-                error = exc
+                if ticket.cancelled:
+                    pass  # stopped mid-wait by its cancellation (the gateway's Cancelled)
+                elif isinstance(exc, LlmverseError):  # expected: a backend down, a message refused
+                    log.warning("model request %d of %s failed: %s", ticket.number, ticket.player, exc)
+                    error = exc
+                else:
+                    log.exception("model request %d of %s failed", ticket.number, ticket.player)
+                    error = exc
             finally:
                 _current.ticket = None
                 with self._cond:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from llmverse.characters.character import Character, check_message
+from llmverse.errors import InvalidMessage
 from llmverse.safety.budget import Budget
 from llmverse.safety.rails import Rails, policy_for
 
@@ -54,6 +55,7 @@ class Services:
         A Character per request: replies to different players may run at once (concurrency > 1),
         and `Character.last` is per reply; its state (memory, relationships) lives in the world."""
         check_message(text)
+        before = self._newest(player, character_id)
         character = Character(self.world, character_id, self.gateway, memory=self.memory, rails=self.rails)
         for piece in character.respond(player, text):
             out.text += piece
@@ -62,16 +64,16 @@ class Services:
         if reply is not None and reply.usage is not None:
             out.usage = {"prompt_tokens": reply.usage.prompt_tokens,
                          "completion_tokens": reply.usage.completion_tokens}
-        # The player's line and the reply: the two newest says between them (one request per player
-        # runs at a time, so nothing of theirs can come between).
-        pair = self.world.events(kind="say", between=(player, character_id), last=2)
-        out.events = [e.id for e in pair]
+        out.events = self._written(player, character_id, before)
 
     def ask(self, player: str, text: str, out: Outcome, *, start: tuple[int, int] | None = None,
             language: str | None = None) -> Iterator[str]:
         """The assistant's answer, streamed; a found route is put in `out.route` for the map."""
         from llmverse.assistant import Assistant, Route
 
+        if not text.strip():
+            raise InvalidMessage("the question is blank")
+        before = self._newest(player, ASSISTANT)
         assistant = Assistant(self.world, self.gateway, rails=self.rails)
         for piece in assistant.ask(player, text, start=start, language=language):  # type: ignore[arg-type]
             out.text += piece
@@ -81,5 +83,15 @@ class Services:
             r = reply.route
             out.route = {"destination": r.destination, "name": r.destination_name, "path": r.path,
                          "waypoints": r.waypoints, "distance_m": r.distance_m, "minutes": r.minutes}
-        pair = self.world.events(kind="say", between=(player, ASSISTANT), last=2)
-        out.events = [e.id for e in pair]
+        out.events = self._written(player, ASSISTANT, before)
+
+    def _newest(self, player: str, other: str) -> int:
+        last = self.world.events(kind="say", between=(player, other), last=1)
+        return last[-1].id if last else 0
+
+    def _written(self, player: str, other: str, before: int) -> list[int]:
+        """The ids of the says this exchange wrote: the newest two between them, if newer than
+        `before` (one request per player runs at a time, so nothing of theirs can come between; an
+        exchange that wrote nothing acknowledges nothing, never the previous exchange's events)."""
+        pair = self.world.events(kind="say", between=(player, other), last=2)
+        return [e.id for e in pair if e.id > before]

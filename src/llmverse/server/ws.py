@@ -5,7 +5,10 @@ after an `unauthorized` error frame. After that, every bad frame (too large, not
 bad fields, over the rate limit) gets an error frame and the session goes on. Talk and ask are model
 work: they are queued fairly (the player hears their queue position), stream back piece by piece,
 and end with the ids of the events they wrote — the acknowledgement that those are in the store.
-Closing the socket cancels whatever the player still had queued or running.
+Closing the socket cancels whatever the player still had queued or running. A session lives as long
+as its token: past the token's expiry the next frame is answered `unauthorized` and the socket
+closes with 4401; a revoked token (logout) ends its sockets at once in this process, and within
+`ServerConfig.token_check_seconds` in the others.
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from llmverse.errors import InvalidMessage
-from llmverse.server.accounts import Account
+from llmverse.server.accounts import Account, digest
 from llmverse.server.hub import Connection
 from llmverse.server.limits import RateLimiter
 from llmverse.server.protocol import Ask, Cancel, Join, MoveTo, Ping, ProtocolError, SayTo, parse
@@ -41,14 +45,14 @@ def error(reason: str, detail: str, ref: str | None = None, **extra: Any) -> dic
 async def play(ws: WebSocket) -> None:
     rt: Runtime = ws.app.state.runtime
     await ws.accept()
-    account = await _join(ws, rt)
-    if account is None:
+    joined = await _join(ws, rt)
+    if joined is None:
         return
-    session = Session(ws, rt, account)
+    session = Session(ws, rt, *joined)
     await session.run()
 
 
-async def _join(ws: WebSocket, rt: Runtime) -> Account | None:
+async def _join(ws: WebSocket, rt: Runtime) -> tuple[Account, str] | None:
     try:
         msg = await asyncio.wait_for(ws.receive(), JOIN_SECONDS)
         frame = parse(msg.get("text") if msg.get("text") is not None else msg.get("bytes"), rt.cfg.max_message_bytes) \
@@ -56,20 +60,29 @@ async def _join(ws: WebSocket, rt: Runtime) -> Account | None:
     except (asyncio.TimeoutError, ProtocolError):
         frame = None
     account = await asyncio.to_thread(rt.accounts.authenticate, frame.token) if isinstance(frame, Join) else None
-    if account is None:
+    if account is None or not isinstance(frame, Join):
         try:
             await ws.send_json(error("unauthorized", "send {\"type\": \"join\", \"token\": ...} with a valid token first"))
             await ws.close(code=UNAUTHORIZED_CLOSE)
         except (RuntimeError, WebSocketDisconnect):  # the client already went away
             pass
         return None
-    return account
+    return account, digest(frame.token)
+
+
+class _Close:
+    """Put in a connection's outbox after the last frame: the writer closes the socket with `code`."""
+
+    def __init__(self, code: int) -> None:
+        self.code = code
 
 
 class Session:
-    def __init__(self, ws: WebSocket, rt: Runtime, account: Account) -> None:
+    def __init__(self, ws: WebSocket, rt: Runtime, account: Account, token: str = "") -> None:
         self.ws, self.rt, self.player = ws, rt, account.name
-        self.conn = Connection(account.name, ws.send_text)
+        self.expires = account.expires
+        self.ended = False
+        self.conn = Connection(account.name, self._send, token=token, end=self.end)
         self.limiter = RateLimiter(rt.cfg.message_rate, rt.cfg.message_burst)
         self.requests: dict[str, Ticket] = {}
         self.tasks: set[asyncio.Task] = set()
@@ -90,6 +103,11 @@ class Session:
                 msg = await self.ws.receive()
                 if msg["type"] == "websocket.disconnect":
                     break
+                if self.ended:
+                    continue  # the close is on its way; nothing more is acted on
+                if self.expires is not None and datetime.now(timezone.utc).replace(tzinfo=None) > self.expires:
+                    self.end("your token has expired")
+                    continue
                 self.handle(msg.get("text") if msg.get("text") is not None else msg.get("bytes"))
         except Exception as exc:  # a broken socket: the session ends, the server carries on
             log.info("session of %s ended: %s", self.player, exc)
@@ -103,10 +121,27 @@ class Session:
                 rt.presence.leave(self.player)
                 rt.announce_presence(self.player, None)
 
+    async def _send(self, item: str | _Close) -> None:
+        if isinstance(item, _Close):
+            await self.ws.close(code=item.code)
+        else:
+            await self.ws.send_text(item)
+
+    def end(self, why: str) -> None:
+        """The token went (revoked or expired): stop the player's requests, say why, close with 4401.
+        Call in the event loop."""
+        if self.ended:
+            return
+        self.ended = True
+        for ticket in list(self.requests.values()):
+            self.rt.scheduler.cancel(ticket)
+        self.conn.send(error("unauthorized", f"{why}; log in again"))
+        self.conn.outbox.put_nowait(_Close(UNAUTHORIZED_CLOSE))
+
     def handle(self, raw: str | bytes | None) -> None:
         wait = self.limiter.take("messages")
         if wait:
-            self.conn.send(error("rate_limited", "too many messages; slow down", retry_after=round(wait, 2)))
+            self.conn.send(error("rate_limited", "too many messages; slow down", retry_after=max(0.01, round(wait, 2))))
             return
         try:
             frame = parse(raw, self.rt.cfg.max_message_bytes)
@@ -169,7 +204,7 @@ class Session:
         wait = self.rt.model_limits.take(self.player)
         if wait:
             self.conn.send(error("rate_limited", "too many requests to the model; wait before the next",
-                                 ref, retry_after=round(wait, 2)))
+                                 ref, retry_after=max(0.01, round(wait, 2))))
             return
         if ref in self.requests:
             self.conn.send(error("invalid", f"a request with id '{ref}' is still running", ref))

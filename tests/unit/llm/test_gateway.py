@@ -112,3 +112,110 @@ def test_a_raw_newline_inside_a_json_string_is_accepted():
     gw = Gateway(backend, FAST)
     out = gw.decide(ask("plan"), Steps, fallback=Steps(steps=[]))
     assert out.steps == ["heat\nthe iron"] and len(backend.calls) == 1
+
+
+# --- one deadline per call (issue 17) ------------------------------------------------------------
+
+class Silent:
+    """Never answers until released (a watched backend: the gateway's thread keeps the time)."""
+
+    name = "silent"
+
+    def __init__(self):
+        import threading
+
+        self.calls = 0
+        self.release = threading.Event()
+
+    def stream(self, messages, *, max_tokens=256, schema=None, timeout=30.0):
+        self.calls += 1
+        self.release.wait(5)
+        yield "late"
+
+
+def test_a_silent_backends_fallback_comes_at_the_timeout_not_after_every_retry():
+    backend = Silent()
+    gw = Gateway(backend, GatewayConfig(timeout=0.4, retries=2, backoff=0.05))
+    start = time.monotonic()
+    out = gw.complete(ask("hello"), fallback="Bram shrugs.")
+    took = time.monotonic() - start
+    backend.release.set()
+    assert out.fallback and 0.35 < took < 0.7, took  # not 3 x 0.4 s + backoff
+    assert backend.calls == 1
+
+
+class FailsTwiceFast:
+    name = "flaky"
+
+    def __init__(self):
+        self.calls = 0
+
+    def stream(self, messages, *, max_tokens=256, schema=None, timeout=30.0):
+        self.calls += 1
+        if self.calls <= 2:
+            raise ConnectionError("refused")
+        yield "at last"
+
+
+def test_fast_failures_are_retried_inside_the_first_piece_window():
+    backend = FailsTwiceFast()
+    gw = Gateway(backend, GatewayConfig(timeout=1.0, retries=2, backoff=0.05))
+    assert list(gw.stream(ask("hi"))) == ["at last"] and backend.calls == 3
+
+
+def test_no_retry_when_the_backoff_would_cross_the_deadline():
+    backend = FailsTwiceFast()
+    gw = Gateway(backend, GatewayConfig(timeout=0.3, retries=2, backoff=0.5))
+    start = time.monotonic()
+    with pytest.raises(BackendUnavailable, match="refused"):
+        list(gw.stream(ask("hi")))
+    assert backend.calls == 1 and time.monotonic() - start < 0.2
+
+
+class Dribble:
+    """A piece every `every` seconds, forever: never a gap, never an end."""
+
+    name = "dribble"
+    enforces_timeout = True
+
+    def __init__(self, every: float = 0.05):
+        self.every, self.closed = every, False
+
+    def stream(self, messages, *, max_tokens=256, schema=None, timeout=30.0):
+        try:
+            while True:
+                time.sleep(self.every)
+                yield "x "
+        finally:
+            self.closed = True
+
+
+@pytest.mark.parametrize("enforces", [True, False])
+def test_the_whole_reply_is_bounded_by_the_total(enforces):
+    backend = Dribble()
+    backend.enforces_timeout = enforces
+    gw = Gateway(backend, GatewayConfig(timeout=0.3, retries=0, total=0.6))
+    got, start = [], time.monotonic()
+    with pytest.raises(BackendUnavailable, match="no whole reply within 0.6s"):
+        for piece in gw.stream(ask("hi")):
+            got.append(piece)
+    assert 0.55 < time.monotonic() - start < 0.9 and len(got) > 3
+    time.sleep(0.1)
+    assert backend.closed or not enforces  # read in this thread: its stream was closed
+
+
+def test_a_cancelled_call_ends_mid_wait_with_cancelled_and_no_fallback():
+    import threading
+
+    from llmverse.llm.base import Cancelled
+
+    backend = Silent()
+    gw = Gateway(backend, GatewayConfig(timeout=5.0, retries=2))
+    flag = threading.Event()
+    gw.cancelled = flag.is_set
+    threading.Timer(0.2, flag.set).start()
+    start = time.monotonic()
+    with pytest.raises(Cancelled):
+        gw.complete(ask("hello"), fallback="never")
+    backend.release.set()
+    assert time.monotonic() - start < 0.6 and backend.calls == 1

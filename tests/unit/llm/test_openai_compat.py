@@ -42,6 +42,8 @@ class FakeServer:
     refuse_status: int = 400  # how it refuses an option: 400, 422 (FastAPI), 500 (llama-cpp-python)
     requests: list[dict[str, Any]] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)  # ends a hang at teardown
+    closed: list[float] = field(default_factory=list)  # when a client hung up on a silent/trickle reply
+    every: float = 0.2  # seconds between pieces for "slow"
 
     def chat(self) -> list[dict[str, Any]]:
         return [r["body"] for r in self.requests if r["path"].endswith("/chat/completions")]
@@ -67,6 +69,13 @@ def _handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
             if fake.behaviour == "hang":
                 fake.release.wait(10)
                 return
+            if fake.behaviour == "silent":  # not a byte back, not even headers
+                return self._until_client_leaves()
+            if fake.behaviour == "trickle":  # headers, then SSE keep-alive comments forever
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                return self._until_client_leaves(keep_alive=True)
             if fake.behaviour == "error":
                 return self._json(500, {"error": {"message": "model crashed", "type": "server_error"}})
             if fake.behaviour == "no_stream_options" and "stream_options" in body:
@@ -77,15 +86,39 @@ def _handler(fake: FakeServer) -> type[BaseHTTPRequestHandler]:
                 return self._refuse(f"invalid response_format type {fmt!r}", "response_format")
             self._stream(body)
 
+        def _until_client_leaves(self, keep_alive: bool = False) -> None:
+            import select
+
+            while not fake.release.is_set():
+                try:
+                    if keep_alive:
+                        self.wfile.write(b": keep-alive\n\n")
+                        self.wfile.flush()
+                    ready, _, _ = select.select([self.connection], [], [], 0.05)
+                    if ready and not self.connection.recv(1):
+                        break
+                except OSError:
+                    break
+            if not fake.release.is_set():
+                fake.closed.append(time.monotonic())
+
         def _record(self, body: dict[str, Any] | None) -> None:
             headers = {k.lower(): v for k, v in self.headers.items()}
             fake.requests.append({"path": self.path, "headers": headers, "body": body})
 
         def _stream(self, body: dict[str, Any]) -> None:
+            try:
+                self._stream_or_fail(body)
+            except (BrokenPipeError, ConnectionResetError):
+                fake.closed.append(time.monotonic())  # the client hung up mid-reply
+
+        def _stream_or_fail(self, body: dict[str, Any]) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
             for i, piece in enumerate(fake.pieces):
+                if fake.behaviour == "slow":
+                    time.sleep(fake.every)
                 if fake.behaviour == "hang_mid" and i == 1:
                     self.wfile.flush()
                     fake.release.wait(10)
@@ -143,15 +176,18 @@ def test_streams_pieces_and_the_servers_usage_reaches_the_gateway(server: FakeSe
     assert body["messages"] == [{"role": "system", "content": "You are Bram."}, {"role": "user", "content": "Hello?"}]
 
 
-def test_hung_server_times_out_and_the_fallback_answers(server: FakeServer, caplog) -> None:
-    server.behaviour = "hang"
+@pytest.mark.parametrize("behaviour", ["hang", "silent", "trickle"])
+def test_hung_server_times_out_and_the_fallback_answers_at_the_timeout(server: FakeServer, caplog,
+                                                                       behaviour: str) -> None:
+    server.behaviour = behaviour
     gw = Gateway(OpenAICompatBackend(server.url, model="tiny"), FAST)
     start = time.perf_counter()
     with caplog.at_level(logging.WARNING, logger="llmverse.llm.gateway"):
         out = gw.complete(ASK, fallback="Bram shrugs.")
-    assert time.perf_counter() - start < 3.0  # two attempts of 0.5 s, not the client's default 10 min
+    took = time.perf_counter() - start
+    assert 0.45 < took < 0.9, took  # the 0.5 s timeout: no retry on top of it, keep-alives or not
     assert out.fallback and out.text == "Bram shrugs."
-    assert len(server.chat()) == 2  # the gateway's retry, and no retries inside the client
+    assert len(server.chat()) == 1  # no time left for the gateway's retry, and none inside the client
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert any("no output within 0.5s" in e and "openai:tiny@127.0.0.1" in e for e in errors)
 
@@ -260,3 +296,44 @@ def test_connection_refused_is_backend_unavailable_with_a_clear_message() -> Non
     with pytest.raises(BackendUnavailable, match=rf"openai:smollm@127.0.0.1:{port}: cannot reach .*refused") as err:
         list(backend.stream(ASK, timeout=2.0))
     assert err.value.__cause__ is not None  # mapped at the boundary, `from` the client's error
+
+
+def test_sampling_settings_are_sent_explicitly(server: FakeServer) -> None:
+    list(OpenAICompatBackend(server.url, model="tiny").stream(ASK, max_tokens=7))
+    body = server.chat()[-1]
+    assert body["temperature"] == 0.2 and body["max_tokens"] == 7
+    assert body["stop"] and len(body["stop"]) <= 4
+    list(OpenAICompatBackend(server.url, model="tiny", temperature=0.7).stream(ASK))
+    assert server.chat()[-1]["temperature"] == 0.7
+
+
+@pytest.mark.parametrize("behaviour", ["silent", "trickle"])
+def test_cancelling_while_waiting_for_the_first_byte_ends_the_call_and_closes_the_connection(
+        server: FakeServer, behaviour: str) -> None:
+    from llmverse.llm.base import Cancelled
+
+    server.behaviour = behaviour
+    gw = Gateway(OpenAICompatBackend(server.url, model="tiny"), GatewayConfig(timeout=10, retries=2))
+    flag = threading.Event()
+    gw.cancelled = flag.is_set
+    threading.Timer(0.3, flag.set).start()
+    start = time.monotonic()
+    with pytest.raises(Cancelled):
+        gw.complete(ASK, fallback="never")
+    assert time.monotonic() - start < 0.8
+    deadline = time.monotonic() + 2
+    while not server.closed and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.closed, "the upstream connection was left open"
+    assert len(server.chat()) == 1
+
+
+def test_a_reply_that_dribbles_past_the_total_is_cut_and_the_connection_closed(server: FakeServer) -> None:
+    server.behaviour, server.every, server.pieces = "slow", 0.2, ["a "] * 20
+    gw = Gateway(OpenAICompatBackend(server.url, model="tiny"), GatewayConfig(timeout=0.5, retries=0, total=1.0))
+    got, start = [], time.monotonic()
+    with pytest.raises(BackendUnavailable, match="no whole reply within 1s"):
+        for piece in gw.stream(ASK):
+            got.append(piece)
+    assert 0.95 < time.monotonic() - start < 1.4 and 3 <= len(got) <= 6
+

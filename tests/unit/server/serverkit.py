@@ -3,6 +3,7 @@ stopped, uvicorn in a thread or a subprocess on a free loopback port, a world fi
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -196,3 +197,63 @@ def ask_bram_the_price(client: Any, rt: Runtime) -> tuple[str, dict[str, Any], l
             if frame["type"] == "token":
                 pieces.append(frame["text"])
     return token, frame, pieces
+
+
+class FakeModelServer:
+    """An OpenAI-compatible model server on loopback that is either healthy (streams `reply`) or
+    stalled: it sends the response headers, then SSE keep-alive comments, never a token."""
+
+    def __init__(self, reply: str = "Hello there. The anchor is forty coins.") -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.reply, self.stalled, self.open_streams = reply, True, 0
+        self.stop = threading.Event()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self._send(b'{"object": "list", "data": [{"id": "tiny", "object": "model"}]}', "application/json")
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                fake.open_streams += 1
+                try:
+                    while fake.stalled and not fake.stop.is_set():
+                        self.wfile.write(b": keep-alive\n\n")
+                        self.wfile.flush()
+                        time.sleep(0.05)
+                    for word in re.findall(r"\S+\s*", fake.reply):
+                        chunk = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "tiny",
+                                 "choices": [{"index": 0, "delta": {"content": word}, "finish_reason": None}]}
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.write(b"data: [DONE]\n\n")
+                    self.wfile.flush()
+                except OSError:
+                    pass  # the client hung up: what a deadline should do
+                finally:
+                    fake.open_streams -= 1
+
+            def _send(self, body: bytes, kind: str) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeModelServer:
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -25,3 +25,13 @@ def test_a_bad_world_file_is_an_error_not_a_traceback(tmp_path):
     bad.write_text("version: 1\nname: {en: X}\nmap: {width: 4, height: 4}\nplaces: []\n")
     r = CliRunner().invoke(_app(), ["--world", str(bad), "--model", "scripted", "--db", f"sqlite:///{tmp_path}/x.db"])
     assert r.exit_code == 1 and "error" in r.output and "places" in r.output
+
+
+def test_a_model_path_that_is_not_gguf_is_one_line_not_a_traceback(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a model\n" * 100)
+    r = CliRunner().invoke(_app(), ["--model", str(notes), "--db", f"sqlite:///{tmp_path}/x.db"])
+    assert r.exit_code == 1
+    lines = [line for line in r.output.splitlines() if line.strip()]
+    assert "is not a GGUF model file" in " ".join(r.output.split()) and "Traceback" not in r.output
+    assert len(lines) <= 3, r.output  # one message (rich may wrap it), not 70 lines
