@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from llmverse.characters.character import Character
 from llmverse.characters.plans import DayPlan
 from llmverse.characters.recall import MemorySystem
-from llmverse.characters.relations import after_talk
+from llmverse.characters.relations import rel_key, talk_change
 from llmverse.llm.base import Message
 from llmverse.llm.gateway import Gateway
 from llmverse.world.actions import Buy, Move, Wait
@@ -87,8 +87,9 @@ class Mind:
         if self.memory is not None:
             own = [e for e in new if e.actor == self.me.id and e.kind in ("say", "arrive", "buy", "give", "invite")]
             self.memory.remember(self.world, self.me.id, sorted(mine + own, key=lambda e: e.id), detailed=detailed)
-        self.world.put_state(self._key, {**self.world.state_of(self._key), "seen": new[-1].id if new else st.get("seen", 0),
-                                         "invites": sorted(heard)})
+        seen = new[-1].id if new else st.get("seen", 0)
+        self.world.update_state(self._key, lambda cur: {  # merged: a later look never moves "seen" back
+            **cur, "seen": max(seen, cur.get("seen", 0)), "invites": sorted(heard | set(cur.get("invites", [])))})
         return Perceived(mine, invites)
 
     # --- 3. reflect ------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ class Mind:
         """Follow the plan (cheap), or let the model choose among the options the rules allow.
         `present`: the minds in the same place; talking to one comes back as a TalkTo for the loop."""
         doing = self.plan.doing(self.world.now(), self.gateway if detailed else None)
-        self.world.put_state(self._key, {**self.world.state_of(self._key), "doing": doing})
+        self.world.update_state(self._key, lambda cur: {**cur, "doing": doing})
         options = self._options(present)
         pick = options[0]
         # A plan is a commitment, and news is told to whoever has not heard it: both are rules, not
@@ -143,7 +144,7 @@ class Mind:
             return self.world.apply(self.me.id, pick[1])
         except ActionRefused as exc:  # perceived, not fatal: the character waits this step
             log.info("%s: %s refused: %s", self.me.id, pick[0], exc.reason)
-            self.world.put_state(self._key, {**self.world.state_of(self._key), "refused": exc.reason})
+            self.world.update_state(self._key, lambda cur: {**cur, "refused": exc.localized})
             if self.memory is not None:
                 self.memory.stream.add(self.me.id, f"I could not {pick[0]}: {exc.reason}.",
                                        world_time=self.world.now(), kind="observation")
@@ -194,7 +195,11 @@ class Mind:
             return other.talk_to(self, detailed, turns)
         news = self._news_for(other)
         opener = self._opener(other, news)
-        said = [self.world.say(self.me.id, other.me.id, opener, **({"shares": news.id} if news else {}))]
+        try:
+            said = [self.world.say(self.me.id, other.me.id, opener, **({"shares": news.id} if news else {}))]
+        except ActionRefused as exc:  # the other walked off while this one made up its mind
+            log.info("%s could not talk to %s: %s", self.me.id, other.me.id, exc.reason)
+            return []
         line = opener
         speaker, listener = other, self
         for _ in range(turns):
@@ -204,11 +209,13 @@ class Mind:
                 said.append(self.world.events(actor=speaker.me.id, kind="say", last=1)[0])
             else:
                 line = speaker._template_reply(listener, news)
-                said.append(self.world.say(speaker.me.id, listener.me.id, line))
-                after_talk(self.world, speaker.me.id, listener.me.id, line)
+                # The words and what they do to the relationship commit together: a crash keeps both or neither.
+                said.append(self.world.say(speaker.me.id, listener.me.id, line,
+                                           updates={rel_key(speaker.me.id, listener.me.id): talk_change(self.world, line)}))
             speaker, listener = listener, speaker
+        talked = self.world.now().isoformat()
         for m in (self, other):
-            m.world.put_state(m._key, {**m.world.state_of(m._key), "talked": self.world.now().isoformat()})
+            m.world.update_state(m._key, lambda cur: {**cur, "talked": talked})
         return said
 
     def wants_to_talk(self, other: Mind) -> bool:
@@ -237,15 +244,14 @@ class Mind:
         return f"Good to see you, {other.me.names.en}."
 
     def _event(self, event_id: int) -> Event | None:
-        return self.world.store.event(self.world.key, event_id)
+        return self.world.event(event_id)
 
 
 def invite(world: World, host: str, place: str, at: datetime, what: str, minutes: int = PARTY_MINUTES) -> Event:
     """A character plans a gathering: an event others can hear about and pass on."""
-    if place not in world.places:
-        raise ActionRefused(f"there is no place called '{place}'")
-    ev = world.store.append(world.key, world.now(), "invite", host, None,
-                            {"place": place, "at": at.isoformat(timespec="minutes"), "what": what, "minutes": minutes})
-    DayPlan(world, world.characters[host]).add(at, minutes, place, f"hosting {what}", f"own {what}")
-    return ev
+    if host not in world.characters:
+        return world.invite(host, place, at, what, minutes)  # refused, with the reason
+    plan = DayPlan(world, world.characters[host])
+    _, change = plan.add_change(at, minutes, place, f"hosting {what}", f"own {what}")
+    return world.invite(host, place, at, what, minutes, updates={plan.key: change})
 

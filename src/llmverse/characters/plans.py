@@ -7,6 +7,7 @@ the plan and a far-away character follows it without a model call (cheap cogniti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
@@ -57,18 +58,37 @@ class DayPlan:
 
     def add(self, start: datetime, minutes: int, place: str, activity: str, why: str) -> Override:
         """Re-plan: from `start` for `minutes`, be at `place`. Persisted in the world's state."""
-        o = Override(start.isoformat(timespec="minutes"),
-                     (start + timedelta(minutes=minutes)).isoformat(timespec="minutes"), place, activity, why)
-        kept = [x for x in self.overrides if x.until > self.world.now().isoformat(timespec="minutes")]
-        self.world.put_state(self._key, {**self.world.state_of(self._key),
-                                         "overrides": [asdict(x) for x in [*kept, o]]})
+        o, change = self.add_change(start, minutes, place, activity, why)
+        self.world.update_state(self._key, change)
         return o
 
+    def add_change(self, start: datetime, minutes: int, place: str, activity: str,
+                   why: str) -> tuple[Override, Callable[[dict], dict]]:
+        """The override, and the change that adds it to the plan as stored (overrides already over
+        dropped): for `World.update_state`, or to commit with an event (`World.invite`)."""
+        o = Override(start.isoformat(timespec="minutes"),
+                     (start + timedelta(minutes=minutes)).isoformat(timespec="minutes"), place, activity, why)
+        now = self.world.now().isoformat(timespec="minutes")
+
+        def change(current: dict) -> dict:
+            kept = [x for x in current.get("overrides", []) if x["until"] > now]
+            return {**current, "overrides": [*kept, asdict(o)]}
+
+        return o, change
+
+    @property
+    def key(self) -> str:
+        return self._key
+
     def step_at(self, at: datetime) -> Step:
+        return self.step_in(self.world.state_of(self._key), at)
+
+    def step_in(self, stored: dict, at: datetime) -> Step:
+        """The step in force at `at` by a plan as stored (for decisions made inside a transaction)."""
         iso = at.isoformat(timespec="minutes")
-        for o in self.overrides:
-            if o.start <= iso < o.until:
-                return Step(o.place, o.activity, o.why)
+        for o in stored.get("overrides", []):
+            if o["start"] <= iso < o["until"]:
+                return Step(o["place"], o["activity"], o["why"])
         return scheduled_step(self.me, at)
 
     def block_start(self, at: datetime) -> datetime:
@@ -98,7 +118,7 @@ class DayPlan:
             lexicon = Lexicon(self.world.file)
             good = [s for s in out.steps if lexicon.check(s, supported_text=prompt).ok]
             steps = good or steps
-        self.world.put_state(self._key, {**self.world.state_of(self._key), "subtasks_for": key, "subtasks": steps})
+        self.world.update_state(self._key, lambda cur: {**cur, "subtasks_for": key, "subtasks": steps})
         return steps
 
     def doing(self, at: datetime, gateway: Gateway | None = None) -> str:

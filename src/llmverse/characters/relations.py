@@ -6,6 +6,7 @@ every layer (dialogue, plans, recommendations) reads the same record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from llmverse.world.world import World
@@ -27,16 +28,31 @@ def relationship(world: World, a: str, b: str) -> Relationship:
 
 
 def after_talk(world: World, a: str, b: str, heard: str) -> Relationship:
-    """a talked with b and heard `heard`: more familiar; warmer or colder by what was said."""
-    r = relationship(world, a, b)
+    """a talked with b and heard `heard`: more familiar; warmer or colder by what was said.
+    One atomic read-modify-write: talks counted from several threads or processes all count."""
+    return Relationship(**world.update_state(rel_key(a, b), talk_change(world, heard)))
+
+
+def rel_key(a: str, b: str) -> str:
+    return f"rel:{a}:{b}"
+
+
+def talk_change(world: World, heard: str) -> Callable[[dict], dict]:
+    """The change one talk makes to a relationship record, for `World.update_state` or to commit with
+    the utterance itself (`World.say(..., updates={rel_key(a, b): talk_change(...)})`)."""
     low = heard.lower()
     tone = sum(w in low for w in _WARM) - sum(w in low for w in _COLD)
-    r.familiarity += 1
-    r.affinity = max(-1.0, min(1.0, r.affinity + 0.15 * tone + 0.02))  # talking itself warms a little
-    r.last_topic = heard[:200]
-    r.last_seen = world.now().isoformat(timespec="minutes")
-    world.put_state(f"rel:{a}:{b}", asdict(r))
-    return r
+    seen = world.now().isoformat(timespec="minutes")
+
+    def change(current: dict) -> dict:
+        r = Relationship(**current)
+        r.familiarity += 1
+        r.affinity = max(-1.0, min(1.0, r.affinity + 0.15 * tone + 0.02))  # talking itself warms a little
+        r.last_topic = heard[:200]
+        r.last_seen = seen
+        return asdict(r)
+
+    return change
 
 
 def mood_word(affinity: float) -> str:

@@ -92,16 +92,28 @@ def parse_request(world: World, text: str) -> Request | None:
 
 
 def answer(world: World, character_id: str, player: str, request: Request) -> Answer:
-    """Accept when the plan is free then (not working at an open workplace), and write it in the plan."""
+    """Accept when the plan is free then (not working at an open workplace), and write it in the plan.
+    Decided on the plan as stored, in the transaction that changes it: a simulation step re-planning
+    the same character at the same moment is never overwritten, and never double-booked past work."""
     me = world.characters[character_id]
     plan = DayPlan(world, me)
-    busy = plan.step_at(request.at)
     place = world.places[request.place].names
     when = f"{request.at:%H:%M}"
-    if busy.place == me.workplace and world.is_open(busy.place, request.at) and busy.place != request.place:
-        work = world.places[busy.place].names
+    _, add = plan.add_change(request.at, request.minutes, request.place, f"meeting {player}", f"asked by {player}")
+    busy_at: list[str] = []
+
+    def decide(current: dict) -> dict:
+        busy_at.clear()
+        busy = plan.step_in(current, request.at)
+        if busy.place == me.workplace and world.is_open(busy.place, request.at) and busy.place != request.place:
+            busy_at.append(busy.place)
+            return current
+        return add(current)
+
+    world.update_state(plan.key, decide)
+    if busy_at:
+        work = world.places[busy_at[0]].names
         return Answer(False, request, f"At {when} I work at the {work.en}, so I cannot meet {player} then.",
                       f"{when}我要在{work.zh or work.en}工作，不能去见{player}。")
-    plan.add(request.at, request.minutes, request.place, f"meeting {player}", f"asked by {player}")
     return Answer(True, request, f"I will meet {player} at the {place.en} at {when}.",
                   f"我{when}会在{place.zh or place.en}见{player}。")

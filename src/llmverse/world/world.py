@@ -1,34 +1,45 @@
 """A world file brought to life: entity state kept in the Store, changed only through this class.
 
 The world is the one writer of world state (STYLE.md, after ai-town): characters, players and the
-assistant submit actions; the world validates each, writes the event, then the new state.
+assistant submit actions; the world validates each against the state in the database and commits its
+event and its state change in one transaction (`world/rules.py` decides, `Store.run` commits). How a
+change flows, and the list of actions, is in docs/engine.md.
+
+Reads (`position`, `thing_state`, `state_of`, ...) come from this object's copy of the state, brought
+up to date by every commit it makes and by `reload()`; decisions never trust that copy.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from llmverse.errors import LlmverseError
+from llmverse.world import rules
 from llmverse.world.actions import Action, Buy, Give, Move, Rate, Say, Use, Visit
 from llmverse.world.clock import _minutes, is_open
 from llmverse.world.grid import Grid
 from llmverse.world.loader import load_world
 from llmverse.world.model import Character, Place, Thing, WorldFile
-from llmverse.world.store import DEFAULT_URL, Event, Store
+from llmverse.world.refusals import ActionRefused, refused
+from llmverse.world.rules import WALK_M_PER_MIN
+from llmverse.world.store import DEFAULT_URL, Event, Store, Tx
+
+__all__ = ["ActionRefused", "DEFAULT_WORLD", "ThingState", "WALK_M_PER_MIN", "World", "open_world", "world_key"]
 
 DEFAULT_WORLD = Path(__file__).resolve().parent.parent / "worlds" / "harbor_town" / "world.yaml"
-
-
-class ActionRefused(LlmverseError):
-    """The world refused an action; `reason` is what the actor perceives."""
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)
+MAX_SAY = 8000  # characters in one utterance
+WORLD_KEYS = ("clock", "character", "thing", "world")  # written by actions only
+SEEDED = "world"  # the marker row: written in the seeding transaction, last of all
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Change = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -37,24 +48,30 @@ class ThingState:
     owner: str | None
 
 
-WALK_M_PER_MIN = 80.0  # an easy pace, about 4.8 km/h
+def world_key(file: WorldFile) -> str:
+    """The world's slot in the store: its English name as a slug; a name with no Latin letters
+    (星河市) gets a stable hash of its names, so two such worlds never share a slot."""
+    slug = re.sub(r"[^a-z0-9]+", "-", file.name.en.lower()).strip("-")
+    if slug:
+        return slug[:64]
+    digest = hashlib.sha256(f"{file.name.en}|{file.name.zh or ''}".encode()).hexdigest()[:12]
+    return f"world-{digest}"
 
 
 class World:
     def __init__(self, file: WorldFile, store: Store) -> None:
         self.file = file
         self.store = store
-        self.key = re.sub(r"[^a-z0-9]+", "-", file.name.en.lower()).strip("-")
+        self.key = world_key(file)
         self.places: dict[str, Place] = {p.id: p for p in file.places}
         self.things: dict[str, Thing] = {t.id: t for t in file.things}
         self.characters: dict[str, Character] = {c.id: c for c in file.characters}
         self.grid = Grid(file)
         self.source: Path | None = None  # the world file, when opened from one
         self._state = store.state(self.key)
-        if not self._state:
-            self._seed()
+        self._seed()
 
-    # --- reading -------------------------------------------------------------------------
+    # --- reading (this object's copy of the state) ----------------------------------------------
     def now(self) -> datetime:
         return datetime.fromisoformat(self._state["clock"]["now"])
 
@@ -100,178 +117,173 @@ class World:
         """State kept for an entity above the world (a plan, a relationship); {} when none yet."""
         return dict(self._state.get(entity, {}))
 
-    def put_state(self, entity: str, data: dict[str, Any]) -> None:
-        """Let the layers above keep their state in the world's store (a plan, a relationship)."""
-        if entity.split(":")[0] in ("clock", "character", "thing"):
-            raise ValueError(f"'{entity}' is world state: change it through an action")
-        self._put(entity, data)
-
     def events(self, **query: Any) -> list[Event]:
         return self.store.events(self.key, **query)
 
-    # --- acting: validate, write the event, then the state --------------------------------
-    def say(self, actor: str, target: str | None, text: str, **data: Any) -> Event:
-        return self.store.append(self.key, self.now(), "say", actor, target, {"text": text, **data})
+    def event(self, event_id: int) -> Event | None:
+        return self.store.event(self.key, event_id)
 
-    def apply(self, actor: str, action: Action) -> Event | None:
-        """Validate an action, write its event, then the new state. ActionRefused says why not, in
-        words the actor perceives; nothing changes then."""
+    # --- writing: every change is one transaction ---------------------------------------------------
+    def run(self, decide: Callable[[Tx], T]) -> T:
+        """Commit `decide(tx)` (events and state together, decided against the database's state);
+        this object's copy then holds what the decision read and wrote."""
+        return self.store.run(self.key, decide, seen=self._state.update).result
+
+    def update_state(self, entity: str, change: Change) -> dict[str, Any]:
+        """Atomic read-modify-write of state kept for the layers above (`rel:`, `plan:`, `mind:` ...):
+        `change(current)` gets the state as committed now and returns the new one; a change that lost a
+        race to another writer runs again on the newer state. Returns what was written."""
+        self._check_key(entity)
+        return self.run(lambda tx: tx.update(entity, change))
+
+    def put_state(self, entity: str, data: dict[str, Any]) -> None:
+        """Replace state kept for the layers above (a profile, a position); prefer `update_state`
+        whenever the new value depends on the old one."""
+        self._check_key(entity)
+        self.run(lambda tx: tx.write(entity, data))
+
+    def say(self, actor: str, target: str | None, text: str, *, updates: Mapping[str, Change] | None = None,
+            **data: Any) -> Event:
+        """Record an utterance (validated: a speaker and a listener named in at most 64 characters, some
+        words, data that can be kept). `updates`: state changes committed with it (a relationship after
+        a talk), so a crash keeps both or neither. `apply(Say)` also checks that a character speaks
+        only to a character in the same place; the layers above call `say` for talks they arranged."""
+        self._check_say(actor, target, text, data)
+        changes = dict(updates or {})
+        for entity in changes:
+            self._check_key(entity)
+
+        def decide(tx: Tx) -> Event:
+            ev = tx.append(self.now(), "say", actor, target, {"text": text, **data})
+            for entity, change in changes.items():
+                tx.update(entity, change)
+            return ev
+
+        return self.run(decide)
+
+    def apply(self, actor: str, action: Action, *, language: str | None = None) -> Event | None:
+        """Validate an action against the stored state and commit its event and state change together.
+        ActionRefused says why not (`reason` in English, `localized` in the actor's language: the
+        character's own, else `language`); the refusal is recorded and nothing else changes."""
+        try:
+            return self._apply(actor, action)
+        except ActionRefused as exc:
+            lang = self.characters[actor].language if actor in self.characters else (language or "en")
+            exc.localized = exc.in_language(lang)
+            self.store.record_refusal(self.key, self.now(), actor, action.model_dump(mode="json"), exc.code,
+                                      lang, exc.localized)
+            raise
+
+    def _apply(self, actor: str, action: Action) -> Event | None:
         if isinstance(action, Move):
-            return self._move(actor, action.to)
+            return self.run(lambda tx: rules.move(self, tx, actor, action.to))
         if isinstance(action, Say):
-            if action.to in self.characters and actor in self.characters and \
-                    self.position(action.to) != self.position(actor):
-                raise ActionRefused(f"{self.characters[action.to].names.en} is not here")
+            if action.to in self.characters and actor in self.characters:
+                self._check_say(actor, action.to, action.text, {})
+                return self.run(lambda tx: rules.say_here(self, tx, actor, action.to, action.text))
             return self.say(actor, action.to, action.text)
         if isinstance(action, Give):
-            return self._give(actor, action.thing, action.to)
+            return self.run(lambda tx: rules.give(self, tx, actor, action.thing, action.to))
         if isinstance(action, Buy):
-            return self._buy(actor, action.thing)
+            return self.run(lambda tx: rules.buy(self, tx, actor, action.thing))
         if isinstance(action, Use):
-            return self._use(actor, action.thing)
+            return self.run(lambda tx: rules.use(self, tx, actor, action.thing))
         if isinstance(action, Visit):
-            return self._visit(actor, action.to)
+            return self.run(lambda tx: rules.visit(self, tx, actor, action.to))
         if isinstance(action, Rate):
-            return self._rate(actor, action.item, action.stars)
+            return self.run(lambda tx: rules.rate(self, tx, actor, action.item, action.stars))
         return None  # Wait: time passes by tick(); nothing to record
 
     def move(self, character_id: str, place_id: str) -> Event:
-        return self._move(character_id, place_id)
+        return self.run(lambda tx: rules.move(self, tx, character_id, place_id))
 
     def tick(self, minutes: float) -> list[Event]:
-        """Advance world time; walkers move along their paths; arrivals are events."""
-        self.advance(minutes)
-        arrivals = []
-        for cid in self.characters:
-            st = self._state[f"character:{cid}"]
-            if not st.get("path"):
-                continue
-            budget = st.get("carry", 0.0) + minutes * WALK_M_PER_MIN / self.grid.tile_m  # tiles
-            path = st["path"]
-            steps = min(int(budget), len(path))
-            tile, rest = (path[steps - 1] if steps else st["tile"]), path[steps:]
-            if rest:
-                self._put(f"character:{cid}", {**st, "tile": tile, "path": rest, "carry": budget - steps})
-            else:
-                self._put(f"character:{cid}", {"place": st["dest"], "tile": tile})
-                arrivals.append(self.store.append(self.key, self.now(), "arrive", cid, st["dest"], {}))
-        return arrivals
+        """Advance world time; walkers move along their paths; arrivals are events (one transaction)."""
+        return self.run(lambda tx: rules.tick(self, tx, minutes))
+
+    def advance(self, minutes: float) -> datetime:
+        return self.run(lambda tx: rules.advance(tx, self.file.start, minutes))
+
     def alarm(self, place_id: str, what: str) -> Event:
         """Something everyone in town hears of at once (a fire at the forge, a ship in distress)."""
         if place_id not in self.places:
-            raise ActionRefused(f"there is no place called '{place_id}'")
-        return self.store.append(self.key, self.now(), "alarm", "world", place_id, {"what": what})
+            raise refused("no_place", place=place_id)
+        return self.run(lambda tx: tx.append(self.now(), "alarm", "world", place_id, {"what": what}))
 
-    def advance(self, minutes: float) -> datetime:
-        now = self.now() + timedelta(minutes=minutes)
-        self._put("clock", {"now": now.isoformat(timespec="minutes")})
-        return now
+    def invite(self, host: str, place: str, at: datetime, what: str, minutes: int,
+               updates: Mapping[str, Change] | None = None) -> Event:
+        """A character plans a gathering others can hear of and pass on; `updates` (the host's plan)
+        are committed with the event."""
+        if host not in self.characters:
+            raise refused("no_one", who=host)
+        if place not in self.places:
+            raise refused("no_place", place=place)
+        changes = dict(updates or {})
+        for entity in changes:
+            self._check_key(entity)
 
-    def _move(self, cid: str, place_id: str) -> Event:
-        if cid not in self.characters:
-            raise ActionRefused(f"no one called '{cid}' lives here")
-        place = self.places.get(place_id)
-        if place is None:
-            raise ActionRefused(f"there is no place called '{place_id}'")
-        if self.position(cid) == place_id:
-            raise ActionRefused(f"{cid} is already at the {place.names.en}")
-        if not place.open_air and not self.is_open(place_id):
-            raise ActionRefused(f"the {place.names.en} is closed now (open {place.hours})")
-        path = self._route(self.tile(cid), place_id)
-        if path is None:
-            raise ActionRefused(f"there is no way to walk to the {place.names.en} from here")
-        came_from = self.position(cid) or self.heading(cid)
-        metres = self.grid.distance_m(path)
-        ev = self.store.append(self.key, self.now(), "move", cid, place_id,
-                               {"from": came_from, "metres": round(metres), "minutes": round(metres / WALK_M_PER_MIN, 1)})
-        self._put(f"character:{cid}", {"place": None, "tile": list(path[0]), "dest": place_id,
-                                       "path": [list(t) for t in path[1:]], "carry": 0.0})
-        if len(path) == 1:  # already at the entrance
-            self._put(f"character:{cid}", {"place": place_id, "tile": list(path[0])})
-        return ev
+        def decide(tx: Tx) -> Event:
+            ev = tx.append(self.now(), "invite", host, None, {"place": place, "at": at.isoformat(timespec="minutes"),
+                                                             "what": what, "minutes": minutes})
+            for entity, change in changes.items():
+                tx.update(entity, change)
+            return ev
 
+        return self.run(decide)
+
+    # --- internals ------------------------------------------------------------------------------------
     def _route(self, start: tuple[int, int], place_id: str) -> list[tuple[int, int]] | None:
         """Shortest walk to a place's entrances that crosses no other building (not thoroughfares)."""
         ends = {place_id, self.grid.place_at(*start)}
         avoid = [p for p in self.places if p not in ends and not self.places[p].open_air]
         return self.grid.route([start], self.grid.entrances(place_id), avoid=avoid)
 
-    def _here(self, actor: str) -> str | None:
-        return self.position(actor) if actor in self.characters else None
+    def _check_key(self, entity: str) -> None:
+        if entity.split(":")[0] in WORLD_KEYS:
+            raise ValueError(f"'{entity}' is world state: change it through an action")
 
-    def _give(self, actor: str, thing_id: str, to: str) -> Event:
-        thing = self.things.get(thing_id)
-        if thing is None:
-            raise ActionRefused(f"there is no '{thing_id}'")
-        st = self.thing_state(thing_id)
-        if st.owner != actor:
-            raise ActionRefused(f"the {thing.names.en} is not yours to give")
-        if to in self.characters and actor in self.characters and self.position(to) != self.position(actor):
-            raise ActionRefused(f"{self.characters[to].names.en} is not here")
-        ev = self.store.append(self.key, self.now(), "give", actor, to, {"thing": thing_id})
-        self._put(f"thing:{thing_id}", {"location": self._here(to), "owner": to})
-        return ev
+    def _check_say(self, actor: str, target: str | None, text: str, data: dict[str, Any]) -> None:
+        for who in (actor, target):
+            if who is not None and not (isinstance(who, str) and 0 < len(who) <= 64):
+                raise refused("bad_name", who=str(who)[:40])
+        if not isinstance(text, str) or not text.strip():
+            raise refused("empty_speech")
+        if len(text) > MAX_SAY:
+            raise refused("too_long", n=len(text), limit=MAX_SAY)
+        try:
+            json.dumps(data, ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            raise refused("bad_data", problem=str(exc)[:80]) from exc
 
-    def _use(self, actor: str, thing_id: str) -> Event:
-        thing = self.things.get(thing_id)
-        if thing is None:
-            raise ActionRefused(f"there is no '{thing_id}'")
-        st = self.thing_state(thing_id)
-        here = self._here(actor)
-        if st.owner != actor and (actor in self.characters and st.location != here):
-            raise ActionRefused(f"the {thing.names.en} is not here")
-        if thing.kind == "exhibit":
-            raise ActionRefused(f"the {thing.names.en} is an exhibit: look, don't touch")
-        return self.store.append(self.key, self.now(), "use", actor, None, {"thing": thing_id})
-
-    def _visit(self, actor: str, place_id: str) -> Event:
-        if actor in self.characters:
-            raise ActionRefused("characters walk there: use move")
-        place = self.places.get(place_id)
-        if place is None:
-            raise ActionRefused(f"there is no place called '{place_id}'")
-        if not place.open_air and not self.is_open(place_id):
-            raise ActionRefused(f"the {place.names.en} is closed now (open {place.hours})")
-        return self.store.append(self.key, self.now(), "visit", actor, place_id, {})
-
-    def _rate(self, actor: str, item: str, stars: int) -> Event:
-        kind, _, ident = item.partition(":")
-        known = {"place": self.places, "thing": self.things, "character": self.characters}[kind]
-        if ident not in known:
-            raise ActionRefused(f"there is no {kind} '{ident}' to rate")
-        return self.store.append(self.key, self.now(), "rate", actor, item, {"stars": stars})
-
-    def _buy(self, actor: str, thing_id: str) -> Event:
-        thing = self.things.get(thing_id)
-        if thing is None:
-            raise ActionRefused(f"there is no '{thing_id}'")
-        st = self.thing_state(thing_id)
-        if thing.price is None or thing.kind == "exhibit":
-            raise ActionRefused(f"the {thing.names.en} is not for sale")
-        if st.owner == actor:
-            raise ActionRefused(f"the {thing.names.en} is already yours")
-        if actor in self.characters and self.position(actor) != st.location:
-            where = self.places[st.location].names.en if st.location else "someone's hands"
-            raise ActionRefused(f"the {thing.names.en} is at the {where}, not here")
-        ev = self.store.append(self.key, self.now(), "buy", actor, st.owner,
-                               {"thing": thing_id, "price": thing.price})
-        self._put(f"thing:{thing_id}", {"location": None, "owner": actor})
-        return ev
-
-    # --- internals ------------------------------------------------------------------------
-    def _put(self, entity: str, data: dict[str, Any]) -> None:
-        self.store.put_state(self.key, entity, data)
-        self._state[entity] = data
-
-    def _seed(self) -> None:
-        """First opening: state from the file (each character where its schedule puts it)."""
+    def _seed_rows(self) -> dict[str, dict[str, Any]]:
         start = self.file.start
-        self._put("clock", {"now": start.isoformat(timespec="minutes")})
+        rows: dict[str, dict[str, Any]] = {"clock": {"now": start.isoformat(timespec="minutes")}}
         for c in self.file.characters:
             place = _scheduled_place(c, start) or self.file.places[0].id  # no schedule, home or work
-            self._put(f"character:{c.id}", {"place": place, "tile": list(self.grid.door_of(place))})
+            rows[f"character:{c.id}"] = {"place": place, "tile": list(self.grid.door_of(place))}
         for t in self.file.things:
-            self._put(f"thing:{t.id}", {"location": t.location, "owner": t.owner})
+            rows[f"thing:{t.id}"] = {"location": t.location, "owner": t.owner}
+        return rows
+
+    def _seed(self) -> None:
+        """First opening (or a world file that gained a character or thing): every missing row from the
+        file, and the marker, in one transaction; rows already there are kept. A kill at any point of a
+        first start leaves either nothing (seeded again next time) or a whole world."""
+        rows = self._seed_rows()
+        if SEEDED in self._state and rows.keys() <= self._state.keys():
+            return
+
+        def seed(tx: Tx) -> int:
+            missing = [e for e in rows if tx.read(e) is None]
+            for entity in missing:
+                tx.write(entity, rows[entity])
+            if tx.read(SEEDED) is None:
+                tx.write(SEEDED, {"name": self.file.name.model_dump(mode="json"), "seeded_at": rows["clock"]["now"]})
+            return len(missing)
+
+        added = self.run(seed)
+        if added:
+            log.info("world %s: %d state rows seeded from the file", self.key, added)
 
 
 def _scheduled_place(c: Character, at: datetime) -> str:

@@ -1,0 +1,44 @@
+"""Helpers for the engine tests: Harbor Town under a unique name (so parallel runs on one PostgreSQL
+database never share a world), and a child process that runs Python against the same database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from pathlib import Path
+
+from llmverse.world.loader import load_world
+from llmverse.world.store import Store
+from llmverse.world.world import DEFAULT_WORLD, World
+
+SRC = Path(__file__).resolve().parents[3] / "src"
+
+
+def unique_name() -> str:
+    return f"Harbor {uuid.uuid4().hex[:10]}"
+
+
+def harbor(url: str, name: str | None = None, **store: int) -> World:
+    """Harbor Town on `url`, named `name` (a fresh unique name when None)."""
+    file = load_world(DEFAULT_WORLD)
+    file = file.model_copy(update={"name": file.name.model_copy(update={"en": name or unique_name()})})
+    return World(file, Store(url, **store))
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": f"{SRC}{os.pathsep}{Path(__file__).parent}", "HF_HUB_OFFLINE": "1"}
+
+
+def child(code: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run `code` in a new Python process (another server process, as far as the database knows)."""
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=_env(), capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def spawn(code: str) -> subprocess.Popen:
+    """Start `code` in a new Python process and return at once (several run side by side)."""
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
