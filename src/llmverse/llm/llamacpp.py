@@ -21,11 +21,11 @@ class LlamaCppBackend:
     - prefix reuse: llama.cpp keeps the KV state of the prompt it evaluated last, and a RAM cache
       (`prefix_cache_mb`) keeps the states of earlier prompts, so a character's second reply does not
       re-read its persona even when another character spoke in between;
-    - the deadline is kept here, per token, so the gateway can read this backend in the caller's
-      thread instead of a watcher thread that would take a core away from llama.cpp. It is a
-      stopping criterion, which llama.cpp asks after each token and which ends the generation when
-      it says so; never an exception raised inside a logits processor, which runs inside a ctypes
-      callback where the exception is printed and swallowed and the generation goes on.
+    - the deadline is kept here, between tokens, so the gateway can read this backend in the
+      caller's thread instead of a watcher thread that would take a core away from llama.cpp. A late
+      or cancelled call ends by leaving the stream's loop and closing it; never by an exception
+      raised inside a logits processor, which runs inside a ctypes callback where the exception is
+      printed and swallowed and the generation goes on.
     """
 
     enforces_timeout = True
@@ -73,20 +73,22 @@ class LlamaCppBackend:
         timeout: float = 30.0,
         deadline: Deadline | None = None,
     ) -> Iterator[str | TokenCount]:
-        from llama_cpp import StoppingCriteriaList
+        from llama_cpp import LogitsProcessorList
 
         fmt = {"type": "json_object", "schema": schema} if schema is not None else None
         clock = _TokenClock(deadline or Deadline(gap=timeout, total=float("inf")))
+        # The stream is a Python generator: llama.cpp decodes the next token only when it is pulled,
+        # so stopping is leaving this loop and closing it (no exception ever crosses llama.cpp).
         chunks = self.llm.create_chat_completion(
             messages=[{"role": m.role, "content": m.content} for m in messages],
             max_tokens=max_tokens, stream=True, response_format=fmt, temperature=self.temperature,
             repeat_penalty=self.repeat_penalty, stop=list(CHAT_STOP),  # the end marks of models `train sft` made
-            stopping_criteria=StoppingCriteriaList([clock]),
+            logits_processor=LogitsProcessorList([clock]),
         )
         try:
             for chunk in chunks:
-                if clock.why is not None:
-                    break  # llama.cpp may still hand over the text it held back: not wanted
+                if clock.stop() is not None:
+                    break
                 piece = chunk["choices"][0]["delta"].get("content")
                 if piece:
                     yield piece
@@ -106,11 +108,12 @@ def _is_gguf(path: Path) -> bool:
 
 
 class _TokenClock:
-    """A stopping criterion: llama.cpp asks it after each token, in Python (`Llama.generate`), and
-    ends the generation when it answers True. It counts tokens (its first call sees the whole
-    prompt) and says stop once
-    the deadline passed (no token within the gap, or the whole reply late) or the caller gave up;
-    `why` keeps the reason for the error raised after the loop."""
+    """Keeps one call's deadline. llama.cpp calls it once per token, before sampling, as a logits
+    processor that changes nothing: it counts tokens (its first call sees the whole prompt) and notes
+    a gap longer than allowed. It never raises: a logits processor runs inside a ctypes callback,
+    where an exception is printed ("Exception ignored on calling ctypes callback") and swallowed
+    while the generation goes on. The stream's loop asks `stop()` between pieces and, when it says
+    why, leaves the loop and closes the generator, which ends the generation."""
 
     def __init__(self, deadline: Deadline) -> None:
         self.deadline = deadline
@@ -119,18 +122,22 @@ class _TokenClock:
         self.cancelled = False
         self.last = time.monotonic()
 
-    def __call__(self, input_ids: Any, logits: Any) -> bool:
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
         now = time.monotonic()
         if self.tokens == 0:
             self.prompt_tokens = len(input_ids)
-        # The k-th call sees the prompt and k-1 tokens; llama.cpp calls once more after the loop.
-        self.tokens = max(self.tokens + (self.tokens == 0), len(input_ids) - self.prompt_tokens + 1)
-        started = self.tokens > 1  # the first token's wait is the first-piece window
-        if self.deadline.cancelled():
-            self.why, self.cancelled = "the call was cancelled", True
-        elif started and now - self.last > self.deadline.gap:
+        elif now - self.last > self.deadline.gap and self.why is None:
             self.why = f"no token within {self.deadline.gap:g}s"
-        elif self.deadline.wait(started) <= 0:
-            self.why = self.deadline.late(started)
+        self.tokens += 1
         self.last = now
-        return self.why is not None
+        return scores
+
+    def stop(self) -> str | None:
+        """Why the call must end now (None: go on): cancelled, a gap too long, or the time is out."""
+        if self.why is None:
+            started = self.tokens > 1
+            if self.deadline.cancelled():
+                self.why, self.cancelled = "the call was cancelled", True
+            elif self.deadline.wait(started) <= 0:
+                self.why = self.deadline.late(started)
+        return self.why
