@@ -119,8 +119,8 @@ def _place_facts(w: World) -> Iterator[Fact]:
     now = w.now()
     for p in w.places.values():
         cite, names = f"place:{p.id}", (p.names.en, _zh(p.names), *p.aliases, p.id)
-        yield _fact(cite, "about", f"{_The(p.names)}: {p.description}".rstrip(": "),
-                    f"{_zh(p.names)}：{p.description_zh}" if p.description_zh else "", (p.names.en, _zh(p.names)),
+        yield _fact(cite, "about", f"{_The(p.names)} — {p.description}".rstrip(" —"),
+                    f"{_zh(p.names)}——{p.description_zh}" if p.description_zh else "", (p.names.en, _zh(p.names)),
                     *names, *p.tags)
         if p.hours:
             state_en, state_zh = ("open now", "现在开着") if w.is_open(p.id, now) else ("closed now", "现在关着")

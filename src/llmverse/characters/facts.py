@@ -201,8 +201,8 @@ class FactBook:
                         f"{_zh(p.names)}在{_zh(here.names)}的{_DIRS[d]}边，步行约{mins}分钟（{metres}米）。",
                         (d, _DIRS[d]), subject, *names)
         if p.description or p.description_zh:
-            zh = f"{_zh(p.names)}：{p.description_zh}" if p.description_zh else ""
-            yield _fact(f"about:{p.id}", "about", f"The {p.names.en}: {p.description}", zh,
+            zh = f"{_zh(p.names)}——{p.description_zh}" if p.description_zh else ""
+            yield _fact(f"about:{p.id}", "about", f"The {p.names.en} — {p.description}", zh,
                         (p.names.en, _zh(p.names)), subject, *names, *p.tags)
 
     def _thing_fact(self, t: Thing) -> Fact:

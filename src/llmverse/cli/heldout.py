@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import statistics
 import tempfile
-from importlib.resources import files
 from pathlib import Path
 
+from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
@@ -20,7 +20,7 @@ def run_held_out(model: str | None, threads: int | None, *, parts: tuple[str, ..
     from llmverse.config import open_gateway, settings
     from llmverse.evals import heldout as ev
     from llmverse.llm.embed import open_embedder
-    from llmverse.world.world import open_world
+    from llmverse.world.world import DEFAULT_WORLD, open_world
 
     s = settings(model=model, threads=threads)
     gateway = open_gateway(s)
@@ -29,8 +29,8 @@ def run_held_out(model: str | None, threads: int | None, *, parts: tuple[str, ..
     runs = [(w, p) for p in parts for w in (ev.HELD_OUT_WORLDS if p == "held_out" else ev.TUNING_WORLDS)]
     with tempfile.TemporaryDirectory() as tmp, Progress(console=console, transient=True) as bar:
         for world_id, part in runs:
-            path = files("llmverse.worlds").joinpath(world_id, "world.yaml")
-            w = open_world(Path(str(path)), f"sqlite:///{Path(tmp) / f'{world_id}-{part}.db'}")
+            w = open_world(DEFAULT_WORLD.parent.parent / world_id / "world.yaml",
+                           f"sqlite:///{Path(tmp) / f'{world_id}-{part}.db'}")
             n = len(ev.items(w, world_id, part)[:limit])
             task = bar.add_task(f"{part} {world_id}", total=n)
             scored += ev.run(w, world_id, part, gateway, embedder=embedder, limit=limit,
@@ -39,10 +39,9 @@ def run_held_out(model: str | None, threads: int | None, *, parts: tuple[str, ..
     name = getattr(embedder, "name", "none") if embedder is not None else "BM25 only"
     for part in parts:
         table = Table(title=f"grounding, {part.replace('_', '-')} part — model {gateway.backend.name}, retrieval {name}")
-        for col in ("world / language", "replies", "right fact (final)", "from the model alone",
-                    "unanswerable declined", "wrong-fact substitutions", "prompt leaks", "repeated sentences",
-                    "English in Chinese", "first piece p50 s"):
-            table.add_column(col, justify="right")
+        for col in ("world, language", "replies", "right fact", "model alone", "declined", "substituted",
+                    "leaks", "repeats", "en in zh", "p50 s"):
+            table.add_column(col, justify="right", no_wrap=True)
         mine = [x for x in scored if x.item.part == part]
         groups = ev.figures(mine, lambda x: f"{x.item.world} {x.item.language}")
         groups |= {f"all {lang}": f for lang, f in ev.figures(mine, lambda x: x.item.language).items()}
@@ -51,8 +50,9 @@ def run_held_out(model: str | None, threads: int | None, *, parts: tuple[str, ..
                           _frac(f.declined, f.unanswerable), _frac(f.substituted, f.unanswerable),
                           str(f.leaks), str(f.repeated), str(f.english_in_zh) if "zh" in key else "-",
                           f"{statistics.median(f.first_piece):.2f}" if f.first_piece else "-")
-        console.print(table)
-    bad = [x for x in scored if x.item.part == "held_out" and (
+        Console(width=max(console.width, 150)).print(table)
+    # Failures are printed from the tuning part only: that is the part one may look at and tune on.
+    bad = [x for x in scored if x.item.part == "tuning" and (
         (not x.item.unanswerable and not x.right) or (x.item.unanswerable and not x.declined)
         or x.leak or x.repeated or x.english_in_zh)]
     for x in bad[:show]:

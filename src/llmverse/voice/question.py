@@ -60,7 +60,7 @@ Matcher = tuple[str, str | re.Pattern]  # ("tok", token) | ("zh", text) | ("re",
 def _matcher(word: str) -> Matcher:
     """A Chinese word matches as a substring, one English word as a token (stemmed), a phrase as words."""
     if re.search(r"[\u3400-\u9fff]", word):
-        return ("zh", word) if len(word) > 1 else ("tok", word)  # 钱 alone, not the 钱 of 钱包
+        return ("zh", word) if len(word) > 1 else ("zh1", word)  # 卖 in 卖些, not the 钱 of 钱包
     if " " in word.strip():
         return ("re", re.compile(rf"\b{re.escape(word.strip())}\b", re.I))
     toks = tokens(word)
@@ -71,6 +71,9 @@ def _matches(m: Matcher, toks: set[str], text: str) -> bool:
     kind, what = m
     if kind == "zh":
         return what in text
+    if kind == "zh1":  # one character: anywhere but inside a noun (钱 of 钱包 is a wallet, not money)
+        return what in text and any(what in w and not (flag.startswith("n") and w != what)
+                                    for w, flag in _pos(text))
     if kind == "re":
         return what.search(text) is not None
     return what in toks
@@ -86,6 +89,11 @@ def _intent_matchers() -> dict[str, list[Matcher]]:
 def _intent_words() -> frozenset[str]:
     return frozenset(t for spec in INTENTS().values() for lang in ("en", "zh") for w in spec.get(lang, [])
                      for t in tokens(w))
+
+
+def asking_words() -> frozenset[str]:
+    """Words that ask or connect rather than say what is asked about."""
+    return _asking()
 
 
 @lru_cache(maxsize=1)
@@ -121,24 +129,36 @@ class Vocabulary:
         self.unique = {t: next(iter(es)) for t, es in owners.items() if len(es) == 1}
 
     def entities_in(self, text: str, toks: list[str]) -> list[str]:
-        """World entities the text names, each once, longest surface first."""
+        """World entities the text names, each once, longest surface first; a shorter name inside a
+        longer one already found does not count again ('lantern' inside 'Lantern Park')."""
         low, have = text.lower(), set(toks)
         found: list[str] = []
+        used_toks: set[str] = set()
+        used_zh: list[str] = []
         for s in self.surfaces:
             if s.entity in found:
                 continue
             if s.zh:
-                hit = s.text in text
+                hit = s.text in text if len(s.text) > 1 else s.text in have  # 茶 is not the 茶 of 茶壶
+                if hit and any(s.text in u for u in used_zh):
+                    continue
             elif len(s.toks) == 1:
-                hit = s.toks[0] in have
+                hit = s.toks[0] in have and s.toks[0] not in used_toks
             else:
                 hit = all(t in have for t in s.toks) or s.text.lower() in low
+                if hit and set(s.toks) <= used_toks:
+                    continue
             if hit:
                 found.append(s.entity)
+                if s.zh:
+                    used_zh.append(s.text)
+                else:
+                    used_toks.update(s.toks)
         pairs = [m[i:i + 2] for m in re.findall(r"[\u3400-\u9fff]+", text) for i in range(len(m) - 1)]
         for t in [*toks, *pairs]:  # then the words that belong to one name only
             entity = self.unique.get(t)
-            if entity is not None and entity not in found:
+            if entity is not None and entity not in found and t not in used_toks \
+                    and not any(t in u for u in used_zh):
                 found.append(entity)
         return found
 
@@ -149,6 +169,18 @@ _BEFORE_A_THING = frozenset("""a an the any some sell sells selling buy rent hav
     their our no many much that this these those need want find about with is are stock""".split())
 
 
+@lru_cache(maxsize=256)
+def _pos(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words and part-of-speech tags for the Chinese in `text`."""
+    if not re.search(r"[\u3400-\u9fff]", text):
+        return ()
+    from llmverse.lang import _jieba
+    from jieba import posseg
+
+    _jieba()  # quiet logging, loaded once
+    return tuple((p.word, p.flag) for p in posseg.cut(text))
+
+
 def _things_named(text: str) -> set[str]:
     """The tokens of `text` that stand where a thing is named."""
     out: set[str] = set()
@@ -157,13 +189,10 @@ def _things_named(text: str) -> set[str]:
         before = words[i - 1].lower() if i else ""
         if before in _BEFORE_A_THING:
             out.update(tokens(w))
-    if re.search(r"[\u3400-\u9fff]", text):
-        from jieba import posseg
-
-        for pair in posseg.cut(text):
-            if pair.flag.startswith("n"):
-                out.add(pair.word)
-                out.update(tokens(pair.word))
+    for word, flag in _pos(text):
+        if flag.startswith("n"):
+            out.add(word)
+            out.update(tokens(word))
     return out
 
 
@@ -180,7 +209,8 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     named = {t for s in vocabulary.surfaces if s.entity in q.entities for t in s.toks}
     unknown = [t for t in dict.fromkeys(toks)
                if t not in vocabulary.words and t not in _asking() and t not in _intent_words()
-               and t not in _smalltalk_words() and t not in named and not t.isdigit() and len(t) > 1
+               and t not in _smalltalk_words() and t not in named and not t.isdigit()
+               and (len(t) > 1 or re.fullmatch(r"[\u3400-\u9fff]", t))
                and not any(t in s.text for s in vocabulary.surfaces if s.zh)]
     # jieba's search mode cuts 自行车 into 自行, 行车 and 自行车: the longest stands for them.
     unknown = [t for t in unknown if not any(t != u and t in u for u in unknown)]

@@ -19,7 +19,7 @@ from rank_bm25 import BM25Okapi
 
 from llmverse.lang import tokens
 from llmverse.voice.fact import Fact
-from llmverse.voice.question import Question
+from llmverse.voice.question import Question, asking_words
 
 log = logging.getLogger(__name__)
 Status = Literal["answered", "unknown", "smalltalk", "open"]
@@ -71,9 +71,14 @@ class Retriever:
         n = len(self.facts)
         if not n:
             return np.zeros(0)
-        toks = [t for t in q.toks if t not in self.ignore]
+        toks = [t for t in q.toks if t not in self.ignore and t not in asking_words()]
         bm = np.asarray(self._bm25.get_scores(toks), dtype=np.float64) if toks else np.zeros(n)
-        bm = bm / bm.max() if bm.max() > 0 else bm
+        # Scaled by what a fact holding every word would score, a word no fact holds counting as the
+        # rarest: a weak match stays weak (a max-normalised BM25 makes any match a perfect one).
+        idf = self._bm25.idf
+        rare = max(idf.values(), default=1.0)
+        upper = sum(idf.get(t, rare) for t in dict.fromkeys(toks)) * (self._bm25.k1 + 1)
+        bm = np.clip(bm / upper, 0, 1) if upper > 0 else bm
         if self.embedder is None:
             return bm
         if self._vecs is None:  # each fact in both languages; its relevance is the better of the two
@@ -125,17 +130,21 @@ class Retriever:
             kinds = [f for f in self.facts if f.subject in subjects and f.kind in wants]
             if kinds:
                 return Found("answered", top, best(kinds), subject=subjects[0])
+            if unknown and asked:  # "a ticket to the museum": the museum is real, its ticket is not
+                return Found("unknown", top, None, missing=unknown[0], subject=subjects[0])
             # "Who runs the forge?": a fact of the asked kind that names the thing (Bram works at the Forge).
-            names = self.names_of(subjects)
-            kinds = [f for f in self.facts if f.kind in wants and set(f.keys) & names]
-            if kinds and wants - {"where"}:
-                return Found("answered", top, best(kinds), subject=subjects[0])
+            if wants & {"who"}:
+                names = self.names_of(subjects)
+                kinds = [f for f in self.facts if f.kind in wants and set(f.keys) & names]
+                if kinds:
+                    return Found("answered", top, best(kinds), subject=subjects[0])
             named = {t for f in self.facts if f.subject in subjects for t in f.keys}
             if lead is not None and base[lead] >= self.w.answer_min and self.facts[lead].kind in _KNOWLEDGE \
                     and set(self.facts[lead].keys) & named:
                 return Found("answered", top, self.facts[lead], subject=subjects[0])
-            if unknown and asked:  # "a ticket to the museum": the museum is real, its ticket is not
-                return Found("unknown", top, None, missing=unknown[0], subject=subjects[0])
+            if wants & {"price", "hours"} and asked:  # "the entrance fee of the park": the park has none
+                return Found("unknown", top, None, missing=_ATTRIBUTE[q.language][min(wants & {"price", "hours"})],
+                             subject=subjects[0])
             about = [f for f in self.facts if f.subject in subjects]
             if about:
                 return Found("answered", top, best(about), subject=subjects[0])
@@ -153,4 +162,5 @@ class Retriever:
         return Found("unknown" if asked and wants else "open", top, None)
 
 
+_ATTRIBUTE = {"en": {"price": "price", "hours": "opening hours"}, "zh": {"price": "价格", "hours": "开放时间"}}
 _KNOWLEDGE = frozenset({"knows", "about", "doc", "did", "plan", "event", "memory"})
