@@ -113,8 +113,8 @@ def main() -> None:
                 f"sqlite:///{os.path.join(args.dir, f'bench-engine-{uuid.uuid4().hex[:8]}.db')}"
             r = measure(url, procs, args.threads, args.actions, args.contended)
             table.add_row(db, str(procs), str(r["committed"]), f"{r['per_s']:.0f}", f"{r['p50_ms']:.1f}",
-                          f"{r['p99_ms']:.1f}", str(r["lost"]), f"{r['errors']} {r['first_error']}".strip())
-    Console().print(table)
+                          f"{r['p99_ms']:.1f}", str(r["lost"]), f"{r['errors']} {r['first_error'][:50]}".strip())
+    Console(width=140).print(table)
 
 
 if __name__ == "__main__":
