@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from enginekit import child, harbor
+from enginekit import child, harbor, unique_name
 from llmverse.errors import LlmverseError
 from llmverse.world.actions import Buy, Say, Use
 from llmverse.world.loader import load_world
@@ -203,9 +203,15 @@ print("seeded without a kill")
 """
 
 
-@pytest.mark.parametrize("k", [0, 1, 7, 15, 21])
-def test_a_kill_9_at_any_point_of_the_first_start_leaves_a_world_that_starts(tmp_path, k):
-    url, name = f"sqlite:///{tmp_path / 'first.db'}", "Harbor Kill"
+@pytest.mark.parametrize("db, k", [("sqlite", 0), ("sqlite", 1), ("sqlite", 7), ("sqlite", 15), ("sqlite", 21),
+                                   ("postgresql", 1), ("postgresql", 12)])
+def test_a_kill_9_at_any_point_of_the_first_start_leaves_a_world_that_starts(tmp_path, db, k):
+    if db == "postgresql":
+        from services import postgres_url
+
+        url, name = postgres_url(), unique_name()
+    else:
+        url, name = f"sqlite:///{tmp_path / 'first.db'}", "Harbor Kill"
     done = child(KILL_AFTER.format(k=k, url=url, name=name))
     assert done.returncode == -9, done.stderr[-2000:]
     world = harbor(url, name)  # the next start
