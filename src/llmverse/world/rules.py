@@ -9,9 +9,10 @@ through `Store.run`, so a decision and its effects are one transaction and a los
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from llmverse.world.refusals import refused
+from llmverse.world.state import CharacterRow, Clock, ThingRow, parse
 from llmverse.world.store import Event, Tx
 
 if TYPE_CHECKING:
@@ -20,23 +21,17 @@ if TYPE_CHECKING:
 WALK_M_PER_MIN = 80.0  # an easy pace, about 4.8 km/h
 
 
-def character(tx: Tx, cid: str) -> dict[str, Any]:
-    st = tx.read(f"character:{cid}")
-    if st is None:  # a world seeds every character; a row missing means a broken store
-        raise KeyError(f"character:{cid}")
-    return st
+def character(tx: Tx, cid: str) -> CharacterRow:
+    return parse(CharacterRow, f"character:{cid}", tx.read(f"character:{cid}"))
 
 
-def thing(tx: Tx, thing_id: str) -> dict[str, Any]:
-    st = tx.read(f"thing:{thing_id}")
-    if st is None:
-        raise KeyError(f"thing:{thing_id}")
-    return st
+def thing(tx: Tx, thing_id: str) -> ThingRow:
+    return parse(ThingRow, f"thing:{thing_id}", tx.read(f"thing:{thing_id}"))
 
 
 def place_of(w: World, tx: Tx, who: str) -> str | None:
     """Where a character stands now (None while walking, or for a player: players are not placed)."""
-    return character(tx, who)["place"] if who in w.characters else None
+    return character(tx, who).place if who in w.characters else None
 
 
 def move(w: World, tx: Tx, cid: str, place_id: str) -> Event:
@@ -46,22 +41,21 @@ def move(w: World, tx: Tx, cid: str, place_id: str) -> Event:
     if place is None:
         raise refused("no_place", place=place_id)
     st = character(tx, cid)
-    if st["place"] == place_id:
+    if st.place == place_id:
         raise refused("already_there", who=w.characters[cid].names, place=place.names)
     if not place.open_air and not w.is_open(place_id):
         raise refused("closed", place=place.names, hours=place.hours)
-    path = w._route(tuple(st["tile"]), place_id)
+    path = w._route(st.tile, place_id)
     if path is None:
         raise refused("no_way", place=place.names)
-    came_from = st["place"] or st.get("dest")
+    came_from = st.place or st.dest
     metres = w.grid.distance_m(path)
     ev = tx.append(w.now(), "move", cid, place_id,
                    {"from": came_from, "metres": round(metres), "minutes": round(metres / WALK_M_PER_MIN, 1)})
     if len(path) == 1:  # already at the entrance
-        tx.write(f"character:{cid}", {"place": place_id, "tile": list(path[0])})
+        tx.write(f"character:{cid}", CharacterRow(place=place_id, tile=path[0]).row())
     else:
-        tx.write(f"character:{cid}", {"place": None, "tile": list(path[0]), "dest": place_id,
-                                      "path": [list(t) for t in path[1:]], "carry": 0.0})
+        tx.write(f"character:{cid}", CharacterRow(place=None, tile=path[0], dest=place_id, path=path[1:]).row())
     return ev
 
 
@@ -76,13 +70,13 @@ def give(w: World, tx: Tx, actor: str, thing_id: str, to: str) -> Event:
     t = w.things.get(thing_id)
     if t is None:
         raise refused("no_thing", thing=thing_id)
-    if thing(tx, thing_id)["owner"] != actor:
+    if thing(tx, thing_id).owner != actor:
         raise refused("not_yours", thing=t.names)
     there = place_of(w, tx, to)
     if to in w.characters and actor in w.characters and there != place_of(w, tx, actor):
         raise refused("not_here", who=w.characters[to].names)
     ev = tx.append(w.now(), "give", actor, to, {"thing": thing_id})
-    tx.write(f"thing:{thing_id}", {"location": there, "owner": to})
+    tx.write(f"thing:{thing_id}", ThingRow(location=there, owner=to).row())
     return ev
 
 
@@ -94,14 +88,14 @@ def buy(w: World, tx: Tx, actor: str, thing_id: str) -> Event:
     if t.price is None or t.kind == "exhibit":
         raise refused("not_for_sale", thing=t.names)
     st = thing(tx, thing_id)
-    if st["owner"] == actor:
+    if st.owner == actor:
         raise refused("already_yours", thing=t.names)
-    if st["location"] is None:  # carried (sold a moment ago, to a player): no longer on a shelf
+    if st.location is None:  # carried (sold a moment ago, to a player): no longer on a shelf
         raise refused("in_hands", thing=t.names)
-    if actor in w.characters and place_of(w, tx, actor) != st["location"]:
-        raise refused("elsewhere", thing=t.names, place=w.places[st["location"]].names)
-    ev = tx.append(w.now(), "buy", actor, st["owner"], {"thing": thing_id, "price": t.price})
-    tx.write(f"thing:{thing_id}", {"location": None, "owner": actor})
+    if actor in w.characters and place_of(w, tx, actor) != st.location:
+        raise refused("elsewhere", thing=t.names, place=w.places[st.location].names)
+    ev = tx.append(w.now(), "buy", actor, st.owner, {"thing": thing_id, "price": t.price})
+    tx.write(f"thing:{thing_id}", ThingRow(location=None, owner=actor).row())
     return ev
 
 
@@ -110,7 +104,7 @@ def use(w: World, tx: Tx, actor: str, thing_id: str) -> Event:
     if t is None:
         raise refused("no_thing", thing=thing_id)
     st = thing(tx, thing_id)
-    if st["owner"] != actor and actor in w.characters and st["location"] != place_of(w, tx, actor):
+    if st.owner != actor and actor in w.characters and st.location != place_of(w, tx, actor):
         raise refused("thing_not_here", thing=t.names)
     if t.kind == "exhibit":
         raise refused("exhibit", thing=t.names)
@@ -138,9 +132,9 @@ def rate(w: World, tx: Tx, actor: str, item: str, stars: int) -> Event:
 
 def advance(tx: Tx, start: datetime, minutes: float) -> datetime:
     """The clock moves on from what is stored (two processes' ticks add up; none is lost)."""
-    clock = tx.read("clock") or {"now": start.isoformat(timespec="minutes")}
-    now = datetime.fromisoformat(clock["now"]) + timedelta(minutes=minutes)
-    tx.write("clock", {"now": now.isoformat(timespec="minutes")})
+    clock = parse(Clock, "clock", tx.read("clock") or {"now": start.isoformat(timespec="minutes")})
+    now = datetime.fromisoformat(clock.now) + timedelta(minutes=minutes)
+    tx.write("clock", Clock(now=now.isoformat(timespec="minutes")).row())
     return now
 
 
@@ -151,16 +145,15 @@ def tick(w: World, tx: Tx, minutes: float) -> list[Event]:
     walkers = tx.read_many([f"character:{c}" for c in w.characters])  # locked in one order
     for cid in w.characters:
         key = f"character:{cid}"
-        st = walkers[key]
-        if st is None or not st.get("path"):
+        st = parse(CharacterRow, key, walkers[key])
+        if not st.path:
             continue
-        budget = st.get("carry", 0.0) + minutes * WALK_M_PER_MIN / w.grid.tile_m  # tiles
-        path = st["path"]
-        steps = min(int(budget), len(path))
-        tile, rest = (path[steps - 1] if steps else st["tile"]), path[steps:]
+        budget = st.carry + minutes * WALK_M_PER_MIN / w.grid.tile_m  # tiles
+        steps = min(int(budget), len(st.path))
+        tile, rest = (st.path[steps - 1] if steps else st.tile), st.path[steps:]
         if rest:
-            tx.write(key, {**st, "tile": tile, "path": rest, "carry": budget - steps})
+            tx.write(key, st.model_copy(update={"tile": tile, "path": rest, "carry": budget - steps}).row())
         else:
-            tx.write(key, {"place": st["dest"], "tile": tile})
-            arrivals.append(tx.append(now, "arrive", cid, st["dest"], {}))
+            tx.write(key, CharacterRow(place=st.dest, tile=tile).row())
+            arrivals.append(tx.append(now, "arrive", cid, st.dest, {}))
     return arrivals

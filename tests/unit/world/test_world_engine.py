@@ -229,3 +229,11 @@ def test_a_world_whose_state_lacks_a_row_is_seeded_with_it_and_keeps_the_rest(ur
     again = World(world.file, store)
     assert again.thing_state("ship_model").location == "museum"
     assert again.thing_state("anchor").owner == "player1"
+
+
+def test_a_malformed_state_row_is_a_clear_error_naming_it(url):
+    world = harbor(url)
+    world.store.put_state(world.key, "thing:anchor", {"owner": "bram"})  # no location: hand-made
+    with pytest.raises(StoreError, match="'thing:anchor' is malformed"):
+        world.apply("player1", Buy(thing="anchor"))
+    assert world.events() == []

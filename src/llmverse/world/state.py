@@ -1,0 +1,57 @@
+"""The rows of world state, typed: what a `clock`, `character:` or `thing:` row may hold.
+
+Rows come out of the database as JSON; the rules read them through these models, so a malformed row
+(written by hand, or by code from before) is a clear `StoreError` naming the row, not a KeyError deep in
+a rule, and a rule cannot write a row of the wrong shape. The stored JSON keeps its shape: a standing
+character is `{"place", "tile"}`, a walking one adds `dest`, `path` and `carry`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from llmverse.world.transactions import StoreError
+
+R = TypeVar("R", bound="Row")
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def row(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class Clock(Row):
+    now: str = Field(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d$", description="World time, ISO, whole minutes.")
+
+
+class CharacterRow(Row):
+    place: str | None = Field(description="The place stood in; None while walking.")
+    tile: tuple[int, int]
+    dest: str | None = Field(default=None, description="Where a walker is going.")
+    path: list[tuple[int, int]] = Field(default=[], description="Tiles still to walk.")
+    carry: float = Field(default=0.0, ge=0, description="Part of a tile walked in the last tick.")
+
+    def row(self) -> dict[str, Any]:
+        full = self.model_dump(mode="json")
+        return full if self.dest is not None else {"place": full["place"], "tile": full["tile"]}
+
+
+class ThingRow(Row):
+    location: str | None = Field(description="The place it is kept; None while someone carries it.")
+    owner: str | None
+
+
+def parse(model: type[R], entity: str, data: dict[str, Any] | None) -> R:
+    """A row as its model; a missing or malformed row is a StoreError that names it."""
+    if data is None:
+        raise StoreError(f"the world has no state row '{entity}': reopen the world to seed it")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        raise StoreError(f"state row '{entity}' is malformed ({'.'.join(map(str, problem['loc']))}: "
+                         f"{problem['msg']}); `verify` compares the state with the event log") from exc
