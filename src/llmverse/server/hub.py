@@ -83,7 +83,10 @@ class Hub:
             conn.writer.cancel()
         # Break the session <-> connection cycle now, rather than at the collector's next full pass.
         conn.writer, conn.end, conn.send_text = None, None, _gone
-        if self._watermark.update(len(self.connections)) and self._trim is None:
+        halved = self._watermark.update(len(self.connections))
+        if halved or self._trim is not None:  # once a wave of departures began: TRIM_DELAY after its last
+            if self._trim is not None:
+                self._trim.cancel()
             self._trim = asyncio.get_running_loop().call_later(TRIM_DELAY, self._give_back)
 
     def _give_back(self) -> None:

@@ -6,7 +6,8 @@ session's objects sit in reference cycles (the session, its connection and their
 until the collector's oldest generation runs, and glibc keeps freed heap pages in its arenas (one
 per thread that allocated: the event loop, the worker threads) instead of returning them. So once
 the number of open sockets has fallen by half from its peak, the server runs a full collection and
-`malloc_trim(0)`, a few seconds later so a reconnect storm is not taxed.
+`malloc_trim(0)` a few seconds after the last departure of that wave (so a reconnect storm is not
+taxed, and the trim comes once, after everyone who was leaving has left).
 """
 
 from __future__ import annotations
