@@ -35,6 +35,12 @@ class GatewayConfig:
     retries: int = 2  # extra attempts after a failure, with exponential backoff, inside the deadline
     backoff: float = 0.5  # seconds before the first retry; doubles each time
     total: float | None = None  # seconds for the whole call, retries included; None: 4 x timeout
+    # The circuit breaker: after this many calls in a row failed (each after its retries), calls fail
+    # at once (their fallback answers) for `breaker_cooldown` seconds; then one probe call goes
+    # through, and its success closes the circuit again. 0 (the default) turns the breaker off; the
+    # server turns it on (many players share one backend there).
+    breaker_failures: int = 0
+    breaker_cooldown: float = 30.0
 
 
 def _never() -> bool:
@@ -49,6 +55,47 @@ class Gateway:
         # Asked during every wait: True once whoever made the call no longer wants it (the server
         # sets it to its request's cancellation); the call then ends with `Cancelled`.
         self.cancelled: Callable[[], bool] = _never
+        self._failed = 0  # calls in a row that failed
+        self._open_until = 0.0  # monotonic time the circuit stays open until (0: closed)
+        self._probe = 0.0  # when a probe call set out (half-open; 0: none on its way)
+        self._breaker = threading.Lock()
+
+    # --- the circuit breaker ------------------------------------------------------------------------
+    def _admit(self) -> None:
+        """Raise BackendUnavailable at once while the circuit is open; past the cool-down, let one
+        probe call through (the others still fail fast until it ends)."""
+        if self.config.breaker_failures <= 0:
+            return
+        with self._breaker:
+            if not self._open_until:
+                return
+            now = time.monotonic()
+            # A probe not heard of within a call's whole deadline was abandoned (its caller stopped
+            # reading): the next call probes instead.
+            abandoned = self._probe and now - self._probe > self.deadline().total + 1.0
+            if now >= self._open_until and (not self._probe or abandoned):
+                self._probe = now
+                return
+            wait = max(0.0, self._open_until - now)
+        raise BackendUnavailable(f"{self.backend.name}: {self._failed} calls in a row failed; not calling it "
+                                 f"for {wait:.0f}s more (circuit open)")
+
+    def _outcome(self, ok: bool) -> None:
+        if self.config.breaker_failures <= 0:
+            return
+        with self._breaker:
+            probe, self._probe = bool(self._probe), 0.0
+            if ok:
+                if self._open_until:
+                    log.warning("%s answers again: circuit closed", self.backend.name)
+                self._failed, self._open_until = 0, 0.0
+                return
+            self._failed += 1
+            if probe or self._failed >= self.config.breaker_failures:
+                if not self._open_until or probe:
+                    log.error("%s failed %d calls in a row: circuit open for %gs", self.backend.name,
+                              self._failed, self.config.breaker_cooldown)
+                self._open_until = time.monotonic() + self.config.breaker_cooldown
 
     def deadline(self) -> Deadline:
         """The limits of one call starting now."""
@@ -72,6 +119,7 @@ class Gateway:
         """Stream text. A failure before the first piece is retried with backoff (nothing was shown
         yet) while the first-piece deadline allows; after it, or when every attempt failed,
         BackendUnavailable is raised to the caller, whose fallback then speaks."""
+        self._admit()
         deadline = self.deadline()
         for attempt in range(self.config.retries + 1):
             attempt_usage = Usage()
@@ -80,13 +128,17 @@ class Gateway:
                 for piece in self._timed(messages, max_tokens, None, attempt_usage, deadline):
                     started = True
                     yield piece
+                self._outcome(True)
                 return
             except Cancelled:
+                with self._breaker:
+                    self._probe = 0.0  # a cancelled probe proves nothing: the next call probes
                 raise
             except BackendUnavailable as exc:
                 if started or attempt == self.config.retries or not self._time_for_retry(attempt + 1, deadline):
                     log.error("stream from %s failed%s: %s", self.backend.name,
                               " mid-reply" if started else f" after {attempt + 1} attempt(s)", exc)
+                    self._outcome(False)
                     raise
                 log.warning("stream from %s failed (attempt %d), retrying: %s", self.backend.name,
                             attempt + 1, exc)
@@ -107,6 +159,13 @@ class Gateway:
         """Whole text (or schema-valid JSON text), retried inside the deadline; `fallback` answers
         when every attempt failed (not when the call was cancelled: that raises `Cancelled`)."""
         last_error: Exception | None = None
+        try:
+            self._admit()
+        except BackendUnavailable as exc:
+            if fallback is None:
+                raise
+            log.warning("%s, answering with fallback", exc)
+            return Completion(text=fallback, fallback=True)
         deadline = self.deadline()
         answered = False  # an attempt gave a whole reply: the next gets a fresh first-piece window
         for attempt in range(self.config.retries + 1):
@@ -126,12 +185,17 @@ class Gateway:
                     # strict=False: a raw newline inside a JSON string (small models write them;
                     # llama.cpp's grammar lets them through) is not worth a retry.
                     jsonschema.validate(json.loads(text, strict=False), schema)
+                self._outcome(True)
                 return Completion(text=text, usage=usage)
             except Cancelled:
+                with self._breaker:
+                    self._probe = 0.0
                 raise
             except (BackendUnavailable, json.JSONDecodeError, jsonschema.ValidationError) as exc:
                 last_error = exc
                 log.warning("model call to %s failed (attempt %d): %s", self.backend.name, attempt + 1, exc)
+        # A backend that answered, only not in the schema, is up: the breaker counts outages only.
+        self._outcome(answered)
         if fallback is not None:
             log.error("model call to %s gave up, answering with fallback: %s", self.backend.name, last_error)
             return Completion(text=fallback, fallback=True)

@@ -12,12 +12,16 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, StatementError
 
 from llmverse.server import admin, openai_api, rest, ws
+from llmverse.server.accounts import Account
+from llmverse.server.auth import current_account
 from llmverse.server.config import ServerConfig
 from llmverse.server.limits import BodyLimit, BodyTooLarge
 from llmverse.server.rest import AUTH_BODY
@@ -39,7 +43,9 @@ def create_app(cfg: ServerConfig | None = None, *, runtime: Runtime | None = Non
         yield
         await rt.stop()
 
-    app = FastAPI(title=f"llmverse: {rt.world.file.name.en}", lifespan=lifespan)
+    # The schema is for players with a token, like the rest of the API; no public /docs page.
+    app = FastAPI(title=f"llmverse: {rt.world.file.name.en}", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
     app.state.runtime = rt
     # Every body is capped before it is read, so before authentication: login and register (which
     # hash a password) at 16 KiB, everything else at 64 KiB.
@@ -74,6 +80,10 @@ def create_app(cfg: ServerConfig | None = None, *, runtime: Runtime | None = Non
                     str(cause).splitlines()[0][:200])
         return _client_error(request, 422, "a value is too long, out of range or holds a character the store "
                              "refuses", "invalid_value")
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(_: Account = Depends(current_account)) -> dict[str, Any]:
+        return app.openapi()
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, object]:

@@ -47,6 +47,7 @@ class InterruptibleGateway(Gateway):
             yield piece
 
 
+BREAKER_FAILURES = 5  # model calls in a row that fail before the server stops calling the backend a while
 WORLD_PLAYER = "~world"  # the simulation's turn in the model queue; no account can have this name
 
 
@@ -69,7 +70,7 @@ class Runtime:
         self.store.bus = self.bus
         if gateway is None:  # tests hand in a gateway over a scripted backend
             backend = open_backend(self.settings.model, threads=self.settings.threads, api_key=self.settings.api_key)
-            gateway = Gateway(backend, GatewayConfig(timeout=self.settings.timeout))
+            gateway = Gateway(backend, GatewayConfig(timeout=self.settings.timeout, breaker_failures=BREAKER_FAILURES))
         self.gateway = InterruptibleGateway.around(gateway)
         self.memory = self._memory() if cfg.memory else None
         self.services = Services(self.world, self.gateway, self.memory)

@@ -219,3 +219,34 @@ def test_a_cancelled_call_ends_mid_wait_with_cancelled_and_no_fallback():
         gw.complete(ask("hello"), fallback="never")
     backend.release.set()
     assert time.monotonic() - start < 0.6 and backend.calls == 1
+
+
+def test_the_circuit_opens_after_failures_in_a_row_answers_fast_then_probes_and_closes():
+    backend = FailsTwiceFast()  # fails its first two calls, then answers
+    gw = Gateway(backend, GatewayConfig(timeout=1.0, retries=0, breaker_failures=2, breaker_cooldown=0.3))
+    assert gw.complete(ask("a"), fallback="fb").fallback and gw.complete(ask("b"), fallback="fb").fallback
+    assert backend.calls == 2
+    start = time.monotonic()
+    out = gw.complete(ask("c"), fallback="fb")  # open: the backend is not called at all
+    assert out.fallback and backend.calls == 2 and time.monotonic() - start < 0.05
+    with pytest.raises(BackendUnavailable, match="circuit open"):
+        list(gw.stream(ask("d")))
+    time.sleep(0.35)
+    assert gw.complete(ask("e"), fallback="fb").text == "at last" and backend.calls == 3  # the probe
+    assert gw.complete(ask("f"), fallback="fb").text == "at last" and backend.calls == 4  # closed again
+
+
+def test_a_failed_probe_opens_the_circuit_again_and_the_breaker_is_off_by_default():
+    gw = Gateway(Broken(), GatewayConfig(timeout=1.0, retries=0, breaker_failures=1, breaker_cooldown=0.2))
+    gw.complete(ask("a"), fallback="fb")
+    with pytest.raises(BackendUnavailable, match="circuit open"):
+        gw.complete(ask("b"))
+    time.sleep(0.25)
+    with pytest.raises(BackendUnavailable, match="server down"):  # the probe reaches the backend
+        gw.complete(ask("c"))
+    with pytest.raises(BackendUnavailable, match="circuit open"):
+        gw.complete(ask("d"))
+    off = Gateway(Broken(), GatewayConfig(timeout=1.0, retries=0))
+    for _ in range(10):
+        with pytest.raises(BackendUnavailable, match="server down"):
+            off.complete(ask("x"))

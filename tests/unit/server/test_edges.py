@@ -115,3 +115,10 @@ def test_a_body_without_a_length_is_refused_and_a_small_one_passes(edge):
     h = _token(edge)
     assert edge.post("/api/tokens", content=chunks(), headers=h).status_code == 411
     assert edge.post("/api/tokens", json={"label": "x"}, headers=h).status_code == 200
+
+
+def test_the_api_schema_needs_a_token_and_there_is_no_public_docs_page(edge):
+    assert edge.get("/openapi.json").status_code == 401
+    assert edge.get("/docs").status_code == 404 and edge.get("/redoc").status_code == 404
+    schema = edge.get("/openapi.json", headers=_token(edge)).json()
+    assert "/api/events" in schema["paths"]
