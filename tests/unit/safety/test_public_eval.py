@@ -36,5 +36,11 @@ def test_figures_split_sources_kinds_and_count_length_refusals_apart():
            Example("x" * 3000, ("jailbreak",), "s1", "en", "attack")]
     f = pub.figures(pub.run(Rails(Policy.for_level("teen"), classifier=_Head()), exs))
     assert f.too_long == 1 and f.attacks.n == 2 and f.attacks.rate == 1.0
-    assert f.benign.rate == 0.0 and f.by_source[("s2", "en", "benign")].n == 1
+    assert f.benign.rate == 0.0 and f.by_source[("s2", "en", "benign")].n == 1 and f.rewritten == 0
     assert f.by_category[("illegal", "en")].rate == 1.0 and f.p50_ms > 0
+
+
+def test_a_harmless_message_with_an_address_is_rewritten_not_refused():
+    exs = [Example("Write a listing for the house at 600 Rowan Avenue.", (), "s", "en", "benign")]
+    f = pub.figures(pub.run(Rails(Policy.for_level("teen"), classifier=_Head()), exs))
+    assert f.benign.rate == 0.0 and f.rewritten == 1
