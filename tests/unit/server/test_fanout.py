@@ -13,8 +13,8 @@ from serverkit import ADMIN_PASSWORD, ProcessServer, own_world
 pytestmark = pytest.mark.timeout(240)
 
 
-def _frames(ws, seconds: float, until_event: int | None = None) -> list[dict]:
-    """Frames for `seconds`, or until the event with id `until_event` arrives."""
+def _frames(ws, seconds: float, until_event: int | None = None, until_type: str | None = None) -> list[dict]:
+    """Frames for `seconds`, or until the event with id `until_event` (or a frame of `until_type`) arrives."""
     out, deadline = [], time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -22,6 +22,8 @@ def _frames(ws, seconds: float, until_event: int | None = None) -> list[dict]:
         except TimeoutError:
             break
         if until_event is not None and out[-1]["type"] == "event" and out[-1]["event"]["id"] == until_event:
+            break
+        if until_type is not None and out[-1]["type"] == until_type:
             break
     return out
 
@@ -58,7 +60,8 @@ def test_events_written_by_one_process_reach_players_on_the_other(tmp_path):
         x, y = 19, 5  # inside the town hall (y 2..7; door at 19, 7), where Lin works
         ws_a.send(json.dumps({"type": "move", "to": [x, y]}))
         ws_a.send(json.dumps({"type": "say", "to": "lin", "text": "Where do I get a permit?", "id": "s"}))
-        got_a = _frames(ws_a, 4.0)
+        got_a = _frames(ws_a, 30.0, until_type="end")  # the reply's end (its first call loads the rails' models)
+        got_a += _frames(ws_a, 2.0)  # and a few more ticks
         # A public event written on A after the conversation: once Bob has it, he would also have had
         # the conversation's events had they leaked (A publishes in order), so "not seen" means something.
         marker = httpx.post(a.url + "/api/admin/act", headers={"Authorization": f"Bearer {admin}"},
