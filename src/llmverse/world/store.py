@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import create_engine, event, or_, and_, select
+from sqlalchemy import and_, create_engine, event, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -160,7 +160,7 @@ class Store:
         replay = getattr(_local, "replay", None)
         if replay is not None:  # a subclass's `append` is being told of an event already committed
             return replay
-        _local.quiet = True  # the caller is this (possibly overridden) append: it announces itself
+        _local.quiet = True  # an overriding `append` is the caller here: it announces this event itself
         try:
             return self.run(world, lambda tx: tx.append(world_time, kind, actor, target, data)).result
         finally:
@@ -174,10 +174,8 @@ class Store:
         """Called once for every event after its transaction committed: override to fan events out."""
 
     def _announce(self, ev: Event) -> None:
-        if getattr(_local, "quiet", False):
-            return
         self.published(ev)
-        if type(self).append is not Store.append:
+        if type(self).append is not Store.append and not getattr(_local, "quiet", False):
             # A subclass written before `published` existed announces from an `append` override
             # (server/bus.py's PublishingStore): call it, and let Store.append hand back the event.
             _local.replay = ev
@@ -242,6 +240,12 @@ class Store:
         """Every entity state of a world, by entity key; empty for a world never opened."""
         q = select(StateRow.entity, StateRow.data).where(StateRow.world == world)
         return self._read(lambda s: {r.entity: dict(r.data) for r in s.execute(q)})
+
+    def generation(self, world: str) -> tuple[int, int]:
+        """(rows, sum of versions) of a world's state: it changes with every state write anywhere, so
+        comparing it with the last one seen tells a process whether its copy is stale (one small query)."""
+        q = select(func.count(), func.coalesce(func.sum(StateRow.version), 0)).where(StateRow.world == world)
+        return self._read(lambda s: tuple(int(x) for x in s.execute(q).one()))
 
     def refusals(self, world: str, *, actor: str | None = None) -> list[Refusal]:
         q = select(RefusalRow).where(RefusalRow.world == world).order_by(RefusalRow.id)

@@ -29,7 +29,7 @@ from llmverse.world.loader import load_world
 from llmverse.world.model import Character, Place, Thing, WorldFile
 from llmverse.world.refusals import ActionRefused, refused
 from llmverse.world.rules import WALK_M_PER_MIN
-from llmverse.world.store import DEFAULT_URL, Event, Store, Tx
+from llmverse.world.store import DEFAULT_URL, Event, Store, StoreError, Tx
 
 __all__ = ["ActionRefused", "DEFAULT_WORLD", "ThingState", "WALK_M_PER_MIN", "World", "open_world", "world_key"]
 
@@ -68,7 +68,8 @@ class World:
         self.characters: dict[str, Character] = {c.id: c for c in file.characters}
         self.grid = Grid(file)
         self.source: Path | None = None  # the world file, when opened from one
-        self._state = store.state(self.key)
+        self._generation = (0, 0)
+        self.reload()
         self._seed()
 
     # --- reading (this object's copy of the state) ----------------------------------------------
@@ -111,7 +112,16 @@ class World:
 
     def reload(self) -> None:
         """Read the state again from the store: another process (a second server) changed the world."""
+        self._generation = self.store.generation(self.key)
         self._state = self.store.state(self.key)
+
+    def refresh(self) -> bool:
+        """Reload only if any state row changed since this copy was read (one small query when none
+        did): for a server process that must answer with what other processes wrote. True if reloaded."""
+        if self.store.generation(self.key) == self._generation:
+            return False
+        self.reload()
+        return True
 
     def state_of(self, entity: str) -> dict[str, Any]:
         """State kept for an entity above the world (a plan, a relationship); {} when none yet."""
@@ -255,6 +265,12 @@ class World:
         except (TypeError, ValueError) as exc:
             raise refused("bad_data", problem=str(exc)[:80]) from exc
 
+    def _check_clash(self, marker: dict[str, Any]) -> None:
+        """Two different worlds whose names make one key ('Harbor Town', 'harbor-town') must not share state."""
+        stored = (marker.get("name") or {}).get("en")
+        if stored is not None and stored != self.file.name.en:
+            raise _clash(self.key, stored, self.file.name.en)
+
     def _seed_rows(self) -> dict[str, dict[str, Any]]:
         start = self.file.start
         rows: dict[str, dict[str, Any]] = {"clock": {"now": start.isoformat(timespec="minutes")}}
@@ -270,20 +286,31 @@ class World:
         file, and the marker, in one transaction; rows already there are kept. A kill at any point of a
         first start leaves either nothing (seeded again next time) or a whole world."""
         rows = self._seed_rows()
-        if SEEDED in self._state and rows.keys() <= self._state.keys():
-            return
+        if SEEDED in self._state:
+            self._check_clash(self._state[SEEDED])
+            if rows.keys() <= self._state.keys():
+                return
 
         def seed(tx: Tx) -> int:
             missing = [e for e in rows if tx.read(e) is None]
             for entity in missing:
                 tx.write(entity, rows[entity])
-            if tx.read(SEEDED) is None:
+            marker = tx.read(SEEDED)
+            if marker is None:
                 tx.write(SEEDED, {"name": self.file.name.model_dump(mode="json"), "seeded_at": rows["clock"]["now"]})
+            else:
+                self._check_clash(marker)
             return len(missing)
 
         added = self.run(seed)
+        self.reload()  # with the generation it is read at
         if added:
             log.info("world %s: %d state rows seeded from the file", self.key, added)
+
+
+def _clash(key: str, stored: str, mine: str) -> StoreError:
+    return StoreError(f"the store already holds a world named '{stored}' under the key '{key}', and this "
+                      f"world is named '{mine}': give one of them another English name, or its own database")
 
 
 def _scheduled_place(c: Character, at: datetime) -> str:

@@ -184,7 +184,7 @@ def test_every_committed_event_is_announced_once_also_to_an_old_style_append_ove
     said = world.say("player1", "otto", "hello")
     direct = world.store.append(world.key, world.now(), "visit", "player1", "park")
     assert seen_old == [moved.id, said.id, direct.id]
-    assert seen_new == [moved.id, said.id]  # `append` called directly announces itself (as before)
+    assert seen_new == [moved.id, said.id, direct.id]
 
 
 KILL_AFTER = """
@@ -237,3 +237,20 @@ def test_a_malformed_state_row_is_a_clear_error_naming_it(url):
     with pytest.raises(StoreError, match="'thing:anchor' is malformed"):
         world.apply("player1", Buy(thing="anchor"))
     assert world.events() == []
+
+
+def test_refresh_rereads_only_when_another_process_wrote(url):
+    here = harbor(url)
+    there = World(here.file, Store(url))
+    assert here.refresh() is False  # nothing changed: one small query, no reload
+    there.apply("player2", Buy(thing="anchor"))
+    assert here.thing_state("anchor").owner == "bram"
+    assert here.refresh() is True and here.thing_state("anchor").owner == "player2"
+    assert here.refresh() is False
+
+
+def test_two_worlds_whose_names_make_one_key_do_not_share_state(url):
+    first = harbor(url, "Harbor Town")
+    with pytest.raises(StoreError, match="another English name"):
+        harbor(url, "harbor  town!")
+    assert harbor(url, "Harbor Town").key == first.key  # the same world opens again
