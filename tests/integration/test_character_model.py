@@ -53,3 +53,49 @@ def test_replies_stream_and_keep_no_invented_names(world, gateway):
     finding = bram.lexicon.check(bram.last.text, supported_text="p1 Tell me about your forge and what you make.")
     assert finding.invented_names == []
     assert bram.last.usage.prompt_tokens > 50 and bram.last.usage.completion_tokens > 0
+
+
+# --- the grounded voice's properties on the real model (issue: characters worth talking to) ---------
+
+LEAK_MARKS = ("Facts:", "says:", "Answer with", "first person", "short sentences", "In this scenario",
+              "I have talked with", "instructions", "You are Bram")
+
+
+@pytest.mark.parametrize("who, question", [
+    ("bram", "Do you sell swords?"), ("bram", "How much is a ticket to the museum?"),
+    ("mara", "Where is the cinema?"), ("nell", "你卖自行车吗？"),
+])
+def test_a_question_the_world_cannot_answer_is_declined_not_substituted(world, gateway, who, question):
+    reply = Character(world, who, gateway).reply("p1", question)
+    assert reply.status == "unknown"
+    assert not any(str(t.price).rstrip("0").rstrip(".") in reply.text.split() for t in world.things.values()
+                   if t.price is not None and t.owner != who)  # no other thing's price offered instead
+    assert detect_language(reply.text) == detect_language(question)
+
+
+def test_nothing_of_the_prompt_reaches_the_player_over_a_conversation(world, gateway):
+    bram = Character(world, "bram", gateway)
+    said: list[str] = []
+    for line in ("Hello!", "My name is Ana.", "What do you make at the forge?", "How much is the hook?",
+                 "Tell me about yourself.", "What's my name?"):
+        reply = bram.reply("visitor6", line)
+        assert not any(mark.lower() in reply.text.lower() for mark in LEAK_MARKS), reply.text
+        assert "visitor6" not in reply.text.lower()  # the internal id never shows
+        sentences = [s.strip() for s in reply.text.replace("!", ".").split(".") if len(s.strip()) > 8]
+        assert len(sentences) == len(set(sentences)), reply.text  # no sentence twice in a reply
+        said += sentences
+    assert "Ana" in bram.last.text  # what the player told about themselves is used later
+    greetings = [s for s in said if s.startswith(("Good to see you again", "Welcome back", "Hello again"))]
+    assert len(greetings) <= 1
+
+
+def test_the_models_own_share_is_measured_not_only_the_repaired_reply(world, gateway):
+    """The model, not the world's completion, states the price in most of a few tries."""
+    by_model = 0
+    for i, who_q in enumerate([("bram", "How much is the iron anchor?"), ("bram", "What does a fishing hook cost?"),
+                               ("nell", "How much is the fish stew?"), ("nell", "How much is ginger tea?")]):
+        who, q = who_q
+        reply = Character(world, who, gateway).reply(f"p{i}", q)
+        assert not reply.fallback
+        by_model += not (reply.completed or reply.composed)
+    assert by_model >= 2

@@ -70,16 +70,24 @@ def default_docs(world: World) -> Path | None:
 
 
 class Assistant:
-    def __init__(self, world: World, gateway: Gateway | None = None, *, embedder: Embedder | None = None,
+    def __init__(self, world: World, gateway: Gateway | None = None, *, embedder: Embedder | None | str = "auto",
                  docs: Path | None | Literal["auto"] = "auto", router: Router | None = None,
                  record: bool = True, rails: Rails | None = None) -> None:
+        """`embedder`: blended into answer retrieval and recommendations ("auto": the package's shared
+        multilingual embedder; None: words alone). The router's nearest-example fallback keeps its
+        MiniLM-calibrated threshold and uses only an English-only embedder given explicitly."""
+        if isinstance(embedder, str):
+            from llmverse.llm.embed import open_embedder
+
+            embedder = open_embedder(embedder)
         self.world, self.gateway, self.embedder, self.record = world, gateway, embedder, record
         # Rails on by default: the world's policy, the audit log in the world's store.
         self.rails = rails if rails is not None else Rails.for_world(world)
         # What the output rail must never let through: the assistant's own instructions.
         self.secrets = [ROUTER_SYSTEM, ANSWER_PROMPT.format(world=world.file.name.en)]
         self.docs = default_docs(world) if docs == "auto" else docs
-        self.router = router or Router(gateway, embedder=embedder)
+        english_only = embedder is not None and "multilingual" not in getattr(embedder, "name", "")
+        self.router = router or Router(gateway, embedder=embedder if english_only else None)
         self.lexicon = Lexicon(world.file)
         self.recommender: Recommender | None = None  # made at the first recommendation (it embeds the world)
         self.last: AssistantReply | None = None

@@ -110,6 +110,7 @@ class Character:
         self.model_languages: frozenset[str] = getattr(gateway.backend, "languages", frozenset({"en", "zh"}))
         self.last: Reply | None = None
         self._greeted: set[str] = set()  # players greeted in this conversation (this object's lifetime)
+        self._told: str | None = None  # the name the player gave in the line being answered
         traits = f" You are {', '.join(self.me.traits)}." if self.me.traits else ""
         self._system = {lang: prompt("character_system").format(
             name=self.me.names.en, role=self.me.role, world=world.file.name.en, persona=self.me.persona,
@@ -154,6 +155,7 @@ class Character:
             extra = {"redacted": decision.reason} if decision.action == "rewrite" else {}
             self.world.say(player, self.me.id, text, language=language, **extra)
         told = _told_name([*(e.data.get("text", "") for e in history if e.actor == player), text])
+        self._told = _told_name([text])
         who = told or self._display_name(player)
         if other_language(text):  # a language we do not speak: say which we do, in English
             reply = Reply(text=phrase("languages", "en"), language="en", status="language", composed=True)
@@ -169,7 +171,9 @@ class Character:
             said = answer(self.world, self.me.id, player, request)
             found = Found("answered", found.facts, make_fact("request", "request", said.reason_en, said.reason_zh,
                                                             (f"{request.at:%H:%M}",) if said.accepted else ("cannot", "不能")))
-        if "player" in q.intents and found.key is None:  # "what's my name?": from what they told me
+        if _told_name([text]):  # "My name is Ana": a meeting, not a question about anything the world holds
+            found = Found("smalltalk")
+        elif "player" in q.intents:  # "what's my name?" is about the player, whatever else it matched
             found = Found("answered", found.facts, make_fact(
                 "player:name", "player", phrase("player_name", "en", player=told) if told else "",
                 phrase("player_name", "zh", player=told) if told else "", (told,) if told else ()))
@@ -318,6 +322,8 @@ class Character:
             if found.key.id == "self":
                 return body
             return self._join(intro, body, language) if first else body
+        if found.status == "smalltalk" and self._told:
+            return phrase("nice_to_meet", language, turn, player=self._told)
         return phrase("smalltalk", language, turn, name=self._name(language), role=self._role(language))
 
     def _decline(self, found: Found, question: str, language: Language, turn: int, wants: set[str]) -> str:

@@ -24,11 +24,12 @@ class MemorySystem:
 
     @classmethod
     def open(cls, world: World, gateway: Gateway, embedder: Embeds | None = None) -> MemorySystem:
-        """Memories in the world's store; MiniLM embeddings unless another embedder is given."""
+        """Memories in the world's store; the package's multilingual embedder (MiniLM where it is not
+        installed) unless another embedder is given."""
         if embedder is None:
-            from llmverse.llm.embed import Embedder
+            from llmverse.llm.embed import Embedder, open_embedder
 
-            embedder = Embedder()
+            embedder = open_embedder("auto") or Embedder()
         names = [n for c in world.characters.values() for n in (c.names.en, c.names.zh) if n]
         stream = MemoryStream(world.store, world.key, embedder, ImportanceScorer(gateway, names=names))
         return cls(stream, Retriever(stream), Reflector(world, stream, gateway))

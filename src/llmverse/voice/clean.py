@@ -56,7 +56,8 @@ class Cleaner:
 
     def clean(self, sentence: str) -> tuple[str | None, str | None]:
         """(the sentence to keep, or None; why it was dropped, or None)."""
-        s = sentence.strip()
+        s = _STAGE.sub(" ", sentence)  # asides first: "(pauses) Bram: ..." is Bram's label after it
+        s = re.sub(r"\s{2,}", " ", s).strip()
         m = _LABEL.match(s)
         if m:
             label = m.group(1).strip().lower()
@@ -67,8 +68,7 @@ class Cleaner:
                                  "answer", "response", "customer", "guest", "traveller", "traveler",
                                  "用户", "访客", "玩家", "问", "答", "客人"):
                 return None, "speaks for someone else"
-        s = _STAGE.sub(" ", s)
-        s = re.sub(r"\s{2,}", " ", s).strip(" \t\"“”'")
+        s = s.strip(" \t\"“”'")
         if not re.search(r"\w", s):
             return None, "a stage direction"
         if _META.search(s):

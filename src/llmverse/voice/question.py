@@ -166,7 +166,7 @@ class Vocabulary:
 # A word the world lacks counts only where it names a thing: "swords" in "Do you sell swords?", not
 # "remember" in "Do you remember me?". English by the word before it, Chinese by jieba's noun tags.
 _BEFORE_A_THING = frozenset("""a an the any some sell sells selling buy rent have has got there of for to your my his her
-    their our no many much that this these those need want find about with is are stock""".split())
+    their our no many much that this these those need want find about with stock""".split())
 
 
 @lru_cache(maxsize=256)

@@ -62,7 +62,9 @@ class Retriever:
         """`ignore`: question tokens that say nothing about which fact is meant (the world's own name:
         "town" in "Is there a bank in town?" must not find the Harbor Town Chronicle)."""
         self.facts, self.embedder, self.w, self.ignore = facts, embedder, weights, ignore
-        self._bm25 = BM25Okapi([list(f.keys) or ["_"] for f in facts]) if facts else None
+        # k1 low: facts are one or two sentences, and a name said three times in one ("iron anchor ...
+        # hand-forged iron anchor") must not outweigh a second word of the question matched once.
+        self._bm25 = BM25Okapi([list(f.keys) or ["_"] for f in facts], k1=0.5) if facts else None
         self._vecs: np.ndarray | None = None
         self.words = frozenset(t for f in facts for t in f.keys)  # a word a fact uses is not unknown
 
@@ -138,16 +140,23 @@ class Retriever:
                 kinds = [f for f in self.facts if f.kind in wants and set(f.keys) & names]
                 if kinds:
                     return Found("answered", top, best(kinds), subject=subjects[0])
-            named = {t for f in self.facts if f.subject in subjects for t in f.keys}
-            if lead is not None and base[lead] >= self.w.answer_min and self.facts[lead].kind in _KNOWLEDGE \
-                    and set(self.facts[lead].keys) & named:
-                return Found("answered", top, self.facts[lead], subject=subjects[0])
+            # Otherwise the most relevant fact about the thing, or of what is known that names it
+            # ("How long does a big anchor take?" → Bram's knowledge, not the anchor's price).
+            named = self.names_of(subjects) | {t for f in self.facts if f.subject in subjects
+                                               for a in f.answers for t in tokens(a)}
+            cands = [i for i, f in enumerate(self.facts)
+                     if f.subject in subjects or (f.kind in _KNOWLEDGE and set(f.keys) & named)]
             if wants & {"price", "hours"} and asked:  # "the entrance fee of the park": the park has none
+                knowing = [i for i in cands if self.facts[i].kind in ("knows", "doc", "event")
+                           and base[i] >= self.w.answer_min]
+                if knowing:
+                    i = max(knowing, key=lambda j: base[j])
+                    return Found("answered", top, self.facts[i], subject=subjects[0])
                 return Found("unknown", top, None, missing=_ATTRIBUTE[q.language][min(wants & {"price", "hours"})],
                              subject=subjects[0])
-            about = [f for f in self.facts if f.subject in subjects]
-            if about:
-                return Found("answered", top, best(about), subject=subjects[0])
+            if cands:
+                i = max(cands, key=lambda j: (base[j], -rank[id(self.facts[j])]))
+                return Found("answered", top, self.facts[i], subject=subjects[0])
         if unknown and asked:
             if lead is not None and base[lead] >= self.w.strong and self.facts[lead].kind in _KNOWLEDGE:
                 return Found("answered", top, self.facts[lead])

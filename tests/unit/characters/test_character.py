@@ -1,5 +1,7 @@
 """Character.respond on the scripted backend: facts in, checks after, every turn recorded."""
 
+import re
+
 import pytest
 
 from llmverse.characters.character import MAX_MESSAGE_CHARS, Character
@@ -168,3 +170,56 @@ def test_mood_toward_a_player_colours_the_prompt(world):
     bram.reply("Ada", "Thanks, you are wonderful and kind!")
     bram.reply("Ada", "What do you sell?")
     assert "Speak warmly to this visitor." in backend.calls[-1][0].content
+
+
+def test_a_player_who_gives_a_name_is_called_by_it_later(world):
+    bram = talk(world, ScriptedBackend(default="Hm."), "bram")
+    bram.reply("visitor6", "My name is Ana.")
+    assert bram.last.status == "smalltalk"  # a meeting, not an unknown thing called Ana
+    reply = bram.reply("visitor6", "What's my name?")
+    assert "Ana" in reply.text and "visitor6" not in reply.text
+
+
+def test_asked_a_name_never_given_the_character_says_so(world):
+    reply = talk(world, ScriptedBackend(default="Hm."), "bram").reply("visitor6", "What's my name?")
+    assert reply.status == "unknown" and "haven't told me" in reply.text
+
+
+def test_a_thing_the_world_lacks_is_declined_with_what_the_seller_has(world):
+    backend = ScriptedBackend(default="Yes, I sell fine swords for 30 coins.")
+    reply = talk(world, backend, "bram").reply("p1", "Do you sell swords?")
+    assert reply.status == "unknown" and "sword" in reply.text and "anchor" in reply.text
+    assert "30" not in reply.text and backend.calls == []  # the model is not asked to make it up
+
+
+def test_an_attribute_the_place_lacks_is_declined_not_answered_with_its_hours(world):
+    reply = talk(world, ScriptedBackend(default="Hm."), "mara").reply("p1", "How much is a ticket to the museum?")
+    assert reply.status == "unknown" and "09:00" not in reply.text and "ticket" in reply.text
+
+
+def test_a_question_in_another_language_gets_english_naming_the_languages(world):
+    backend = ScriptedBackend(default="Hm.")
+    reply = talk(world, backend, "mara").reply("p1", "Wie viel kostet der Eintritt ins Museum?")
+    assert reply.language == "en" and "English and Chinese" in reply.text and backend.calls == []
+
+
+def test_the_models_labels_and_asides_never_reach_the_player(world):
+    backend = ScriptedBackend(default="Visitor6: I'm not sure. (In this scenario, the newbie is asking Bram.) "
+                                      "Bram: The iron anchor costs 40 coins.")
+    reply = talk(world, backend, "bram").reply("visitor6", "How much is the iron anchor?")
+    assert reply.text == "The iron anchor costs 40 coins."
+    assert reply.dropped and reply.dropped[0].startswith("Visitor6:")
+
+
+def test_a_chinese_reply_carries_no_english_from_the_world(world):
+    backend = ScriptedBackend(default="unused", languages=frozenset({"en"}))
+    for who, q in (("bram", "你今天有什么计划？"), ("nell", "集市是什么样的？"), ("lin", "丢了东西怎么办？")):
+        reply = talk(world, backend, who).reply("p1", q)
+        assert reply.language == "zh"
+        assert not re.search(r"[A-Za-z]{3,}", reply.text), reply.text
+
+
+def test_quantities_with_the_wrong_unit_are_dropped(world):
+    backend = ScriptedBackend(default="It takes me 2 hours to make a big anchor. A big one takes me two days.")
+    reply = talk(world, backend, "bram").reply("p1", "How long does it take you to make a big anchor?")
+    assert "2 hours" not in reply.text and "two days" in reply.text
