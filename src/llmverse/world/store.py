@@ -63,9 +63,10 @@ def _memory(url: str) -> bool:
 
 
 class Store:
-    def __init__(self, url: str = DEFAULT_URL, *, retries: int = RETRIES) -> None:
+    def __init__(self, url: str = DEFAULT_URL, *, retries: int = RETRIES, busy_seconds: float = BUSY_SECONDS) -> None:
         self.url = url
         self.retries = retries
+        self.busy_seconds = busy_seconds
         self.sqlite = url.startswith("sqlite")
         try:
             self.engine = create_engine(url, json_serializer=_dumps)
@@ -74,7 +75,7 @@ class Store:
                 # WAL lets readers (web clients, generators) go on while the world writes.
                 event.listen(self.engine, "connect", lambda conn, _: conn.execute("PRAGMA journal_mode=WAL"))
                 if not _memory(url):
-                    self._writer = self._sqlite_writer(url)
+                    self._writer = self._sqlite_writer(url, busy_seconds)
             upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the world database {self._shown()}: {exc.__class__.__name__}: "
@@ -82,10 +83,10 @@ class Store:
         self._write_lock = threading.Lock() if self.sqlite else None
 
     @staticmethod
-    def _sqlite_writer(url: str):
+    def _sqlite_writer(url: str, busy_seconds: float):
         """Write transactions on SQLite begin IMMEDIATE: the write lock is taken before the first read,
         so a read-modify-write can never be overtaken (a deferred one would fail or, worse, overwrite)."""
-        writer = create_engine(url, json_serializer=_dumps, connect_args={"timeout": BUSY_SECONDS})
+        writer = create_engine(url, json_serializer=_dumps, connect_args={"timeout": busy_seconds})
 
         @event.listens_for(writer, "connect")
         def _connect(dbapi_conn, _record) -> None:

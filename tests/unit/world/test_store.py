@@ -68,3 +68,42 @@ def test_a_world_rereads_what_another_process_wrote(tmp_path):
     assert here.now() != there.now()
     here.reload()
     assert here.now() == there.now()
+
+
+def test_a_database_that_does_not_answer_is_our_error_with_what_to_check():
+    from llmverse.world.store import StoreError
+
+    with pytest.raises(StoreError, match="check DATABASE_URL") as info:
+        Store("postgresql+psycopg://nobody@127.0.0.1:9/none")
+    assert info.value.__cause__ is not None
+
+
+def test_a_sqlite_write_lock_held_elsewhere_is_retried_then_a_clear_conflict(tmp_path):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from llmverse.world.store import WriteConflict
+
+    path = tmp_path / "w.db"
+    store = Store(f"sqlite:///{path}", retries=3, busy_seconds=0.05)
+    store.put_state("w", "rel:a:b", {"n": 1})
+    other = sqlite3.connect(path, isolation_level=None)  # another process, holding the write lock
+    other.execute("BEGIN IMMEDIATE")
+    with pytest.raises(WriteConflict, match="3 times") as info:
+        store.run("w", lambda tx: tx.update("rel:a:b", lambda r: {"n": r["n"] + 1}))
+    assert isinstance(info.value.__cause__, OperationalError) and "locked" in str(info.value.__cause__)
+    other.execute("ROLLBACK")
+    store.run("w", lambda tx: tx.update("rel:a:b", lambda r: {"n": r["n"] + 1}))
+    assert store.state("w") == {"rel:a:b": {"n": 2}}
+
+
+def test_generation_moves_with_every_state_write_and_not_with_events(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'w.db'}")
+    assert store.generation("w") == (0, 0)
+    store.put_state("w", "a", {"x": 1})
+    store.put_state("w", "a", {"x": 2})
+    store.put_state("w", "b", {"x": 1})
+    assert store.generation("w") == (2, 3)
+    store.append("w", T, "say", "p1", data={"text": "hi"})
+    assert store.generation("w") == (2, 3)
