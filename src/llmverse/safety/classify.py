@@ -37,6 +37,7 @@ _OBEY_ENCODED = re.compile(r"\b(?:decode|decoded|base64|hex|rot13)\b.{0,40}\b(?:
 # Attacks on the system only make sense in what the model reads (players' words, documents); in what
 # it writes they would flag its own harmless refusals ("I can't ignore my instructions").
 _INPUT_ONLY = {"injection", "jailbreak", "extraction"}
+_ALWAYS_REFUSED = ("injection", "jailbreak", "extraction", "self_harm")  # refused at MILD on every level (policy.py)
 
 
 def default_model_dir() -> Path:
@@ -97,7 +98,9 @@ class SafetyClassifier:
         v.pii = pii.find(un.text)
         for span in v.pii:
             v.add("pii", SEVERE, f"pii.{span.kind}")
-        if self.use_model:
+        # An attack on the system or self-harm the rules already found is refused at every level: the
+        # head would change nothing, so its 10-60 ms are saved.
+        if self.use_model and not any(v.scores.get(c, 0.0) >= MILD for c in _ALWAYS_REFUSED):
             self._model_scores(un, v, channel)
         return v
 
