@@ -11,6 +11,7 @@ import time
 import pytest
 
 from enginekit import harbor, spawn
+from llmverse.world.replay import verify
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -44,6 +45,7 @@ def test_kill_9_while_committing_keeps_the_log_and_the_state_in_step(tmp_path, r
     said = world.events(kind="say", actor="player1")
     assert set(acked) <= {e.id for e in said}
     assert world.state_of("rel:bram:player1")["familiarity"] == len(said)
+    assert verify(world) == []
     con = sqlite3.connect(tmp_path / "crash.db")
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     con.close()
