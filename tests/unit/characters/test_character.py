@@ -223,3 +223,25 @@ def test_quantities_with_the_wrong_unit_are_dropped(world):
     backend = ScriptedBackend(default="It takes me 2 hours to make a big anchor. A big one takes me two days.")
     reply = talk(world, backend, "bram").reply("p1", "How long does it take you to make a big anchor?")
     assert "2 hours" not in reply.text and "two days" in reply.text
+
+
+def test_a_world_text_missing_in_chinese_falls_back_to_english_and_says_so_in_the_log(tmp_path, caplog):
+    import logging
+
+    import yaml
+
+    from llmverse.world.loader import load_world
+    from llmverse.world.world import DEFAULT_WORLD
+
+    data = load_world(DEFAULT_WORLD).model_dump(exclude_none=True)
+    for place in data["places"]:
+        place.pop("description_zh", None)
+    path = tmp_path / "world.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    w = open_world(path, f"sqlite:///{tmp_path / 'w.db'}")
+    assert w.places["market"].description_zh is None
+    backend = ScriptedBackend(default="unused", languages=frozenset({"en"}))
+    with caplog.at_level(logging.INFO, logger="llmverse.voice.fact"):
+        reply = Character(w, "nell", Gateway(backend, FAST)).reply("p1", "集市是什么样的？")
+    assert "Stalls of fish" in reply.text  # the English stands in; nothing crashes
+    assert any("no Chinese text" in r.getMessage() for r in caplog.records)
