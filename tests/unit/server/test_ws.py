@@ -176,7 +176,8 @@ def test_queue_positions_count_down_and_cancel_drops_a_waiting_request(tmp_path)
         for ws in socks:
             walk_to(ws, rt, "bram")
         for i, ws in enumerate(socks):
-            ws.send_json({"type": "say", "to": "bram", "text": "Tell me about your day.", "id": f"s{i}"})
+            # (not "Tell me about your day.": the persona rail refuses it since safety head v3)
+            ws.send_json({"type": "say", "to": "bram", "text": "What do you think of the sea?", "id": f"s{i}"})
             if i == 0:
                 until(ws, "token", "s0")  # alice is being answered: the others queue behind her
         # dave cancels while waiting: his request never reaches the model
@@ -235,7 +236,8 @@ def test_a_player_with_three_requests_outstanding_is_told_busy(tmp_path):
         ws, _ = join(client, sockets, token)
         walk_to(ws, rt, "bram")
         for i in range(rt.cfg.max_model_requests):
-            ws.send_json({"type": "say", "to": "bram", "text": "Tell me about your day.", "id": f"s{i}"})
+            # (not "Tell me about your day.": the persona rail refuses it since safety head v3)
+            ws.send_json({"type": "say", "to": "bram", "text": "What do you think of the sea?", "id": f"s{i}"})
             until(ws, "queued", f"s{i}")
         ws.send_json({"type": "say", "to": "bram", "text": "And another thing.", "id": "more"})
         assert until(ws, "error", "more")[0]["reason"] == "busy"
