@@ -111,8 +111,9 @@ class SafetyClassifier:
         # The folded text, and the last decoded form when a disguise was undone (what was hidden).
         vecs = [embed.views(un.text)] + ([embed.views(un.forms[-1])] if len(un.forms) > 1 else [])
         v.model_used = True
+        ruled_out = rules.exempt(un.text)  # a question about suicide, a kill inside a game
         v.model = {c: p for c, p in head.scores(np.concatenate(vecs)).items()
-                   if not (channel == "output" and c in _INPUT_ONLY)}
+                   if not (channel == "output" and c in _INPUT_ONLY) and c not in ruled_out}
 
     def _load(self) -> Head | None:
         with self._lock:

@@ -231,6 +231,32 @@ _COMPILED = [(c, s, f"{c}.{r}", re.compile(p, re.IGNORECASE | re.MULTILINE)) for
 _SELF_DISCLOSURE = re.compile(r"^\s*(?:my|我的)\b", re.I)
 
 
+# Look-alikes the intent rules would refuse: a question *about* suicide (what it is, how to help, where
+# help is) without a first-person wish; killing inside a game. The issue's own examples ("What is
+# suicide?", "How do I kill someone in Call of Duty?") were refused by the rules alone.
+_ABOUT_SELF_HARM = re.compile(r"^\s*(?:what (?:is|are|causes) (?:suicide|self[- ]harm)|why do (?:people|some)|how (?:can|do|"
+                              r"should) (?:i|we) help|where can (?:someone|people)|tell me about)\b|\bprevent\w*|\bhotline|"
+                              r"\bstatistics\b|\bawareness\b|什么是|为什么有人|预防|热线|干预|怎么帮助?|如何帮助?", re.I)
+_FIRST_PERSON_WISH = re.compile(r"\b(?:myself|i want|i'm going|i will|i am going|my life|i can't go on)\b|我想|我要|我不想活|"
+                                r"我自己|结束我", re.I)
+_IN_GAME = re.compile(r"\bin (?:the |this |a |my )?(?:game|video ?game|call of duty|minecraft|fortnite|gta\w*|skyrim|"
+                      r"elden ring|roblox|zelda|halo|counter[- ]strike|pubg|overwatch|level \w+|the match|multiplayer)\b|"
+                      r"游戏里|游戏中|在王者荣耀|在吃鸡|副本里", re.I)
+
+
+_FOR_REAL = re.compile(r"\bfor real\b|\breal life\b|\birl\b|\bactually\b|现实(?:中|里)|真的去", re.I)
+
+
+def exempt(text: str) -> set[str]:
+    """Reason codes' categories that a context cue rules out for this text (also for the trained head)."""
+    out = set()
+    if _ABOUT_SELF_HARM.search(text) and not _FIRST_PERSON_WISH.search(text):
+        out.add("self_harm")
+    if _IN_GAME.search(text) and not _FOR_REAL.search(text):
+        out.add("violence")
+    return out
+
+
 def match(text: str) -> list[Hit]:
     """Every rule that fires on `text` (already unmasked: see `normalize.unmask`)."""
     hits = []
@@ -238,4 +264,9 @@ def match(text: str) -> list[Hit]:
         m = pattern.search(text)
         if m is not None:
             hits.append(Hit(category, score, reason, m.group()[:80]))
+    ruled_out = exempt(text)
+    if "self_harm" in ruled_out:
+        hits = [h for h in hits if h.reason != "self_harm.intent"]
+    if "violence" in ruled_out:
+        hits = [h for h in hits if h.reason not in ("violence.harm_person", "violence.threat")]
     return hits
