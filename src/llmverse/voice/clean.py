@@ -25,7 +25,7 @@ _META = re.compile(
     r"|\b(?:the|these|my|your) (?:facts|instructions|prompt|system prompt)\b|\bi (?:was|am|have been) "
     r"(?:instructed|told to|asked to)\b|\b(?:first|third) person\b|\bone to three\b|\bshort sentences\b"
     r"|\banswer with\b|\brespond (?:as|in character)\b|\bin character\b|\buse only\b|\bnever invent\b"
-    r"|\bnote\s*:|^\s*(?:response|reply|answer|output)\s*:|<\|?/?\w*\|?>|</?document"
+    r"|\binstructions?\b|\borders? in (?:it|this)\b|\bnote\s*:|^\s*(?:response|reply|answer|output)\s*:|<\|?/?\w*\|?>|</?document"
     r"|场景中|对话中|指令|系统提示|提示词|作为(?:一个)?(?:AI|人工智能|语言模型)|事实[:：]|用第一人称",
     re.I)
 

@@ -38,6 +38,7 @@ class Question:
     entities: list[str] = field(default_factory=list)  # world entities named, longest match first
     unknown: list[str] = field(default_factory=list)  # content words the world has no word for
     smalltalk: bool = False  # a greeting, thanks or farewell with nothing else asked
+    addressed: bool = False  # speaks to the listener ("you", "你"): "when do you close?" is about them
 
     @property
     def wants(self) -> set[str]:
@@ -166,7 +167,11 @@ class Vocabulary:
 # A word the world lacks counts only where it names a thing: "swords" in "Do you sell swords?", not
 # "remember" in "Do you remember me?". English by the word before it, Chinese by jieba's noun tags.
 _BEFORE_A_THING = frozenset("""a an the any some sell sells selling buy rent have has got there of for to your my his her
-    their our no many much that this these those need want find about with stock""".split())
+    their our no many much that this these those need want find about with stock make makes serve serves fix
+    repair carry carries offer nearest""".split())
+# Words that end a noun phrase begun after one of those ("the nearest bank in town": nearest, bank).
+_PHRASE_END = frozenset("""in on at for to of from with by near around here there please is are and or but
+    do does can could will would you i me it""".split())
 
 
 @lru_cache(maxsize=256)
@@ -188,7 +193,10 @@ def _things_named(text: str) -> set[str]:
     for i, w in enumerate(words):
         before = words[i - 1].lower() if i else ""
         if before in _BEFORE_A_THING:
-            out.update(tokens(w))
+            for nxt in words[i:i + 3]:  # the noun phrase: "the nearest bank", "a silver ring"
+                if nxt.lower() in _PHRASE_END:
+                    break
+                out.update(tokens(nxt))
     for word, flag in _pos(text):
         if flag.startswith("n"):
             out.add(word)
@@ -214,7 +222,11 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
                and not any(t in s.text for s in vocabulary.surfaces if s.zh)]
     # jieba's search mode cuts 自行车 into 自行, 行车 and 自行车: the longest stands for them.
     unknown = [t for t in unknown if not any(t != u and t in u for u in unknown)]
-    q.unknown = [t for t in unknown if t in _things_named(text)]
+    named_things = _things_named(text)
+    q.unknown = [t for t in unknown if t in named_things]
+    if len(q.unknown) > 1 and q.language == "en":  # "silver ring", "nearest bank": the head noun is last
+        q.unknown = [q.unknown[-1], *q.unknown[:-1]]
     greets = any(_matches(m, have, text) for m in _smalltalk())
+    q.addressed = bool(re.search(r"\b(?:you|your|yours)\b|你|您", text, re.I))
     q.smalltalk = greets and not q.entities and not (q.intents - {"about", "self"}) and not q.unknown
     return q

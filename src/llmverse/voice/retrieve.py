@@ -41,7 +41,7 @@ class Weights:
     cosine_floor: float = 0.75  # e5 cosines crowd 0.7-0.95: below this counts as unrelated
     kind_boost: float = 1.6  # a fact of the kind the question asks for
     subject_boost: float = 2.0  # a fact about a thing the question names
-    answer_min: float = 0.35  # the best fact's score a question with no named thing needs to be answered
+    answer_min: float = 0.3  # the best fact's score a question with no named thing needs to be answered
     strong: float = 0.6  # ... and one that names something the world lacks, for a piece of knowledge
 
 
@@ -144,15 +144,16 @@ class Retriever:
             # ("How long does a big anchor take?" → Bram's knowledge, not the anchor's price).
             named = self.names_of(subjects) | {t for f in self.facts if f.subject in subjects
                                                for a in f.answers for t in tokens(a)}
+            named |= {t for t in q.toks if t not in asking_words() and t not in _intent_tokens()}
             cands = [i for i, f in enumerate(self.facts)
                      if f.subject in subjects or (f.kind in _KNOWLEDGE and set(f.keys) & named)]
-            if wants & {"price", "hours"} and asked:  # "the entrance fee of the park": the park has none
+            if q.intents & {"price", "hours"} and asked:  # "the entrance fee of the park": the park has none
                 knowing = [i for i in cands if self.facts[i].kind in ("knows", "doc", "event")
                            and base[i] >= self.w.answer_min]
                 if knowing:
                     i = max(knowing, key=lambda j: base[j])
                     return Found("answered", top, self.facts[i], subject=subjects[0])
-                return Found("unknown", top, None, missing=_ATTRIBUTE[q.language][min(wants & {"price", "hours"})],
+                return Found("unknown", top, None, missing=_ATTRIBUTE[q.language][min(q.intents & {"price", "hours"})],
                              subject=subjects[0])
             if cands:
                 i = max(cands, key=lambda j: (base[j], -rank[id(self.facts[j])]))
@@ -161,14 +162,26 @@ class Retriever:
             if lead is not None and base[lead] >= self.w.strong and self.facts[lead].kind in _KNOWLEDGE:
                 return Found("answered", top, self.facts[lead])
             return Found("unknown", top, None, missing=unknown[0])
-        if wants & {"self", "sells", "plan", "did", "here", "player"} or implied and wants & {"hours", "where"}:
-            mine = [f for f in self.facts if f.kind in wants and (f.subject in implied or f.subject is None)]
-            key = best(mine)
+        def mine(kinds: set[str]) -> Fact | None:
+            return best([f for f in self.facts if f.kind in kinds and (f.subject in implied or f.subject is None)])
+
+        if wants & {"self", "sells", "plan", "did", "here", "player"}:
+            key = mine(wants)
+            if key is not None:
+                return Found("answered", top, key, subject=key.subject)
+        if implied and q.addressed and wants & {"hours", "where"}:  # "when do you close?": where I work
+            key = mine(wants & {"hours", "where"})
             if key is not None:
                 return Found("answered", top, key, subject=key.subject)
         if lead is not None and base[lead] >= self.w.answer_min:
             return Found("answered", top, self.facts[lead], subject=self.facts[lead].subject)
         return Found("unknown" if asked and wants else "open", top, None)
+
+
+def _intent_tokens() -> frozenset[str]:
+    from llmverse.voice.question import _intent_words
+
+    return _intent_words()
 
 
 _ATTRIBUTE = {"en": {"price": "price", "hours": "opening hours"}, "zh": {"price": "价格", "hours": "开放时间"}}

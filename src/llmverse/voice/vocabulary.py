@@ -44,6 +44,9 @@ def vocabulary(world: WorldFile) -> Vocabulary:
         e = f"character:{c.id}"
         surfaces += [_surface(e, x) for x in (c.names.en, c.names.zh, *c.aliases, c.role, c.role_zh)]
         surfaces += [_surface(e, x) for x in c.names.en.split()[:1] if len(c.names.en.split()) > 1]  # "Lin" of "Lin Wei"
+    for i, b in enumerate(world.map.blocked):  # landmarks: "the lighthouse", "the fountain"
+        if b.name:
+            surfaces += [_surface(f"landmark:{i}", x) for x in (b.name.en, b.name.zh)]
     text = world.model_dump_json()
     words = set(tokens(text))
     vocab = Vocabulary([s for s in surfaces if s is not None], words)
