@@ -26,7 +26,7 @@ def eval_safety(
     split: Annotated[str, typer.Option(help="test (held out, the figure to quote) | dev | all")] = "test",
     level: Level = "teen",
     classifier: Annotated[Path | None, typer.Option(
-        "--classifier", help="trained safety classifier (default: the one `llmverse safety train` made)")] = None,
+        "--classifier", help="safety head .npz (default: $LLMVERSE_SAFETY_HEAD, else the one shipped)")] = None,
     rules_only: Annotated[bool, typer.Option("--rules-only", help="leave the trained classifier out")] = False,
     bias: Annotated[bool, typer.Option("--bias/--no-bias", help="also run the counterfactual bias suite "
                                        "(asks the model: ~1 minute on the bundled one)")] = False,
