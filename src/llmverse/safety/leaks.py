@@ -30,7 +30,7 @@ from llmverse.safety.normalize import fold
 
 _CUE = re.compile(r"(?:password|passcode|pass ?phrase|access code|secret (?:word|code|phrase|key)|code ?word|"
                   r"safe ?word|\bword|pin(?: code)?|the code|the secret|key|token|口令|密码|暗号|密钥|秘密|验证码|通关密语)"
-                  r"\s*(?:is|was|=|:|：|是|为)?\s*[\"'“‘「『]?([\w\-]{3,40})", re.I)
+                  r"(?:\s*(?:is|was|=|:|：|是|为|就是))*\s*[\"'“‘「『]?([\w\-]{3,40})", re.I)
 _QUOTED = re.compile(r"[\"“「『']([^\"”」』'\n]{3,40})[\"”」』']")
 _CODE = re.compile(r"\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{3,30}\b|\b\d{4,}\b")
 _SECRET_HINT = re.compile(r"secret|password|code|never (?:reveal|tell|say|share)|do not (?:reveal|tell|share)|"
@@ -62,8 +62,8 @@ def compact(text: str) -> str:
 def protected_tokens(secret: str) -> list[str]:
     """What in a secret text must never appear in a reply, however written."""
     text = fold(secret)
-    if len(text.split()) <= 4 and len(compact(text)) >= MIN_TOKEN:  # a short secret is itself a token
-        return [text.strip()]
+    if len(text.split()) <= 4 and MIN_TOKEN <= len(compact(text)) <= 16 and not re.search(r"[.!?。！？;；]\s*\S", text):
+        return [text.strip()]  # a short secret (a word, a code, a phrase) is itself a token
     found: list[str] = [m.group(1) for m in _CUE.finditer(text)]
     for sentence in re.split(r"(?<=[.!?。！？\n])", text):
         if _SECRET_HINT.search(sentence):
