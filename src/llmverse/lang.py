@@ -106,6 +106,31 @@ def _stem(word: str) -> str:
     return word
 
 
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a whole English or Chinese text; a quotation is never cut in two, nor is "3.5".
+    (`sentences` below regroups a stream as it arrives; this one reads a text already complete.)"""
+    out, buf, quote = [], "", None
+    closing = {'"': '"', "“": "”", "「": "」"}
+    for i, ch in enumerate(text):
+        buf += ch
+        if quote is not None:
+            if ch == quote:
+                quote = None
+                if buf[-2:-1] in ("。", "！", "？", ".", "!", "?"):  # 他说：“好。” ends the sentence
+                    out.append(buf.strip())
+                    buf = ""
+            continue
+        if ch in closing:
+            quote = closing[ch]
+        elif ch in "。！？\n" or (ch in ".!?" and not text[i + 1:i + 2].isdigit()):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return [s for s in out if re.search(r"\w", s)]
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？…])\s+|(?<=[。！？])")
 
 

@@ -28,6 +28,7 @@ from llmverse.content.documents import Claim, Sentence
 from llmverse.content.facts import EventLog
 from llmverse.content.mentions import Mention, Names
 from llmverse.lang import _jieba
+from llmverse.lang import split_sentences
 from llmverse.world.grounding import Lexicon, numbers_in
 from llmverse.world.store import Event
 from llmverse.world.world import World
@@ -74,28 +75,6 @@ class Support:
     actions: bool = True  # False where a text states no happenings (a description): verbs are not claims
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of an English or Chinese text; a quotation is never cut in two, nor is "3.5"."""
-    out, buf, quote = [], "", None
-    closing = {'"': '"', "“": "”", "「": "」"}
-    for i, ch in enumerate(text):
-        buf += ch
-        if quote is not None:
-            if ch == quote:
-                quote = None
-                if buf[-2:-1] in ("。", "！", "？", ".", "!", "?"):  # 他说：“好。” ends the sentence
-                    out.append(buf.strip())
-                    buf = ""
-            continue
-        if ch in closing:
-            quote = closing[ch]
-        elif ch in "。！？\n" or (ch in ".!?" and not text[i + 1:i + 2].isdigit()):
-            if buf.strip():
-                out.append(buf.strip())
-            buf = ""
-    if buf.strip():
-        out.append(buf.strip())
-    return [s for s in out if re.search(r"\w", s)]
 
 
 @lru_cache(maxsize=1)

@@ -28,7 +28,7 @@ import yaml
 from llmverse.characters.character import Character, Reply
 from llmverse.characters.facts import FactBook
 from llmverse.evals.grounding import states
-from llmverse.lang import Language
+from llmverse.lang import Language, split_sentences
 from llmverse.llm.gateway import Gateway
 from llmverse.voice.clean import normal
 from llmverse.world.grounding import numbers_in
@@ -170,7 +170,7 @@ def score(item: Item, reply: Reply, first_piece_s: float, world: World, player: 
         s.right = any(states(text, e) for e in item.expected if e)
         s.by_model = s.right and not (reply.completed or reply.composed or reply.fallback)
     s.leak = _leak(text, player)
-    sents = [normal(x) for x in re.split(r"(?<=[.!?。！？])\s*", text) if x.strip()]
+    sents = [normal(x) for x in split_sentences(text)]
     s.repeated = len(sents) != len(set(sents)) or any(x in {normal(e) for e in earlier} for x in sents if len(x) > 8)
     if item.language == "zh":
         allowed = {n.lower() for it in (world.file.places, world.file.things, world.file.characters)

@@ -18,11 +18,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from llmverse.lang import split_sentences
 from llmverse.train.errors import TrainingDataError
 from llmverse.world.model import WorldFile
 
 _CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".rst")
 
 
@@ -33,9 +33,8 @@ class Document:
 
 
 def sentences(text: str) -> list[str]:
-    """Split on sentence-final punctuation; keep pieces with at least two words."""
-    parts = (p.strip() for p in _SENTENCE_END.split(" ".join(text.split())))
-    return [p for p in parts if len(p.split()) >= 2]
+    """The text's sentences (llmverse.lang.split_sentences) with at least two words."""
+    return [p for p in split_sentences(" ".join(text.split())) if len(p.split()) >= 2]
 
 
 def _english(items: Iterable[str]) -> list[str]:
