@@ -11,6 +11,7 @@ with the nearest real fact.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -73,7 +74,8 @@ class Retriever:
         n = len(self.facts)
         if not n:
             return np.zeros(0)
-        toks = [t for t in q.toks if t not in self.ignore and t not in asking_words()]
+        # What is asked about, not how it is asked: question and intent words are left to the kind boost.
+        toks = [t for t in q.toks if t not in self.ignore and t not in asking_words() and t not in _intent_tokens()]
         bm = np.asarray(self._bm25.get_scores(toks), dtype=np.float64) if toks else np.zeros(n)
         # Scaled by what a fact holding every word would score, a word no fact holds counting as the
         # rarest: a weak match stays weak (a max-normalised BM25 makes any match a perfect one).
@@ -148,8 +150,9 @@ class Retriever:
             cands = [i for i, f in enumerate(self.facts)
                      if f.subject in subjects or (f.kind in _KNOWLEDGE and set(f.keys) & named)]
             if q.intents & {"price", "hours"} and asked:  # "the entrance fee of the park": the park has none
+                attr = min(q.intents & {"price", "hours"})
                 knowing = [i for i in cands if self.facts[i].kind in ("knows", "doc", "event")
-                           and base[i] >= self.w.answer_min]
+                           and base[i] >= self.w.answer_min and _ANSWERS[attr].search(self.facts[i].en)]
                 if knowing:
                     i = max(knowing, key=lambda j: base[j])
                     return Found("answered", top, self.facts[i], subject=subjects[0])
@@ -184,5 +187,10 @@ def _intent_tokens() -> frozenset[str]:
     return _intent_words()
 
 
+# What a piece of knowledge must hold to answer a price or a time question ("lit at dusk" is a time;
+# "tours start from the entrance hall" is no entrance fee).
+_ANSWERS = {"price": re.compile(r"\d|\bcoins?\b|\bfree\b", re.I),
+            "hours": re.compile(r"\d\d?:\d\d|\b(?:dawn|dusk|noon|midnight|morning|evening|night|sunrise|sunset)\b",
+                                re.I)}
 _ATTRIBUTE = {"en": {"price": "price", "hours": "opening hours"}, "zh": {"price": "价格", "hours": "开放时间"}}
 _KNOWLEDGE = frozenset({"knows", "about", "doc", "did", "plan", "event", "memory"})
