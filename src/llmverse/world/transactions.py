@@ -37,9 +37,11 @@ class Lost(Exception):
     """This attempt read state another writer changed before it could write: run it again."""
 
 
-# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available; all mean "try again".
-_PG_RETRY = {"40001", "40P01", "55P03"}
+# PostgreSQL: serialization_failure, deadlock_detected, lock_not_available, too_many_connections:
+# all mean "try again" (the last when other processes hold every connection for a moment).
+_PG_RETRY = {"40001", "40P01", "55P03", "53300"}
 _SQLITE_RETRY = ("database is locked", "database table is locked", "database is busy")
+_BUSY_SERVER = ("too many clients", "too many connections")
 
 
 def retryable(exc: BaseException) -> bool:
@@ -50,7 +52,7 @@ def retryable(exc: BaseException) -> bool:
         code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
         if code in _PG_RETRY:
             return True
-        if isinstance(exc, OperationalError) and any(m in str(exc.orig).lower() for m in _SQLITE_RETRY):
+        if isinstance(exc, OperationalError) and any(m in str(exc.orig).lower() for m in _SQLITE_RETRY + _BUSY_SERVER):
             return True
     return False
 

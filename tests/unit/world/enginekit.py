@@ -21,11 +21,27 @@ def unique_name() -> str:
     return f"Harbor {uuid.uuid4().hex[:10]}"
 
 
-def harbor(url: str, name: str | None = None, **store: int) -> World:
+OPENED: list[Store] = []  # closed after each test (`close_all`): idle pooled connections add up on PostgreSQL
+
+
+def harbor(url: str, name: str | None = None, **store: float) -> World:
     """Harbor Town on `url`, named `name` (a fresh unique name when None)."""
     file = load_world(DEFAULT_WORLD)
     file = file.model_copy(update={"name": file.name.model_copy(update={"en": name or unique_name()})})
-    return World(file, Store(url, **store))
+    opened = Store(url, **store)
+    OPENED.append(opened)
+    return World(file, opened)
+
+
+def store(url: str, **kw: float) -> Store:
+    opened = Store(url, **kw)
+    OPENED.append(opened)
+    return opened
+
+
+def close_all() -> None:
+    while OPENED:
+        OPENED.pop().dispose()
 
 
 def _env() -> dict[str, str]:

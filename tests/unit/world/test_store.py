@@ -57,6 +57,7 @@ def test_postgresql_when_available():
     assert e.id in [x.id for x in store.events("pg_test", actor="pg_test_actor")]
     store.put_state("pg_test", "clock", {"now": "2026-05-01T08:00"})
     assert store.state("pg_test")["clock"] == {"now": "2026-05-01T08:00"}
+    store.dispose()
 
 
 def test_a_world_rereads_what_another_process_wrote(tmp_path):
