@@ -18,7 +18,7 @@ from llmverse.server import create_app
 from llmverse.server.protocol import TYPES, ProtocolError, parse
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 BUDGET = settings(max_examples=150, deadline=None, database=None,
@@ -35,11 +35,13 @@ frames = st.fixed_dictionaries({"type": st.sampled_from(TYPES) | st.text(max_siz
                                optional={k: values for k in ["id", "to", "text", "lang", "ref", "token"]}) | \
     st.dictionaries(fields, values, max_size=4)
 raw_frames = frames.map(lambda f: json.dumps(f)) | st.text(max_size=200) | \
-    st.builds(lambda n, ch: ch * n, st.integers(0, 3000), st.sampled_from(["[", "{", "1", '"', "\\"]))
+    st.builds(lambda n, ch: ch * n, st.integers(0, 6000), st.sampled_from(["[", "{", "1", '"', "\\"]))
 
 
 @BUDGET
 @given(raw=raw_frames)
+@example(raw="[" * 5000 + "]" * 5000)  # RecursionError before issue 17
+@example(raw='{"type": "move", "to": [' + "1" * 5000 + ", 1]}")  # a ValueError without .msg before
 def test_parse_answers_every_text_with_a_frame_or_a_protocol_error(raw):
     try:
         frame = parse(raw, 16 * 1024)
