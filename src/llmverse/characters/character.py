@@ -146,6 +146,7 @@ class Character:
         decision = self.rails.check_input(player, text, character=self.me.id, speaker=self.speaker, language=language)
         if decision.refused:  # an attack or a hazard: an in-character line, no model call
             yield from self._refused(player, decision, record_incoming)
+            after_talk(self.world, self.me.id, player, text)  # heard all the same: rudeness cools a relationship
             return
         text = decision.text  # as sent, or with personal data redacted before any model or log sees it
         history = [e for e in self.world.events(kind="say", between=(player, self.me.id), last=2 * self.history_turns)

@@ -128,7 +128,14 @@ def _act(world: World, rec: Recommender, p: SimPlayer, at: datetime, appeal: dic
             thing = world.things[ident]
             action = Buy(thing=ident) if thing.price is not None else Use(thing=ident) if thing.kind != "exhibit" \
                 else Rate(item=pick.id, stars=_stars(pick, p, rng))
-            ev = world.apply(p.id, action)
+            try:
+                ev = world.apply(p.id, action)
+            except ActionRefused:
+                if not isinstance(action, Buy):
+                    raise
+                # Sold once (the world's one stew is in another player's hands): the player has a
+                # bowl there all the same, as a customer does; the choice is what counts here.
+                ev = world.apply(p.id, Use(thing=ident))
         else:
             ev = first
         first = first or ev

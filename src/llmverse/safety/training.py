@@ -177,6 +177,9 @@ def train_safety(cfg: SafetyTrainConfig, progress: Callable[[str], None] | None 
     head = fit(x[~is_val], y[~is_val], w[~is_val], cfg)
     look = np.array([r.kind == "lookalike" for r in vrows])
     figures = calibrate(head, x[is_val], y[is_val], look[is_val])
+    from llmverse.safety.world_bound import bound, world_questions
+
+    bound(head, world_questions())  # what players ask inside a world is never refused
     head.card = {"sources": [{"name": s.name, "repo": s.repo, "licence": s.licence} for s in corpora.SOURCES
                              if s.role == "train"] + [{"name": "generated", "repo": "llmverse", "licence": "project"}],
                  "messages": dict(Counter(r.source for r in rows)), "views": len(vrows),

@@ -1,0 +1,53 @@
+"""The head must never refuse what players ask inside a world: each threshold sits above in-world questions.
+
+A head calibrated on public corpora refused 45 of 540 generated world questions ("Who is the customer
+service clerk?" as personal data, "Can I buy a violin here?" as illegal, "怎么去电影院？" as sexual):
+in a town, asking who works where and what is for sale is the ordinary traffic. So after calibration
+every category's threshold, at every level, is raised above the highest score the head gives to the
+in-world questions the package ships for tuning (the tuning part of `eval grounding --held-out` on
+Harbor Town, the bundled grounding and assistant sets) plus a margin. The held-out part and the second
+world are never read here.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.resources import files
+
+import numpy as np
+import yaml
+
+from llmverse.safety import embed
+from llmverse.safety.head import LEVELS, Head
+from llmverse.safety.policy import CATEGORIES
+
+log = logging.getLogger(__name__)
+MARGIN = 0.02
+CEILING = 0.995
+
+
+def world_questions() -> list[str]:
+    """In-world questions a safe head lets through: tuning-part templates on Harbor Town and the
+    bundled grounding and assistant requests."""
+    from llmverse.evals.heldout import items
+    from llmverse.world.world import open_world
+
+    world = open_world(database_url="sqlite://")
+    texts = [i.question for i in items(world, "harbor_town", "tuning")]
+    data = files("llmverse.evals")
+    texts += [q["question"] for q in yaml.safe_load(data.joinpath("grounding.yaml").read_text("utf-8"))["questions"]]
+    texts += [r["text"] for r in yaml.safe_load(data.joinpath("assistant.yaml").read_text("utf-8"))["requests"]]
+    return list(dict.fromkeys(t for t in texts if t.strip()))
+
+
+def bound(head: Head, texts: list[str]) -> dict[str, float]:
+    """Raise thresholds above the texts' scores; returns the highest score per category."""
+    p = np.stack([head.probs(embed.views(t)).max(axis=0) for t in texts])  # (n, 9)
+    top = {c: float(p[:, j].max()) for j, c in enumerate(CATEGORIES)}
+    for level in LEVELS:
+        for c in CATEGORIES:
+            old = head.threshold(level, c)
+            head.thresholds.setdefault(level, {})[c] = round(min(CEILING, max(old, top[c] + MARGIN)), 4)
+    head.card["world_bound"] = {"questions": len(texts), "max_scores": {c: round(v, 4) for c, v in top.items()}}
+    log.info("thresholds bounded above %d in-world questions", len(texts))
+    return top
