@@ -14,7 +14,7 @@ from typing import Literal
 
 Language = Literal["en", "zh"]
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_WORD = re.compile(r"[a-z0-9\u00e0-\u00ff]+(?:'[a-z]+)?")  # café, naïve: accented letters are letters
 _STOP_EN = frozenset(
     "a an the is are was were be been am do does did to of in on at for and or but with by from as it its "
     "this that these those i you he she we they me my your our their his her what which whom "

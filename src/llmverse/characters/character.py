@@ -378,7 +378,7 @@ def _told_name(lines: list[str]) -> str | None:
 
 def _surface_word(question: str, token: str) -> str:
     """The word as the player wrote it ("swords" for the token "sword"), lower-cased."""
-    for word in re.findall(r"[A-Za-z][A-Za-z'-]*", question):
+    for word in re.findall(r"[A-Za-z\u00c0-\u00ff][A-Za-z\u00c0-\u00ff'-]*", question):
         if word.lower().startswith(token):
             return word.lower()
     return token

@@ -38,6 +38,7 @@ class Question:
     entities: list[str] = field(default_factory=list)  # world entities named, longest match first
     unknown: list[str] = field(default_factory=list)  # content words the world has no word for
     smalltalk: bool = False  # a greeting, thanks or farewell with nothing else asked
+    named: set[str] = field(default_factory=set)  # the question's words that name its entities
     addressed: bool = False  # speaks to the listener ("you", "你"): "when do you close?" is about them
 
     @property
@@ -168,7 +169,7 @@ class Vocabulary:
 # "remember" in "Do you remember me?". English by the word before it, Chinese by jieba's noun tags.
 _BEFORE_A_THING = frozenset("""a an the any some sell sells selling buy rent have has got there of for to your my his her
     their our no many much that this these those need want find about with stock make makes serve serves fix
-    repair carry carries offer nearest""".split())
+    repair carry carries offer nearest take bring""".split())
 # Words that end a noun phrase begun after one of those ("the nearest bank in town": nearest, bank).
 _PHRASE_END = frozenset("""in on at for to of from with by near around here there please is are and or but
     do does can could will would you i me it""".split())
@@ -189,10 +190,11 @@ def _pos(text: str) -> tuple[tuple[str, str], ...]:
 def _things_named(text: str) -> set[str]:
     """The tokens of `text` that stand where a thing is named."""
     out: set[str] = set()
-    words = re.findall(r"[A-Za-z][A-Za-z'-]*", text)
+    words = re.findall(r"[A-Za-z\u00c0-\u00ff][A-Za-z\u00c0-\u00ff'-]*", text)
     for i, w in enumerate(words):
         before = words[i - 1].lower() if i else ""
-        if before in _BEFORE_A_THING:
+        opens = i == 1 and before in ("is", "are", "any", "got") and text.rstrip().endswith("?")  # "Is breakfast included?"
+        if before in _BEFORE_A_THING or opens:
             for nxt in words[i:i + 3]:  # the noun phrase: "the nearest bank", "a silver ring"
                 if nxt.lower() in _PHRASE_END:
                     break
@@ -215,6 +217,7 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
             q.intents.add(name)
     q.entities = vocabulary.entities_in(text, toks)
     named = {t for s in vocabulary.surfaces if s.entity in q.entities for t in s.toks}
+    q.named = named & have
     unknown = [t for t in dict.fromkeys(toks)
                if t not in vocabulary.words and t not in _asking() and t not in _intent_words()
                and t not in _smalltalk_words() and t not in named and not t.isdigit()

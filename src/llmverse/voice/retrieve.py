@@ -131,11 +131,12 @@ class Retriever:
         asked = bool(q.intents - {"about"}) or q.text.rstrip().endswith(("?", "？"))
         lead = int(np.argmax(base)) if len(base) and base.max() > 0 else None  # the best match by relevance alone
         if subjects:
+            if unknown and asked:
+                # "a ticket to the museum", "the museum gift shop": the museum is real, the rest is not
+                return Found("unknown", top, None, missing=unknown[0], subject=subjects[0])
             kinds = [f for f in self.facts if f.subject in subjects and f.kind in wants]
             if kinds:
                 return Found("answered", top, best(kinds), subject=subjects[0])
-            if unknown and asked:  # "a ticket to the museum": the museum is real, its ticket is not
-                return Found("unknown", top, None, missing=unknown[0], subject=subjects[0])
             # "Who runs the forge?": a fact of the asked kind that names the thing (Bram works at the Forge).
             if wants & {"who"}:
                 names = self.names_of(subjects)
@@ -146,9 +147,13 @@ class Retriever:
             # ("How long does a big anchor take?" → Bram's knowledge, not the anchor's price).
             named = self.names_of(subjects) | {t for f in self.facts if f.subject in subjects
                                                for a in f.answers for t in tokens(a)}
-            named |= {t for t in q.toks if t not in asking_words() and t not in _intent_tokens()}
-            cands = [i for i, f in enumerate(self.facts)
-                     if f.subject in subjects or (f.kind in _KNOWLEDGE and set(f.keys) & named)]
+            named |= q.named  # the words the question names it by ("lighthouse" for a landmark)
+            own = [i for i, f in enumerate(self.facts) if f.subject in subjects]
+            # What is known that names it; another thing's description only for a thing with no facts
+            # of its own (the lighthouse is told of in the harbour's).
+            told = ("knows", "doc", "event", "memory", "did", "plan") if own else tuple(_KNOWLEDGE)
+            cands = own + [i for i, f in enumerate(self.facts)
+                           if f.subject not in subjects and f.kind in told and set(f.keys) & named]
             if q.intents & {"price", "hours"} and asked:  # "the entrance fee of the park": the park has none
                 attr = min(q.intents & {"price", "hours"})
                 knowing = [i for i in cands if self.facts[i].kind in ("knows", "doc", "event")
