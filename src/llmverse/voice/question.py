@@ -199,11 +199,19 @@ def _things_named(text: str) -> set[str]:
                 if nxt.lower() in _PHRASE_END:
                     break
                 out.update(tokens(nxt))
+                if nxt[:1].isupper():  # a name ends it: "the Forge keep" is the Forge
+                    break
     for word, flag in _pos(text):
         if flag.startswith("n"):
             out.add(word)
             out.update(tokens(word))
     return out
+
+
+def _of_known_words(token: str) -> bool:
+    """营业时间 is 营业 + 时间: a word made of two asking or intent words asks, it names nothing."""
+    known = _asking() | _intent_words()
+    return any(token[:k] in known and token[k:] in known for k in range(1, len(token)))
 
 
 def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -> Question:
@@ -223,6 +231,7 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
                and t not in _smalltalk_words() and t not in named and not t.isdigit()
                and (len(t) > 1 or re.fullmatch(r"[\u3400-\u9fff]", t))
                and not any(t in s.text for s in vocabulary.surfaces if s.zh)]
+    unknown = [t for t in unknown if not _of_known_words(t)]
     # jieba's search mode cuts 自行车 into 自行, 行车 and 自行车: the longest stands for them.
     unknown = [t for t in unknown if not any(t != u and t in u for u in unknown)]
     named_things = _things_named(text)
