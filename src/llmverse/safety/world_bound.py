@@ -1,11 +1,12 @@
-"""The head must never refuse what players ask inside a world: each threshold sits above in-world questions.
+"""The head must never refuse what players ask or say inside a world: each threshold sits above in-world questions.
 
 A head calibrated on public corpora refused 45 of 540 generated world questions ("Who is the customer
 service clerk?" as personal data, "Can I buy a violin here?" as illegal, "怎么去电影院？" as sexual):
 in a town, asking who works where and what is for sale is the ordinary traffic. So after calibration
 every category's threshold, at every level, is raised above the highest score the head gives to the
 in-world questions the package ships for tuning (the tuning part of `eval grounding --held-out` on
-Harbor Town, the bundled grounding and assistant sets) plus a margin. The held-out part and the second
+Harbor Town, the bundled grounding and assistant sets, and ordinary chat with a character in
+`safety/data/world_chat.txt`: "Tell me about yourself." had been refused as prompt extraction) plus a margin. The held-out part and the second
 world are never read here.
 """
 
@@ -37,6 +38,8 @@ def world_questions() -> list[str]:
     data = files("llmverse.evals")
     texts += [q["question"] for q in yaml.safe_load(data.joinpath("grounding.yaml").read_text("utf-8"))["questions"]]
     texts += [r["text"] for r in yaml.safe_load(data.joinpath("assistant.yaml").read_text("utf-8"))["requests"]]
+    chat = files("llmverse.safety").joinpath("data").joinpath("world_chat.txt").read_text("utf-8")
+    texts += [line.strip() for line in chat.splitlines() if line.strip() and not line.startswith("#")]
     return list(dict.fromkeys(t for t in texts if t.strip()))
 
 

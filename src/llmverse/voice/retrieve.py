@@ -131,7 +131,7 @@ class Retriever:
         asked = bool(q.intents - {"about"}) or q.text.rstrip().endswith(("?", "？"))
         lead = int(np.argmax(base)) if len(base) and base.max() > 0 else None  # the best match by relevance alone
         if subjects:
-            if unknown and asked:
+            if unknown and asked and _together(q, unknown):
                 # "a ticket to the museum", "the museum gift shop": the museum is real, the rest is not
                 return Found("unknown", top, None, missing=unknown[0], subject=subjects[0])
             kinds = [f for f in self.facts if f.subject in subjects and f.kind in wants]
@@ -184,6 +184,22 @@ class Retriever:
         if lead is not None and base[lead] >= self.w.answer_min:
             return Found("answered", top, self.facts[lead], subject=self.facts[lead].subject)
         return Found("unknown" if asked and wants else "open", top, None)
+
+
+def _together(q: Question, unknown: list[str]) -> bool:
+    """Does a sentence name both a world thing and something the world lacks ("a ticket to the
+    museum")? Two questions in one line ("How do I sharpen a sword? And the anchor's price?") are
+    answered for the thing that exists."""
+    from llmverse.lang import split_sentences
+
+    parts = split_sentences(q.text) or [q.text]
+    if len(parts) == 1:
+        return True
+    for part in parts:
+        toks = set(tokens(part))
+        if toks & q.named and toks & set(unknown):
+            return True
+    return False
 
 
 def _intent_tokens() -> frozenset[str]:
