@@ -26,7 +26,7 @@ from llmverse.characters.facts import Fact, FactBook
 from llmverse.characters.relations import after_talk, mood_word, relationship
 from llmverse.characters.requests import answer, parse_request
 from llmverse.errors import InvalidMessage
-from llmverse.lang import Language, detect_language, other_language, tokens
+from llmverse.lang import Language, detect_language, other_language, split_sentences, tokens
 from llmverse.llm.base import Message, Usage
 from llmverse.llm.gateway import Gateway
 from llmverse.safety.injection import DATA_RULE, sanitize
@@ -291,7 +291,7 @@ class Character:
         messages.append(Message("user", prompt("character_turn").format(
             facts=given, player=sanitize(who, 64), text=sanitize(text))))
         supported = "\n".join([given, text, who, *(m.content for m in messages[1:])])
-        earlier = tuple(ev.data.get("text", "") for ev in history if ev.actor == self.me.id)
+        earlier = tuple(x for ev in history if ev.actor == self.me.id for x in split_sentences(ev.data.get("text", "")))
         other = self.world.characters.get(player)
         cleaner = Cleaner(speaker_names=(self.me.names.en, self.me.names.zh or "", *self.me.aliases),
                           other_names=(player, who, *((other.names.en, other.names.zh or "") if other else ())),

@@ -245,3 +245,12 @@ def test_a_world_text_missing_in_chinese_falls_back_to_english_and_says_so_in_th
         reply = Character(w, "nell", Gateway(backend, FAST)).reply("p1", "集市是什么样的？")
     assert "Stalls of fish" in reply.text  # the English stands in; nothing crashes
     assert any("no Chinese text" in r.getMessage() for r in caplog.records)
+
+
+def test_a_sentence_from_an_earlier_reply_is_not_said_again(world):
+    backend = ScriptedBackend(default="I am Bram, the blacksmith of Harbor Town. I am at the Forge.")
+    bram = talk(world, backend, "bram")
+    first = bram.reply("ana", "Lovely morning, isn't it")
+    second = bram.reply("ana", "Busy day at the forge")
+    assert "I am at the Forge." in first.text
+    assert "I am at the Forge." not in second.text and second.reasons.count("said before") == 2
