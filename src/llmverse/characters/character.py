@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from llmverse.characters.facts import Fact, FactBook
-from llmverse.characters.relations import after_talk, mood_word, relationship
+from llmverse.characters.relations import mood_word, rel_key, relationship, talk_change
 from llmverse.characters.requests import answer, parse_request
 from llmverse.errors import InvalidMessage
 from llmverse.lang import Language, detect_language, other_language, split_sentences, tokens
@@ -145,8 +145,7 @@ class Character:
         language = detect_language(text)
         decision = self.rails.check_input(player, text, character=self.me.id, speaker=self.speaker, language=language)
         if decision.refused:  # an attack or a hazard: an in-character line, no model call
-            yield from self._refused(player, decision, record_incoming)
-            after_talk(self.world, self.me.id, player, text)  # heard all the same: rudeness cools a relationship
+            yield from self._refused(player, decision, record_incoming, heard=text)
             return
         text = decision.text  # as sent, or with personal data redacted before any model or log sees it
         history = [e for e in self.world.events(kind="say", between=(player, self.me.id), last=2 * self.history_turns)
@@ -215,10 +214,10 @@ class Character:
 
     def _finish(self, player: str, text: str, reply: Reply) -> None:
         self.rails.charge(player, reply.usage)
-        after_talk(self.world, self.me.id, player, text)
-        self.world.say(self.me.id, player, reply.text, language=reply.language, facts=reply.facts,
-                       dropped=reply.dropped, composed=reply.composed, completed=reply.completed,
-                       fallback=reply.fallback, status=reply.status)
+        # The reply and the relationship it changes are committed together: a crash keeps both or neither.
+        self.world.say(self.me.id, player, reply.text, updates={rel_key(self.me.id, player): talk_change(self.world, text)},
+                       language=reply.language, facts=reply.facts, dropped=reply.dropped, composed=reply.composed,
+                       completed=reply.completed, fallback=reply.fallback, status=reply.status)
         self.last = reply
 
     def _facts(self, book: FactBook, found: Found) -> list[Fact]:
@@ -265,14 +264,16 @@ class Character:
         parties = {e.actor, e.target} - {None} - set(self.world.characters)
         return parties <= {player}
 
-    def _refused(self, player: str, decision: Decision, record_incoming: bool) -> Iterator[str]:
+    def _refused(self, player: str, decision: Decision, record_incoming: bool, *, heard: str) -> Iterator[str]:
         """A refused message: both turns are recorded (the player's with personal data redacted), marked
         so that they never return to a prompt; the reply is the rail's in-character line."""
         if record_incoming:
             self.world.say(player, self.me.id, decision.redacted, language=decision.language, rail=decision.reason)
         reply = Reply(text=decision.text, language=decision.language, rail=decision.reason, status="refused")
         yield reply.text
-        self.world.say(self.me.id, player, reply.text, language=decision.language, rail=decision.reason)
+        # Heard all the same: rudeness cools a relationship (committed with the reply).
+        self.world.say(self.me.id, player, reply.text, updates={rel_key(self.me.id, player): talk_change(self.world, heard)},
+                       language=decision.language, rail=decision.reason)
         self.last = reply
 
     # --- the model's part -----------------------------------------------------------------
