@@ -68,6 +68,7 @@ LEAK_MARKS = ("Facts:", "says:", "Answer with", "first person", "short sentences
 def test_a_question_the_world_cannot_answer_is_declined_not_substituted(world, gateway, who, question):
     reply = Character(world, who, gateway).reply("p1", question)
     assert reply.status == "unknown"
+    assert reply.usage is None and reply.draft == ""  # the world declines: the model is never asked to guess
     assert not any(str(t.price).rstrip("0").rstrip(".") in reply.text.split() for t in world.things.values()
                    if t.price is not None and t.owner != who)  # no other thing's price offered instead
     assert detect_language(reply.text) == detect_language(question)
@@ -76,6 +77,7 @@ def test_a_question_the_world_cannot_answer_is_declined_not_substituted(world, g
 def test_nothing_of_the_prompt_reaches_the_player_over_a_conversation(world, gateway):
     bram = Character(world, "bram", gateway)
     said: list[str] = []
+    by_model = 0
     for line in ("Hello!", "My name is Ana.", "What do you make at the forge?", "How much is the hook?",
                  "Tell me about yourself.", "What's my name?"):
         reply = bram.reply("visitor6", line)
@@ -84,6 +86,8 @@ def test_nothing_of_the_prompt_reaches_the_player_over_a_conversation(world, gat
         sentences = [s.strip() for s in reply.text.replace("!", ".").split(".") if len(s.strip()) > 8]
         assert len(sentences) == len(set(sentences)), reply.text  # no sentence twice in a reply
         said += sentences
+        by_model += bool(reply.draft) and not reply.composed  # the model's own words were shown
+    assert by_model >= 2  # the checks above read the model's text, not only the world's
     assert "Ana" in bram.last.text  # what the player told about themselves is used later
     greetings = [s for s in said if s.startswith(("Good to see you again", "Welcome back", "Hello again"))]
     assert len(greetings) <= 1

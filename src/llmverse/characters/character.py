@@ -110,7 +110,6 @@ class Character:
         self.model_languages: frozenset[str] = getattr(gateway.backend, "languages", frozenset({"en", "zh"}))
         self.last: Reply | None = None
         self._greeted: set[str] = set()  # players greeted in this conversation (this object's lifetime)
-        self._told: str | None = None  # the name the player gave in the line being answered
         traits = f" You are {', '.join(self.me.traits)}." if self.me.traits else ""
         self._system = {lang: prompt("character_system").format(
             name=self.me.names.en, role=self.me.role, world=world.file.name.en, persona=self.me.persona,
@@ -154,8 +153,8 @@ class Character:
         if record_incoming:  # recorded before anything can fail
             extra = {"redacted": decision.reason} if decision.action == "rewrite" else {}
             self.world.say(player, self.me.id, text, language=language, **extra)
-        told = _told_name([*(e.data.get("text", "") for e in history if e.actor == player), text])
-        self._told = _told_name([text])
+        told_now = _told_name([text])  # "My name is Ana" in this very line
+        told = told_now or _told_name([e.data.get("text", "") for e in history if e.actor == player])
         who = told or self._display_name(player)
         if other_language(text):  # a language we do not speak: say which we do, in English
             reply = Reply(text=phrase("languages", "en"), language="en", status="language", composed=True)
@@ -171,7 +170,7 @@ class Character:
             said = answer(self.world, self.me.id, player, request)
             found = Found("answered", found.facts, make_fact("request", "request", said.reason_en, said.reason_zh,
                                                             (f"{request.at:%H:%M}",) if said.accepted else ("cannot", "不能")))
-        if _told_name([text]):  # "My name is Ana": a meeting, not a question about anything the world holds
+        if told_now:  # "My name is Ana": a meeting, not a question about anything the world holds
             found = Found("smalltalk")
         elif "player" in q.intents:  # "what's my name?" is about the player, whatever else it matched
             found = Found("answered", found.facts, make_fact(
@@ -195,7 +194,7 @@ class Character:
             reply = Reply(text="", language=language, facts=[f.id for f in facts], status=found.status,
                           key=found.key.id if found.key else None)
             if language not in self.model_languages:
-                reply.text, reply.composed = self._compose(book, found, language, turn, first=not history), True
+                reply.text, reply.composed = self._compose(found, language, turn, first=not history, told=told_now), True
                 yield self._after(greeting, reply.text, language)
             else:
                 gen = self._generate(player, who, text, history, facts, found, reply, greeting)
@@ -301,7 +300,7 @@ class Character:
                       self.max_tokens, guard=lambda s: self._guard(s, player, lang, supported))
         turn = len(history)
         spoken: Spoken = yield from voice.speak(
-            messages, key=found.key, compose=lambda: self._compose(None, found, lang, turn, first=not history),
+            messages, key=found.key, compose=lambda: self._compose(found, lang, turn, first=not history, told=_told_name([text])),
             fallback=lambda: phrase("fallback", lang, name=self._name(lang)))
         return spoken
 
@@ -316,7 +315,7 @@ class Character:
         return "keep", sentence, None
 
     # --- the world's part -----------------------------------------------------------------
-    def _compose(self, book: FactBook | None, found: Found, language: Language, turn: int, *, first: bool) -> str:
+    def _compose(self, found: Found, language: Language, turn: int, *, first: bool, told: str | None = None) -> str:
         """A reply made of world facts: the answer to the question; for a greeting, who I am."""
         intro = phrase("introduce", language, name=self._name(language), role=self._role(language))
         if found.key is not None:
@@ -324,8 +323,8 @@ class Character:
             if found.key.id == "self":
                 return body
             return self._join(intro, body, language) if first else body
-        if found.status == "smalltalk" and self._told:
-            return phrase("nice_to_meet", language, turn, player=self._told)
+        if found.status == "smalltalk" and told:
+            return phrase("nice_to_meet", language, turn, player=told)
         return phrase("smalltalk", language, turn, name=self._name(language), role=self._role(language))
 
     def _decline(self, found: Found, question: str, language: Language, turn: int, wants: set[str]) -> str:

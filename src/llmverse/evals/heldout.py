@@ -147,17 +147,14 @@ def _fills(kind, lang, w, spec, part, rng, priced, timed, roles) -> Iterator[tup
         for _ in range(FILLS):
             yield {}, None, ()
     elif kind in ("absent_thing", "absent_place"):
+        text = w.file.model_dump_json().lower()  # an absent word must be absent from this world
         words = [x for x in spec["absent"]["thing" if kind == "absent_thing" else "place"][lang]
-                 if part_of(f"absent.{x}") == part and not _in_world(w, x)]
+                 if part_of(f"absent.{x}") == part and x.lower() not in text]
         for x in rng.sample(words, min(FILLS, len(words))):
             yield {"absent": x}, None, ()
     elif kind == "absent_detail":
         for p in rng.sample(list(w.file.places), min(FILLS, len(w.file.places))):
             yield {"place": name(p.names)}, None, ()
-
-
-def _in_world(w: World, word: str) -> bool:
-    return word.lower() in w.file.model_dump_json().lower()
 
 
 def score(item: Item, reply: Reply, first_piece_s: float, world: World, player: str, earlier: list[str]) -> Scored:

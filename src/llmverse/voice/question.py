@@ -98,6 +98,11 @@ def asking_words() -> frozenset[str]:
     return _asking()
 
 
+def intent_words() -> frozenset[str]:
+    """Every token of every intent's words (what kind of fact is asked, not about what)."""
+    return _intent_words()
+
+
 @lru_cache(maxsize=1)
 def _asking() -> frozenset[str]:
     words = [w for lang in ("en", "zh") for w in _data()["asking"][lang]]

@@ -18,9 +18,9 @@ from typing import Literal, Protocol
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from llmverse.lang import tokens
+from llmverse.lang import split_sentences, tokens
 from llmverse.voice.fact import Fact
-from llmverse.voice.question import Question, asking_words
+from llmverse.voice.question import Question, asking_words, intent_words
 
 log = logging.getLogger(__name__)
 Status = Literal["answered", "unknown", "smalltalk", "open"]
@@ -75,7 +75,7 @@ class Retriever:
         if not n:
             return np.zeros(0)
         # What is asked about, not how it is asked: question and intent words are left to the kind boost.
-        toks = [t for t in q.toks if t not in self.ignore and t not in asking_words() and t not in _intent_tokens()]
+        toks = [t for t in q.toks if t not in self.ignore and t not in asking_words() and t not in intent_words()]
         bm = np.asarray(self._bm25.get_scores(toks), dtype=np.float64) if toks else np.zeros(n)
         # Scaled by what a fact holding every word would score, a word no fact holds counting as the
         # rarest: a weak match stays weak (a max-normalised BM25 makes any match a perfect one).
@@ -190,8 +190,6 @@ def _together(q: Question, unknown: list[str]) -> bool:
     """Does a sentence name both a world thing and something the world lacks ("a ticket to the
     museum")? Two questions in one line ("How do I sharpen a sword? And the anchor's price?") are
     answered for the thing that exists."""
-    from llmverse.lang import split_sentences
-
     parts = split_sentences(q.text) or [q.text]
     if len(parts) == 1:
         return True
@@ -200,12 +198,6 @@ def _together(q: Question, unknown: list[str]) -> bool:
         if toks & q.named and toks & set(unknown):
             return True
     return False
-
-
-def _intent_tokens() -> frozenset[str]:
-    from llmverse.voice.question import _intent_words
-
-    return _intent_words()
 
 
 # What a piece of knowledge must hold to answer a price or a time question ("lit at dusk" is a time;
