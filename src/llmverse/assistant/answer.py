@@ -26,7 +26,7 @@ from rank_bm25 import BM25Okapi
 from llmverse.lang import Language, cjk_ratio, detect_language, tokens
 from llmverse.llm.base import Message, Usage
 from llmverse.safety.injection import DATA_RULE, fence_document, sanitize
-from llmverse.voice.check import Checker, states
+from llmverse.voice.check import Checker
 from llmverse.voice.clean import Cleaner
 from llmverse.voice.fact import Fact, make_fact
 from llmverse.voice.question import parse
@@ -374,9 +374,7 @@ def _phrase(world: World, question: str, gateway: Gateway, ans: Answer, lexicon:
     given = "\n".join(fence_document(f.text(lang), f.cite) for f in ans.facts)
     system = PROMPT.format(world=world.file.name.en)
     messages = [Message("system", system), Message("user", TURN.format(facts=given, question=sanitize(question)))]
-    names = {n for items in (world.file.places, world.file.things, world.file.characters) for i in items
-             for n in (i.names.en, *i.aliases)}
-    voice = Voice(gateway, Checker(lexicon, names), Cleaner(("Assistant", "Answer"), ("Question", "User", "Visitor"),
+    voice = Voice(gateway, Checker(lexicon), Cleaner(("Assistant", "Answer"), ("Question", "User", "Visitor"),
                   question, tuple(system.split(". "))), lang, "\n".join(f"{f.en}\n{f.zh}" for f in ans.facts),
                   max_sentences=2, max_dropped=3, max_tokens=80)
     spoken = yield from voice.speak(messages, key=ans.facts[0], compose=lambda: compose(ans.facts, lang),

@@ -35,7 +35,7 @@ from llmverse.safety.refusals import Speaker
 from llmverse.voice.check import Checker
 from llmverse.voice.clean import Cleaner
 from llmverse.voice.fact import make_fact
-from llmverse.voice.locale import phrase, prompt, variants
+from llmverse.voice.locale import phrase, prompt
 from llmverse.voice.retrieve import Found, TextEmbedder
 from llmverse.voice.speak import Spoken, Voice
 from llmverse.world.grounding import Lexicon
@@ -105,7 +105,7 @@ class Character:
         self.max_tokens = min(max_tokens, self.rails.policy.limits.max_output_tokens)
         self.speaker = Speaker(self.me.names.en, self.me.names.zh, self.me.role, self.me.role_zh)
         self.lexicon = Lexicon(world.file)
-        self.checker = Checker(self.lexicon, _latin_names(world))
+        self.checker = Checker(self.lexicon)
         # Which languages the model writes well; the bundled SmolLM2 writes no usable Chinese.
         self.model_languages: frozenset[str] = getattr(gateway.backend, "languages", frozenset({"en", "zh"}))
         self.last: Reply | None = None
@@ -382,10 +382,3 @@ def _surface_word(question: str, token: str) -> str:
         if word.lower().startswith(token):
             return word.lower()
     return token
-
-
-def _latin_names(world: World) -> set[str]:
-    """Names written in Latin letters that a Chinese sentence may carry (a person called Bram)."""
-    f = world.file
-    return {n for items in (f.places, f.things, f.characters) for i in items for n in (i.names.en, *i.aliases)} \
-        | {w for c in f.characters for w in c.names.en.split()}

@@ -8,7 +8,6 @@ reply must contain (a price, opening hours, a place's name), so the reply can be
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from llmverse.characters.plans import DayPlan
 from llmverse.lang import Language

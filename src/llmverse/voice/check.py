@@ -27,15 +27,16 @@ class Verdict:
 class Checker:
     """Checks sentences against the world (its lexicon) and the facts a speaker was given."""
 
-    def __init__(self, lexicon: Lexicon, names: set[str] | None = None) -> None:
+    def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        self.names = {n.lower() for n in (names or set())}  # Latin names allowed inside Chinese text
 
     def check(self, sentence: str, language: Language, supported: str) -> Verdict:
         if detect_language(sentence) != language:
             return Verdict(False, f"not in {language}")
         if language == "zh":
-            stray = [r for r in _LATIN_RUN.findall(sentence) if r.lower() not in self.names and len(r) > 1]
+            # A name of the world written in Latin letters (Bram, Lin Wei) may stand in Chinese text.
+            stray = [r for r in _LATIN_RUN.findall(sentence) if len(r) > 1
+                     and not all(w.lower() in self.lexicon.name_words for w in r.split())]
             if stray:
                 return Verdict(False, f"English inside Chinese {stray}")
         finding = self.lexicon.check(sentence, supported_text=supported)

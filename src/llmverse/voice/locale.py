@@ -54,12 +54,6 @@ def phrase(key: str, language: str, variant: int = 0, **slots: object) -> str:
     return value.format(**slots)
 
 
-def variants(key: str, language: str) -> int:
-    """How many variants the phrase has (1 for a plain string)."""
-    value = table(language).get(key) or table(DEFAULT).get(key)
-    return len(value) if isinstance(value, list) else 1
-
-
 @lru_cache(maxsize=None)
 def prompt(name: str) -> str:
     """The prompt template `voice/prompts/<name>.txt` (format it with its named slots)."""

@@ -12,7 +12,7 @@ from llmverse.world.world import DEFAULT_WORLD
 @pytest.fixture(scope="module")
 def checker():
     world = load_world(DEFAULT_WORLD)
-    return Checker(Lexicon(world), {"Bram", "Mara", "Forge"})
+    return Checker(Lexicon(world))
 
 
 def test_two_real_names_put_together_are_an_invented_name(checker):
