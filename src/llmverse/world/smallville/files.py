@@ -114,6 +114,29 @@ def _maze(path: Path, width: int, height: int, legend: dict[int, list[str]] | No
     return np.array(flat, dtype=np.int64).reshape(height, width)
 
 
+# A statement does not end on these: a whisper that does was cut off ("You and").
+_DANGLING = re.compile(r"(?:\b(?:and|or|but|the|a|an|of|to|with|at|in|on|for|from|is|are|was|were|who|that|"
+                       r"which|has|have|had|will|your|their|his|her|my)|[,;:(\-]|[和与跟在把被的是，、：（])\s*$", re.I)
+
+
+def _whole(path: Path, rows: list[list[str]]) -> None:
+    """A whisper file cut short is an error, not memories that read 'You and': an open quote, a last
+    row ending mid-statement, or fewer rows than the persona count its name gives (`_n25`)."""
+    text = _read(path)
+    if text.count('"') % 2:
+        raise SmallvilleError(path, f"row {len(rows)}", "a quote is opened and never closed: the file is cut short")
+    last = next((i for i in range(len(rows) - 1, 0, -1) if any(rows[i])), 0)
+    said = ", ".join(rows[last][1:]).split(";")[-1].strip() if last else ""
+    if last and not text.endswith(("\n", "\r")) and (not said or _DANGLING.search(said)):
+        raise SmallvilleError(path, f"row {last + 1}", f"ends mid-statement ('...{said[-30:]}'): the file "
+                              "looks cut short; restore it or end the row where the statement ends")
+    declared = re.search(r"_n(\d+)\.csv$", path.name)
+    count = sum(1 for r in rows[1:] if any(r))
+    if declared and count < int(declared.group(1)):
+        raise SmallvilleError(path, "(rows)", f"holds {count} persona rows and its name says {declared.group(1)}: "
+                              "the file looks cut short")
+
+
 @dataclass
 class _Persona:
     scratch: _Scratch
@@ -134,6 +157,7 @@ def _personas(folder: Path, root: Path) -> list[_Persona]:
         rows = _rows(path)
         if not rows or rows[0][:2] != ["Name", "Whisper"]:
             raise SmallvilleError(path, "row 1", "the header must be 'Name,Whisper'")
+        _whole(path, rows)
         for i, row in enumerate(rows[1:], 2):
             if any(row) and (len(row) < 2 or not row[0]):
                 raise SmallvilleError(path, f"row {i}", "expected 'name,whisper'")

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from llmverse.world.model import WorldFile
 from llmverse.world.smallville.files import SmallvilleError, _Meta, _blocks, _maze, _personas, _validated
-from llmverse.world.smallville.layout import TILE_M, SectorCoverage, _Place, _merge, _places, _slug, _tags
+from llmverse.world.smallville.layout import TILE_M, SectorCoverage, _Place, _merge, _places, _tags
+from llmverse.world.smallville.names import Namer, non_latin, slug
 from llmverse.world.smallville.personas import _Town, _character
 
 # GA's base towns start on this day (their personas plan for February 14, 2023); 08:00 rather than
@@ -45,13 +46,20 @@ def _things(maze: dict[str, np.ndarray], objects: dict[int, list[str]], sectors:
             outside.add(obj)
     if outside:
         warnings.append(f"objects outside any imported sector were left out: {', '.join(sorted(outside))}")
-    things, ids = [], set()
+    things, ids, namer = [], set(), Namer("Thing")
     for sector, room, obj in sorted(found, key=lambda k: (places[k[0]].id, k[1], k[2])):
         twice = sum(1 for k in found if k[0] == sector and k[2] == obj) > 1  # then the room tells them apart
-        things.append({"id": _slug(f"{places[sector].id} {room if twice else ''} {obj}", "thing", ids),
-                       "names": {"en": obj}, "location": places[sector].id,
+        names = namer.names(obj)
+        text = f"{places[sector].id} {room if twice else ''} {names['en']}"
+        things.append({"id": slug(text, "thing", ids), "names": names, "location": places[sector].id,
                        "description": f"The {obj} in {f'the {room} of {sector}' if room else sector}."})
     return things
+
+
+def _latin_name(s) -> str | None:
+    """A persona's name in Latin letters from first_name/last_name, when its `name` has none."""
+    latin = " ".join(n for n in (s.first_name, s.last_name) if n and not non_latin(n))
+    return latin or None
 
 
 def import_smallville(folder: str | Path, *, name: str | None = None,
@@ -102,11 +110,15 @@ def import_smallville(folder: str | Path, *, name: str | None = None,
     town = _Town(town_name, places, aliases, set(sectors.values()) | {
         k for pp in people for world in pp.spatial.values() for k in world})
 
-    characters, resolved, ids = [], [], set()
+    characters, resolved, ids, people_names = [], [], set(), Namer("Resident")
     firsts = [pp.scratch.first_name.casefold() for pp in people if pp.scratch.first_name]
     for pp in people:
         alias_ok = firsts.count((pp.scratch.first_name or "").casefold()) == 1
-        entry, home, ok = _character(pp, _slug(pp.scratch.name, "person", ids), town, alias_ok, warnings)
+        names = people_names.names(pp.scratch.name, _latin_name(pp.scratch))
+        if "zh" in names and names["en"] != _latin_name(pp.scratch):
+            warnings.append(f"{pp.scratch.name}: no name in Latin letters: '{names['en']}' stands in (names.en)")
+        entry, home, ok = _character(pp, slug(pp.scratch.name, "person", ids, names["en"]), town, alias_ok,
+                                     warnings, names)
         characters.append(entry)
         resolved.append(ok)
         if home:
@@ -119,7 +131,7 @@ def import_smallville(folder: str | Path, *, name: str | None = None,
         "name": {"en": name or town_name[:1].upper() + town_name[1:]}, "start_time": START,
         "map": {"width": w, "height": h, "tile_m": TILE_M, "blocked": _merge(~walk)},
         "places": [{
-            "id": p.id, "names": {"en": p.sector}, "aliases": aliases[p.id],
+            "id": p.id, "names": p.names or {"en": p.sector}, "aliases": aliases[p.id],
             "description": " ".join(filter(None, [
                 f"Rooms: {', '.join(p.rooms)}." if len(p.rooms) > 1 else "",
                 f"Home of {' and '.join(p.residents)}." if p.residents else ""])),

@@ -7,12 +7,12 @@ other, and where `SectorCoverage` records how much was lost.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from llmverse.world.grid import Grid
+from llmverse.world.smallville.names import Namer, slug, tags_in
 
 TILE_M = 1.0  # a Smallville bed covers two tiles: a tile is about a metre, not llmverse's default 2
 _TAGS = {"food": ("cafe", "pub", "bar", "restaurant", "bakery"), "nightlife": ("pub", "bar"),
@@ -108,19 +108,10 @@ def _merge(mask: np.ndarray) -> list[dict[str, int]]:
     return out
 
 
-def _slug(text: str, prefix: str, taken: set[str]) -> str:
-    s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    s = re.sub(r"[^a-z0-9]+", "_", s.replace("'", "")).strip("_")
-    s = s if s[:1].isalpha() else f"{prefix}_{s}".rstrip("_")
-    out, n = s, 2
-    while out in taken:
-        out, n = f"{s}_{n}", n + 1
-    taken.add(out)
-    return out
-
-
 def _tags(words: str) -> list[str]:
-    return [t for t, keys in _TAGS.items() if any(re.search(rf"\b{k}\b", words, re.I) for k in keys)]
+    """Tags from the English words of a name and from its Chinese ones (names.KINDS)."""
+    return list(dict.fromkeys([t for t, keys in _TAGS.items() if any(re.search(rf"\b{k}\b", words, re.I)
+                                                                    for k in keys)] + tags_in(words)))
 
 
 @dataclass
@@ -130,6 +121,7 @@ class _Place:
     rect: Rect
     doors: list[dict[str, int]]
     rooms: list[str]  # arena names, most floor tiles first
+    names: dict[str, str] = field(default_factory=dict)  # {"en": ...} or {"en": stand-in, "zh": ...}
     residents: list[str] = field(default_factory=list)
 
 
@@ -160,7 +152,7 @@ def _places(sector: np.ndarray, names: dict[int, str], arena: np.ndarray, arena_
     reach = {n: {int(labels[y, x]) for x, y in ts} - {-1} for n, ts in entrances.items()}
     counts = [sum(label in r for r in reach.values()) for label in range(int(labels.max()) + 1)]
     main = int(np.argmax(counts)) if counts else -1
-    places, coverage, ids = [], [], set()
+    places, coverage, ids, namer = [], [], set(), Namer("Place")
     for name in sorted(rects, key=lambda n: (rects[n][1], rects[n][0])):  # north to south, west to east
         own, (x, y, w, h) = masks[name], rects[name]
         inside = np.zeros_like(walk)
@@ -172,8 +164,11 @@ def _places(sector: np.ndarray, names: dict[int, str], arena: np.ndarray, arena_
         place = None
         if main in reach[name]:
             by_size = sorted(rooms, key=lambda r: -rooms[r])
-            place = _Place(name, _slug(name, "place", ids), rects[name], doors[name], by_size)
+            names_ = namer.names(name)
+            place = _Place(name, slug(name, "place", ids, names_["en"]), rects[name], doors[name], by_size, names_)
             places.append(place)
+            if "zh" in names_:
+                warnings.append(f"sector '{name}' has no English name: '{names_['en']}' stands in for it (names.en)")
         else:
             warnings.append(f"sector '{name}' has no walkable tile reachable from the rest of the town: "
                             "left out, with its things")

@@ -11,6 +11,7 @@ from typing import Any
 
 from llmverse.world.smallville.files import _Persona, _Scratch
 from llmverse.world.smallville.layout import _Place, _tags
+from llmverse.world.smallville.names import NON_LATIN
 
 _TIME = r"\b(\d{1,2})(?::([0-5]\d))?\s*([ap])m\b|\b([01]?\d|2[0-3]):([0-5]\d)\b|\b(noon|midnight)\b"
 _TIME_RE = re.compile(_TIME, re.I)
@@ -20,19 +21,22 @@ _ENDS = {"until", "till", "to", "before"}  # a time after these words ends an ac
 _AT_HOME = re.compile(r"\b(home|bed|sleep\w*|wakes?|awakes?|waking)\b", re.I)
 _WAKE = re.compile(r"\b(wakes?|awakes?|get up|gets up|rises?)\b", re.I)
 _BED = re.compile(r"\b(bed|sleep\w*)\b", re.I)
-_MEAL = re.compile(r"\b(eats?|eating|lunch|dinner|breakfast|meals?)\b", re.I)
+_MEAL = re.compile(r"\b(eats?|eating|lunch|dinner|breakfast|meals?)\b|吃饭|早饭|午饭|晚饭|早餐|午餐|晚餐", re.I)
 _DINNER = re.compile(r"\bdinner\b", re.I)
 _WORK = re.compile(r"\b(work\w*|owner|owns|runs|opens?|manag\w*|job|shift|employee|serves?|keep\w*|clerk|"
-                   r"cashier|barista|bartender|staff)\b", re.I)
+                   r"cashier|barista|bartender|staff)\b|工作|上班|经营|老板|店主|营业|值班", re.I)
 _HOME = "\0home"  # a slot at home, until the home is resolved (or stood in for)
 Slots = dict[int, tuple[int, str, str]]  # minute of the day -> (priority, place id or _HOME, activity)
 
 
 def _norm(text: str) -> str:
     """Words as GA's authors vary them: 'the Willow Market' names 'The Willows Market', 'Hobbs cafe'
-    names 'Hobbs Cafe' (case, 'the', possessive and plural s dropped)."""
-    words = re.findall(r"[a-z0-9]+", text.casefold().replace("\u2019", "'").replace("'s", ""))
-    return " ".join(w[:-1] if len(w) > 3 and w[-1] == "s" and w[-2] != "s" else w for w in words if w != "the")
+    names 'Hobbs Cafe' (case, 'the', possessive and plural s dropped). Letters of every script are
+    kept: '市民广场' is a name, not nothing (keeping only a-z once made it '', which matched every
+    sentence and sent a whole town's schedules to one place)."""
+    words = re.findall(r"[^\W_]+", text.casefold().replace("\u2019", "'").replace("'s", ""))
+    return " ".join(w[:-1] if len(w) > 3 and w.isascii() and w[-1] == "s" and w[-2] != "s" else w
+                    for w in words if w != "the")
 
 
 def _clauses(text: str | None) -> list[str]:
@@ -78,17 +82,20 @@ class _Town:
     def __init__(self, world: str, places: list[_Place], aliases: dict[str, list[str]],
                  known: set[str]) -> None:
         self.world, self.places = world, places
-        self.by_sector = {_norm(p.sector): p for p in places}
-        self.words = {_norm(p.sector): p.id for p in places} | {
-            _norm(a): pid for pid, words in aliases.items() for a in words}
-        self.off_map = {_norm(k): k for k in known if _norm(k) not in self.by_sector}
+        self.by_sector = {_norm(p.sector): p for p in places if _norm(p.sector)}
+        self.words = {_norm(p.sector): p.id for p in places if _norm(p.sector)} | {
+            _norm(a): pid for pid, words in aliases.items() for a in words if _norm(a)}
+        self.off_map = {_norm(k): k for k in known if _norm(k) and _norm(k) not in self.by_sector}
         self.pattern, self.off_pattern = self._alternation(self.words), self._alternation(self.off_map)
         self.public = [p.id for p in places if "home" not in _tags(p.sector)]  # not somebody's house
 
     @staticmethod
     def _alternation(words: dict[str, str]) -> re.Pattern[str] | None:
-        longest = sorted(words, key=len, reverse=True)
-        return re.compile(r"\b(" + "|".join(map(re.escape, longest)) + r")\b") if words else None
+        """Longest first; a Latin name is a whole word, a Chinese one is found inside a sentence
+        (Chinese writes no spaces: '每天去市民广场散步'). An empty name is never a pattern."""
+        longest = sorted((w for w in words if w), key=len, reverse=True)
+        return re.compile(r"(?<![a-z0-9])(" + "|".join(map(re.escape, longest)) + r")(?![a-z0-9])") \
+            if longest else None
 
     def place_in(self, text: str) -> str | None:
         m = self.pattern.search(_norm(text)) if self.pattern else None
@@ -175,8 +182,15 @@ def _schedule(slots: Slots, home: str, away: str) -> list[dict[str, str]]:
     return out
 
 
-def _character(p: _Persona, cid: str, town: _Town, alias_ok: bool,
-               warnings: list[str]) -> tuple[dict[str, Any], _Place | None, bool]:
+def _language(texts: list[str | None]) -> str:
+    """'zh' when Chinese dominates the persona's own words (one hanzi carries about a word)."""
+    text = " ".join(t for t in texts if t)
+    cjk, latin = len(NON_LATIN.findall(text)), len(re.findall(r"[A-Za-z]", text))
+    return "zh" if cjk * 4 > latin else "en"
+
+
+def _character(p: _Persona, cid: str, town: _Town, alias_ok: bool, warnings: list[str],
+               names: dict[str, str] | None = None) -> tuple[dict[str, Any], _Place | None, bool]:
     """The world-file entry, the home place, and whether anything about the persona is on this map."""
     s = p.scratch
     home, address, problem = town.home(s)
@@ -192,7 +206,8 @@ def _character(p: _Persona, cid: str, town: _Town, alias_ok: bool,
     missing -= {address[1]} if problem and len(address) > 1 else set()
     warnings += [f"{s.name}: names places not on this map: {', '.join(sorted(missing))}"] if missing else []
     learned = s.learned or ""
-    role = re.match(rf"\s*{re.escape(s.name)} is (?:a|an|the) (.+?)(?=\s+(?:who|that|and)\b|[,.;]|$)", learned)
+    role = re.match(rf"\s*{re.escape(s.name)} is (?:a|an|the) (.+?)(?=\s+(?:who|that|and)\b|[,.;]|$)", learned) \
+        or re.match(rf"\s*{re.escape(s.name)}是(?:一名|一位|一个)?(.+?)(?=[，。,.；;]|$)", learned)
     who = s.name + (f" (first name {s.first_name}, last name {s.last_name})" if s.first_name or s.last_name
                     else "")
     who += f", {s.age} years old" if s.age is not None else ""
@@ -201,8 +216,11 @@ def _character(p: _Persona, cid: str, town: _Town, alias_ok: bool,
     knowledge = [s.currently, s.lifestyle, s.daily_plan_req, *(s.daily_req or []), lives if len(address) > 1
                  else None, f"{s.name} knows these places: {', '.join(known)}." if known else None, *p.whispers]
     entry = {
-        "id": cid, "names": {"en": s.name}, "aliases": [s.first_name] if s.first_name and alias_ok else [],
-        "role": (role.group(1)[:80] if role else "") or "resident", "persona": f"{who}. {learned}".strip(),
+        "id": cid, "names": names or {"en": s.name}, "language": _language([s.learned, s.currently, s.lifestyle]),
+        "aliases": [s.first_name] if s.first_name and alias_ok and s.first_name not in (names or {}).values() else [],
+        "role": (role.group(1)[:80] if role and not NON_LATIN.search(role.group(1)) else "") or "resident",
+        **({"role_zh": role.group(1)[:80]} if role and NON_LATIN.search(role.group(1)) else {}),
+        "persona": f"{who}. {learned}".strip(),
         "traits": [t.strip() for t in re.split(r",|\band\b", s.innate or "") if t.strip()],
         "knowledge": list(dict.fromkeys(k.strip() for k in knowledge if k and k.strip())),
         "home": home.id if home else None, "workplace": work,
