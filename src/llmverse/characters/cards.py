@@ -28,6 +28,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from llmverse.characters.card_png import (  # noqa: F401  (re-exported: cards' public API)
     CARD_CHUNKS, PNG_SIGNATURE, TEXT_CHUNKS, CardError, _card_text_from_png, placeholder_png, png_chunks,
     png_with_cards)
+from llmverse.characters.card_style import style_of
 from llmverse.world.model import Character
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ def parse_card(obj: Any, *, source: str | Path = "<card>", default_role: str = "
         fields["extensions"] = ext
     character = _character(data, ours, default_role, character_id, source, prefix)
     extras: dict[str, Any] = {
+        "style": _style(data, character),
         "fields": fields,
         "original": {k: data[k] for k in MAPPED if k in data},
         "derived": character.model_dump(mode="json", include={"names", "aliases", "persona", "traits", "knowledge"}),
@@ -202,7 +204,9 @@ def _character(data: dict, ours: dict, default_role: str, character_id: str | No
     names = ours.get("names")
     if not (isinstance(names, dict) and name in (names.get("en"), names.get("zh"))):
         names = {"en": name, "zh": name} if _CJK.search(name) else {"en": name}
-    description, personality, scenario = (expand(data.get(k)) for k in ("description", "personality", "scenario"))
+    # Example dialogue inside the description is a style example, not who the character is.
+    _, cleaned = style_of(data, [name, nickname], expand)
+    description, personality, scenario = (expand(cleaned[k]) for k in ("description", "personality", "scenario"))
     traits = ours.get("traits")
     if not (isinstance(traits, list) and (data.get("personality") or "").strip() == ", ".join(traits)):
         traits = _trait_list(personality)
@@ -231,6 +235,17 @@ def _character(data: dict, ours: dict, default_role: str, character_id: str | No
         key = exc.errors()[0]["loc"][0]
         where = f"{prefix}extensions.{EXT}." if key in ours else "(character) "
         raise _field_error(exc, source, where) from exc
+
+
+def _style(data: dict, character: Character) -> dict[str, list]:
+    """Example dialogue and greetings (card_style.py), macros expanded as in the persona."""
+    name, nickname = data["name"].strip(), (data.get("nickname") or "").strip()
+    user = "玩家" if character.language == "zh" else "the player"
+
+    def expand(text: str | None) -> str:
+        return _USER_MACRO.sub(user, _CHAR_MACRO.sub(nickname or name, text or "")).strip()
+
+    return style_of(data, [name, nickname], expand)[0]
 
 
 def card_id(name: str, nickname: str = "") -> str:
