@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,7 +20,7 @@ from llmverse.characters.character import Character
 from llmverse.characters.plans import DayPlan
 from llmverse.characters.recall import MemorySystem
 from llmverse.characters.relations import rel_key, talk_change
-from llmverse.llm.base import Message
+from llmverse.llm.base import Cancelled, Message
 from llmverse.llm.gateway import Gateway
 from llmverse.world.actions import Buy, Move, Wait
 from llmverse.world.store import Event
@@ -62,6 +63,9 @@ class Mind:
         self.plan = DayPlan(world, self.me)
         self.voice = Character(world, character_id, gateway, memory=memory)
         self._key = f"mind:{character_id}"
+        self.share_plans = False  # reuse ten-minute steps made for another character (Simulation sets it)
+        self.summarise_talk = False  # far conversations as one summary line (Simulation sets it)
+        self.calls_cut = 0  # model calls cancelled (a step out of time budget): rules answered
 
     # --- 1. perceive -------------------------------------------------------------------------
     def perceive(self, detailed: bool = False) -> Perceived:
@@ -97,7 +101,11 @@ class Mind:
         """When enough has happened, draw an insight citing the memories it rests on (model only)."""
         if self.memory is None or not self.memory.reflector.due(self.me.id):
             return False
-        return self.memory.reflector.reflect(self.me.id) is not None
+        try:
+            return self.memory.reflector.reflect(self.me.id) is not None
+        except Cancelled:  # out of time: the next step tries again
+            self.calls_cut += 1
+            return False
 
     def _react_to_alarm(self, alarm: Event) -> None:
         """Re-plan: those who work or stand there go to help; those about to go there stay away."""
@@ -128,7 +136,11 @@ class Mind:
     def act(self, detailed: bool, present: list[Mind]) -> Event | TalkTo | None:
         """Follow the plan (cheap), or let the model choose among the options the rules allow.
         `present`: the minds in the same place; talking to one comes back as a TalkTo for the loop."""
-        doing = self.plan.doing(self.world.now(), self.gateway if detailed else None)
+        try:
+            doing = self.plan.doing(self.world.now(), self.gateway if detailed else None, shared=self.share_plans)
+        except Cancelled:
+            self.calls_cut += 1
+            doing = self.plan.doing(self.world.now(), None)
         self.world.update_state(self._key, lambda cur: {**cur, "doing": doing})
         options = self._options(present)
         pick = options[0]
@@ -158,7 +170,7 @@ class Mind:
         if step.place and step.place not in (here, going):
             options.append((f"go to the {self.world.places[step.place].names.en} ({step.activity})",
                             Move(to=step.place)))
-        chatty = [m for m in present if m is not self and self.wants_to_talk(m) and m.wants_to_talk(self)]
+        chatty = [m for m in present if m.me.id != self.me.id and self.wants_to_talk(m) and m.wants_to_talk(self)]
         chatty.sort(key=lambda m: self._news_for(m) is None)  # someone to tell news to first
         options += [(f"talk to {m.me.names.en}", TalkTo(m)) for m in chatty[:3]]
         wares = self._for_sale_here() if here else []
@@ -185,37 +197,58 @@ class Mind:
         prompt = DECIDE.format(name=self.me.names.en, role=self.me.role, time=f"{now:%H:%M}", where=here,
                                plan=f"{step.activity} at {step.place}",
                                options="\n".join(f"{i}. {label}" for i, (label, _) in enumerate(options, 1)))
-        choice = self.gateway.decide([Message("user", prompt)], Choice, fallback=Choice(choice=1))
+        try:
+            choice = self.gateway.decide([Message("user", prompt)], Choice, fallback=Choice(choice=1))
+        except Cancelled:  # out of time: the rules' preference
+            self.calls_cut += 1
+            return 1
         return choice.choice if choice.choice <= len(options) else 1
 
     # --- 4. talk ---------------------------------------------------------------------------------
-    def talk_to(self, other: Mind, detailed: bool, turns: int = 2) -> list[Event]:
-        """A short conversation; whoever has news (an invitation the other hasn't heard) opens with it."""
+    def talk_to(self, other: Mind, detailed: bool, turns: int = 2,
+                updates: dict[str, Callable[[dict], dict]] | None = None) -> list[Event]:
+        """A short conversation; whoever has news (an invitation the other hasn't heard) opens with it.
+        The opener commits with `updates` and with both minds marked as having talked, so a run
+        stopped mid-conversation never holds it again. Far from players (`summarise_talk`), the whole
+        talk is one line by rules, told as what happened."""
+        if other.me.id == self.me.id:
+            return []  # nobody greets themselves
         if self._news_for(other) is None and other._news_for(self) is not None:
-            return other.talk_to(self, detailed, turns)
+            return other.talk_to(self, detailed, turns, updates)
         news = self._news_for(other)
-        opener = self._opener(other, news)
+        talked = self.world.now().isoformat()
+        marks = {m._key: (lambda cur: {**cur, "talked": talked}) for m in (self, other)} | dict(updates or {})
+        summary = not detailed and self.summarise_talk
+        opener = self._summary(other, news) if summary else self._opener(other, news)
+        data = {"shares": news.id} if news else {}
+        if summary:
+            data["summary"] = True
+            marks |= {rel_key(a.me.id, b.me.id): talk_change(self.world, opener) for a, b in ((self, other), (other, self))}
         try:
-            said = [self.world.say(self.me.id, other.me.id, opener, **({"shares": news.id} if news else {}))]
+            said = [self.world.say(self.me.id, other.me.id, opener, updates=marks, **data)]
         except ActionRefused as exc:  # the other walked off while this one made up its mind
             log.info("%s could not talk to %s: %s", self.me.id, other.me.id, exc.reason)
             return []
+        if summary:
+            return said
         line = opener
         speaker, listener = other, self
         for _ in range(turns):
             if detailed:
-                speaker.voice.reply(listener.me.id, line, record_incoming=False)
-                line = speaker.voice.last.text if speaker.voice.last else "..."
-                said.append(self.world.events(actor=speaker.me.id, kind="say", last=1)[0])
-            else:
-                line = speaker._template_reply(listener, news)
-                # The words and what they do to the relationship commit together: a crash keeps both or neither.
-                said.append(self.world.say(speaker.me.id, listener.me.id, line,
-                                           updates={rel_key(speaker.me.id, listener.me.id): talk_change(self.world, line)}))
+                try:
+                    speaker.voice.reply(listener.me.id, line, record_incoming=False)
+                    line = speaker.voice.last.text if speaker.voice.last else "..."
+                    said.append(self.world.events(actor=speaker.me.id, kind="say", last=1)[0])
+                    speaker, listener = listener, speaker
+                    continue
+                except Cancelled:  # out of time: the rest of the talk by rules
+                    speaker.calls_cut += 1
+                    detailed = False
+            line = speaker._template_reply(listener, news)
+            # The words and what they do to the relationship commit together: a crash keeps both or neither.
+            said.append(self.world.say(speaker.me.id, listener.me.id, line,
+                                       updates={rel_key(speaker.me.id, listener.me.id): talk_change(self.world, line)}))
             speaker, listener = listener, speaker
-        talked = self.world.now().isoformat()
-        for m in (self, other):
-            m.world.update_state(m._key, lambda cur: {**cur, "talked": talked})
         return said
 
     def wants_to_talk(self, other: Mind) -> bool:
@@ -237,6 +270,24 @@ class Mind:
         host = "I am" if news.actor == self.me.id else f"{self.world.characters[news.actor].names.en} is"
         return (f"{other.me.names.en}, {host} having {news.data.get('what', 'a gathering')} at the {place} "
                 f"at {at:%H:%M}. Will you come?")
+
+    def _summary(self, other: Mind, news: Event | None) -> str:
+        """A far conversation in one line, as it went by the rules: who told whom what, and the answer."""
+        me, them = self.me.names.en, other.me.names.en
+        if news is None:
+            return f"({me} and {them} chatted for a while.)"
+        at = datetime.fromisoformat(news.data["at"])
+        place = self.world.places[news.data["place"]].names.en
+        host = self.world.characters[news.actor].names.en
+        coming = other._coming(news)
+        return (f"({me} told {them} that {host} is having {news.data.get('what', 'a gathering')} at the {place} "
+                f"at {at:%H:%M}; {them} {'will come' if coming else 'cannot come'}.)")
+
+    def _coming(self, news: Event) -> bool:
+        """Whether this character would accept the invitation (the rule `_consider` applies)."""
+        at = datetime.fromisoformat(news.data["at"])
+        planned = self.plan.step_at(at)
+        return not (planned.place == self.me.workplace and self.world.is_open(planned.place, at))
 
     def _template_reply(self, other: Mind, news: Event | None) -> str:
         if news is not None and self.plan.step_at(datetime.fromisoformat(news.data["at"])).place == news.data["place"]:

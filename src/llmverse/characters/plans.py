@@ -7,6 +7,7 @@ the plan and a far-away character follows it without a model call (cheap cogniti
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -101,9 +102,11 @@ class DayPlan:
             t = earlier
         return t.replace(minute=t.minute - t.minute % 10)
 
-    def subtasks(self, at: datetime, gateway: Gateway | None = None) -> list[str]:
+    def subtasks(self, at: datetime, gateway: Gateway | None = None, *, shared: bool = False) -> list[str]:
         """The step in force, broken into ten-minute actions: by the model for a character near
-        players (one call per block, kept in the state), else the activity itself."""
+        players (one call per block, kept in the state), else the activity itself. `shared`: steps
+        the model made once for this role, place and activity serve every day and every character
+        with them (after "Affordable Generative Agents": plans reused, not asked again)."""
         step = self.step_at(at)
         start = self.block_start(at)
         key = f"{start:%Y-%m-%dT%H:%M}|{step.place}|{step.activity}"
@@ -111,25 +114,37 @@ class DayPlan:
         if kept.get("subtasks_for") == key:
             return list(kept["subtasks"])
         steps = [step.activity or "going about the day"]
-        if gateway is not None and step.place:
+        common = shared_key(self.me.role, step.place, step.activity)
+        reused = self.world.state_of(common).get("steps") if shared and gateway is not None else None
+        if reused:
+            steps = list(reused)
+        elif gateway is not None and step.place:
             place = self.world.places[step.place].names.en
             prompt = SUBTASKS.format(name=self.me.names.en, role=self.me.role, activity=step.activity, place=place)
             out = gateway.decide([Message("user", prompt)], Subtasks, fallback=Subtasks(steps=steps * 3))
             lexicon = Lexicon(self.world.file)
             good = [s for s in out.steps if lexicon.check(s, supported_text=prompt).ok]
             steps = good or steps
+            if good and shared:
+                self.world.put_state(common, {"steps": good})
         self.world.update_state(self._key, lambda cur: {**cur, "subtasks_for": key, "subtasks": steps})
         return steps
 
-    def doing(self, at: datetime, gateway: Gateway | None = None) -> str:
+    def doing(self, at: datetime, gateway: Gateway | None = None, *, shared: bool = False) -> str:
         """The ten-minute action under way at `at`."""
-        steps = self.subtasks(at, gateway)
+        steps = self.subtasks(at, gateway, shared=shared)
         return steps[int((at - self.block_start(at)).total_seconds() // 600) % len(steps)]
 
     def today(self) -> list[tuple[str, Step]]:
         """The day hour by hour ("08:00" → step), for reports and the character's own prompt."""
         day = self.world.now().replace(hour=0, minute=0)
         return [(f"{h:02d}:00", self.step_at(day + timedelta(hours=h))) for h in range(24)]
+
+
+def shared_key(role: str, place: str, activity: str) -> str:
+    """The state key of steps shared by everyone with this role doing this activity at this place."""
+    digest = hashlib.sha1(f"{role}|{place}|{activity}".casefold().encode("utf-8")).hexdigest()[:16]
+    return f"plans:{digest}"
 
 
 def scheduled_step(c: Character, at: datetime) -> Step:

@@ -2,13 +2,19 @@
 
 After Park et al. (2023): when the importance summed since the last reflection passes a threshold,
 the character reads its recent memories and writes one insight that cites the memories it rests on.
-The model writes the insight as schema-constrained JSON; the citations are checked (only memories it
-was shown count), and an insight that cites nothing it was shown is not stored.
+The model writes the insight as schema-constrained JSON, and nothing is stored until it passes
+`check_insight`: parsed, in the character's own voice (first person, not a greeting, not the prompt
+echoed back, not code), citing memories it was shown that share its words, naming nothing the world
+and those memories lack. Anything else is dropped and counted by reason (`Reflector.dropped`): on a
+25-person run with SmolLM2, 8 of 14 stored reflections had begun with `);\n}`, one was the prompt
+itself and others were greetings.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from collections import Counter
 from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
@@ -44,6 +50,7 @@ class Reflector:
         self.world, self.stream, self.gateway = world, stream, gateway
         self.config = config or ReflectionConfig()
         self.lexicon = Lexicon(world.file)
+        self.dropped: Counter[str] = Counter()  # reason -> insights not stored
 
     def due(self, cid: str) -> bool:
         last = self.world.state_of(f"reflect:{cid}").get("after", 0)
@@ -51,7 +58,7 @@ class Reflector:
 
     def reflect(self, cid: str) -> Memory | None:
         """One insight stored as a `reflection` memory citing its sources; None when the model's
-        insight was unusable (then the next step tries again with newer memories)."""
+        insight was unusable (counted in `dropped`; the next step tries again with newer memories)."""
         me = self.world.characters[cid]
         recent = [m for m in self.stream.for_character(cid, last=self.config.recent) if m.kind != "reflection"]
         if not recent:
@@ -61,11 +68,60 @@ class Reflector:
         blank = Insight.model_construct(insight="", cites=[])  # the fallback: nothing learned
         out = self.gateway.decide([Message("user", prompt)], Insight, fallback=blank, max_tokens=120)
         cited = sorted({recent[i - 1].id for i in out.cites if 1 <= i <= len(recent)})
+        sources = [recent[i - 1].text for i in out.cites if 1 <= i <= len(recent)]
         shown = "\n".join(m.text for m in recent)
-        if out is blank or not cited or not self.lexicon.check(out.insight, supported_text=shown).ok:
-            log.info("%s: reflection discarded: %r cites %s", cid, out.insight, out.cites)
+        why = "unparsed" if out is blank else check_insight(out.insight, sources, [m.text for m in recent],
+                                                            [n for n in (me.names.en, me.names.zh) if n])
+        if why is None and not self.lexicon.check(out.insight, supported_text=shown).ok:
+            why = "names what the world lacks"
+        if why is not None:
+            self.dropped[why] += 1
+            log.info("%s: reflection dropped (%s): %r cites %s", cid, why, out.insight, out.cites)
             return None
         memory = self.stream.add(cid, out.insight, world_time=self.world.now(), kind="reflection",
                                  importance=8, cites=cited)
         self.world.put_state(f"reflect:{cid}", {"after": memory.id})
         return memory
+
+
+_FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|i'll|me|my|mine|myself|we|our|us)\b|我", re.I)
+_GREETING = re.compile(r"^\W*(hello|hi|hey|dear|good (morning|day|afternoon|evening)|greetings|welcome|"
+                       r"你好|您好|早上好|晚上好)\b", re.I)
+_CODE = re.compile(r"[{}<>;=\\|`]|\)\s*;|\b(def|return|function|null|undefined)\b")
+_WORD = re.compile(r"[a-z][a-z']{3,}|[\u4e00-\u9fff]{2,}")
+
+
+def _tokens(text: str) -> set[str]:
+    """Latin words of four letters or more, and every two-character run of Chinese (no spaces there)."""
+    out = set()
+    for w in _WORD.findall(text.lower()):
+        out |= {w[i:i + 2] for i in range(len(w) - 1)} if "\u4e00" <= w[0] <= "\u9fff" else {w}
+    return out
+_PROMPT_WORDS = set(re.findall(r"[a-z]+", PROMPT.lower())) - {"you", "are", "the", "and", "your", "day", "people"}
+_SMALL = {"that", "this", "with", "have", "from", "they", "them", "their", "there", "about", "been", "were",
+          "will", "what", "when", "which", "would", "could", "should", "into", "some", "more", "very", "really"}
+
+
+def check_insight(text: str, cited: list[str], shown: list[str], own_names: list[str]) -> str | None:
+    """Why an insight may not be stored, or None when it may. `cited`: the texts of the memories it
+    cites (only those it was shown); `shown`: all it was shown; `own_names`: the character's names."""
+    t = " ".join(text.split())
+    letters = sum(ch.isalpha() for ch in t)
+    if not t or letters < 0.7 * sum(not ch.isspace() for ch in t) or _CODE.search(t):
+        return "junk"  # '); }', markup, code
+    if _GREETING.search(t) or any(t.lower().startswith(f"{n.lower()}:") for n in own_names):
+        return "greeting or a turn of talk"
+    words = re.findall(r"[a-z]+", t.lower())
+    if words and sum(w in _PROMPT_WORDS for w in words) / len(words) > 0.6 or "numbers of the memories" in t.lower():
+        return "the prompt echoed"
+    if not _FIRST_PERSON.search(t):
+        return "not in the character's voice"
+    if not cited:
+        return "cites nothing it was shown"
+    if any(" ".join(m.split()).lower() == t.lower() for m in shown):
+        return "a memory copied, not an insight"
+    own = {w for n in own_names for w in _tokens(n)}
+    content = {w for w in _tokens(t) if w not in _SMALL and w not in own}
+    if content and not content & {w for m in cited for w in _tokens(m)}:
+        return "cites memories it does not rest on"
+    return None

@@ -1,55 +1,57 @@
 """The simulation loop: world time advances, every mind takes a step, conversations happen.
 
-Level of detail: a character within `radius` tiles of a player (or in the same place) thinks with the
-model; the rest follow their plans with no model call. Every step's events and state are committed as
-they happen, so stopping (Ctrl-C, kill) and starting again resumes from the store with nothing lost.
+Level of detail (DESIGN.md principle 4): only characters a player can see or hear think with the model
+— those within `radius` tiles of a player, the nearest `max_near` per player (a crowd at the player's
+place is not 25 minds at once: on a 25-person town where everyone stood at the player's place, deciding
+by place made every character "near" and saved nothing). The rest follow their plans, rules and cached
+decisions (`sim_stats.TIERS`). Each shortcut is a switch in `SimConfig`, so its cost and its effect on
+believability can be measured apart.
+
+The clock never waits on the model: past `step_budget` wall seconds, the characters still to act in a
+step use rules, and a model call under way is cancelled (its caller answers by rules); both are
+counted in the run's statistics.
+
+A step is checkpointed in the world's state (`sim:step`: the time it is for, the characters done, the
+conversations arranged and held), committed as it goes: stopping (Ctrl-C, kill) and starting again
+finishes the interrupted step where it stopped, so no event is lost or repeated. Ctrl-C once ends the
+run after the step under way; twice stops at once (the next run finishes that step).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import logging
+import signal
+import threading
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from llmverse.characters.mind import Mind, TalkTo
 from llmverse.characters.recall import MemorySystem
+from llmverse.characters.sim_stats import CharacterStats, RunReport, TierStats
 from llmverse.llm.gateway import Gateway
+from llmverse.world import rules
 from llmverse.world.store import Event
 from llmverse.world.world import World
+
+log = logging.getLogger(__name__)
+STEP_KEY = "sim:step"
 
 
 @dataclass
 class SimConfig:
     step_minutes: float = 10.0  # world minutes per step
-    lod: bool = True  # False: every character thinks with the model every step
-    radius: int = 8  # tiles (2 m each) around a player within which characters think with the model
+    lod: bool = True  # False: every character thinks with the model every step (the baseline)
+    radius: int = 8  # tiles around a player within which a character is seen or heard
+    by_sight: bool = True  # near = seen by a player (tiles, nearest first); False: anyone at or near the place
+    max_near: int = 4  # characters per player that think with the model, nearest first (0: no limit)
+    model_importance: bool = True  # near characters' memories scored by the model; False: rules for all
+    share_plans: bool = True  # a block's ten-minute steps, once made, serve every character with that role and activity
+    summarise_far_talk: bool = True  # far conversations: one summary line by rules, not templated turns
+    step_budget: float | None = None  # wall seconds per step; past it the rest use rules (None: no limit)
     talk_turns: int = 2  # replies after the opener in a conversation
-
-
-@dataclass
-class CharacterStats:
-    model_calls: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    detailed_steps: int = 0
-    steps: int = 0
-    reflections: int = 0
-
-
-@dataclass
-class RunReport:
-    start: str
-    end: str
-    hours: float
-    events: list[Event]
-    stats: dict[str, CharacterStats] = field(default_factory=dict)
-
-    def calls_per_character_hour(self) -> float:
-        return sum(s.model_calls for s in self.stats.values()) / max(1e-9, len(self.stats) * self.hours)
-
-    def tokens_per_character_hour(self) -> float:
-        tokens = sum(s.prompt_tokens + s.completion_tokens for s in self.stats.values())
-        return tokens / max(1e-9, len(self.stats) * self.hours)
 
 
 class Simulation:
@@ -59,74 +61,172 @@ class Simulation:
         self.players = players or {}  # player name -> place id where the player stands
         self.config = config or SimConfig()
         self.minds = {cid: Mind(world, cid, gateway, memory) for cid in world.characters}
+        for mind in self.minds.values():
+            mind.share_plans = self.config.share_plans and self.config.lod
+            mind.summarise_talk = self.config.summarise_far_talk and self.config.lod
         self.stats: dict[str, CharacterStats] = defaultdict(CharacterStats)
+        self.tiers: dict[str, TierStats] = defaultdict(TierStats)
+        self._stop = False
+        self._deadline = float("inf")  # perf_counter time when the step's budget runs out
+
+    # --- who thinks with the model ---------------------------------------------------------------
+    def near(self) -> set[str]:
+        """The characters a player can see or hear now."""
+        if not self.config.lod:
+            return set(self.minds)
+        chosen: set[str] = set()
+        for place in self.players.values():
+            px, py = self.world.grid.door_of(place)
+            seen = []
+            for cid in self.minds:
+                x, y = self.world.tile(cid)
+                d = max(abs(px - x), abs(py - y))
+                here = self.world.position(cid) == place
+                if d <= self.config.radius or (here and not self.config.by_sight):
+                    seen.append((d, cid))
+            seen.sort()
+            limit = self.config.max_near if self.config.by_sight and self.config.max_near > 0 else len(seen)
+            chosen |= {cid for _, cid in seen[:limit]}
+        return chosen
 
     def detailed(self, cid: str) -> bool:
-        """Near a player: think with the model. Far: follow the plan."""
-        if not self.config.lod:
-            return True
-        x, y = self.world.tile(cid)
-        for place in self.players.values():
-            if self.world.position(cid) == place:
-                return True
-            px, py = self.world.grid.door_of(place)
-            if max(abs(px - x), abs(py - y)) <= self.config.radius:
-                return True
-        return False
+        return cid in self.near()
 
+    # --- one step ---------------------------------------------------------------------------------
     def step(self) -> list[Event]:
+        """Advance the clock one step (or finish a step an earlier run left open) and let every mind act."""
         first = self._last_id()
-        self.world.tick(self.config.step_minutes)
-        talks: list[tuple[Mind, Mind]] = []
-        for cid, mind in self.minds.items():
-            detailed = self.detailed(cid)
-            with self._charged(cid):
-                mind.perceive(detailed)
-                here = self.world.position(cid)
-                present = [m for m in self.minds.values() if here is not None and self.world.position(m.me.id) == here]
-                outcome = mind.act(detailed, present)
-            if detailed:
-                with self._charged(cid):
-                    self.stats[cid].reflections += mind.reflect()
-            self.stats[cid].steps += 1
-            self.stats[cid].detailed_steps += detailed
-            if isinstance(outcome, TalkTo) and not any(outcome.other in pair or mind in pair for pair in talks):
-                talks.append((mind, outcome.other))
-        for a, b in talks:
-            detailed = self.detailed(a.me.id) or self.detailed(b.me.id)
-            with self._charged(a.me.id, b.me.id):
-                a.talk_to(b, detailed, turns=self.config.talk_turns)
+        state = self.world.state_of(STEP_KEY)
+        if not state.get("open"):
+            minutes = self.config.step_minutes
+            self.world.run(lambda tx: (rules.tick(self.world, tx, minutes), tx.update(STEP_KEY, lambda cur: {
+                "open": True, "done": [], "talks": [], "held": []}))[0])
+            state = self.world.state_of(STEP_KEY)
+        budget = self.config.step_budget
+        self._deadline = time.perf_counter() + (float("inf") if budget is None else budget)
+        near = self.near()
+        done = set(state.get("done", []))
+        with self._cut_when_late():
+            for cid, mind in self.minds.items():
+                if cid in done:
+                    continue
+                tier = self._tier(cid in near)
+                detailed = tier == "near"
+                with self._charged(tier, cid):
+                    mind.perceive(detailed and self.config.model_importance)
+                    here = self.world.position(cid)
+                    present = [m for m in self.minds.values() if here is not None and self.world.position(m.me.id) == here]
+                    outcome = mind.act(detailed, present)
+                    if detailed:
+                        self.stats[cid].reflections += mind.reflect()
+                self.stats[cid].steps += 1
+                self.stats[cid].detailed_steps += detailed
+                talk = [cid, outcome.other.me.id] if isinstance(outcome, TalkTo) else None
+                self.world.update_state(STEP_KEY, lambda cur, talk=talk, cid=cid: {
+                    **cur, "done": [*cur["done"], cid],
+                    "talks": cur["talks"] + ([talk] if talk and not any(set(talk) & set(t) for t in cur["talks"]) else [])})
+            for a, b in self.world.state_of(STEP_KEY)["talks"]:
+                if [a, b] in self.world.state_of(STEP_KEY)["held"]:
+                    continue  # held before an interruption: never said twice
+                tier = self._tier(a in near or b in near)
+                mark = {STEP_KEY: lambda cur, pair=[a, b]: {**cur, "held": [*cur["held"], pair]}}
+                with self._charged(tier, a, b, steps=False):
+                    said = self.minds[a].talk_to(self.minds[b], tier == "near", turns=self.config.talk_turns,
+                                                 updates=mark)
+                if not said:
+                    self.world.update_state(STEP_KEY, mark[STEP_KEY])
+        self.world.update_state(STEP_KEY, lambda cur: {**cur, "open": False})
         return self.world.events(since_id=first)
 
+    def _tier(self, near: bool) -> str:
+        if not near:
+            return "far"
+        return "near" if time.perf_counter() < self._deadline else "late"
+
+    # --- a run ------------------------------------------------------------------------------------
     def run(self, hours: float, progress: Callable[[int, int], None] | None = None) -> RunReport:
-        start = self.world.now()
+        """Run `hours` of world time. Ctrl-C ends the run after the step under way (a second stops at
+        once); the report covers the steps that ran."""
+        start, t0 = self.world.now(), time.perf_counter()
         steps = max(1, round(hours * 60 / self.config.step_minutes))
         events: list[Event] = []
-        for i in range(steps):
-            events += self.step()
-            if progress:
-                progress(i + 1, steps)
+        step_seconds: list[float] = []
+        self._stop = False
+        with self._graceful_interrupt():
+            for i in range(steps):
+                began = time.perf_counter()
+                events += self.step()
+                step_seconds.append(time.perf_counter() - began)
+                if progress:
+                    progress(i + 1, steps)
+                if self._stop:
+                    break
+        ran = len(step_seconds) * self.config.step_minutes / 60
+        dropped = Counter(self.memory.reflector.dropped) if self.memory is not None else Counter()
         return RunReport(start.isoformat(timespec="minutes"), self.world.now().isoformat(timespec="minutes"),
-                         hours, events, dict(self.stats))
+                         ran, events, dict(self.stats), dict(self.tiers), step_seconds,
+                         time.perf_counter() - t0, sum(m.calls_cut for m in self.minds.values()), dropped,
+                         interrupted=len(step_seconds) < steps)
+
+    def stop(self) -> None:
+        """Ask the run to end after the step under way (what Ctrl-C does)."""
+        self._stop = True
+
+    @contextmanager
+    def _graceful_interrupt(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def handler(signum, frame) -> None:
+            if self._stop:
+                raise KeyboardInterrupt  # asked twice: stop now; the step checkpoint lets a resume finish it
+            log.warning("interrupted: finishing the step under way (Ctrl-C again to stop at once)")
+            self._stop = True
+
+        previous = signal.signal(signal.SIGINT, handler)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    @contextmanager
+    def _cut_when_late(self) -> Iterator[None]:
+        """While the step runs, a model call still going past the budget is cancelled (the mind that
+        made it answers by rules and counts it)."""
+        if self.config.step_budget is None:
+            yield
+            return
+        before = self.gateway.cancelled
+
+        def late() -> bool:
+            return time.perf_counter() >= self._deadline or before()
+
+        self.gateway.cancelled = late
+        try:
+            yield
+        finally:
+            self.gateway.cancelled = before
 
     def _last_id(self) -> int:
         last = self.world.events(last=1)
         return last[0].id if last else 0
 
-    def _charged(self, *cids: str):
-        """Attribute the model calls made inside the block to these characters (split evenly)."""
-        sim = self
-
-        class _Charge:
-            def __enter__(self):
-                self.mark = len(sim.gateway.history)
-
-            def __exit__(self, *exc):
-                new = sim.gateway.history[self.mark:]
-                for cid in cids:
-                    s = sim.stats[cid]
-                    s.model_calls += len(new) / len(cids)
-                    s.prompt_tokens += sum(u.prompt_tokens for u in new) / len(cids)
-                    s.completion_tokens += sum(u.completion_tokens for u in new) / len(cids)
-
-        return _Charge()
+    @contextmanager
+    def _charged(self, tier: str, *cids: str, steps: bool = True) -> Iterator[None]:
+        """Attribute the model calls made inside the block to these characters (split evenly) and the tier."""
+        mark = len(self.gateway.history)
+        try:
+            yield
+        finally:
+            new = self.gateway.history[mark:]
+            calls, tokens = len(new), sum(u.prompt_tokens + u.completion_tokens for u in new)
+            t = self.tiers[tier]
+            t.model_calls += calls
+            t.tokens += tokens
+            t.character_steps += len(cids) if steps else 0
+            for cid in cids:
+                s = self.stats[cid]
+                s.model_calls += calls / len(cids)
+                s.prompt_tokens += sum(u.prompt_tokens for u in new) / len(cids)
+                s.completion_tokens += sum(u.completion_tokens for u in new) / len(cids)
