@@ -73,11 +73,26 @@ _HIGH_RE = {k: (w, _pattern(en), zh) for k, (w, en, zh) in _HIGH.items()}
 _LOW_RE = re.compile(r"(?<![a-z])(?:" + "|".join(re.escape(w) for w in _LOW_EN) + r")(?![a-z])", re.I)
 
 
+class ImportanceRatings(BaseModel):
+    """Several memories rated in one call, in the order they were listed."""
+
+    importance: list[int] = Field(description="one rating 1..10 per memory, in order")
+
+
+BATCH = """On a scale of 1 to 10, where 1 is purely mundane (a greeting, brushing teeth, making the bed)
+and 10 is extremely poignant (a fire, a death, a marriage proposal, a break-up), rate how important
+each numbered memory is{whose}.
+Example: 1. Nell said "Good morning!"  2. The forge is on fire and Bram is hurt! -> {{"importance": [2, 10]}}
+{memories}
+Answer with JSON only: {{"importance": [...]}} with {n} numbers."""
+
+
 @dataclass
 class ScorerStats:
     heuristic: int = 0  # memories scored by the rules
     model: int = 0  # memories scored by the model
     fallbacks: int = 0  # model asked, answer unusable: the rules scored instead
+    calls: int = 0  # model calls made (a batch is one)
 
 
 class ImportanceScorer:
@@ -130,6 +145,7 @@ class ImportanceScorer:
         try:
             out = self.gateway.complete(messages, max_tokens=self.max_tokens,
                                         schema=ImportanceRating.model_json_schema())
+            self.stats.calls += 1
             rating = ImportanceRating.model_validate_json(out.text).importance
         except (BackendUnavailable, ValidationError) as exc:
             self.stats.fallbacks += 1
@@ -137,3 +153,39 @@ class ImportanceScorer:
             return self.heuristic(text, kind=kind)
         self.stats.model += 1
         return rating
+
+    def score_many(self, items: list[tuple[str, str]], *, use_model: bool = False, batch: int = 8) -> list[int]:
+        """Ratings for (text, kind) pairs; by the model, `batch` memories to one call (importance
+        scoring was most of Generative Agents' calls: one call per memory). A batch whose answer is
+        not one valid rating per memory falls back to the rules for that batch."""
+        if not (use_model and self.gateway is not None):
+            return [self.score(t, kind=k) for t, k in items]
+        out: list[int] = []
+        for i in range(0, len(items), batch):
+            part = items[i:i + batch]
+            if len(part) == 1:
+                out.append(self.by_model(part[0][0], kind=part[0][1]))
+                continue
+            out += self._batch(part)
+        return out
+
+    def _batch(self, part: list[tuple[str, str]]) -> list[int]:
+        assert self.gateway is not None
+        whose = f" to {self.character_name}" if self.character_name else ""
+        listing = "\n".join(f"{j}. {t.replace(chr(10), ' ')}" for j, (t, _) in enumerate(part, 1))
+        schema = {"type": "object", "required": ["importance"], "properties": {"importance": {
+            "type": "array", "minItems": len(part), "maxItems": len(part),
+            "items": {"type": "integer", "minimum": 1, "maximum": 10}}}}
+        try:
+            reply = self.gateway.complete([Message("user", BATCH.format(whose=whose, memories=listing, n=len(part)))],
+                                          max_tokens=8 + 4 * len(part), schema=schema)
+            self.stats.calls += 1
+            ratings = ImportanceRatings.model_validate_json(reply.text).importance
+            if len(ratings) != len(part) or not all(1 <= r <= 10 for r in ratings):
+                raise ValueError(f"{len(ratings)} ratings for {len(part)} memories: {ratings}")
+        except (BackendUnavailable, ValidationError, ValueError) as exc:
+            self.stats.fallbacks += len(part)
+            log.warning("batched importance failed, using the heuristic: %s", exc)
+            return [self.heuristic(t, kind=k) for t, k in part]
+        self.stats.model += len(part)
+        return ratings
