@@ -22,15 +22,20 @@ def serve(
     redis: Annotated[str | None, typer.Option(
         help="Redis URL for event fan-out between server processes [env LLMVERSE_REDIS_URL]")] = None,
     closed: Annotated[bool, typer.Option("--closed", help="no self-registration: admins create accounts")] = False,
+    header_timeout: Annotated[float, typer.Option(
+        help="seconds a client has to send a request's headers (slowloris)")] = 10.0,
+    body_timeout: Annotated[float, typer.Option(help="seconds a client has to send a request's body")] = 10.0,
 ) -> None:
     """Serve the world: web client at http://HOST:PORT/, OpenAI-compatible API at /v1. The admin
     account's password comes from LLMVERSE_ADMIN_PASSWORD."""
     import uvicorn
 
     from llmverse.server import ServerConfig, create_app
+    from llmverse.server.deadlines import http_protocol
 
     cfg = ServerConfig(world=world, model=model, database_url=db, threads=threads, tick_seconds=tick,
-                       concurrency=concurrency, open_registration=not closed)
+                       concurrency=concurrency, open_registration=not closed, header_seconds=header_timeout,
+                       body_seconds=body_timeout)
     if redis:
         cfg.redis_url = redis
     try:
@@ -43,7 +48,8 @@ def serve(
                   f"store {rt.store.engine.url.render_as_string(hide_password=True)}")
     console.print(f"web client: [link]http://{shown}:{port}/[/link]   OpenAI API: http://{shown}:{port}/v1",
                   highlight=False)
-    uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=WS_MAX_BYTES)
+    uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=WS_MAX_BYTES,
+                http=http_protocol(cfg.header_seconds))
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from llmverse.server import admin, openai_api, rest, ws
 from llmverse.server.accounts import Account
 from llmverse.server.auth import current_account
 from llmverse.server.config import ServerConfig
-from llmverse.server.limits import BodyLimit, BodyTooLarge
+from llmverse.server.limits import BodyLimit, BodyTooLarge, BodyTooSlow, shared_limits
 from llmverse.server.rest import AUTH_BODY
 from llmverse.server.runtime import Runtime
 from llmverse.errors import LlmverseError
@@ -36,6 +36,11 @@ API_BODY = 64 * 1024  # bytes: the cap of every other route (the largest real bo
 def create_app(cfg: ServerConfig | None = None, *, runtime: Runtime | None = None) -> FastAPI:
     """The app; the Runtime (world, model, store) opens here, its threads start with the server."""
     rt = runtime or Runtime(cfg or ServerConfig())
+    if rt.cfg.redis_url:
+        # Limits that must hold across processes live in the Redis the processes share for fan-out;
+        # the runtime made per-process ones (the message rate per socket stays per process).
+        rt.model_limits, rt.auth_limits = shared_limits(rt.cfg.redis_url, rt.world.key, rt.cfg.model_rate,
+                                                        rt.cfg.model_burst, rt.cfg.auth_rate, rt.cfg.auth_burst)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -50,7 +55,8 @@ def create_app(cfg: ServerConfig | None = None, *, runtime: Runtime | None = Non
     # Every body is capped before it is read, so before authentication: login and register (which
     # hash a password) at 16 KiB, everything else at 64 KiB.
     app.add_middleware(BodyLimit, caps={"/api/login": AUTH_BODY, "/api/register": AUTH_BODY,
-                                        "/v1": openai_api.MAX_BODY}, default=API_BODY)
+                                        "/v1": openai_api.MAX_BODY}, default=API_BODY,
+                       body_seconds=rt.cfg.body_seconds)
     app.include_router(rest.router)
     app.include_router(admin.router)
     app.include_router(openai_api.router)
@@ -63,6 +69,12 @@ def create_app(cfg: ServerConfig | None = None, *, runtime: Runtime | None = Non
     @app.exception_handler(BodyTooLarge)
     async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
         return _client_error(request, 413, str(exc), "request_too_large")
+
+    @app.exception_handler(BodyTooSlow)
+    async def _too_slow(request: Request, exc: BodyTooSlow) -> JSONResponse:
+        response = _client_error(request, 408, f"{exc}; send it at once", "request_timeout")
+        response.headers["Connection"] = "close"  # the rest of the body may never come: drop the connection
+        return response
 
     # The edge checks lengths, ranges and characters; should a value still slip past them, the
     # database's refusal is the client's mistake (422 with the reason), the same on SQLite and PostgreSQL.

@@ -1,18 +1,33 @@
 """Rate limits as token buckets: a burst allowed, then a sustained rate; a refusal says when to retry.
 
-Kept per process (a player's sockets and API calls on one server share one bucket); behind several
-processes each holds its own buckets, so the effective limit is per process (see docs/server.md).
+`RateLimiter` keeps its buckets in this process (a player's sockets and API calls on one server share
+one bucket). `RedisRateLimiter` keeps the same buckets in Redis, so a limit holds across every server
+process behind one address: a player who alternates between two processes gets one burst, not two.
+Should Redis fail, each process falls back to its own buckets (logged) rather than refusing everyone.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
+import logging
 import math
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
+
+from starlette.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class Limiter(Protocol):
+    def take(self, key: str) -> float: ...
+    def forget(self, key: str) -> None: ...
 
 
 @dataclass
@@ -64,6 +79,115 @@ class RateLimiter:
             del self._buckets[k]
 
 
+# One bucket, decided inside Redis so two processes cannot both spend its last token. The clock is
+# Redis's own (TIME), so processes whose clocks differ still agree. Numbers travel as strings: a Lua
+# number returned as such is truncated to an integer.
+_TAKE = """
+local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local b = redis.call('HMGET', KEYS[1], 'tokens', 'stamp')
+local tokens, stamp = tonumber(b[1]), tonumber(b[2])
+if tokens == nil or stamp == nil then tokens, stamp = burst, now end
+tokens = math.min(burst, tokens + math.max(0, now - stamp) * rate)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'stamp', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
+return tostring(wait)
+"""
+
+
+class RedisRateLimiter:
+    """`RateLimiter`'s buckets in Redis (`<prefix>:<key>`, expiring once refilled): one limit for all
+    the processes that share the Redis. While Redis fails, a bucket in this process answers, and Redis
+    is not asked again for `PAUSE` seconds (a request never waits on a dead Redis more than once)."""
+
+    PAUSE = 5.0
+
+    def __init__(self, rate: float, burst: int, redis: Any, prefix: str) -> None:
+        self.rate, self.burst, self.prefix = rate, burst, prefix
+        self._redis = redis
+        self._take = redis.register_script(_TAKE)
+        self.local = RateLimiter(rate, burst)  # while Redis is unreachable
+        self._down_until = 0.0
+
+    def take(self, key: str) -> float:
+        if time.monotonic() >= self._down_until:
+            try:
+                return float(self._take(keys=[f"{self.prefix}:{key}"], args=[repr(self.rate), str(self.burst)]))
+            except Exception as exc:  # Redis down: a limit per process is better than none, or than refusing all
+                self._failed(exc)
+        return self.local.take(key)
+
+    def forget(self, key: str) -> None:
+        self.local.forget(key)
+        if time.monotonic() >= self._down_until:
+            try:
+                self._redis.delete(f"{self.prefix}:{key}")
+            except Exception as exc:
+                self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        self._down_until = time.monotonic() + self.PAUSE
+        log.error("rate limits: Redis failed (%s); this process counts for itself for %.0f s", exc, self.PAUSE)
+
+
+class Known(Protocol):
+    def add(self, address: str, name: str) -> None: ...
+    def __contains__(self, pair: tuple[str, str]) -> bool: ...
+
+
+class KnownInMemory:
+    """(address, name) pairs that logged in, least recently used dropped first (one process)."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, address: str, name: str) -> None:
+        with self._lock:
+            self._known[(address, name)] = None
+            self._known.move_to_end((address, name))
+            while len(self._known) > self.size:
+                self._known.popitem(last=False)
+
+    def __contains__(self, pair: tuple[str, str]) -> bool:
+        with self._lock:
+            return pair in self._known
+
+
+class KnownInRedis:
+    """The same pairs in Redis, so an owner known to one process is known to all (kept 90 days; the
+    pair is hashed, so Redis holds no address next to a name)."""
+
+    DAYS = 90
+
+    def __init__(self, redis: Any, prefix: str) -> None:
+        self._redis, self.prefix = redis, prefix
+        self.local = KnownInMemory()
+
+    def _key(self, address: str, name: str) -> str:
+        pair = hashlib.sha256(address.encode() + b"\x00" + name.encode()).hexdigest()[:32]
+        return f"{self.prefix}:{pair}"
+
+    def add(self, address: str, name: str) -> None:
+        self.local.add(address, name)
+        try:
+            self._redis.set(self._key(address, name), b"1", ex=self.DAYS * 86400)
+        except Exception as exc:
+            log.error("login throttle: Redis failed (%s); the owner is known to this process only", exc)
+
+    def __contains__(self, pair: tuple[str, str]) -> bool:
+        if pair in self.local:
+            return True
+        try:
+            return bool(self._redis.exists(self._key(*pair)))
+        except Exception:
+            return False
+
+
 class LoginThrottle:
     """Slows password guessing without locking the owner out.
 
@@ -72,15 +196,14 @@ class LoginThrottle:
     many addresses; it would lock the owner out too, so an address that has logged in to (or
     registered) that name before skips it: the owner at home gets in while the name is under attack
     from elsewhere, and a guesser at the owner's address still meets the address-and-name bucket.
-    A login from a new address during an attack waits, told when to retry (per process, in memory).
+    A login from a new address during an attack waits, told when to retry. The buckets and the known
+    pairs are in this process's memory, or in Redis for every process (`shared_limits`).
     """
 
-    KNOWN = 100_000  # (address, name) pairs remembered, least recently used dropped first
-
-    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limits = RateLimiter(rate, burst, clock)
-        self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic, *,
+                 limits: Limiter | None = None, known: Known | None = None) -> None:
+        self.limits: Limiter = limits or RateLimiter(rate, burst, clock)
+        self._known: Known = known or KnownInMemory()
 
     def check(self, address: str, name: str | None = None) -> float:
         """0.0 when the attempt may go ahead; otherwise seconds to wait (nothing is hashed)."""
@@ -97,16 +220,29 @@ class LoginThrottle:
 
     def succeeded(self, address: str, name: str) -> None:
         """The right password (or a new account) from this address: it is the owner's from now on."""
-        with self._lock:
-            self._known[(address, name)] = None
-            self._known.move_to_end((address, name))
-            while len(self._known) > self.KNOWN:
-                self._known.popitem(last=False)
+        self._known.add(address, name)
         self.limits.forget(f"ip-name:{address}\x00{name}")
 
     def known(self, address: str, name: str) -> bool:
-        with self._lock:
-            return (address, name) in self._known
+        return (address, name) in self._known
+
+
+def shared_limits(redis_url: str, world: str, model_rate: float, model_burst: int, auth_rate: float,
+                  auth_burst: int) -> tuple[RedisRateLimiter, LoginThrottle]:
+    """The limits that must hold across server processes (model calls per player, login attempts),
+    kept in the Redis the processes already share for fan-out."""
+    import redis
+
+    # Short timeouts: a take is one round trip (~0.1 ms on loopback) made where the request is handled;
+    # a Redis that hangs costs half a second, then the process's own buckets answer.
+    client = redis.Redis.from_url(redis_url, socket_timeout=0.5, socket_connect_timeout=0.5,
+                                  retry=Retry(NoBackoff(), 0))  # no retries with backoff: answer now
+    prefix = f"llmverse:{world}"
+    model = RedisRateLimiter(model_rate, model_burst, client, f"{prefix}:rate:model")
+    login = LoginThrottle(auth_rate, auth_burst, limits=RedisRateLimiter(auth_rate, auth_burst, client,
+                                                                         f"{prefix}:rate:login"),
+                          known=KnownInRedis(client, f"{prefix}:known"))
+    return model, login
 
 
 def retry_after_header(seconds: float) -> str:
@@ -114,16 +250,21 @@ def retry_after_header(seconds: float) -> str:
     return str(max(1, math.ceil(seconds)))
 
 
+BODY_SECONDS = 10.0  # a request body (64 KiB at most) must arrive whole within this
+
+
 class BodyLimit:
     """ASGI middleware, outermost, so it runs before routing and authentication: a request whose
     Content-Length is over its cap (the longest matching prefix of `caps`, else `default`) gets 413
     before its body is read; one with a body but no Content-Length (chunked) gets 411, since its
     size cannot be known without reading it; a body that grows past the cap while it is read (a
-    lying client) is cut off with 413 too. A NUL byte or another control character in the path or
-    the query string gets 400 (PostgreSQL refuses NUL in text, SQLite would store it)."""
+    lying client) is cut off with 413 too, and one that has not arrived whole `body_seconds` after
+    the request began (a slow or lying Content-Length) gets 408 and the connection is closed. A NUL
+    byte or another control character in the path or the query string gets 400 (PostgreSQL refuses
+    NUL in text, SQLite would store it)."""
 
-    def __init__(self, app, caps: dict[str, int], default: int = 64 * 1024) -> None:
-        self.app, self.default = app, default
+    def __init__(self, app, caps: dict[str, int], default: int = 64 * 1024, body_seconds: float = BODY_SECONDS) -> None:
+        self.app, self.default, self.body_seconds = app, default, body_seconds
         self.caps = dict(sorted(caps.items(), key=lambda kv: -len(kv[0])))  # longest prefix first
 
     async def __call__(self, scope, receive, send) -> None:
@@ -139,7 +280,7 @@ class BodyLimit:
             if length is not None and (not length.isdigit() or int(length) > cap):
                 return await self._refuse(send, scope, 413, f"the request body is over the limit of {cap} bytes",
                                           "request_too_large")
-            receive = _counted(receive, cap)
+            receive = _counted(receive, cap, self.body_seconds)
         await self.app(scope, receive, send)
 
     def _cap(self, scope) -> int | None:
@@ -159,20 +300,48 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": data})
 
 
-class BodyTooLarge(Exception):
-    """A body read past its cap; the app answers 413 (see create_app's handler)."""
+class BodyTooLarge(HTTPException):
+    """A body read past its cap; the app answers 413 (see create_app's handler). An HTTPException, so
+    FastAPI's body parsing lets it through instead of answering 400 "error parsing the body"."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(413, detail)
+
+    def __str__(self) -> str:
+        return str(self.detail)
 
 
-def _counted(receive, cap: int):
-    seen = 0
+class BodyTooSlow(HTTPException):
+    """A body not whole by its deadline; the app answers 408 and closes the connection."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(408, detail)
+
+    def __str__(self) -> str:
+        return str(self.detail)
+
+
+def _counted(receive, cap: int, seconds: float):
+    """`receive` with the body's size counted and its arrival bounded in time. Once the body is whole,
+    later calls (a streamed response waiting for the client to hang up) pass through untimed."""
+    seen, whole = 0, False
+    deadline = asyncio.get_running_loop().time() + seconds
 
     async def counted():
-        nonlocal seen
-        message = await receive()
+        nonlocal seen, whole
+        if whole:
+            return await receive()
+        try:
+            message = await asyncio.wait_for(receive(), max(0.0, deadline - asyncio.get_running_loop().time()))
+        except asyncio.TimeoutError:
+            raise BodyTooSlow(f"the request body did not arrive within {seconds:.0f} s") from None
         if message["type"] == "http.request":
             seen += len(message.get("body", b""))
             if seen > cap:
                 raise BodyTooLarge(f"the request body is over the limit of {cap} bytes")
+            whole = not message.get("more_body", False)
+        else:  # http.disconnect
+            whole = True
         return message
     return counted
 
