@@ -76,6 +76,8 @@ class Simulation:
             return set(self.minds)
         chosen: set[str] = set()
         for place in self.players.values():
+            if place not in self.world.places:
+                continue  # a player between places (or nowhere yet) sees no one
             px, py = self.world.grid.door_of(place)
             seen = []
             for cid in self.minds:

@@ -44,6 +44,7 @@ def test_detail_goes_to_the_nearest_few_a_player_can_see_not_the_whole_place(wor
     assert by_place.near() >= home  # the old rule: everyone at the place thinks with the model
     assert Simulation(world, gw, {"p1": "maple_court"}, SimConfig(lod=False)).near() == set(world.characters)
     assert Simulation(world, gw, {}, SimConfig()).near() == set()  # no player, no model
+    assert Simulation(world, gw, {"p1": None}, SimConfig()).near() == set()  # a player between places
 
 
 def test_far_characters_make_no_model_calls_and_stats_split_by_level(world):
