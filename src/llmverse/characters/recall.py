@@ -37,7 +37,7 @@ class MemorySystem:
     def remember(self, world: World, character: str, events: list[Event], *, detailed: bool) -> int:
         """Write what `character` perceived of these events; importance by the model when detailed."""
         names = {c.id: c.names.en for c in world.characters.values()}
-        notes: list[NewMemory] = []
+        seen: list[tuple[str, Event]] = []
         written = 0
         for e in events:
             if e.kind == "say" and e.data.get("text"):
@@ -45,8 +45,11 @@ class MemorySystem:
                 continue
             text = describe(world, e, character)
             if text:
-                notes.append(NewMemory(character, text, e.world_time, "observation", None, e.id))
-        return written + len(self.stream.add_many(notes, model_scored=detailed))
+                seen.append((text, e))
+        # One model call rates up to eight observations (ImportanceScorer.score_many), not one each.
+        scores = self.stream.scorer.score_many([(t, "observation") for t, _ in seen], use_model=detailed)
+        notes = [NewMemory(character, t, e.world_time, "observation", score, e.id) for (t, e), score in zip(seen, scores)]
+        return written + len(self.stream.add_many(notes))
 
     def recall(self, world: World, character: str, query: str, k: int = 3, budget: int = 120) -> list[Retrieved]:
         return self.retriever.retrieve(character, query, now=world.now(), k=k, token_budget=budget)

@@ -1,5 +1,8 @@
 """Minds with memory on the scripted backend and a hashing embedder: perceive, recall, reflect."""
 
+import json
+import re
+
 import pytest
 from memfakes import HashEmbedder
 
@@ -34,8 +37,13 @@ def test_what_a_character_perceives_becomes_its_memories(world):
     assert all(1 <= m.importance <= 10 for m in memory.stream.for_character("otto"))
 
 
+def _nines(messages) -> str:  # a batch of numbered memories: one 9 for each
+    n = len(re.findall(r"^\d+\. ", messages[-1].content, re.M))
+    return json.dumps({"importance": [9] * n})
+
+
 def test_near_players_importance_is_scored_by_the_model(world):
-    gw = scripted((r"important|importance", '{"importance": 9}'))
+    gw = scripted((r"each numbered memory", _nines), (r"important|importance", '{"importance": 9}'))
     memory = MemorySystem.open(world, gw, HashEmbedder())
     Simulation(world, gw, players={"p1": "town_hall"}, memory=memory).run(3.5)
     lin = memory.stream.for_character("lin")  # Lin is at the town hall, near the player
