@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
@@ -18,8 +19,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from llmverse.errors import LlmverseError
 from llmverse.llm.base import Backend, Message
 from llmverse.llm.gateway import Gateway, GatewayConfig
-from llmverse.llm.registry import BUNDLED, DEFAULT_MODEL
+from llmverse.llm.registry import BUNDLED, DEFAULT_MODEL, FALLBACK_MODEL
 from llmverse.llm.scripted import ScriptedBackend
+
+log = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -64,7 +67,14 @@ def open_backend(spec: str, *, threads: int | None = None, api_key: str | None =
     if spec in BUNDLED or spec.endswith(".gguf") or Path(spec).is_file():
         from llmverse.llm.llamacpp import LlamaCppBackend
 
-        return LlamaCppBackend(spec, threads=threads)
+        try:
+            return LlamaCppBackend(spec, threads=threads)
+        except LlmverseError as exc:
+            if spec not in BUNDLED or spec == FALLBACK_MODEL or BUNDLED[spec].present is None:
+                raise
+            # A shipped adapter that is missing or corrupt: say so once, speak with the previous default.
+            log.error("model %s cannot be used (%s); falling back to %s", spec, exc, FALLBACK_MODEL)
+            return LlamaCppBackend(FALLBACK_MODEL, threads=threads)
     raise LlmverseError(
         f"unknown model '{spec}': give a bundled name ({', '.join(sorted(BUNDLED))}), 'scripted', "
         "a .gguf path, transformers:DIR, or the http(s) URL of an OpenAI-compatible server"

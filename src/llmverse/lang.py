@@ -85,7 +85,15 @@ def other_language(text: str) -> str | None:
 
 
 def tokens(text: str) -> list[str]:
-    """Keyword tokens without stop words: English words lower-cased, Chinese words by jieba."""
+    """Keyword tokens without stop words: English words lower-cased, Chinese words by jieba.
+
+    Cached by text: a character's facts are re-read on every reply, and cutting Chinese is most of
+    that cost (a fresh list each call, so callers may change theirs)."""
+    return list(_tokens(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _tokens(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for run in re.split(r"([\u3400-\u9fff\uf900-\ufaff]+)", text.lower()):
         if not run:
@@ -94,7 +102,7 @@ def tokens(text: str) -> list[str]:
             out += [w for w in _jieba().lcut_for_search(run) if w not in _STOP_ZH]
         else:
             out += [_stem(w) for w in _WORD.findall(run) if w not in _STOP_EN]
-    return out
+    return tuple(out)
 
 
 def _stem(word: str) -> str:

@@ -40,7 +40,7 @@ def run_held_out(model: str | None, threads: int | None, *, parts: tuple[str, ..
     for part in parts:
         table = Table(title=f"grounding, {part.replace('_', '-')} part — model {gateway.backend.name}, retrieval {name}")
         for col in ("world, language", "replies", "right fact", "model alone", "declined", "substituted",
-                    "leaks", "repeats", "en in zh", "p50 s"):
+                    "leaks", "repeats", "en in zh", "own lang", "distinct-2", "p50 s"):
             table.add_column(col, justify="right", no_wrap=True)
         mine = [x for x in scored if x.item.part == part]
         groups = ev.figures(mine, lambda x: f"{x.item.world} {x.item.language}")
@@ -49,6 +49,8 @@ def run_held_out(model: str | None, threads: int | None, *, parts: tuple[str, ..
             table.add_row(key, str(f.n), _frac(f.right, f.answerable), _frac(f.by_model, f.answerable),
                           _frac(f.declined, f.unanswerable), _frac(f.substituted, f.unanswerable),
                           str(f.leaks), str(f.repeated), str(f.english_in_zh) if "zh" in key else "-",
+                          f"{f.in_language / f.n:.2f}" if f.n else "-",
+                          f"{d:.2f}" if (d := f.distinct()) is not None else "-",
                           f"{statistics.median(f.first_piece):.2f}" if f.first_piece else "-")
         Console(width=max(console.width, 150)).print(table)
     # Failures are printed from the tuning part only: that is the part one may look at and tune on.
@@ -64,7 +66,7 @@ def run_held_out(model: str | None, threads: int | None, *, parts: tuple[str, ..
                  "language": x.item.language, "character": x.item.character, "question": x.item.question,
                  "expected": list(x.item.expected), "reply": x.reply.text, "status": x.reply.status,
                  "right": x.right, "by_model": x.by_model, "declined": x.declined, "substituted": x.substituted,
-                 "leak": x.leak, "repeated": x.repeated, "english_in_zh": x.english_in_zh,
+                 "leak": x.leak, "repeated": x.repeated, "english_in_zh": x.english_in_zh, "in_language": x.in_language,
                  "composed": x.reply.composed, "completed": x.reply.completed, "dropped": x.reply.dropped,
                  "reasons": x.reply.reasons, "draft": x.reply.draft, "first_piece_s": x.first_piece_s}
                 for x in scored]

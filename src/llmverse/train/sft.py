@@ -64,6 +64,7 @@ class SftConfig:
     threads: int | None = None
     resume: bool = False
     keep_checkpoints: bool = False
+    last_turn_only: bool = False  # learn only each conversation's last reply (earlier ones are history)
 
 
 class SftCard(RunCard):
@@ -110,12 +111,14 @@ def read_chat(path: Path) -> list[list[dict[str, str]]]:
     return out
 
 
-def encode(tokenizer: Any, messages: list[dict[str, str]], max_length: int) -> tuple[dict[str, list[int]], bool]:
+def encode(tokenizer: Any, messages: list[dict[str, str]], max_length: int,
+           last_only: bool = False) -> tuple[dict[str, list[int]], bool]:
     """Token ids and labels for one conversation, and whether it was cut to fit.
 
     Pieces are tokenised as the backend tokenises at run time: the prompt up to `<|assistant|>\\n`,
     then the reply with `<|end|>` and EOS. Labels are -100 everywhere except the assistant's tokens,
-    so the model learns to answer, not to write prompts. A conversation longer than `max_length`
+    so the model learns to answer, not to write prompts (with `last_only`, only the last reply is
+    learned: earlier ones are history, written by whatever spoke then). A conversation longer than `max_length`
     keeps its first token (BOS) and its last `max_length - 1` tokens: the reply survives.
     """
     ids: list[int] = []
@@ -128,12 +131,13 @@ def encode(tokenizer: Any, messages: list[dict[str, str]], max_length: int) -> t
         ids.extend(piece)
         labels.extend(piece if learn else [IGNORE] * len(piece))
 
-    for m in messages:
+    last = max(i for i, m in enumerate(messages) if m["role"] == "assistant")
+    for i, m in enumerate(messages):
         if m["role"] != "assistant":
             pending += render_turn(m["role"], m["content"])
             continue
         add(pending + turn_open("assistant"), False)
-        add(m["content"] + END + eos, True)
+        add(m["content"] + END + eos, not last_only or i == last)
         pending = "\n"
     cut = len(ids) > max_length
     if cut:
@@ -306,11 +310,11 @@ def train_sft(cfg: SftConfig, console: Console | None = None,
         raise CheckpointError(base, f"has none of the LoRA target modules {list(cfg.targets)}")
     model = get_peft_model(model, LoraConfig(r=cfg.rank, lora_alpha=cfg.alpha, lora_dropout=cfg.dropout,
                                              target_modules=targets, task_type="CAUSAL_LM"))
-    encoded = [encode(tokenizer, c, cfg.max_length) for c in train]
+    encoded = [encode(tokenizer, c, cfg.max_length, cfg.last_turn_only) for c in train]
     train_ds = [e for e, _ in encoded]
     held_sample = held if not cfg.eval_examples or len(held) <= cfg.eval_examples else \
         random.Random(cfg.seed).sample(held, cfg.eval_examples)
-    eval_ds = [encode(tokenizer, c, cfg.max_length)[0] for c in held_sample]
+    eval_ds = [encode(tokenizer, c, cfg.max_length, cfg.last_turn_only)[0] for c in held_sample]
     pad = tokenizer.pad_token_id
     samples = _pick_samples(held, cfg.samples)
 

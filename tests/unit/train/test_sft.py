@@ -15,7 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from llmverse.errors import LlmverseError  # noqa: E402
 from llmverse.llm.transformers_backend import END, STOP  # noqa: E402
-from llmverse.train.dialogues import QUESTIONS, generate, split  # noqa: E402
+from llmverse.train.dialogues import generate  # noqa: E402
 from llmverse.train.errors import CheckpointError, TrainingDataError  # noqa: E402
 from llmverse.train.sft import IGNORE, SftConfig, check_base, encode, read_chat, reply_loss, train_sft  # noqa: E402
 
@@ -55,11 +55,13 @@ def build_tiny_causal_lm(root: Path, texts: list[str]) -> Path:
 def harbor_examples():
     import tempfile
 
+    from llmverse.train.worldgen import write_worlds
     from llmverse.world.world import open_world
 
     with tempfile.TemporaryDirectory() as tmp:
-        world = open_world(None, f"sqlite:///{Path(tmp) / 'w.db'}")
-        examples = list(generate(world, characters=["bram", "mara"]))
+        path = write_worlds(Path(tmp), range(3, 4))[0]
+        world = open_world(path, f"sqlite:///{Path(tmp) / 'w.db'}")
+        examples = list(generate(world, path.stem))
         world.store.engine.dispose()
     return examples
 
@@ -224,25 +226,25 @@ def test_ctrl_c_leaves_a_resumable_checkpoint_and_no_half_model(tmp_path: Path, 
 
 
 # --- the generated dialogues ---------------------------------------------------------------
-def test_dialogues_state_their_fact_in_both_languages(harbor_examples) -> None:
+def test_dialogues_teach_replies_in_the_players_language_to_the_characters_own_prompts(harbor_examples) -> None:
     from llmverse.lang import detect_language
 
     assert {e.language for e in harbor_examples} == {"en", "zh"}
     for e in harbor_examples:
         reply = e.messages[-1]["content"]
         assert detect_language(reply) == e.language, reply
-        assert e.messages[0]["role"] == "system" and "Facts:" in e.messages[1]["content"]
-    prices = [e for e in harbor_examples if e.fact == "price:anchor"]
-    assert any("40个铜币" in e.messages[-1]["content"] for e in prices if e.language == "zh")
-    assert any("40 coins" in e.messages[-1]["content"] for e in prices if e.language == "en")
+        assert e.messages[0]["role"] == "system" and e.messages[0]["content"].startswith("You are ")
+        assert "Facts:" in e.messages[-2]["content"] and e.messages[-2]["role"] == "user"
+    assert {"answer", "dont_know"} <= {e.intent for e in harbor_examples}
+    # Some conversations carry earlier turns: the history the character itself put in the prompt.
+    assert any(len(e.messages) > 3 for e in harbor_examples)
 
 
-def test_the_held_out_split_is_by_question_template(harbor_examples) -> None:
-    train, held = split(harbor_examples)
-    assert train and held
-    assert not {e.template for e in train} & {e.template for e in held}
-    assert {e.kind for e in held} >= {"price", "hours", "where"} and {e.language for e in held} == {"en", "zh"}
-    assert all(e.template.startswith(tuple(QUESTIONS)) for e in held)
+def test_dialogues_ask_only_the_tuning_part_of_the_evaluation_templates(harbor_examples) -> None:
+    from llmverse.evals.heldout import part_of
+
+    asked = [e for e in harbor_examples if e.intent == "answer"]
+    assert asked and all(part_of(e.template) == "tuning" for e in asked)
 
 
 # --- the real base -----------------------------------------------------------------------
