@@ -32,6 +32,7 @@ def _log_in(page, url: str, name: str, password: str) -> None:
 
 
 def _click_tile(page, x: int, y: int) -> None:
+    page.focus("#map")  # a click that only gives the map the focus walks nowhere
     box = page.locator("#map").bounding_box()
     size = page.evaluate("[document.getElementById('map').width, document.getElementById('map').height]")
     sx, sy = box["width"] / size[0], box["height"] / size[1]

@@ -35,6 +35,7 @@ own voice as {name}. Use only these facts: invent no names, places, times or num
 _SCHEMA = {"type": "object", "properties": {"headline": {"type": "string", "maxLength": 90},
                                             "article": {"type": "string", "maxLength": 600}},
            "required": ["headline", "article"]}
+FOREIGN_QUOTE = re.compile(r"“[^”]*[A-Za-z]{2,}[^”]*”")  # a quotation in Latin letters
 HEADLINES = {  # when the model's headline is missing or not grounded; {x} names come from the story
     "alarm": ("Alarm at the {place}: {what}", "{place}发出警报：{what}"),
     "invite": ("{a} invites the town to {what}", "{a}邀请全镇参加{what}"),
@@ -133,6 +134,8 @@ def _story(ctx: Context, it: Item, reporter: str, paper: str, language: str) -> 
     facts = [ctx.grounder.check(f.text(language), support) for f in it.facts]
     for s, f in zip(facts, it.facts):  # a fact cites its events even where no claim needed them
         s.sources = sorted(set(s.sources) | set(f.sources))
+    if language == "zh":  # words said in English are not quoted in the Chinese edition
+        facts = [s for s in facts if not FOREIGN_QUOTE.search(s.text)]
     headline = _template_headline(ctx, it, language, support)
     common = dict(kind=it.kind, events=[e.id for e in it.events], importance=it.importance,
                   participants=it.participation, novelty=it.novelty, score=it.score)
@@ -201,6 +204,12 @@ def _title(paper: str, when: date, language: str, world: World) -> str:
     return f"The {paper}, {when.day} {when:%B %Y}"
 
 
+def _same(a: str, b: str) -> bool:
+    """Whether a sentence only repeats the headline (the model often opens its article with it)."""
+    norm = lambda t: re.sub(r"[\W_]+", "", t.lower())  # noqa: E731
+    return norm(a) == norm(b)
+
+
 def _render(ed: NewsEdition, reporter: str, language: str, world: World) -> str:
     lines = [ed.title, f"本报记者：{reporter}" if language == "zh" else f"by {reporter}", ""]
     if ed.quiet:
@@ -210,8 +219,21 @@ def _render(ed: NewsEdition, reporter: str, language: str, world: World) -> str:
                      f"{ed.date.day} {ed.date:%B}.")
     sep = "" if language == "zh" else " "
     for s in ed.stories:
-        lines += [s.headline.text, sep.join(x.text for x in s.sentences), ""]
+        body = [x.text for x in s.sentences if not _same(x.text, s.headline.text)]
+        lines += [s.headline.text, sep.join(body), ""]
     return "\n".join(lines).strip() + "\n"
+
+
+MORNING_HOUR = 6  # world time from which the day before's gazette is due
+
+
+def edition_due(world: World, done: int) -> int | None:
+    """The day whose gazette the reporter writes now: the day before today once the world's morning
+    has come (the day before that until then), if later than `done`, the last day already written."""
+    now = world.now()
+    today = (now.date() - world.file.start.date()).days + 1
+    due = today - 1 if now.hour >= MORNING_HOUR else today - 2
+    return due if due >= 1 and due > done else None
 
 
 register(Generator("news", NewsParams, news, "the daily gazette from the event log, every fact cited"))

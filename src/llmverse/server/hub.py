@@ -107,7 +107,7 @@ class Hub:
                     c.send(text, broadcast=True)
         elif kind == "presence":
             self._moved.update(message["tiles"])
-        elif kind == "tick":
+        elif kind in ("tick", "content"):  # the clock moved; a new gazette is out
             text = json.dumps({k: v for k, v in message.items() if k != "origin"}, ensure_ascii=False)
             for c in list(self.connections):
                 c.send(text, broadcast=True)

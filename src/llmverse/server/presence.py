@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmverse.world.actions import Visit
 from llmverse.world.grid import turning_points
+from llmverse.world.model import Names
 from llmverse.world.world import ActionRefused
 
 if TYPE_CHECKING:
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
 TALK_RADIUS = 4  # tiles (Chebyshev) within which a player can talk to a character
 PUBLIC = {"world", "assistant"}
 PRIVATE_KINDS = {"say"}  # conversations: only their parties see them
+# Why a move or a talk cannot happen, (English, Chinese); {0}, {1}: names in that language.
+MOVE_REASONS: dict[str, tuple[str, str]] = {
+    "off_map": ("that is off the map", "那里在地图外面"),
+    "wall": ("you cannot walk through the wall of {0}", "{0}的墙走不过去"),
+    "blocked": ("you cannot walk on {0}", "{0}上面不能走"),
+    "no_way": ("there is no way to walk from here to {0}", "从这里走不到{0}"),
+    "no_way_to": ("there is no way from here to {0} in {1}", "从这里走不到{1}的{0}身边"),
+    "too_far": ("{0} is in {1}, too far to talk: walk there first", "{0}在{1}，离你太远：先走过去"),
+}
 
 
 @dataclass
@@ -35,6 +45,16 @@ class Moved:
     waypoints: list[tuple[int, int]]
     place: str | None
     event: int | None  # the visit recorded, when the walk entered a place
+
+
+def _texts(texts: tuple[str, str], *names: Names) -> dict[str, str]:
+    return {"en": texts[0].format(*(n.en for n in names)),
+            "zh": texts[1].format(*(n.zh or n.en for n in names))}
+
+
+def _refused(texts: tuple[str, str], *names: Names) -> ActionRefused:
+    said = _texts(texts, *names)
+    return ActionRefused(said["en"], code="move", reasons=said)
 
 
 def player_key(name: str) -> str:
@@ -73,17 +93,20 @@ class Presence:
             return dict(self._tiles)
 
     def move(self, player: str, to: tuple[int, int]) -> Moved:
-        """Validate and make a move; ActionRefused says why not."""
+        """Validate and make a move; ActionRefused says why not, in English and Chinese, naming the
+        place or landmark (never a tile's coordinates: players see the map, not the grid)."""
         grid = self.world.grid
         x, y = to
         if not grid.inside(x, y):
-            raise ActionRefused(f"({x}, {y}) is off the map ({grid.width}x{grid.height})")
+            raise _refused(MOVE_REASONS["off_map"])
         if not grid.walkable(x, y):
-            raise ActionRefused(f"({x}, {y}) cannot be walked on")
+            place = grid.place_at(x, y)
+            wall = place is not None and not self.world.places[place].open_air and self._landmark(x, y) is None
+            raise _refused(MOVE_REASONS["wall" if wall else "blocked"], self.spot(x, y))
         here = self.tile(player)
         path = grid.path(here, (x, y)) if here != (x, y) else [here]
         if path is None:
-            raise ActionRefused(f"there is no way to walk from {here} to ({x}, {y})")
+            raise _refused(MOVE_REASONS["no_way"], self.spot(x, y))
         before, after = grid.place_at(*here), grid.place_at(x, y)
         event = None
         if after is not None and after != before:
@@ -94,6 +117,45 @@ class Presence:
         if event is not None:
             self.save(player)
         return Moved((x, y), turning_points(path), after, event)
+
+    def spot(self, x: int, y: int) -> Names:
+        """What a player would call a tile: the place it is in, a named landmark on it, else the spot
+        near the nearest place ("that spot near the Forge"); English with its article."""
+        landmark = self._landmark(x, y)
+        if landmark is not None:
+            return Names(en=f"the {landmark.en}", zh=landmark.zh)
+        place = self.world.grid.place_at(x, y)
+        if place is not None:
+            names = self.world.places[place].names
+            return Names(en=f"the {names.en}", zh=names.zh)
+        near = self.world.places[self.nearest_place(x, y)].names
+        return Names(en=f"that spot near the {near.en}", zh=f"{near.zh or near.en}附近那里")
+
+    def _landmark(self, x: int, y: int) -> Names | None:
+        return next((b.name for b in self.world.file.map.blocked
+                     if b.name is not None and b.x <= x < b.x + b.w and b.y <= y < b.y + b.h), None)
+
+    def beside(self, player: str, character_id: str) -> tuple[int, int]:
+        """The tile a player walks to for talking with a character: next to them, reachable from where
+        the player stands, not through or into a closed building; ActionRefused when there is none."""
+        w = self.world
+        here = self.where(player)
+        closed = [p.id for p in w.places.values()
+                  if not p.open_air and not w.is_open(p.id) and p.id != w.grid.place_at(*here)]
+        found = w.grid.beside(here, w.tile(character_id), radius=TALK_RADIUS, avoid=closed)
+        if found is None:
+            where = w.position(character_id)
+            texts = MOVE_REASONS["no_way_to"]
+            raise _refused(texts, w.characters[character_id].names,
+                           self.spot(*w.grid.door_of(where)) if where else self.spot(*w.tile(character_id)))
+        return found
+
+    def too_far(self, player: str, character_id: str) -> dict[str, str]:
+        """Why a player cannot talk with a character yet, in each language, naming where the character is."""
+        w = self.world
+        where = w.position(character_id)
+        at = self.spot(*w.grid.door_of(where)) if where else self.spot(*w.tile(character_id))
+        return _texts(MOVE_REASONS["too_far"], w.characters[character_id].names, at)
 
     def save(self, player: str) -> None:
         with self._lock:
@@ -117,7 +179,9 @@ class Presence:
 
     def place_of(self, player: str) -> str:
         """The place nearest the player (the simulation's level of detail thinks in places)."""
-        x, y = self.tile(player)
+        return self.nearest_place(*self.tile(player))
+
+    def nearest_place(self, x: int, y: int) -> str:
         inside = self.world.grid.place_at(x, y)
         if inside is not None:
             return inside

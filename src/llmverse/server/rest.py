@@ -152,6 +152,23 @@ def characters(_: Account = Depends(current_account), rt: Runtime = Depends(runt
              "model": f"npc:{c.id}"} for c in w.characters.values()]
 
 
+@router.get("/characters/{character_id}/beside")
+def beside(character_id: str = Path(max_length=64), me: Account = Depends(current_account),
+           rt: Runtime = Depends(runtime)) -> dict[str, Any]:
+    """Where to walk to talk with a character: a tile next to them that the player can reach now.
+    409 with the reason in English and Chinese (`reasons`) when there is none."""
+    from llmverse.world.world import ActionRefused
+
+    w = rt.fresh()
+    if character_id not in w.characters:
+        raise HTTPException(404, f"no character '{character_id}'")
+    try:
+        x, y = rt.presence.beside(me.name, character_id)
+    except ActionRefused as exc:
+        raise HTTPException(409, {"detail": exc.reason, "reasons": exc.reasons}) from exc
+    return {"tile": [x, y], "place": w.grid.place_at(x, y)}
+
+
 @router.get("/things")
 def things(_: Account = Depends(current_account), rt: Runtime = Depends(runtime)) -> list[dict[str, Any]]:
     w = rt.fresh()

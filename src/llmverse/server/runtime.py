@@ -24,6 +24,7 @@ from llmverse.server.limits import LoginThrottle, RateLimiter
 from llmverse.server.presence import Presence, visible
 from llmverse.server.scheduler import FairScheduler, Ticket, Work, check_cancelled, is_cancelled
 from llmverse.server.services import Services
+from llmverse.world.grid import turning_points
 from llmverse.world.loader import load_world
 from llmverse.world.world import DEFAULT_WORLD, World
 
@@ -49,12 +50,25 @@ class InterruptibleGateway(Gateway):
 
 BREAKER_FAILURES = 5  # model calls in a row that fail before the server stops calling the backend a while
 WORLD_PLAYER = "~world"  # the simulation's turn in the model queue; no account can have this name
+REPORTER = "~reporter"  # the gazette's turn in the model queue
 
 
 def _concurrency(cfg: ServerConfig, model: str) -> int:
     if cfg.concurrency is not None:
         return cfg.concurrency
     return 4 if model.startswith(("http://", "https://")) else 1
+
+
+def _trail(w: World, start: tuple[int, int], path: list, end: tuple[int, int]) -> list[list[int]]:
+    """The tiles a character walked in one step, as turning points, so the map walks it tile by tile
+    instead of jumping: the part of its path it covered, or the shortest walk when it set out in this
+    step (a new path). [] when it stood still."""
+    if tuple(start) == tuple(end):
+        return []
+    tiles = [tuple(t) for t in path]
+    walked = [tuple(start)] + tiles[:tiles.index(tuple(end)) + 1] if tuple(end) in tiles else \
+        w.grid.path(tuple(start), tuple(end)) or [tuple(start), tuple(end)]
+    return [list(t) for t in turning_points(walked)]
 
 
 class Runtime:
@@ -78,7 +92,7 @@ class Runtime:
         self.accounts = Accounts(self.store.engine, self.world.key)
         if cfg.admin_password:
             self.accounts.ensure_admin(ADMIN, cfg.admin_password)
-        self.scheduler = FairScheduler(_concurrency(cfg, self.settings.model))
+        self.scheduler = FairScheduler(_concurrency(cfg, self.settings.model), background=(WORLD_PLAYER, REPORTER))
         self.model_limits = RateLimiter(cfg.model_rate, cfg.model_burst)
         self.auth_limits = LoginThrottle(cfg.auth_rate, cfg.auth_burst)
         self.hub = Hub(lambda event, player: visible(event, player, self.world))
@@ -89,6 +103,7 @@ class Runtime:
         self._ticker: threading.Thread | None = None
         self._sim = None
         self._content = None
+        self._gazette_day: int | None = None  # the last day whose gazette was written (None: look it up)
         self._watcher: asyncio.Task | None = None
 
     # --- life -----------------------------------------------------------------------------------
@@ -208,12 +223,43 @@ class Runtime:
         assert self._sim is not None
         self.fresh()
         with self.world_lock:
+            w = self.world
+            before = {c: (w.tile(c), w.state_of(f"character:{c}").get("path") or []) for c in w.characters}
             self._sim.players = {p: self.presence.place_of(p) for p in self.hub.players()}
             self._sim.step()
-        w = self.world
         self.bus.publish({"type": "tick", "now": w.now().isoformat(timespec="minutes"),
-                          "characters": {c: {"tile": list(w.tile(c)), "place": w.position(c),
-                                             "heading": w.heading(c)} for c in w.characters}})
+                          "seconds": self.cfg.tick_seconds,
+                          "characters": {c: {"tile": list(w.tile(c)), "place": w.position(c), "heading": w.heading(c),
+                                             "trail": _trail(w, *before[c], w.tile(c))} for c in w.characters}})
+        self._morning_paper()
+        return iter(())
+
+    # --- the reporter's morning job -----------------------------------------------------------------
+    def _morning_paper(self) -> None:
+        """Each in-world morning (from MORNING_HOUR) the reporter writes the day before's gazette, in
+        English and Chinese: background model work, stored, then pushed to every client."""
+        from llmverse.content.news import edition_due
+
+        if self._gazette_day is None:
+            latest = self.content.latest("news")
+            self._gazette_day = getattr(latest, "day", 0) if latest is not None else 0
+        day = edition_due(self.world, self._gazette_day)
+        if day is None:
+            return
+        self._gazette_day = day
+        try:
+            self.scheduler.submit(Ticket(REPORTER, lambda: self._write_gazette(day)))
+        except RuntimeError:  # closed: shutting down
+            pass
+
+    def _write_gazette(self, day: int) -> Iterator[str]:
+        from llmverse.content import generate
+
+        for language in ("en", "zh"):
+            doc = generate("news", self.world, self.gateway, day=day, language=language, memory=self.memory)
+            doc_id = self.content.save(doc)
+            log.info("the gazette of day %d (%s) is out: document %d, %.1f s", day, language, doc_id, doc.seconds)
+            self.bus.publish({"type": "content", "kind": "news", "id": doc_id, "language": language, "day": day})
         return iter(())
 
     def _leader(self) -> bool:

@@ -1,7 +1,9 @@
 """Fair scheduling of model work: many players, a backend that serves a few requests at a time.
 
 Each player has a FIFO of requests; workers take from the players in turn (round-robin), so one
-player who sends twenty requests does not make everyone else wait behind all twenty. A player's own
+player who sends twenty requests does not make everyone else wait behind all twenty. The world's own
+work (the simulation's step, the reporter's gazette) is background: it starts only when no player's
+request waits, and a model call of it already running gives way (see `is_cancelled`). A player's own
 requests run one at a time, in order. `concurrency` is how many run at once: 1 for the embedded
 llama.cpp (one context, not thread-safe), more for an OpenAI-compatible server that batches.
 
@@ -18,7 +20,7 @@ import itertools
 import logging
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from llmverse.errors import LlmverseError
@@ -34,9 +36,11 @@ class RequestCancelled(Exception):
 
 
 def is_cancelled() -> bool:
-    """Whether the request this worker thread runs was cancelled (the gateway asks while it waits)."""
+    """Whether the request this worker thread runs was cancelled (the gateway asks while it waits), or
+    is background work that gives way: a player's request is waiting. The gateway then ends the model
+    call with `Cancelled`, which the simulation's minds answer by their rules."""
     ticket = getattr(_current, "ticket", None)
-    return ticket is not None and ticket.cancelled
+    return ticket is not None and (ticket.cancelled or ticket.gives_way())
 
 
 def check_cancelled() -> None:
@@ -62,6 +66,7 @@ class Ticket:
     number: int = 0
     state: str = "waiting"  # waiting | running | done | cancelled
     position: int = -1
+    gives_way: Callable[[], bool] = lambda: False  # background work: True while a player's request waits
     _cancel: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -72,10 +77,13 @@ class Ticket:
 class FairScheduler:
     """Round-robin over players, `concurrency` worker threads, at most one running request per player."""
 
-    def __init__(self, concurrency: int = 1, *, name: str = "model") -> None:
+    def __init__(self, concurrency: int = 1, *, name: str = "model", background: Iterable[str] = ()) -> None:
+        """`background`: the pseudo-players (the simulation, the reporter) whose requests start only
+        when no player's request is waiting: a player never queues behind the world's own work."""
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self.concurrency = concurrency
+        self.background = frozenset(background)
         self._queues: OrderedDict[str, deque[Ticket]] = OrderedDict()  # order = whose turn comes next
         self._running: set[str] = set()  # players with a request running
         self._active: set[Ticket] = set()  # the running requests
@@ -94,6 +102,8 @@ class FairScheduler:
             if self._closed:
                 raise RuntimeError("the scheduler is closed")
             ticket.number = next(self._numbers)
+            if ticket.player in self.background:
+                ticket.gives_way = self.players_waiting
             self._queues.setdefault(ticket.player, deque()).append(ticket)
             self._announce()
             self._cond.notify()
@@ -129,6 +139,11 @@ class FairScheduler:
         with self._cond:
             return len(self._queues.get(player, ())) + sum(t.player == player for t in self._active)
 
+    def players_waiting(self) -> bool:
+        """Whether a player's (not the background's) request waits to start."""
+        with self._cond:
+            return any(p not in self.background for p in self._queues)
+
     def waiting(self) -> int:
         with self._cond:
             return sum(len(q) for q in self._queues.values())
@@ -145,9 +160,15 @@ class FairScheduler:
             t.on_done(None)
 
     # --- the workers' side ---------------------------------------------------------------------
+    def _order(self) -> list[str]:
+        """Whose turn it is: players in round-robin order, then the background."""
+        first = [p for p in self._queues if p not in self.background]
+        return first + [p for p in self._queues if p in self.background]
+
     def _next(self) -> Ticket | None:
         """The first player in turn order with a request and none running; they go to the back."""
-        for player, q in self._queues.items():
+        for player in self._order():
+            q = self._queues[player]
             if player in self._running:
                 continue
             ticket = q.popleft()
@@ -215,13 +236,15 @@ class FairScheduler:
 
         Simulates the round-robin: each round, every player in turn order gives one request.
         """
-        queues = [list(q) for q in self._queues.values()]
         ahead = 0
-        for depth in range(max((len(q) for q in queues), default=0)):
-            for q in queues:
-                if depth < len(q):
-                    t = q[depth]
-                    if t.position != ahead:
-                        t.position = ahead
-                        t.on_position(ahead)
-                    ahead += 1
+        for group in ([p for p in self._queues if p not in self.background],
+                      [p for p in self._queues if p in self.background]):
+            queues = [list(self._queues[p]) for p in group]
+            for depth in range(max((len(q) for q in queues), default=0)):
+                for q in queues:
+                    if depth < len(q):
+                        t = q[depth]
+                        if t.position != ahead:
+                            t.position = ahead
+                            t.on_position(ahead)
+                        ahead += 1

@@ -236,6 +236,31 @@ class Grid:
         end = (int(back[-1][1]), int(back[-1][0]))
         return [(int(x), int(y)) for y, x in back] if end in goals else None
 
+    def beside(self, start: XY, target: XY, *, radius: int = 2, avoid: Iterable[str] = ()) -> XY | None:
+        """The tile to walk to for standing next to `target` (a character): walkable, reachable from
+        `start`, not the target's own tile; the ring nearest the target first, then inside the same
+        place as the target (a character in a doorway is met indoors or out), then the shortest walk.
+        None when nothing within `radius` tiles can be reached. The places in `avoid` (closed ones)
+        are neither crossed nor stood in. One Dijkstra from `start`."""
+        off = frozenset(avoid)
+        if not self.inside(*start) or not self._mask(off)[start[1], start[0]]:
+            return None
+        pf = tcod.path.Pathfinder(self._graph(True, off))
+        pf.add_root((start[1], start[0]))
+        pf.resolve()
+        unreached = np.iinfo(pf.distance.dtype).max
+        tx, ty = target
+        home = self.place_at(tx, ty)
+        best: tuple[tuple[int, int, int], XY] | None = None
+        for y in range(ty - radius, ty + radius + 1):
+            for x in range(tx - radius, tx + radius + 1):
+                if (x, y) == (tx, ty) or not self.walkable(x, y) or pf.distance[y, x] == unreached:
+                    continue
+                key = (max(abs(x - tx), abs(y - ty)), int(self.place_at(x, y) != home), int(pf.distance[y, x]))
+                if best is None or key < best[0]:
+                    best = key, (x, y)
+        return best[1] if best else None
+
     def distance_m(self, path: list[XY]) -> float:
         """Length of a path in metres: a straight step is one tile, a diagonal step sqrt(2) tiles."""
         tiles = 0.0

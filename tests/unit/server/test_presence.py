@@ -18,13 +18,41 @@ def test_a_player_starts_on_the_market_square(presence, rt):
     assert rt.world.grid.place_at(x, y) == "market"
 
 
-@pytest.mark.parametrize("to, why", [((999, 3), "off the map"), ((0, 45), "cannot be walked"),
-                                      ((15, 9), "cannot be walked")])  # the sea, the forge's wall
-def test_moves_off_the_map_or_onto_walls_are_refused(presence, to, why):
+@pytest.mark.parametrize("to, en, zh", [((999, 3), "off the map", "地图外面"),
+                                        ((0, 45), "that spot near the", "附近那里"),  # the sea: no name
+                                        ((15, 9), "wall of the Forge", "铁匠铺的墙"),
+                                        ((31, 22), "the stone fountain", "石喷泉")])
+def test_moves_off_the_map_or_onto_walls_are_refused_naming_the_place(presence, to, en, zh):
     before = presence.tile("alice")
-    with pytest.raises(ActionRefused, match=why):
+    with pytest.raises(ActionRefused) as refused:
         presence.move("alice", to)
+    assert en in refused.value.reasons["en"] and zh in refused.value.reasons["zh"]
+    for text in refused.value.reasons.values():  # players see the map, never the grid's numbers
+        assert str(to[0]) not in text and "(" not in text
     assert presence.tile("alice") == before
+
+
+@pytest.mark.parametrize("who", ["bram", "mara", "lin", "otto", "nell"])
+def test_beside_a_character_is_a_reachable_tile_next_to_them_where_talk_is_allowed(presence, rt, who):
+    rt.world.advance(90)  # 09:30: every building open
+    x, y = presence.beside("alice", who)
+    cx, cy = rt.world.tile(who)
+    assert (x, y) != (cx, cy) and max(abs(x - cx), abs(y - cy)) == 1
+    presence.move("alice", (x, y))  # walkable and reachable: no refusal
+    assert presence.near("alice", who)
+
+
+def test_beside_keeps_out_of_a_closed_building(presence, rt):
+    assert rt.world.now().hour == 8 and not rt.world.is_open("museum")
+    x, y = presence.beside("alice", "mara")  # Mara stands in the museum's doorway
+    assert rt.world.grid.place_at(x, y) != "museum"
+    presence.move("alice", (x, y))
+
+
+def test_too_far_names_where_the_character_is_in_both_languages(presence, rt):
+    texts = presence.too_far("alice", "bram")
+    assert texts["en"] == "Bram is in the Forge, too far to talk: walk there first"
+    assert "铁匠铺" in texts["zh"] and "Forge" not in texts["zh"] and "[" not in texts["en"]
 
 
 def test_walking_into_a_place_records_a_visit(presence, rt):

@@ -148,3 +148,44 @@ def test_a_failing_request_reports_its_error_and_the_worker_carries_on():
     assert ok.wait(5)
     assert isinstance(errors[0], ValueError)
     s.close()
+
+
+def test_background_work_starts_only_when_no_player_waits_and_counts_behind_them():
+    s = FairScheduler(1, background=("~world",))
+    gate, order = threading.Event(), []
+    s.submit(Ticket("block", _gate_work(order, "block", gate)))
+    _wait(lambda: s.waiting() == 0)
+    world: list[int] = []
+    s.submit(Ticket("~world", _gate_work(order, "world"), on_position=world.append))  # first in, yet last out
+    player: list[int] = []
+    s.submit(Ticket("alice", _gate_work(order, "alice"), on_position=player.append))
+    s.submit(Ticket("bob", _gate_work(order, "bob")))
+    assert player == [0] and world == [0, 1, 2]  # each player who came put the world one further back
+    gate.set()
+    _wait(lambda: len(order) == 4)
+    assert order == ["block", "alice", "bob", "world"]
+    s.close()
+
+
+def test_running_background_work_gives_way_to_a_waiting_player_at_its_next_model_check():
+    from llmverse.server.scheduler import is_cancelled
+
+    s = FairScheduler(1, background=("~world",))
+    seen: list[bool] = []
+    started, player_in = threading.Event(), threading.Event()
+
+    def step():
+        seen.append(is_cancelled())  # nobody waits: the world's model call goes on
+        started.set()
+        player_in.wait(5)
+        seen.append(is_cancelled())  # a player waits: the gateway ends the call (the mind's rules answer)
+        yield ""
+
+    done = threading.Event()
+    s.submit(Ticket("~world", step))
+    assert started.wait(5)
+    s.submit(Ticket("alice", _gate_work([], "alice"), on_done=lambda e: done.set()))
+    player_in.set()
+    assert done.wait(5)
+    assert seen == [False, True]
+    s.close()

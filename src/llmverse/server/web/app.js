@@ -1,10 +1,11 @@
-// The web client: log in, then one WebSocket for the session; REST for the world and the gazette.
+// The web client: log in, then one WebSocket for the session; REST for the world, past conversations
+// and the gazette.
 import { t, nameIn } from "./i18n.js";
 import { TownMap, expand } from "./map.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { lang: localStorage.getItem("lang") || "en", token: sessionStorage.getItem("token"), name: null,
-  ws: null, map: null, world: null, characters: {}, pending: {}, seq: 0, walking: null };
+  ws: null, map: null, world: null, characters: {}, pending: {}, seq: 0, walking: null, walks: 0, lastTick: 0 };
 
 // --- language --------------------------------------------------------------------------------
 function applyLanguage() {
@@ -29,7 +30,11 @@ async function api(path, options = {}) {
   const headers = { "Content-Type": "application/json", ...(state.token ? { Authorization: `Bearer ${state.token}` } : {}) };
   const r = await fetch(path, { ...options, headers });
   if (r.status === 401 && path !== "/api/login") logout();
-  if (!r.ok) throw Object.assign(new Error((await r.json().catch(() => ({}))).detail || r.statusText), { status: r.status });
+  if (!r.ok) {
+    const detail = (await r.json().catch(() => ({}))).detail || r.statusText;
+    const reasons = typeof detail === "object" ? detail.reasons : null;
+    throw Object.assign(new Error(typeof detail === "object" ? detail.detail : detail), { status: r.status, reasons });
+  }
   return r.json();
 }
 
@@ -76,6 +81,7 @@ async function start() {
   $("login").hidden = true; $("game").hidden = false; $("logout").hidden = false;
   $("who").textContent = me.name; $("clock").textContent = world.now.slice(11);
   applyLanguage();
+  await Promise.all([showThread($("chat-to").value), loadHistory("assistant", $("assistant-log"))]);
   connect();
   loadGazette();
 }
@@ -102,25 +108,45 @@ function onFrame(f) {
       for (const [id, c] of Object.entries(f.characters)) Object.assign(map.characters[id], c);
       Object.assign(map.players, f.players); map.draw(); break;
     case "moved": walk(f.waypoints); break;
-    case "tick":
-      $("clock").textContent = f.now.slice(11);
-      for (const [id, c] of Object.entries(f.characters)) Object.assign(map.characters[id], c);
-      map.draw(); break;
+    case "tick": onTick(f); break;
     case "players":
       for (const [name, tile] of Object.entries(f.tiles)) { if (tile) map.players[name] = tile; else delete map.players[name]; }
       map.draw(); break;
     case "event": onEvent(f.event); break;
-    case "queued": if (pending) pending.status.textContent = t(state.lang, "queued", f.position); break;
-    case "token": if (pending) { pending.text.textContent += f.text; pending.log.scrollTop = 1e9; pending.status.textContent = ""; } break;
+    case "content": if (f.kind === "news") loadGazette(); break;
+    case "queued": if (pending) { pending.el.dataset.state = "queued"; pending.status.textContent = t(state.lang, "queued", f.position, pending.speaker); } break;
+    case "token":
+      if (pending) {
+        pending.text.textContent += f.text; pending.log.scrollTop = 1e9; pending.status.textContent = "";
+        pending.el.dataset.state = "speaking";
+      }
+      break;
     case "route":
       map.route = f.path; map.draw();
       $("map").dataset.route = JSON.stringify(f.path); break;
     case "end":
       if (pending) { pending.text.textContent = f.text; pending.el.classList.remove("streaming"); pending.status.textContent = "";
-        pending.el.dataset.events = f.events.join(","); delete state.pending[f.id]; }
+        pending.el.dataset.events = f.events.join(","); pending.el.dataset.state = "done"; delete state.pending[f.id]; }
       break;
     case "error": onError(f, pending); break;
   }
+}
+
+// The world moved on: each character walks the tiles it walked, over most of the time until the next
+// tick (the server says how long that is; else the time since the last one).
+function onTick(f) {
+  const map = state.map, now = performance.now();
+  const ms = 900 * (f.seconds || Math.min(10, (now - (state.lastTick || now)) / 1000) || 1);
+  state.lastTick = now;
+  $("clock").textContent = f.now.slice(11);
+  for (const [id, c] of Object.entries(f.characters)) {
+    const shown = map.characters[id];
+    if (!shown) continue;
+    shown.place = c.place; shown.heading = c.heading;
+    if (c.trail && c.trail.length > 1) map.walk(id, c.trail, ms);
+    else if (!map.walks[id]) shown.tile = c.tile;
+  }
+  map.draw();
 }
 
 function onEvent(ev) {
@@ -128,10 +154,18 @@ function onEvent(ev) {
   if (ev.kind === "arrive" && c) c.place = ev.target;
 }
 
+// An error in the player's language: the server gives `reasons` per language where it can.
+function errorText(f) {
+  if (f.reason === "rate_limited") return t(state.lang, "retry", Math.ceil(f.retry_after));
+  if (f.reasons && f.reasons[state.lang]) return f.reasons[state.lang];
+  return { busy: t(state.lang, "busy"), failed: t(state.lang, "failed"), cancelled: t(state.lang, "cancelled") }[f.reason]
+    || f.detail;
+}
+
 function onError(f, pending) {
-  const text = f.reason === "rate_limited" ? t(state.lang, "retry", Math.ceil(f.retry_after)) : f.detail;
+  const text = errorText(f);
   if (pending) {
-    pending.el.classList.remove("streaming"); pending.el.classList.add("error");
+    pending.el.classList.remove("streaming"); pending.el.classList.add("error"); pending.el.dataset.state = "error";
     pending.text.textContent = text; pending.status.textContent = ""; delete state.pending[f.id];
   } else if (f.reason === "refused" && f.tile) {
     state.map.me.tile = f.tile; state.map.draw(); $("chat-status").textContent = text;
@@ -146,11 +180,25 @@ function walk(waypoints) {
   clearInterval(state.walking);
   let i = 0;
   state.walking = setInterval(() => {
-    if (i >= tiles.length) { clearInterval(state.walking); $("map").dataset.tile = state.map.me.tile.join(","); return; }
+    if (i >= tiles.length) {
+      clearInterval(state.walking);
+      $("map").dataset.tile = state.map.me.tile.join(",");
+      $("map").dataset.walks = String(++state.walks);
+      return;
+    }
     state.map.me.tile = tiles[i++]; state.map.draw();
   }, 25);
 }
-$("map").addEventListener("click", (e) => { send({ type: "move", to: state.map.tileAt(e) }); $("map").focus(); });
+// A click on the map walks there, once the map has the focus: the click that gives it the focus (to
+// use the arrow keys) does not move the player.
+let focusedBefore = false;
+$("map").addEventListener("mousedown", () => { focusedBefore = document.activeElement === $("map"); });
+$("map").addEventListener("click", (e) => {
+  $("map").focus();
+  if (!focusedBefore) { $("chat-status").textContent = t(state.lang, "clickAgain"); return; }
+  $("chat-status").textContent = "";
+  send({ type: "move", to: state.map.tileAt(e) });
+});
 $("map").addEventListener("keydown", (e) => {
   const d = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[e.key];
   if (!d) return;
@@ -158,9 +206,17 @@ $("map").addEventListener("keydown", (e) => {
   const [x, y] = state.map.me.tile;
   send({ type: "move", to: [x + d[0], y + d[1]] });
 });
-$("walk-to").addEventListener("click", () => {
-  const c = state.map.characters[$("chat-to").value];
-  if (c) send({ type: "move", to: [c.tile[0] - 1, c.tile[1]] });
+// Walk to the chosen character: the server picks a tile beside them that the player can reach.
+$("walk-to").addEventListener("click", async () => {
+  const id = $("chat-to").value;
+  if (!id) return;
+  $("chat-status").textContent = "";
+  try {
+    const spot = await api(`/api/characters/${encodeURIComponent(id)}/beside`);
+    send({ type: "move", to: spot.tile });
+  } catch (e) {
+    $("chat-status").textContent = (e.reasons && e.reasons[state.lang]) || e.message;
+  }
 });
 
 // --- talking and asking ----------------------------------------------------------------------
@@ -174,32 +230,72 @@ function fillCharacters() {
   if (chosen) select.value = chosen;
 }
 
-function bubble(log, who, text, mine) {
+// One thread per character in the chat panel; the chosen one is shown. Its history comes from the
+// server the first time it is shown (after a reload too).
+function thread(id) {
+  let el = document.querySelector(`#chat-log .thread[data-with="${CSS.escape(id)}"]`);
+  if (!el) {
+    el = document.createElement("div"); el.className = "thread"; el.dataset.with = id;
+    $("chat-log").append(el);
+  }
+  return el;
+}
+
+async function showThread(id) {
+  if (!id) return;
+  for (const el of document.querySelectorAll("#chat-log .thread")) el.hidden = el.dataset.with !== id;
+  const el = thread(id);
+  el.hidden = false;
+  if (!el.dataset.loaded) await loadHistory(id, el);
+}
+$("chat-to").addEventListener("change", () => { $("chat-status").textContent = ""; showThread($("chat-to").value); });
+
+async function loadHistory(other, box) {
+  box.dataset.loaded = "1";
+  try {
+    const said = await api(`/api/conversations?with=${encodeURIComponent(other)}&last=50`);
+    const first = box.firstChild;
+    for (const ev of said) {
+      const mine = ev.actor === state.name;
+      const who = mine ? t(state.lang, "you") : other === "assistant" ? t(state.lang, "assistant") : nameIn(state.characters[other].names, state.lang);
+      const b = bubble(box, who, ev.data.text || "", mine, false);
+      b.el.dataset.event = ev.id; b.el.classList.add("past");
+      box.insertBefore(b.el, first);
+    }
+    (box.closest(".log") || box).scrollTop = 1e9;
+  } catch (e) {
+    box.dataset.loaded = "";
+  }
+}
+
+function bubble(log, who, text, mine, streaming = !mine) {
   const el = document.createElement("div"), from = document.createElement("span"), body = document.createElement("span");
-  el.className = `msg${mine ? " me" : " streaming"}`; from.className = "from"; body.className = "text";
+  el.className = `msg${mine ? " me" : ""}${streaming ? " streaming" : ""}`; from.className = "from"; body.className = "text";
   from.textContent = `${who}:`; body.textContent = text;
-  el.append(from, body); log.append(el); log.scrollTop = 1e9;
+  el.append(from, body); log.append(el); (log.closest(".log") || log).scrollTop = 1e9;
   return { el, text: body };
 }
 
-function request(frame, log, status, speaker) {
-  bubble(log, t(state.lang, "you"), frame.text, true);
-  const id = send(frame), reply = bubble(log, speaker, "", false);
-  state.pending[id] = { ...reply, log, status };
-  status.textContent = t(state.lang, "thinking");
+function request(frame, box, status, speaker) {
+  bubble(box, t(state.lang, "you"), frame.text, true);
+  const id = send(frame), reply = bubble(box, speaker, "", false);
+  reply.el.dataset.state = "thinking";
+  state.pending[id] = { ...reply, log: box.closest(".log") || box, status, speaker };
+  status.textContent = t(state.lang, "thinking", speaker);
 }
 
 $("chat-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const text = $("chat-input").value.trim(), to = $("chat-to").value;
-  if (!text || !to) return;
+  if (!text) { $("chat-status").textContent = t(state.lang, "emptyMessage"); return; }
+  if (!to) return;
   $("chat-input").value = "";
-  request({ type: "say", to, text }, $("chat-log"), $("chat-status"), nameIn(state.characters[to].names, state.lang));
+  request({ type: "say", to, text }, thread(to), $("chat-status"), nameIn(state.characters[to].names, state.lang));
 });
 $("assistant-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const text = $("assistant-input").value.trim();
-  if (!text) return;
+  if (!text) { $("assistant-status").textContent = t(state.lang, "emptyMessage"); return; }
   $("assistant-input").value = "";
   request({ type: "ask", text, lang: state.lang }, $("assistant-log"), $("assistant-status"), t(state.lang, "assistant"));
 });
@@ -210,17 +306,31 @@ $("suggest").addEventListener("click", () => {
 });
 
 // --- the gazette -----------------------------------------------------------------------------
+// The newest edition in the page's language (none in the other language stands in for it): its
+// headline once, then its paragraphs as the reporter wrote them.
 async function loadGazette() {
   if (!state.token) return;
   const box = $("gazette-body");
   try {
     const docs = await api("/api/content?kind=news&limit=10");
-    const doc = docs.find((d) => d.language === state.lang) || docs[0];
-    if (!doc) { box.textContent = t(state.lang, "noGazette"); return; }
+    const doc = docs.find((d) => d.language === state.lang);
+    if (!doc) { box.textContent = t(state.lang, "noGazette"); box.dataset.doc = ""; return; }
     const full = await api(`/api/content/${doc.id}`);
-    const h = document.createElement("h3"), p = document.createElement("p");
-    h.textContent = full.title; p.textContent = full.text;
-    box.replaceChildren(h, p);
+    const h = document.createElement("h3");
+    h.textContent = full.title;
+    let text = full.text.trim();
+    if (text.startsWith(full.title)) text = text.slice(full.title.length).trim();
+    // A story is a paragraph: its headline on the first line, in bold, then the article.
+    const paragraphs = text.split(/\n\s*\n/).map((s) => s.trim()).filter(Boolean).map((s) => {
+      const p = document.createElement("p"), [first, ...rest] = s.split("\n");
+      if (rest.length) {
+        const b = document.createElement("strong"); b.textContent = first;
+        p.append(b, "\n" + rest.join("\n"));
+      } else p.textContent = first;
+      return p;
+    });
+    box.replaceChildren(h, ...paragraphs);
+    box.dataset.doc = doc.id; box.dataset.lang = full.language;
   } catch (e) {
     box.textContent = e.message;
   }
