@@ -147,7 +147,8 @@ class Assistant:
                 reply.text += piece
                 yield piece
             if reply.citations:
-                line = ("\n" if reply.text else "") + sources_line(reply.citations, lang)
+                named = list(dict.fromkeys(self._source_name(c, lang) for c in reply.citations))
+                line = ("\n" if reply.text else "") + sources_line(named, lang)
                 yield line
             session["tool"] = decision.tool
         reply.seconds = time.perf_counter() - began
@@ -157,6 +158,24 @@ class Assistant:
             self.world.say(player, ACTOR, text[:MAX_CHARS], language=lang, **marked)
             self.world.say(ACTOR, player, reply.text, language=lang, tool=reply.tool, sources=reply.citations, **marked)
         self.last = reply
+
+    def _source_name(self, citation: str, language: Language) -> str:
+        """A citation as the player reads it: the name of the place, thing or person ('place:museum' is
+        the Maritime Museum, 海事博物馆), a document by its file name; the id itself otherwise."""
+        kind, _, ident = citation.partition(":")
+        w = self.world
+        table = {"place": w.places, "thing": w.things, "character": w.characters}.get(kind)
+        if table is not None and ident in table:
+            names = table[ident].names
+            return (names.zh or names.en) if language == "zh" else names.en
+        if kind == "event" and "@" in ident:  # a character's activity at a time: "mara@13:30"
+            who, _, at = ident.partition("@")
+            if who in w.characters:
+                names = w.characters[who].names
+                return f"{(names.zh or names.en) if language == 'zh' else names.en} {at}"
+        if kind in ("doc", "docs"):
+            return Path(ident.split("#")[0]).stem.replace("_", " ")
+        return citation
 
     # --- the tools -------------------------------------------------------------------------------
     def _navigate(self, player: str, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:

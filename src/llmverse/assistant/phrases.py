@@ -66,8 +66,9 @@ TEXT: dict[str, dict[str, Any]] = {
 # is not here still matches its own English word; a translator adds the Chinese.
 INTERESTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # tag: (English label, Chinese label, words that mean it, both languages)
-    "history": ("history", "历史", ("history", "historic", "old", "past", "heritage", "museum", "历史", "古", "老",
-                                    "博物馆", "文物")),
+    "history": ("history", "历史", ("history", "historic", "old", "past", "heritage", "museum", "chronicle", "records",
+                                    "archive", "archives", "founding", "历史", "古", "老", "博物馆", "文物", "镇志",
+                                    "档案", "编年")),
     "culture": ("culture", "文化", ("culture", "art", "exhibit", "exhibition", "文化", "艺术", "展览", "展品")),
     "boats": ("boats", "船", ("boat", "ship", "sail", "sailing", "sailor", "船", "帆", "航海", "水手")),
     "fishing": ("fishing", "钓鱼", ("fish", "fishing", "angling", "catch", "钓鱼", "渔", "鱼", "捕鱼")),
@@ -90,7 +91,7 @@ REASONS: dict[str, dict[str, str]] = {
         "interest": "matches your interest in {what}", "like": "like {name}, which you enjoyed",
         "event_now": "{who}: {activity}, now", "event_soon": "{who}: {activity}, from {t}",
         "popular": "popular: {n} visitors went", "popular_one": "a visitor went", "near": "close by",
-        "open_until": "open until {t}", "open_air": "open all day", "walk": "{walk}", "sep": "; ", "comma": ", ",
+        "open_until": "open until {t}", "opens_at": "opens at {t}", "open_air": "open all day", "walk": "{walk}", "sep": "; ", "comma": ", ",
         "head": "Here is what I'd suggest{when}:", "when": " for the {part} ({t})",
         "none": "Nothing is open and within reach{when} that I could suggest; ask me about a place instead.",
         "line": "{i}. {name} — {reason}.",
@@ -99,7 +100,7 @@ REASONS: dict[str, dict[str, str]] = {
         "interest": "符合你对{what}的兴趣", "like": "和你喜欢的{name}相似",
         "event_now": "{who}现在在那里", "event_soon": "{who}{t}起在那里",
         "popular": "很受欢迎：{n}位游客去过", "popular_one": "有游客去过", "near": "就在附近",
-        "open_until": "营业到{t}", "open_air": "全天开放", "walk": "{walk}", "sep": "；", "comma": "，",
+        "open_until": "营业到{t}", "opens_at": "{t}开门", "open_air": "全天开放", "walk": "{walk}", "sep": "；", "comma": "，",
         "head": "{when}我推荐：", "when": "{part}（{t}）",
         "none": "{when}没有开放又能走到的地方可以推荐；可以问我某个地方的情况。",
         "line": "{i}. {name}——{reason}。",

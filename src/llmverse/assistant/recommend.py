@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 Kind = Literal["place", "thing", "character", "event"]
 NEAR_MINUTES = 5.0  # a walk this long or longer earns no nearness (80 m a minute: 400 m)
 SOON_MINUTES = 60  # an event starting within the hour is offered
+OPENS_SOON = 180  # minutes: a place for the stated interest that opens this soon is offered, with its hour
+REQUEST_WEIGHT = 0.5  # added for a candidate that has every interest tag the request names
 BOW_WIDTH = 4096  # hashed bag-of-words width: collisions are rare among a world's few hundred words
 MEALS = ((11 * 60 + 30, 13 * 60 + 30), (17 * 60 + 30, 20 * 60 + 30))  # minutes of the day
 
@@ -69,6 +71,7 @@ class Candidate:
     activity: str = ""  # events: what the character does
     starts: datetime | None = None  # events: when
     place_names: Names | None = None  # events: the place's names, for the reply
+    opens: datetime | None = None  # closed now, open from then: offered for an interest nothing open meets
 
 
 @dataclass
@@ -231,6 +234,24 @@ class Recommender:
                     out.append(_event(w, c, entry, start))
         return out
 
+    def opening_soon(self, at: datetime, here: str, tags: set[str], player: str | None = None) -> list[Candidate]:
+        """What has these tags in places closed at `at` but open within OPENS_SOON (the place, its
+        things, the characters there then), each marked with the time its place opens."""
+        from dataclasses import replace
+
+        out = []
+        for p, place in self.world.places.items():
+            if is_open(place, at) or not math.isfinite(self.minutes(here, p)):
+                continue
+            quarter = at.replace(second=0, microsecond=0) + timedelta(minutes=15 - at.minute % 15)  # on the clock
+            opens = next((quarter + timedelta(minutes=m) for m in range(0, OPENS_SOON, 15)
+                          if is_open(place, quarter + timedelta(minutes=m))), None)
+            if opens is None:
+                continue
+            later = self.candidates(opens, here, player)
+            out += [replace(c, opens=opens) for c in later if c.place == p and c.kind != "event" and _about(c) & tags]
+        return out
+
     # --- ranking ----------------------------------------------------------------------------
     def recommend(self, profile: Profile, *, here: str, at: datetime | None = None, k: int = 5,
                   popularity: Counter[str] | None = None, request: str = "", language: Language = "en",
@@ -241,6 +262,9 @@ class Recommender:
         at = at or self.world.now()
         pop = popularity if popularity is not None else popularity_of(self.world, exclude=profile.player)
         cands = [c for c in self.candidates(at, here, profile.player) if not self._excluded(c, profile)]
+        said = interest_tags(request)  # what the player asks for this time, in their words
+        if said and not any(_about(c) & said for c in cands):  # "I love history" at 08:00: the museum opens at 09:00
+            cands += [c for c in self.opening_soon(at, here, said, profile.player) if not self._excluded(c, profile)]
         if not cands:
             return []
         vecs = self._embed([c.text for c in cands])
@@ -248,11 +272,16 @@ class Recommender:
         wanted = profile.tags(request)
         sim = _scale(vecs @ prof) if prof is not None else np.zeros(len(cands))
         taste = self._tag_weights(profile, wanted)
-        affinity = _scale(np.array([sum(taste.get(t, 0.0) for t in c.tags) / max(len(c.tags), 1) for c in cands]))
+        # A named interest reads names too, and an item meets it by its best tag (a chronicle kept among
+        # quiet books is all history to a player who asks for history); otherwise the tags' mean.
+        tags = [_about(c) if said else c.tags for c in cands]
+        fit = (lambda ts: max((taste.get(t, 0.0) for t in ts), default=0.0)) if said else \
+            (lambda ts: sum(taste.get(t, 0.0) for t in ts) / max(len(ts), 1))
+        affinity = _scale(np.array([fit(ts) for ts in tags]))
         top = max(pop.values(), default=0)
         scored = []
         for i, c in enumerate(cands):
-            tag_match = len(c.tags & wanted) / max(len(wanted), 1) if wanted else 0.0
+            tag_match = len(tags[i] & wanted) / max(len(wanted), 1) if wanted else 0.0
             content = 0.5 * sim[i] + 0.5 * affinity[i]
             count = self._popularity(c, pop)
             popular = math.log1p(count) / math.log1p(top) if top else 0.0
@@ -261,6 +290,8 @@ class Recommender:
             weights = {"blend": (self.w_content, self.w_pop, self.w_context), "content": (1.0, 0.0, 0.0),
                        "popularity": (0.0, 1.0, 0.0), "context": (0.0, 0.0, 1.0)}[mode]
             score = weights[0] * content + weights[1] * popular + weights[2] * context
+            if said and mode == "blend":  # the interest stated in this request leads: history asked, history first
+                score += REQUEST_WEIGHT * len(_about(c) & said) / len(said)
             if all(profile.done.get(item) for item in c.covers):
                 score -= 1.0  # done already (a place visited, a character met): offered only when nothing new is left
             scored.append((score, i, content, popular, context, minutes, tag_match, count))
@@ -323,7 +354,7 @@ class Recommender:
             return "event", say["event_now" if live else "event_soon"].format(
                 who=who, activity=c.activity, t=f"{max(c.starts, at):%H:%M}")
         if content_led and tag_match > 0:
-            tag = sorted(c.tags & wanted)[0]
+            tag = sorted(_about(c) & wanted)[0]
             label = INTERESTS[tag][0 if lang == "en" else 1] if tag in INTERESTS else tag
             return f"interest:{tag}", say["interest"].format(what=label)
         liked = self._liked_most(profile, vec, exclude=c.covers)
@@ -397,6 +428,12 @@ class Recommender:
                 out[r, zlib.crc32(w.encode()) % BOW_WIDTH] += n
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1, norms)
+
+
+def _about(c: Candidate) -> frozenset[str]:
+    """The interests a candidate answers to when a player names one: its tags, and what its name says
+    (the Harbor Town Chronicle is history though the library's tags are books and quiet)."""
+    return c.tags | interest_tags(f"{c.names.en} {c.names.zh or ''}")
 
 
 # --- the world's items ------------------------------------------------------------------------
@@ -481,7 +518,9 @@ def _when_clause(world: World, c: Candidate, at: datetime, minutes: float, lang:
     say = REASONS[lang]
     place = world.places[c.place]
     parts = []
-    if place.hours is not None:
+    if c.opens is not None:
+        parts.append(say["opens_at"].format(t=f"{c.opens:%H:%M}"))
+    elif place.hours is not None:
         _, end = parse_hours(place.hours)
         parts.append(say["open_until"].format(t=f"{end // 60:02d}:{end % 60:02d}"))
     if math.isfinite(minutes):

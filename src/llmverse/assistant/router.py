@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from llmverse.assistant.recommend import stated_interest
 from llmverse.lang import detect_language, tokens
 from llmverse.memory.bm25 import IncrementalBM25
 from llmverse.llm.base import Message
@@ -79,6 +80,9 @@ SMALLTALK = re.compile(
     r"^\W*(?:hi|hello|hey|good (?:morning|afternoon|evening|night)|thanks?|thank you|bye|goodbye|"
     r"how are you|who are you|what are you|nice to meet you|you'?re (?:great|helpful)|ok(?:ay)?|cool)\b|"
     r"^\W*(?:你好|您好|嗨|哈喽|谢谢|多谢|再见|拜拜|早上好|晚上好|下午好|你是谁|你好吗|辛苦了)", re.I)
+# Words a follow-up about the walk adds besides its follow-up words ("and how long to walk there?").
+FOLLOW_FILLER = frozenset({"and", "then", "walk", "walking", "there", "it", "to", "get", "go", "me", "on", "foot",
+                           "走", "过去", "走过去", "走路", "步行", "那里", "那儿", "要", "去", "过", "到", "从", "这里"})
 QUESTION = re.compile(r"\?|？|\b(?:what|when|who|how|where|why|which|does|is|are|can)\b|什么|几点|多少|谁|吗|呢|哪")
 
 
@@ -241,7 +245,7 @@ class Router:
         last = session.get("place")
         # "and how long will it take?" refers back; "how long do they keep lost items?" does not:
         # a follow-up says little besides the follow-up words.
-        rest = tokens(FOLLOW.sub(" ", text))
+        rest = [w for w in tokens(FOLLOW.sub(" ", text)) if w.lower() not in FOLLOW_FILLER]
         if FOLLOW.search(text) and last in world.places and (best is None or best.place == last) and (
                 best is not None or len(rest) <= 2):
             return Decision("navigate", text, place=last, rule="follow-up", followup=True)
@@ -249,6 +253,8 @@ class Router:
             return Decision("navigate", text, place=best.place, rule="route to a known place")
         if RECOMMEND.search(text):
             return Decision("recommend", text, rule="asks for advice")
+        if stated_interest(text) and not QUESTION.search(text):  # "I love history": show them what fits
+            return Decision("recommend", text, rule="states an interest")
         if SMALLTALK.search(text) and not (best is not None and QUESTION.search(text[4:])):
             return Decision("smalltalk", text, rule="greeting")
         return None

@@ -26,7 +26,7 @@ def scripted(tool="answer"):
 def test_ask_streams_directions_with_a_source(world):
     a = Assistant(world, scripted())
     pieces = list(a.ask("p1", "How do I get to the museum?", start="market"))
-    assert len(pieces) >= 2 and pieces[-1].strip() == "Sources: place:museum"
+    assert len(pieces) >= 2 and pieces[-1].strip() == "Sources: Maritime Museum"  # names, never ids
     r = a.last
     assert r.tool == "navigate" and r.route.destination == "museum" and r.route.path
 
@@ -60,7 +60,7 @@ def test_a_stated_interest_is_remembered_and_drives_recommendations(world):
     r = a.reply("p1", "我喜欢历史，有什么推荐吗？", start="market")
     assert r.tool == "recommend" and r.language == "zh" and "历史" in r.text
     assert world.state_of("profile:p1")["interests"] == ["我喜欢历史，有什么推荐吗？"]
-    assert all(rec.item.place == "museum" or "history" in rec.item.tags for rec in r.recommendations[:2])
+    assert all(rec.item.place == "museum" or rec.basis == "interest:history" for rec in r.recommendations[:2])
 
 
 @pytest.mark.parametrize("text", ["", "   ", "x" * 5000, "asdf qwer zxcv", "🙂🙂🙂", "？？？", "What is the capital of France?"])
@@ -80,3 +80,13 @@ def test_the_exchange_is_in_the_event_log(world):
     said = world.events(kind="say")
     assert [e.actor for e in said[-2:]] == ["p1", "assistant"]
     assert said[-1].data["tool"] == "smalltalk"
+
+
+def test_a_follow_up_goes_to_the_last_place_talked_about_and_sources_are_names(world):
+    a = Assistant(world, None)
+    r = a.reply("p1", "铁匠铺几点开门？", start="market")
+    assert r.tool == "answer" and "place:forge" in r.citations
+    r = a.reply("p1", "走过去要多久？")
+    assert r.tool == "navigate" and r.route.destination == "forge" and "铁匠铺" in r.text
+    pieces = list(a.ask("p1", "How do I get to the museum?"))
+    assert pieces[-1].strip() == "Sources: Maritime Museum" and "place:" not in "".join(pieces)

@@ -120,3 +120,24 @@ def test_held_out_histories_beat_popularity(tmp_path):
     result = ev.evaluate(w, people)
     assert result.tests == sum(min(len(p.choices), ev.HOLD_OUT) for p in people if len(p.choices) > ev.HOLD_OUT)
     assert result.rate("blend") > result.rate("popularity")
+
+
+@pytest.mark.parametrize("request_, language, opens", [("I love history", "en", "opens at 09:00"),
+                                                      ("我喜欢历史", "zh", "09:00开门")])
+def test_a_stated_interest_leads_even_before_its_places_open(tmp_path, request_, language, opens):
+    w = open_world(HARBOR, f"sqlite:///{tmp_path / 'early.db'}")
+    assert w.now().hour == 8 and not w.is_open("museum") and not w.is_open("library")
+    w.apply("p1", Visit(to="forge"))  # what they did points elsewhere (the issue: "Fishing hook — like Forge")
+    recs = Recommender(w).recommend(profile_of(w, "p1"), here="market", k=3, request=request_, language=language)
+    ids = [r.item.id for r in recs]
+    assert "thing:town_chronicle" in ids, ids  # kept at the library, whose tags are books and quiet
+    assert any(r.item.place == "museum" for r in recs), ids  # the museum, an exhibit or its guide
+    assert all(opens in r.reason for r in recs), [r.reason for r in recs]
+    assert all(r.basis == "interest:history" for r in recs)
+
+
+def test_without_a_stated_interest_nothing_closed_is_offered(world):
+    w = world
+    w.advance(9 * 60)  # 18:30: the museum closed at 17:00
+    recs = Recommender(w).recommend(profile_of(w, "p1"), here="market", k=5, request="What should I do?")
+    assert all(r.item.opens is None and r.item.place != "museum" for r in recs)

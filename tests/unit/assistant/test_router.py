@@ -112,3 +112,16 @@ def test_nearest_example_reads_meaning_with_an_embedder_and_stays_silent_on_nois
     nearest = NearestExample(HashEmbedder(), min_cosine=0.5)
     assert nearest("somewhere nice to eat tonight") == "recommend"
     assert nearest("zzz qqq") is None and nearest("???") is None
+
+
+@pytest.mark.parametrize("text", ["I love history", "我喜欢历史", "I'm into fishing."])
+def test_a_stated_interest_asks_for_recommendations_whatever_the_model_says(world, text):
+    d = Router(choose("answer")).route(world, text)
+    assert (d.tool, d.rule) == ("recommend", "states an interest")
+    assert Router(None).route(world, "Do you like history?").tool != "recommend"  # a question to answer
+
+
+@pytest.mark.parametrize("text", ["And how long will it take to walk there?", "走过去要多久？", "走路要多久？"])
+def test_a_follow_up_with_walking_words_still_refers_back(world, text):
+    d = Router(choose("answer")).route(world, text, {"place": "forge"})
+    assert (d.tool, d.place, d.followup) == ("navigate", "forge", True)
