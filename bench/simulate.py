@@ -12,7 +12,7 @@ One run, three parts, each on a fresh copy of the world (start 07:00):
    the same figures, and the ratio;
 3. with `--interview`: `llmverse eval interview`'s questions to every character, on like for like:
    after the think-every-step slice and after the same slice with every shortcut on (a third fresh
-   world), and after the whole day with the shortcuts.
+   world); with `--interview-day`, also after the whole day with the shortcuts.
 """
 
 from __future__ import annotations
@@ -84,10 +84,11 @@ def baseline(args, tmp: Path, shortcuts: bool = False) -> tuple[RunReport, World
     off = SimConfig(lod=False, model_importance=True, share_plans=False, summarise_far_talk=False)
     on = SimConfig(step_budget=args.budget)
     sim = Simulation(world, gateway, {"p1": args.player}, on if shortcuts else off, memory=memory)
-    first = sim.run(1.0)  # 07:00 -> 08:00, as in the day
-    invite(world, HOST, PARTY_PLACE, world.now().replace(hour=17, minute=0), PARTY_WHAT)
-    rest = sim.run(max(0.0, args.slice - 1.0)) if args.slice > 1.0 else None
-    return _merge([first] + ([rest] if rest else [])), world, gateway, memory
+    first = sim.run(min(1.0, args.slice))  # from 07:00, as in the day
+    if args.slice > 1.0:  # 08:00: the party announced, as in the day
+        invite(world, HOST, PARTY_PLACE, world.now().replace(hour=17, minute=0), PARTY_WHAT)
+        return _merge([first, sim.run(args.slice - 1.0)]), world, gateway, memory
+    return first, world, gateway, memory
 
 
 def _interview(world, gateway, memory) -> dict[str, float]:
@@ -109,7 +110,8 @@ def main() -> None:
     ap.add_argument("--player", default="square")
     ap.add_argument("--budget", type=float, default=None, help="wall seconds per step (the clock never waits)")
     ap.add_argument("--memory", action=argparse.BooleanOptionalAction, default=True)
-    ap.add_argument("--interview", action="store_true")
+    ap.add_argument("--interview", action="store_true", help="interview after the slice, shortcuts on and off")
+    ap.add_argument("--interview-day", action="store_true", help="and after the whole day")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -147,9 +149,11 @@ def main() -> None:
             console.print("reflections dropped: " + ", ".join(f"{k} {v}" for k, v in on.dropped.most_common()))
         if args.interview:
             _, w_s, g_s, m_s = baseline(args, tmp, shortcuts=True)
-            for label, (w, g, m) in ((f"think every step, after the {args.slice:g} h slice", (w_off, g_off, m_off)),
-                                     (f"shortcuts on, after the same {args.slice:g} h slice", (w_s, g_s, m_s)),
-                                     (f"shortcuts on, after the whole {args.hours:g} h day", (w_on, g_on, m_on))):
+            runs = [(f"think every step, after the {args.slice:g} h slice", (w_off, g_off, m_off)),
+                    (f"shortcuts on, after the same {args.slice:g} h slice", (w_s, g_s, m_s))]
+            if args.interview_day:
+                runs.append((f"shortcuts on, after the whole {args.hours:g} h day", (w_on, g_on, m_on)))
+            for label, (w, g, m) in runs:
                 s = _interview(w, g, m)
                 console.print(f"interview, {label}: " + "  ".join(f"{k} {v:.2f}" for k, v in s.items()))
 
