@@ -29,22 +29,49 @@ def models() -> None:
     console.print(t)
 
 
+HELP = """/who         who is in the world and where
+/talk NAME   talk with someone else (an id or a name, any case: /talk mara, /talk 玛拉)
+/help        this list
+/quit        leave (or Ctrl-D)"""
+
+
+def character_id(w, text: str) -> str:
+    """A character named by id or name (English or Chinese), in any case; InvalidMessage names the choices."""
+    wanted = text.strip().casefold()
+    for c in w.characters.values():
+        if wanted in (c.id.casefold(), c.names.en.casefold(), (c.names.zh or "").casefold()):
+            return c.id
+    firsts = [c.id for c in w.characters.values() if c.names.en.casefold().split()[0] == wanted]
+    if len(firsts) == 1:  # "lin" for Lin Wei
+        return firsts[0]
+    raise InvalidMessage(f"no one called '{text.strip()}' here; try one of: "
+                         + ", ".join(c.names.en for c in w.characters.values()))
+
+
+def _where(w, cid: str) -> str:
+    place = w.position(cid)
+    if place is not None:
+        return f"at the {w.places[place].names.en}"
+    heading = w.heading(cid)
+    return f"walking to the {w.places[heading].names.en}" if heading in w.places else "walking"
+
+
 def chat(
-    character: Annotated[str | None, typer.Argument(help="character id (default: the first)")] = None,
+    character: Annotated[str | None, typer.Argument(help="character id or name, any case (default: the first)")] = None,
     world: WorldOpt = None, model: ModelOpt = None, db: DbOpt = None, threads: ThreadsOpt = None,
     player: Annotated[str, typer.Option(help="your name in the world")] = "visitor",
 ) -> None:
-    """Talk with a character in the terminal; replies stream. /who lists characters, /talk ID switches."""
+    """Talk with a character in the terminal; replies stream. /who lists characters, /talk NAME switches, /help."""
     from llmverse.characters.character import Character, check_message
 
     try:
         w, gateway = _open(world, model, db, threads)
-        current = Character(w, character or next(iter(w.characters)), gateway)
+        current = Character(w, character_id(w, character) if character else next(iter(w.characters)), gateway)
     except (LlmverseError, InvalidMessage) as exc:
         raise _fail(exc) from exc
     interactive = sys.stdin.isatty()
     console.print(f"[bold]{w.file.name.en} / {w.file.name.zh or ''}[/bold] — {w.now():%H:%M}, "
-                  f"model [cyan]{gateway.backend.name}[/cyan]. /who, /talk ID, /quit")
+                  f"model [cyan]{gateway.backend.name}[/cyan]. /who, /talk NAME, /help, /quit")
     console.print(f"You are talking with [bold]{current.name}[/bold] ({current.me.role}).")
     while True:
         try:
@@ -56,19 +83,30 @@ def chat(
                 break
             line = line.rstrip("\n")
             console.print(f"you> {line}")
-        if line.strip() in ("/quit", "/exit"):
+        command, _, rest = line.strip().partition(" ")
+        command = command.lower()
+        if command in ("/quit", "/exit"):
             break
-        if line.strip() == "/who":
-            for c in w.characters.values():
-                where = w.position(c.id) or f"walking to {w.heading(c.id)}"
-                console.print(f"  {c.id:8} {c.names.en} / {c.names.zh or ''} — {c.role}, at {where}")
+        if command in ("/help", "/?"):
+            console.print(HELP, highlight=False)
             continue
-        if line.startswith("/talk"):
+        if command == "/who":
+            for c in w.characters.values():
+                console.print(f"  {c.names.en} / {c.names.zh or ''} — {c.role}, {_where(w, c.id)}"
+                              f"{'  (talking with you)' if c.id == current.me.id else ''}", highlight=False)
+            continue
+        if command == "/talk":
+            if not rest.strip():
+                console.print("[yellow]usage: /talk NAME (/who lists them)[/yellow]")
+                continue
             try:
-                current = Character(w, line.split(maxsplit=1)[1].strip(), gateway)
+                current = Character(w, character_id(w, rest), gateway)
                 console.print(f"You are talking with [bold]{current.name}[/bold] ({current.me.role}).")
-            except (IndexError, InvalidMessage) as exc:
-                console.print(f"[yellow]{getattr(exc, 'reason', 'usage: /talk ID')}[/yellow]")
+            except (LlmverseError, InvalidMessage) as exc:
+                console.print(f"[yellow]{getattr(exc, 'reason', 'usage: /talk NAME')}[/yellow]")
+            continue
+        if command.startswith("/"):
+            console.print(f"[yellow]unknown command {command}: /help lists them[/yellow]")
             continue
         try:
             check_message(line)

@@ -19,7 +19,9 @@ def world_check(file: Path) -> None:
     try:
         world = load_world(file)
     except WorldFileError as exc:
-        raise _fail(exc) from exc
+        for problem in _every_problem(file, exc):
+            console.print(f"[red]error[/red] {problem}", highlight=False, soft_wrap=True)  # one line each
+        raise typer.Exit(1) from exc
     from llmverse.world.bilingual import missing_chinese
 
     console.print(
@@ -31,6 +33,33 @@ def world_check(file: Path) -> None:
         console.print(f"[yellow]warning[/yellow] no Chinese for {field}: Chinese-speaking players will read English")
     if missing:
         console.print(f"[yellow]{len(missing)} field(s) without Chinese[/yellow]")
+
+
+def _every_problem(file: Path, exc: WorldFileError) -> list[str]:
+    """Every problem of a world file that failed validation, each with its line and field (the loader
+    raises the first, most telling one: an unknown key before the missing one it misspells)."""
+    from pydantic import ValidationError
+
+    cause = exc.__cause__
+    if not isinstance(cause, ValidationError):
+        return [str(exc)]
+    import yaml
+
+    from llmverse.world.loader import _line_of
+
+    root = yaml.compose(Path(file).read_text(encoding="utf-8"))
+    out = [str(exc).split(" (and ")[0]]
+    for err in cause.errors():
+        loc = tuple(err["loc"])
+        field = ".".join(str(p) for p in loc) or "(root)"
+        line = _line_of(root, loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown field '{loc[-1]}': check its spelling (see docs/world-format.md)"
+        text = f"{file}:{line}: field '{field}': {msg}" if line is not None else f"{file}: field '{field}': {msg}"
+        if text != out[0]:
+            out.append(text)
+    return out
 
 
 def world_schema(out: Annotated[Path | None, typer.Option(help="where to write it")] = None) -> None:
