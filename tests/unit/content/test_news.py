@@ -89,3 +89,23 @@ def test_the_reporter_is_configurable_and_an_unknown_one_lists_the_choices(world
     assert generate("news", world, scripted(), day=1, reporter="nell").reporter == "nell"
     with pytest.raises(UnknownChoice, match="bram, lin, mara, nell, otto"):
         generate("news", world, scripted(), day=1, reporter="zed")
+
+
+def test_the_morning_edition_is_due_for_the_day_before_once(world):
+    from llmverse.content.news import MORNING_HOUR, edition_due
+
+    assert world.now().date() == world.file.start.date()
+    assert edition_due(world, 0) is None  # day 1: no day before
+    world.advance((24 - world.now().hour) * 60 + MORNING_HOUR * 60 - 1)  # day 2, a minute before the morning
+    assert edition_due(world, 0) is None
+    world.advance(1)
+    assert edition_due(world, 0) == 1 and edition_due(world, 1) is None
+
+
+def test_a_sentence_that_repeats_the_headline_is_printed_once(world, market_day, scripted):
+    gw = scripted([(r"bought the loaf of bread", article("Bram buys bread",
+                                                          "Bram buys bread. At 12:20 Bram bought the loaf of bread "
+                                                          "for 1 coin at the Market."))])
+    ed = generate("news", world, gw, day=1, language="en")
+    buy = next(s for s in ed.stories if s.kind == "buy")
+    assert ed.text.count(buy.headline.text) == 1, ed.text
