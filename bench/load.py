@@ -4,6 +4,8 @@
     .venv/bin/python bench/load.py --clients 20 --model smollm2-135m --threads 1   # the bundled model
     .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --admin-password ...  # a running server
     .venv/bin/python bench/load.py --clients 1000 --cycles 3 --seconds 20 --ask-every 0  # memory cycles
+    .venv/bin/python bench/load.py --clients 10,50 --model smollm2-135m --threads 1 --talk bram --tick 2 \
+        --seconds 60 [--no-priority]       # players talking to Bram while the world runs: first piece, tick lag
 
 Each player joins, then in a closed loop walks to a random tile a few steps away (a non-model
 message: validated against the map, answered with `moved`) and, every `--ask-every` moves, asks the
@@ -36,12 +38,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PLACES = ["museum", "library", "forge", "inn", "park", "harbour", "town hall", "market"]
+LINES = ["How much is the anchor?", "What do you make here?", "Do you sell fishing hooks?",
+         "When do you close?", "What is new in town?"]  # --talk: what players say to the character
 
 
 @dataclass
 class Tally:
     moves: list[float] = field(default_factory=list)  # seconds, send to `moved`
     asks: list[float] = field(default_factory=list)  # seconds, send to `end`
+    firsts: list[float] = field(default_factory=list)  # seconds, send to the first streamed piece
+    ticks: list[float] = field(default_factory=list)  # monotonic arrival of the world clock's ticks (one client)
     errors: dict[str, int] = field(default_factory=dict)
     answered: int = 0
 
@@ -70,6 +76,21 @@ def rss_mb(pid: int | None) -> float:
     return float("nan")
 
 
+async def watcher(url: str, token: str, t: Tally, stop: float) -> None:
+    """A second socket of the first player that only listens: when each world tick arrives."""
+    import websockets
+
+    async with websockets.connect(url.replace("http", "ws") + "/ws", max_size=2**20) as ws:
+        await ws.send(json.dumps({"type": "join", "token": token}))
+        while (left := stop - time.monotonic()) > 0:
+            try:
+                f = json.loads(await asyncio.wait_for(ws.recv(), left))
+            except asyncio.TimeoutError:
+                break
+            if f.get("type") == "tick":
+                t.ticks.append(time.monotonic())
+
+
 async def player(url: str, token: str, walkable: list[str], t: Tally, stop: float, args) -> None:
     import websockets
 
@@ -77,11 +98,19 @@ async def player(url: str, token: str, walkable: list[str], t: Tally, stop: floa
         await ws.send(json.dumps({"type": "join", "token": token}))
         welcome = json.loads(await ws.recv())
         x, y = welcome["tile"]
+        if args.talk:  # stand beside the character once, then talk
+            spot = await asyncio.to_thread(http, f"{url}/api/characters/{args.talk}/beside", None, token)
+            await ws.send(json.dumps({"type": "move", "to": spot["tile"], "id": "m0"}))
+            while (f := json.loads(await ws.recv())).get("id") != "m0":
+                pass
         n = 0
         while time.monotonic() < stop:
             n += 1
             ref = f"m{n}"
-            if args.ask_every and n % args.ask_every == 0:
+            if args.talk:
+                frame = {"type": "say", "to": args.talk, "text": random.choice(LINES), "id": ref}
+                wait_for, bucket = "end", t.asks
+            elif args.ask_every and n % args.ask_every == 0:
                 frame = {"type": "ask", "text": f"How do I get to the {random.choice(PLACES)}?", "id": ref}
                 wait_for, bucket = "end", t.asks
             else:
@@ -92,8 +121,13 @@ async def player(url: str, token: str, walkable: list[str], t: Tally, stop: floa
                 frame, wait_for, bucket = {"type": "move", "to": [nx, ny], "id": ref}, "moved", t.moves
             sent = time.perf_counter()
             await ws.send(json.dumps(frame))
+            first = True
             while True:
-                f = json.loads(await ws.recv())
+                remaining = stop + 60 - time.monotonic()  # a reply under way may finish past the run's end
+                f = json.loads(await asyncio.wait_for(ws.recv(), max(1.0, remaining)))
+                if f.get("type") == "token" and f.get("id") == ref and first:
+                    t.firsts.append(time.perf_counter() - sent)
+                    first = False
                 if f.get("id") != ref:
                     continue  # broadcasts, queue positions, tokens
                 if f["type"] == "error":
@@ -120,7 +154,8 @@ async def crowd(url: str, tokens: list[str], walkable: list[str], args,
         await asyncio.sleep(args.seconds * 0.8)
         sampled.append(rss_mb(pid))
 
-    results = await asyncio.gather(sample(), *(player(url, tok, walkable, t, stop, args) for tok in tokens),
+    results = await asyncio.gather(sample(), watcher(url, tokens[0], t, stop),
+                                   *(player(url, tok, walkable, t, stop, args) for tok in tokens),
                                    return_exceptions=True)
     for r in results:
         if isinstance(r, Exception):
@@ -133,8 +168,10 @@ def start_server(args, port: int) -> subprocess.Popen:
     db = f"sqlite:///{tempfile.mkdtemp(prefix='llmverse-load-')}/load.db"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "LLMVERSE_ADMIN_PASSWORD": args.admin_password,
            "PYTHONPATH": str(ROOT / "src")}
+    if args.no_priority:
+        env["LLMVERSE_PRIORITY"] = "off"
     cmd = [sys.executable, "-m", "llmverse.server", "--port", str(port), "--db", db, "--model", args.model,
-           "--tick", "0"]
+           "--tick", str(args.tick)]
     if args.threads:
         cmd += ["--threads", str(args.threads)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -160,6 +197,10 @@ def main() -> None:
     ap.add_argument("--url", default=None, help="a running server instead of starting one")
     ap.add_argument("--cycles", type=int, default=0, help="memory mode: this many connect/leave cycles")
     ap.add_argument("--settle", type=float, default=10.0, help="memory mode: seconds after a crowd leaves")
+    ap.add_argument("--talk", default=None, help="character id: players stand beside it and talk (model work)")
+    ap.add_argument("--tick", type=float, default=0.0, help="the started server's seconds between world steps")
+    ap.add_argument("--no-priority", action="store_true", help="the started server queues the world's model work "
+                    "like a player's (LLMVERSE_PRIORITY=off): the 'before' of players-first scheduling")
     ap.add_argument("--admin-password", default=os.environ.get("LLMVERSE_ADMIN_PASSWORD", "load-admin-password"))
     args = ap.parse_args()
 
@@ -181,7 +222,7 @@ def main() -> None:
         made: list[str] = []
         if args.cycles:
             return memory_cycles(url, admin, walkable, made, proc.pid if proc else None, args)
-        rows = []
+        rows, talks = [], []
         for n in [int(c) for c in args.clients.split(",")]:
             while len(made) < n:
                 made.append(http(url + "/api/admin/accounts", {"name": f"load{len(made):05d}_{os.getpid() % 1000}"},
@@ -189,6 +230,10 @@ def main() -> None:
             t, took, _ = asyncio.run(crowd(url, made[:n], walkable, args))
             rows.append((n, t.answered / took, pct(t.moves, .5), pct(t.moves, .99), len(t.asks), pct(t.asks, .5),
                          pct(t.asks, .99), sum(t.errors.values()), rss_mb(proc.pid if proc else None), t.errors))
+            gaps = [b - a for a, b in zip(t.ticks, t.ticks[1:])]
+            talks.append((n, len(t.firsts), pct(t.firsts, .5), pct(t.firsts, .95), len(t.ticks),
+                          (max(gaps) - args.tick) * 1000 if gaps else float("nan"),
+                          (sum(gaps) / len(gaps) - args.tick) * 1000 if gaps else float("nan")))
             print(f"  {n} clients done", file=sys.stderr)
         model = http(url + "/api/status", token=admin)["model"]
         print(f"\nmodel {model}, {args.seconds:.0f} s per run, think {args.think} s, ask every {args.ask_every}\n")
@@ -200,6 +245,14 @@ def main() -> None:
         for n, *_, detail in rows:
             if detail:
                 print(f"errors at {n} clients: {detail}")
+        if args.talk or args.tick:
+            print(f"\nplayers first (world's model work in the background): {'off' if args.no_priority else 'on'}; "
+                  f"tick every {args.tick} s\n")
+            print("| clients | replies | first piece p50 (ms) | first piece p95 (ms) | ticks seen "
+                  "| tick lag, worst (ms) | tick lag, mean (ms) |")
+            print("| --- | --- | --- | --- | --- | --- | --- |")
+            for n, k, f50, f95, ticks, worst, mean in talks:
+                print(f"| {n} | {k} | {f50:.0f} | {f95:.0f} | {ticks} | {worst:.0f} | {mean:.0f} |")
     finally:
         if proc is not None:
             proc.terminate()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -92,7 +93,9 @@ class Runtime:
         self.accounts = Accounts(self.store.engine, self.world.key)
         if cfg.admin_password:
             self.accounts.ensure_admin(ADMIN, cfg.admin_password)
-        self.scheduler = FairScheduler(_concurrency(cfg, self.settings.model), background=(WORLD_PLAYER, REPORTER))
+        # Players before the world's own work; LLMVERSE_PRIORITY=off turns that off (bench/load.py compares).
+        background = () if os.environ.get("LLMVERSE_PRIORITY", "on") == "off" else (WORLD_PLAYER, REPORTER)
+        self.scheduler = FairScheduler(_concurrency(cfg, self.settings.model), background=background)
         self.model_limits = RateLimiter(cfg.model_rate, cfg.model_burst)
         self.auth_limits = LoginThrottle(cfg.auth_rate, cfg.auth_burst)
         self.hub = Hub(lambda event, player: visible(event, player, self.world))
@@ -203,7 +206,10 @@ class Runtime:
     def _tick_loop(self) -> None:
         from llmverse.characters.simulation import SimConfig, Simulation
 
-        self._sim = Simulation(self.world, self.gateway, config=SimConfig(step_minutes=self.cfg.step_minutes),
+        # The clock never waits on the model for longer than a tick: past it, the characters still to act
+        # in a step use their rules (the step's model calls also give way to any waiting player).
+        self._sim = Simulation(self.world, self.gateway, config=SimConfig(step_minutes=self.cfg.step_minutes,
+                                                                          step_budget=self.cfg.tick_seconds),
                                memory=self.memory)
         while not self._stop.wait(self.cfg.tick_seconds):
             if not self._leader():
