@@ -23,14 +23,14 @@ from rich.table import Table
 
 from llmverse.safety import corpora, embed
 from llmverse.safety.policy import CATEGORIES
-from llmverse.safety.training import SafetyTrainConfig, calibrate, fit, prepare
+from llmverse.safety.training import WORLD_SOURCES, SafetyTrainConfig, calibrate, fit, prepare
 from llmverse.safety.world_bound import bound
 
 VARIANTS: dict[str, dict[str, object]] = {
     "one": {"members": 1, "world_weight": 0.0},  # last session's recipe with the bound on half the world questions
-    "one+world": {"members": 1},
-    "ens5+world": {"members": 5},
-    "ens5+world h512": {"members": 5, "hidden": 512},
+    "one+world w3": {"members": 1, "world_weight": 3.0},
+    "ens5+world w3": {"members": 5, "world_weight": 3.0},
+    "ens5+world w3 h512": {"members": 5, "world_weight": 3.0, "hidden": 512},
     "ens5+world w10": {"members": 5, "world_weight": 10.0},
 }
 
@@ -60,18 +60,18 @@ def main() -> None:
     for k, r in enumerate(dev):
         groups[f"{r.source} {r.language} {r.kind}"].append(k)
     cols = sorted(groups)
-    for c in ["variant", *cols, "world bound max", "s"]:
+    for c in ["variant", *cols, "world bound max", "teen lines pii/illegal/hate", "s"]:
         table.add_column(c)
     for name in a.variants:
         t0 = time.perf_counter()
         cfg = replace(base, **VARIANTS[name])  # type: ignore[arg-type]
         w = data.w.copy()
         if cfg.world_weight != base.world_weight:
-            is_world = np.array([r.source == "world" for r in data.vrows])
+            is_world = np.array([r.source in WORLD_SOURCES for r in data.vrows])
             w[is_world] *= cfg.world_weight / base.world_weight if base.world_weight else 0.0
         tr = ~data.is_val
         if cfg.world_weight == 0.0:  # the world questions out of training altogether
-            tr &= np.array([r.source != "world" for r in data.vrows])
+            tr &= np.array([r.source not in WORLD_SOURCES for r in data.vrows])
         head = fit(data.x[tr], data.y[tr], w[tr], cfg)
         calibrate(head, data.x[data.is_val], data.y[data.is_val], data.look[data.is_val])
         top = bound(head, data.bound_texts)
@@ -79,7 +79,8 @@ def main() -> None:
         per_msg = np.zeros(len(dev), bool)
         np.logical_or.at(per_msg, msg, flagged)
         cells = [f"{per_msg[groups[c]].mean():.3f} ({len(groups[c])})" for c in cols]
-        table.add_row(name, *cells, f"{max(top.values()):.2f}", f"{time.perf_counter() - t0:.0f}")
+        lines = "/".join(f"{head.threshold('teen', c):.2f}" for c in ("pii", "illegal", "hate"))
+        table.add_row(name, *cells, f"{max(top.values()):.2f}", lines, f"{time.perf_counter() - t0:.0f}")
         console.print(table)
 
 

@@ -143,6 +143,7 @@ def safety_train(
                                               "(default $LLMVERSE_SAFETY_DATA or /work/.mirror)")] = None,
     cache: Annotated[Path | None, typer.Option("--cache", help="embedding cache (default beside --out)")] = None,
     epochs: Annotated[int, typer.Option("--epochs")] = 40,
+    members: Annotated[int, typer.Option("--members", help="ensemble size (MLPs from consecutive seeds)")] = 5,
 ) -> None:
     """Train the multilingual safety head on the fetched public corpora plus the generated supplement,
     with thresholds calibrated per policy level (embedding ~10 min on one core the first time)."""
@@ -150,7 +151,7 @@ def safety_train(
     from llmverse.safety.training import SafetyTrainConfig, train_safety
 
     try:
-        result = train_safety(SafetyTrainConfig(out=out, data=data, cache=cache, epochs=epochs),
+        result = train_safety(SafetyTrainConfig(out=out, data=data, cache=cache, epochs=epochs, members=members),
                               progress=lambda msg: console.print(msg, highlight=False))
     except CorpusMissing as exc:
         raise _fail(exc) from exc

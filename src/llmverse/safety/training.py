@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from llmverse.safety import corpora, datagen, datagen_zh, embed
+from llmverse.safety import corpora, datagen, datagen_world, datagen_zh, embed
 from llmverse.safety.head import LEVELS, Head
 from llmverse.safety.policy import CATEGORIES
 
@@ -44,6 +44,7 @@ LOOKALIKE_BUDGET = {"family": 0.015, "teen": 0.0075, "mature": 0.004}  # per cat
 # text reached would otherwise act at the floor on text unlike any of it (the first head's self-harm line
 # was 0.2 and flagged "I'm tired to death" on the bundled dev split).
 MIN_THRESHOLD = 0.5
+WORLD_SOURCES = ("world", "generated-world")  # in-world questions, weighted by `world_weight`
 
 
 @dataclass
@@ -60,7 +61,8 @@ class SafetyTrainConfig:
     val_fraction: float = 0.15
     seed: int = 0
     members: int = 5  # ensemble size: the mean of members trained from seeds seed .. seed+members-1
-    world_weight: float = 3.0  # sample weight of an in-world question, relative to its source's usual weight
+    world_weight: float = 10.0  # sample weight of an in-world question, relative to its source's usual weight
+    world_generated: int = 600  # generated in-world questions (datagen_world), harmless
     dev_sources: tuple[str, ...] = ()  # whole sources left out (bench/safety_dev.py compares variants on them)
 
 
@@ -75,9 +77,11 @@ def default_out() -> Path:
     return Path.home() / ".cache" / "llmverse" / "safety-head.npz"
 
 
-def examples(cfg: SafetyTrainConfig, world: list[str] | None = None) -> list[corpora.Example]:
+def examples(cfg: SafetyTrainConfig, world: list[str] | None = None,
+             world_all: list[str] | None = None) -> list[corpora.Example]:
     """Training messages: public sources (minus any text a held-out source also has), the generated
-    supplement, and `world` (in-world questions, harmless)."""
+    supplement, `world` (in-world questions, harmless) and generated in-world questions (none of
+    `world_all`, which holds the questions that bound the thresholds)."""
     held = corpora.heldout_texts(cfg.data)
     rows = [r for r in corpora.load("train", cfg.data) if corpora.folded(r.text) not in held]
     gen = [(r, "en") for r in datagen.generate(cfg.seed, cfg.generated_per_label)]
@@ -89,7 +93,9 @@ def examples(cfg: SafetyTrainConfig, world: list[str] | None = None) -> list[cor
                                     "lookalike" if safe else "attack"))
     for text in world or ():
         rows.append(corpora.Example(text, (), "world", "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en",
-                                    "lookalike"))
+                                    "benign"))
+    for r in datagen_world.generate(cfg.seed, cfg.world_generated, exclude=world_all or world or ()):
+        rows.append(corpora.Example(r["text"], (), "generated-world", r["language"], "benign"))
     return [r for r in rows if r.source not in cfg.dev_sources]
 
 
@@ -187,8 +193,9 @@ class Prepared:
 def prepare(cfg: SafetyTrainConfig, say: Callable[[str], None], cache: Path | None) -> Prepared:
     from llmverse.safety.world_bound import split, world_questions
 
-    world_train, world_bound = split(world_questions())
-    rows = examples(cfg, world_train)
+    world_all = world_questions()
+    world_train, world_bound = split(world_all)
+    rows = examples(cfg, world_train, world_all)
     say(f"{len(rows)} training messages: " + ", ".join(f"{s} {n}" for s, n in Counter(r.source for r in rows).items()))
     views = [(r, v) for r in rows for v in embed.split_views(r.text)]
     x = embed.embed_many([v for _, v in views], cache=cache,
@@ -202,7 +209,7 @@ def prepare(cfg: SafetyTrainConfig, say: Callable[[str], None], cache: Path | No
     per_source = Counter(r.source for r in vrows)
     w = np.array([1.0 / np.sqrt(per_source[r.source]) for r in vrows], np.float32)
     w *= len(w) / w.sum()
-    w[np.array([r.source == "world" for r in vrows])] *= cfg.world_weight
+    w[np.array([r.source in WORLD_SOURCES for r in vrows])] *= cfg.world_weight
     look = np.array([r.kind == "lookalike" for r in vrows])
     return Prepared(rows, vrows, x, _targets(vrows), w, is_val, look, world_bound)
 
