@@ -23,7 +23,7 @@ from llmverse.server.config import ServerConfig
 from llmverse.server.hub import Hub
 from llmverse.server.limits import LoginThrottle, RateLimiter
 from llmverse.server.presence import Presence, visible
-from llmverse.server.scheduler import FairScheduler, Ticket, Work, check_cancelled, is_cancelled
+from llmverse.server.scheduler import FairScheduler, Ticket, Work, check_cancelled, is_cancelled, rules_only
 from llmverse.server.services import Services
 from llmverse.world.grid import turning_points
 from llmverse.world.loader import load_world
@@ -208,8 +208,10 @@ class Runtime:
 
         # The clock never waits on the model for longer than a tick: past it, the characters still to act
         # in a step use their rules (the step's model calls also give way to any waiting player).
-        self._sim = Simulation(self.world, self.gateway, config=SimConfig(step_minutes=self.cfg.step_minutes,
-                                                                          step_budget=self.cfg.tick_seconds),
+        # Its own gateway object over the same backend: the step budget swaps the gateway's `cancelled`,
+        # which must not reach a player's call (a step may run by rules in this thread meanwhile).
+        self._sim = Simulation(self.world, InterruptibleGateway.around(self.gateway),
+                               config=SimConfig(step_minutes=self.cfg.step_minutes, step_budget=self.cfg.tick_seconds),
                                memory=self.memory)
         while not self._stop.wait(self.cfg.tick_seconds):
             if not self._leader():
@@ -220,6 +222,15 @@ class Runtime:
                 self.scheduler.submit(ticket)
             except RuntimeError:  # closed: shutting down
                 return
+            if not done.wait(self.cfg.tick_seconds) and self.scheduler.withdraw(ticket):
+                # Players had the model for a whole tick and the step never started: it goes by the
+                # characters' rules, here, and the clock keeps time (it touches no model).
+                try:
+                    with rules_only():
+                        self._step()
+                except Exception:  # the clock goes on; the step's failure is logged once
+                    log.exception("world step by rules failed")
+                continue
             while not done.wait(0.5):
                 if self._stop.is_set():
                     return

@@ -21,6 +21,7 @@ import logging
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from llmverse.errors import LlmverseError
@@ -52,6 +53,19 @@ def check_cancelled() -> None:
 
 def _ignore(*_: object) -> None:
     return None
+
+
+@contextmanager
+def rules_only() -> Iterator[None]:
+    """Run a block in this thread as background work that has given way: each model call in it ends
+    at once with `Cancelled`, before the backend is touched, and its caller answers by its rules (the
+    world's step while players have the model)."""
+    before = getattr(_current, "ticket", None)
+    _current.ticket = Ticket("~rules", lambda: iter(()), gives_way=lambda: True)
+    try:
+        yield
+    finally:
+        _current.ticket = before
 
 
 @dataclass(eq=False)
@@ -124,6 +138,19 @@ class FairScheduler:
             else:
                 return
         ticket.on_done(None)
+
+    def withdraw(self, ticket: Ticket) -> bool:
+        """Take back a request that has not started (True); one already running is left alone (False)."""
+        with self._cond:
+            q = self._queues.get(ticket.player)
+            if ticket.state != "waiting" or q is None or ticket not in q:
+                return False
+            q.remove(ticket)
+            if not q:
+                del self._queues[ticket.player]
+            ticket.state = "cancelled"
+            self._announce()
+        return True
 
     def cancel_player(self, player: str) -> int:
         """Cancel everything a player has waiting or running (their socket closed). Returns how many."""

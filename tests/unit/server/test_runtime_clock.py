@@ -60,3 +60,35 @@ def _sim(rt):
     from llmverse.characters.simulation import SimConfig, Simulation
 
     return Simulation(rt.world, rt.gateway, config=SimConfig(step_minutes=600))
+
+
+def test_the_clock_keeps_time_by_rules_while_players_hold_the_model(tmp_path):
+    """A player's request that never ends holds the only worker; the world still steps (by rules, in
+    the clock's thread), and no step touches the model meanwhile."""
+    import threading
+
+    from serverkit import make_runtime
+    from llmverse.server.scheduler import Ticket
+
+    rt = make_runtime(tmp_path, tick_seconds=0.2, step_minutes=30)
+    calls = len(rt.gateway.history)
+    release = threading.Event()
+
+    def hold():
+        release.wait(20)
+        yield ""
+
+    rt.scheduler.submit(Ticket("alice", hold))
+    rt.scheduler.submit(Ticket("bob", hold))  # a player waiting all along
+    start = rt.world.now()
+    threading.Thread(target=rt._tick_loop, daemon=True).start()  # the clock alone (no sockets here)
+    try:
+        deadline = time.monotonic() + 15
+        while (rt.world.now() - start).total_seconds() < 3 * 30 * 60 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert (rt.world.now() - start).total_seconds() >= 3 * 30 * 60  # three steps or more went by
+        assert len(rt.gateway.history) == calls  # none of them asked the model
+    finally:
+        release.set()
+        rt._stop.set()
+        rt.scheduler.close()

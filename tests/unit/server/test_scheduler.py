@@ -189,3 +189,29 @@ def test_running_background_work_gives_way_to_a_waiting_player_at_its_next_model
     assert done.wait(5)
     assert seen == [False, True]
     s.close()
+
+
+def test_a_waiting_request_can_be_withdrawn_and_a_running_one_cannot():
+    s = FairScheduler(1)
+    gate = threading.Event()
+    running = Ticket("a", _gate_work([], "a", gate))
+    s.submit(running)
+    _wait(lambda: running.state == "running")
+    waiting = Ticket("b", _gate_work([], "b"))
+    s.submit(waiting)
+    assert not s.withdraw(running) and s.withdraw(waiting)
+    assert waiting.state == "cancelled" and s.waiting() == 0
+    gate.set()
+    s.close()
+
+
+def test_rules_only_makes_every_model_call_in_the_block_give_way_in_this_thread_alone():
+    from llmverse.server.scheduler import is_cancelled, rules_only
+
+    other: list[bool] = []
+    with rules_only():
+        assert is_cancelled()
+        t = threading.Thread(target=lambda: other.append(is_cancelled()))
+        t.start()
+        t.join()
+    assert other == [False] and not is_cancelled()
