@@ -186,7 +186,7 @@ class Character:
             yield greeting
         turn = len(history)
         if found.status in ("unknown", "told_nothing"):  # the world holds no answer: say so, in character
-            body = self._decline(found, q.text, language, turn, q.wants)
+            body = self._decline(found, q.text, language, turn, q.intents, q.unknown)
             reply = Reply(text=body, language=language, status="unknown", composed=True)
             yield self._after(greeting, body, language)
         else:
@@ -327,15 +327,16 @@ class Character:
             return phrase("nice_to_meet", language, turn, player=told)
         return phrase("smalltalk", language, turn, name=self._name(language), role=self._role(language))
 
-    def _decline(self, found: Found, question: str, language: Language, turn: int, wants: set[str]) -> str:
+    def _decline(self, found: Found, question: str, language: Language, turn: int, intents: set[str],
+                 unknown: list[str] = ()) -> str:
         """An honest "I don't know" in character: what was asked about that the world lacks, and for a
         seller asked for wares it does not have, what it does sell."""
         if found.status == "told_nothing":
             return phrase("decline_player_name", language)
         n = turn + int(hashlib.md5(question.encode()).hexdigest(), 16) % 7
-        what = _surface_word(question, found.missing) if found.missing else None
+        what = _surface_phrase(question, found.missing, unknown) if found.missing else None
         wares = self.world.things_owned_by(self.me.id)
-        selling = bool(wants & {"sells", "price"})
+        selling = bool(intents & {"sells", "price"})  # asked what it costs or whether I sell it
         if what and wares and selling and (found.subject is None or found.subject == f"character:{self.me.id}"):
             names = [(t.names.zh or t.names.en) if language == "zh" else t.names.en for t in wares]
             listed = "、".join(names) if language == "zh" else ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
@@ -376,9 +377,23 @@ def _told_name(lines: list[str]) -> str | None:
     return name
 
 
-def _surface_word(question: str, token: str) -> str:
-    """The word as the player wrote it ("swords" for the token "sword"), lower-cased."""
-    for word in re.findall(r"[A-Za-z\u00c0-\u00ff][A-Za-z\u00c0-\u00ff'-]*", question):
-        if word.lower().startswith(token):
-            return word.lower()
-    return token
+def _surface_phrase(question: str, token: str, unknown: list[str] = ()) -> str:
+    """What the player called the missing thing, as they wrote it and lower-cased: the word for the
+    token ("swords" for "sword") with the words beside it that the world lacks too ("bowling alley",
+    "train station"). Chinese is returned as the token itself (jieba already cut the whole word)."""
+    words = re.findall(r"[A-Za-z\u00c0-\u00ff][A-Za-z\u00c0-\u00ff'-]*", question)
+    low = [w.lower() for w in words]
+    at = next((i for i, w in enumerate(low) if w.startswith(token)), None)
+    if at is None:
+        return token
+    others = [u for u in unknown if u != token]
+
+    def lacking(w: str) -> bool:  # a word the world lacks too, not a superlative ("nearest")
+        return any(w.startswith(u) for u in others) and not w.endswith("est")
+
+    start, end = at, at + 1
+    while start > 0 and lacking(low[start - 1]):
+        start -= 1
+    while end < len(low) and lacking(low[end]):
+        end += 1
+    return " ".join(low[start:end])

@@ -40,6 +40,7 @@ class Question:
     smalltalk: bool = False  # a greeting, thanks or farewell with nothing else asked
     named: set[str] = field(default_factory=set)  # the question's words that name its entities
     addressed: bool = False  # speaks to the listener ("you", "你"): "when do you close?" is about them
+    request: bool = False  # asks without a question mark ("Tell me about the castle.")
 
     @property
     def wants(self) -> set[str]:
@@ -115,6 +116,10 @@ def _smalltalk_words() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _requests() -> list[Matcher]:
+    return [_matcher(w) for lang in ("en", "zh") for w in _data()["requests"][lang]]
+
+
 def _smalltalk() -> list[Matcher]:
     return [_matcher(w) for lang in ("en", "zh") for w in _data()["smalltalk"][lang]]
 
@@ -245,5 +250,6 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
         q.unknown = [q.unknown[-1], *q.unknown[:-1]]
     greets = any(_matches(m, have, text) for m in _smalltalk())
     q.addressed = bool(re.search(r"\b(?:you|your|yours)\b|你|您", text, re.I))
+    q.request = any(_matches(m, have, text) for m in _requests())
     q.smalltalk = greets and not q.entities and not (q.intents - {"about", "self"}) and not q.unknown
     return q

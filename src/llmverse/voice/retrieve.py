@@ -128,7 +128,7 @@ class Retriever:
         def best(cands: list[Fact]) -> Fact | None:
             return min(cands, key=lambda f: rank[id(f)]) if cands else None
 
-        asked = bool(q.intents - {"about"}) or q.text.rstrip().endswith(("?", "？"))
+        asked = bool(q.intents - {"about"}) or q.request or q.text.rstrip().endswith(("?", "？"))
         lead = int(np.argmax(base)) if len(base) and base.max() > 0 else None  # the best match by relevance alone
         if subjects:
             if unknown and asked and _together(q, unknown):

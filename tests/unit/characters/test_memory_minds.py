@@ -93,7 +93,9 @@ def test_what_one_player_said_is_not_recalled_to_another(world):
     assert any("treasure map" in m.text for m in memory.stream.for_character("bram"))
     backend = ScriptedBackend(default="Hm.")
     bram = Character(world, "bram", Gateway(backend, GatewayConfig(timeout=2, retries=0)), memory=memory)
-    bram.reply("bob", "Tell me about the treasure map under the blue anchor")
-    assert "My secret" not in backend.calls[-1][-1].content  # not Bob's to hear
+    told_bob = bram.reply("bob", "Tell me about the treasure map under the blue anchor")
+    # Not Bob's to hear: no prompt holds it, and with nothing else to go on Bram says he knows of no such map.
+    assert all("My secret" not in call[-1].content for call in backend.calls)
+    assert told_bob.status == "unknown" and "treasure" not in told_bob.text.lower().replace("treasure map", "")
     bram.reply("alice", "Do you remember the treasure map under the blue anchor?")
     assert "My secret" in backend.calls[-1][-1].content  # Alice's own words come back to her
