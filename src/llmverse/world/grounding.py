@@ -168,7 +168,10 @@ class Lexicon:
             if unknown:
                 finding.invented_names.append(m.group())
             elif sum(w.lower() in self.name_words for w in words) >= 2 and len(words) >= 2:
-                phrase = " ".join(words).lower()
+                raw = re.split(r"\s+", m.group())[1 if _SENTENCE_START.search(reply[: m.start()]) else 0:]
+                while raw and raw[0].lower() in ("of", "the"):
+                    raw = raw[1:]
+                phrase = " ".join(raw).lower()  # as written: "Hall of Memories" keeps its "of"
                 if phrase not in self.text and phrase not in supported_text.lower():
                     finding.invented_names.append(" ".join(words))
         for w in _jieba().lcut(reply):

@@ -21,6 +21,16 @@ def test_two_real_names_put_together_are_an_invented_name(checker):
     assert checker.check("Lantern Park is east of here.", "en", "Lantern Park is east of the Market.").ok
 
 
+
+def test_a_real_name_with_of_in_it_passes_and_its_words_reordered_do_not(tmp_path):
+    from llmverse.train.worldgen import generate_world, write_worlds
+
+    seed = next(s for s in range(40) if any(p["names"]["en"] == "Hall of Memories" for p in generate_world(s)["places"]))
+    lexicon = Lexicon(load_world(write_worlds(tmp_path, range(seed, seed + 1))[0]))
+    assert not lexicon.check("You can visit the Hall of Memories.").invented_names
+    assert lexicon.check("The Memories Hall is here.").invented_names == ["Memories Hall"]
+
+
 @pytest.mark.parametrize("text, value", [
     ("It takes me 2 hours to make a big anchor.", (2, "hour")),
     ("a big one takes him two days", (2, "day")),
