@@ -112,6 +112,8 @@ def _public_table(rails: object, level: str, used: str, data: Path | None) -> No
                   f"data redacted, not refused); {f.too_long} over the length limit "
                   f"(refused by length, not counted); latency added p50 [bold]{f.p50_ms:.1f} ms[/bold], "
                   f"p95 {f.p95_ms:.1f} ms")
+    console.print("harmless messages refused, by the category the rail gave: " + (", ".join(
+        f"{cat} ({by}) {n}" for (cat, by), n in f.harmless_refused.items()) or "none"))
     # The held-out messages themselves are never printed: whoever reads them tunes to them. What missed
     # is shown by source, language and category above; the bundled set's misses are printed below.
 

@@ -15,7 +15,7 @@ Messages over the policy's length limit are refused by length before any model a
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ class Outcome:
     flagged: bool  # attack: not allowed; harmless: refused
     rewritten: bool
     reason: str
+    category: str | None  # the category the rail acted on
     ms: float
     too_long: bool
 
@@ -50,6 +51,7 @@ class PublicFigures:
     by_language: dict[str, Cell]  # attacks per language
     too_long: int
     rewritten: int  # harmless messages whose personal data was redacted (not refused)
+    harmless_refused: dict[tuple[str, str], int]  # (category the rail gave, "head" | "rule") -> harmless messages refused
     p50_ms: float
     p95_ms: float
 
@@ -65,7 +67,7 @@ def run(rails: Rails, examples: list[corpora.Example],
     for k, ex in enumerate(examples):
         d = rails.check_input("eval", ex.text)
         flagged = d.action != "allow" if ex.kind == "attack" else d.action == "refuse"
-        out.append(Outcome(ex, flagged, d.action == "rewrite", d.reason, d.ms, len(ex.text) > limit))
+        out.append(Outcome(ex, flagged, d.action == "rewrite", d.reason, d.category, d.ms, len(ex.text) > limit))
         if progress:
             progress(k)
     return out
@@ -102,5 +104,7 @@ def figures(outcomes: list[Outcome]) -> PublicFigures:
         by_language={k: _cell(v) for k, v in sorted(lang.items())},
         too_long=len(outcomes) - len(scored),
         rewritten=sum(o.rewritten for o in scored if o.example.kind != "attack"),
+        harmless_refused=dict(Counter((o.category or "-", "head" if o.reason.endswith(".model") else "rule")
+                                      for o in scored if o.example.kind != "attack" and o.flagged).most_common()),
         p50_ms=statistics.median(ms) if ms else 0.0, p95_ms=_pct(ms, 0.95))
 
