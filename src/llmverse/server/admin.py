@@ -34,6 +34,8 @@ ID_LENGTH = 64  # the store's columns for actors and addressees
 class Act(BaseModel):
     actor: str = Field(max_length=ID_LENGTH, description="a character id: the world validates the action as theirs")
     action: Action
+    lang: Literal["en", "zh"] | None = Field(default=None, description="language of a refusal's reason "
+                                             "(default: the character's own)")
 
 
 def _edge_problem(action: Action) -> str | None:
@@ -92,16 +94,17 @@ def act(body: Act, admin: Account = Depends(admin_account), rt: Runtime = Depend
     problem = _edge_problem(body.action)
     if problem is not None:
         raise HTTPException(422, problem)
-    w = rt.fresh()
+    w = rt.world
     if body.actor not in w.characters:
         raise HTTPException(422, f"'{body.actor}' is not a character of this world")
     try:
-        with rt.world_lock:
-            ev = w.apply(body.actor, body.action)
+        # Decided on the stored state (the engine reads it in the transaction), so no lock and no
+        # re-read of this process's copy is needed: another process's sale is seen.
+        ev = w.apply(body.actor, body.action)
     except ActionRefused as exc:
         rt.accounts.audit(admin.name, "admin.act.refused", character=body.actor, action=body.action.model_dump(),
                           reason=exc.reason)
-        raise HTTPException(409, exc.reason) from exc
+        raise HTTPException(409, exc.in_language(body.lang) if body.lang else exc.localized) from exc
     rt.accounts.audit(admin.name, "admin.act", character=body.actor, action=body.action.model_dump(),
                       event=ev.id if ev else None)
     return {"event": event_json(ev) if ev else None}

@@ -1,7 +1,7 @@
 """Event fan-out: every event a server process writes reaches the players of every process.
 
 The world writes events through its Store; `PublishingStore` publishes each one right after its
-commit, whichever layer wrote it (a character's reply, the simulation, a player's visit), so nothing
+transaction commits (`Store.published`), whichever layer wrote it (a character's reply, the simulation, a player's visit), so nothing
 has to remember to announce what it did. One process: `LocalBus` hands messages straight to the hub.
 Several processes behind one address: `RedisBus` publishes to a Redis channel per world and every
 process (the writer too) receives from it, so all see the same order.
@@ -17,7 +17,6 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, Protocol
 
 from llmverse.world.store import Event, Store
@@ -106,18 +105,17 @@ def open_bus(redis_url: str | None, world: str) -> Bus:
 
 
 class PublishingStore(Store):
-    """A Store that publishes every appended event once it is committed."""
+    """A Store that publishes every event once its transaction has committed (`Store.published` is
+    called once per committed event, whichever action wrote it)."""
 
     def __init__(self, url: str, bus: Bus | None = None) -> None:
         super().__init__(url)
         self.bus = bus
 
-    def append(self, world: str, world_time: datetime, kind: str, actor: str, target: str | None = None,
-               data: dict[str, Any] | None = None) -> Event:
-        ev = super().append(world, world_time, kind, actor, target, data)
-        if self.bus is not None:
-            try:
-                self.bus.publish({"type": "event", "event": event_json(ev)})
-            except Exception as exc:  # the event is stored; a fan-out failure only delays others' view
-                log.error("fan-out of event %d failed: %s", ev.id, exc)
-        return ev
+    def published(self, event: Event) -> None:
+        if self.bus is None:
+            return
+        try:
+            self.bus.publish({"type": "event", "event": event_json(event)})
+        except Exception as exc:  # the event is stored; a fan-out failure only delays others' view
+            log.error("fan-out of event %d failed: %s", event.id, exc)

@@ -232,6 +232,8 @@ def shared_limits(redis_url: str, world: str, model_rate: float, model_burst: in
     """The limits that must hold across server processes (model calls per player, login attempts),
     kept in the Redis the processes already share for fan-out."""
     import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
 
     # Short timeouts: a take is one round trip (~0.1 ms on loopback) made where the request is handled;
     # a Redis that hangs costs half a second, then the process's own buckets answer.

@@ -5,7 +5,9 @@ as server-sent events, or whole) answers the last user message in persona. The w
 conversation: the character hears the same history, memories and relationship as in-world talk
 with this account (earlier messages sent by the client are not taken as history, so a client cannot
 put words in a character's mouth). The request takes its turn in the same fair queue and rate limit
-as WebSocket talk; a client that disconnects mid-stream cancels it. Errors use OpenAI's shape.
+as WebSocket talk; a client that disconnects mid-stream cancels it. Before answering, the worker
+re-reads the world's state if another server process changed it (`World.refresh`: one small query
+when none did), so a character behind two processes answers from one world. Errors use OpenAI's shape.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from llmverse.server.auth import UNAUTHORIZED, bearer, runtime
 from llmverse.server.limits import retry_after_header
 from llmverse.server.runtime import Runtime
 from llmverse.server.services import ASSISTANT, Outcome
+from llmverse.server.ws import fresh_first
 
 router = APIRouter(prefix="/v1")
 MAX_BODY = 64 * 1024
@@ -115,7 +118,7 @@ async def chat_completions(request: Request, me: Account = Depends(api_account),
 
         def work():
             return rt.services.talk(me.name, cid, text, out)
-    ticket, q = rt.queue(me.name, work, asyncio.get_running_loop())
+    ticket, q = rt.queue(me.name, fresh_first(rt, work), asyncio.get_running_loop())
     ident, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     if req.stream:
         return StreamingResponse(_sse(rt, ticket, q, req.model, ident, created), media_type="text/event-stream")

@@ -1,8 +1,8 @@
 """The WebSocket protocol: JSON frames, validated by pydantic at the boundary.
 
 Client to server (each may carry an `id` the replies echo):
-    {"type": "join", "token": "..."}                          first frame: who I am
-    {"type": "move", "to": [x, y]}                            walk to a tile
+    {"type": "join", "token": "...", "lang": "en"|"zh"}       first frame: who I am (lang: refusals' language)
+    {"type": "move", "to": [x, y], "lang": "en"|"zh"}         walk to a tile
     {"type": "say", "to": "bram", "text": "..."}              talk to a character near me
     {"type": "ask", "text": "...", "lang": "en"|"zh"}         ask the assistant
     {"type": "cancel", "ref": "<id of a say or ask>"}         drop a request
@@ -55,14 +55,19 @@ class _Frame(BaseModel):
     id: str | None = Field(default=None, max_length=64)
 
 
+Lang = Literal["en", "zh"]
+
+
 class Join(_Frame):
     type: Literal["join"]
     token: str = Field(max_length=200)
+    lang: Lang | None = None  # the language refusals are given in, until a frame says another
 
 
 class MoveTo(_Frame):
     type: Literal["move"]
     to: tuple[Coord, Coord]
+    lang: Lang | None = None
 
 
 class SayTo(_Frame):
@@ -74,7 +79,7 @@ class SayTo(_Frame):
 class Ask(_Frame):
     type: Literal["ask"]
     text: Said = Field(min_length=1, max_length=1000)
-    lang: Literal["en", "zh"] | None = None
+    lang: Lang | None = None
 
 
 class Cancel(_Frame):

@@ -9,6 +9,11 @@ Closing the socket cancels whatever the player still had queued or running. A se
 as its token: past the token's expiry the next frame is answered `unauthorized` and the socket
 closes with 4401; a revoked token (logout) ends its sockets at once in this process, and within
 `ServerConfig.token_check_seconds` in the others.
+
+The event loop never waits on the database: a move (which may record a visit), leaving and reading
+the world afresh run in worker threads; a player's moves, talk, asks and cancels are acted on one at a
+time, in the order sent (a say right after a move is judged where the move ended). A refusal
+is given in the player's language (`lang` of the join, move or ask frame; English until one is sent).
 """
 
 from __future__ import annotations
@@ -48,11 +53,12 @@ async def play(ws: WebSocket) -> None:
     joined = await _join(ws, rt)
     if joined is None:
         return
-    session = Session(ws, rt, *joined)
+    account, token, lang = joined
+    session = Session(ws, rt, account, token, lang=lang)
     await session.run()
 
 
-async def _join(ws: WebSocket, rt: Runtime) -> tuple[Account, str] | None:
+async def _join(ws: WebSocket, rt: Runtime) -> tuple[Account, str, str] | None:
     try:
         msg = await asyncio.wait_for(ws.receive(), JOIN_SECONDS)
         frame = parse(msg.get("text") if msg.get("text") is not None else msg.get("bytes"), rt.cfg.max_message_bytes) \
@@ -67,7 +73,16 @@ async def _join(ws: WebSocket, rt: Runtime) -> tuple[Account, str] | None:
         except (RuntimeError, WebSocketDisconnect):  # the client already went away
             pass
         return None
-    return account, digest(frame.token)
+    return account, digest(frame.token), frame.lang or "en"
+
+
+def fresh_first(rt: Runtime, work):
+    """Model work that first brings this process's copy of the world up to date, in the worker thread
+    (one small query when no other process wrote): a character answers with what is true now."""
+    def run():
+        rt.world.refresh()
+        return work()
+    return run
 
 
 class _Close:
@@ -78,8 +93,8 @@ class _Close:
 
 
 class Session:
-    def __init__(self, ws: WebSocket, rt: Runtime, account: Account, token: str = "") -> None:
-        self.ws, self.rt, self.player = ws, rt, account.name
+    def __init__(self, ws: WebSocket, rt: Runtime, account: Account, token: str = "", *, lang: str = "en") -> None:
+        self.ws, self.rt, self.player, self.lang = ws, rt, account.name, lang
         self.expires = account.expires
         self.ended = False
         self.conn = Connection(account.name, self._send, token=token, end=self.end)
@@ -87,12 +102,13 @@ class Session:
         self.requests: dict[str, Ticket] = {}
         self.tasks: set[asyncio.Task] = set()
         self._refs = itertools.count(1)
+        self._order = asyncio.Lock()  # moves, talk, asks and cancels acted on one at a time, in the order sent
 
     async def run(self) -> None:
         rt = self.rt
         rt.hub.add(self.conn)
         tile = rt.presence.tile(self.player)
-        w = rt.fresh()
+        w = await asyncio.to_thread(rt.fresh)  # re-reading the state (another process wrote) is a query
         self.conn.send({"type": "welcome", "player": self.player, "tile": list(tile),
                         "now": w.now().isoformat(timespec="minutes"),
                         "characters": {c: {"tile": list(w.tile(c)), "place": w.position(c)} for c in w.characters},
@@ -118,8 +134,8 @@ class Session:
                 task.cancel()
             rt.hub.remove(self.conn)
             if self.player not in rt.hub.players():  # their last connection
-                rt.presence.leave(self.player)
                 rt.announce_presence(self.player, None)
+                await asyncio.to_thread(rt.presence.leave, self.player)  # saves the tile: a write
 
     async def _send(self, item: str | _Close) -> None:
         if isinstance(item, _Close):
@@ -149,43 +165,67 @@ class Session:
             self.conn.send(error(exc.reason, exc.detail, exc.ref))
             return
         ref = frame.id or f"r{next(self._refs)}"
+        self.lang = getattr(frame, "lang", None) or self.lang
         if isinstance(frame, MoveTo):
-            self.move(frame, ref)
+            self._spawn(self.move(frame, ref))
         elif isinstance(frame, SayTo):
-            self.say(frame, ref)
+            self._in_order(self.say, frame, ref, fresh=True)
         elif isinstance(frame, Ask):
-            self.ask(frame, ref)
+            self._in_order(self.ask, frame, ref, fresh=True)
         elif isinstance(frame, Cancel):
-            ticket = self.requests.get(frame.ref)
-            if ticket is not None:
-                self.rt.scheduler.cancel(ticket)
-            self.conn.send({"type": "cancelled", "id": frame.ref, "found": ticket is not None})
+            self._in_order(self.cancel, frame, ref)
         elif isinstance(frame, Ping):
             self.conn.send({"type": "pong", "id": ref})
         else:  # a second join
             self.conn.send(error("invalid", "already joined", ref))
 
-    def move(self, frame: MoveTo, ref: str) -> None:
-        try:
-            moved = self.rt.presence.move(self.player, frame.to)
-        except ActionRefused as exc:
-            self.conn.send(error("refused", exc.reason, ref, tile=list(self.rt.presence.tile(self.player))))
-            return
+    def _in_order(self, act, frame, ref: str, *, fresh: bool = False) -> None:
+        """Talk and ask depend on where the player and the characters stand, and a cancel on the request
+        it names: each runs after the frames sent before it (`_order` is FIFO), talk and ask on the
+        state re-read (in a worker thread) if another process changed it."""
+        async def later() -> None:
+            async with self._order:
+                if fresh:
+                    await asyncio.to_thread(self.rt.fresh)
+                act(frame, ref)
+        self._spawn(later())
+
+    def cancel(self, frame: Cancel, ref: str) -> None:
+        ticket = self.requests.get(frame.ref)
+        if ticket is not None:
+            self.rt.scheduler.cancel(ticket)
+        self.conn.send({"type": "cancelled", "id": frame.ref, "found": ticket is not None})
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def move(self, frame: MoveTo, ref: str) -> None:
+        """Check the walk against the map and record a visit (a database write) in a worker thread."""
+        async with self._order:
+            try:
+                moved = await asyncio.to_thread(self.rt.presence.move, self.player, frame.to)
+            except ActionRefused as exc:
+                self.conn.send(error("refused", exc.in_language(self.lang), ref,
+                                     tile=list(self.rt.presence.tile(self.player)), reasons=exc.reasons))
+                return
+            except Exception as exc:  # the store failed: the player hears it, the session goes on
+                log.warning("move of %s failed: %s", self.player, exc)
+                self.conn.send(error("failed", "the move could not be made; try again", ref))
+                return
         self.conn.send({"type": "moved", "id": ref, "tile": list(moved.tile),
                         "waypoints": [list(t) for t in moved.waypoints], "place": moved.place, "event": moved.event})
         self.rt.announce_presence(self.player, moved.tile)
 
     def say(self, frame: SayTo, ref: str) -> None:
-        rt, w = self.rt, self.rt.fresh()
+        rt, w = self.rt, self.rt.world  # this process's copy: the worker re-reads it before the reply
         if frame.to not in w.characters:
             self.conn.send(error("unknown_character", f"no character '{frame.to}'; one of {sorted(w.characters)}", ref))
             return
         if not rt.presence.near(self.player, frame.to):
-            c = w.characters[frame.to]
-            where = w.position(frame.to)
-            at = w.places[where].names.en if where else "walking"
-            self.conn.send(error("too_far", f"{c.names.en} is not near you ({at}, tile {list(w.tile(frame.to))}); "
-                                            "walk there first", ref))
+            reasons = rt.presence.too_far(self.player, frame.to)
+            self.conn.send(error("too_far", reasons["en"], ref, reasons=reasons))
             return
         out = Outcome()
         self._model_work(ref, lambda: rt.services.talk(self.player, frame.to, frame.text, out), out)
@@ -209,7 +249,7 @@ class Session:
         if ref in self.requests:
             self.conn.send(error("invalid", f"a request with id '{ref}' is still running", ref))
             return
-        ticket, q = self.rt.queue(self.player, work, asyncio.get_running_loop())
+        ticket, q = self.rt.queue(self.player, fresh_first(self.rt, work), asyncio.get_running_loop())
         self.requests[ref] = ticket
         task = asyncio.get_running_loop().create_task(self._pump(ref, q, out))
         self.tasks.add(task)

@@ -40,7 +40,7 @@ RETRIES = 12  # attempts before WriteConflict; measured: 4 threads x 100 updates
 BUSY_SECONDS = 10  # SQLite: how long a writer waits for another process's write lock
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_local = threading.local()  # the event a legacy `append` override is being told about (see `published`)
+_local = threading.local()  # whether this thread is inside a decision (nested writes are refused)
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ class Store:
                 if seen is not None:
                     seen(committed.seen)
                 for ev in committed.events:
-                    self._announce(ev)
+                    self.published(ev)
                 return committed
             time.sleep(min(0.25, 0.002 * 2 ** attempt) * random.uniform(0.5, 1.5))
         raise WriteConflict(f"a write to world '{world}' lost to other writers {self.retries} times in a row; "
@@ -158,14 +158,7 @@ class Store:
     def append(self, world: str, world_time: datetime, kind: str, actor: str, target: str | None = None,
                data: dict[str, Any] | None = None) -> Event:
         """Append one event that changes no state (an utterance, a visit)."""
-        replay = getattr(_local, "replay", None)
-        if replay is not None:  # a subclass's `append` is being told of an event already committed
-            return replay
-        _local.quiet = True  # an overriding `append` is the caller here: it announces this event itself
-        try:
-            return self.run(world, lambda tx: tx.append(world_time, kind, actor, target, data)).result
-        finally:
-            _local.quiet = False
+        return self.run(world, lambda tx: tx.append(world_time, kind, actor, target, data)).result
 
     def put_state(self, world: str, entity: str, data: dict[str, Any]) -> None:
         """Write an entity's state with no event (bookkeeping); versioned like every write."""
@@ -173,17 +166,6 @@ class Store:
 
     def published(self, event: Event) -> None:
         """Called once for every event after its transaction committed: override to fan events out."""
-
-    def _announce(self, ev: Event) -> None:
-        self.published(ev)
-        if type(self).append is not Store.append and not getattr(_local, "quiet", False):
-            # A subclass written before `published` existed announces from an `append` override
-            # (server/bus.py's PublishingStore): call it, and let Store.append hand back the event.
-            _local.replay = ev
-            try:
-                self.append(ev.world, ev.world_time, ev.kind, ev.actor, ev.target, ev.data)
-            finally:
-                _local.replay = None
 
     def record_refusal(self, world: str, world_time: datetime, actor: str, action: dict[str, Any],
                        code: str, language: str, reason: str) -> None:

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from serverkit import make_runtime
 from llmverse.server import create_app
-from llmverse.server.limits import LoginThrottle
+from llmverse.server.limits import KnownInMemory, LoginThrottle
 
 
 class Clock:
@@ -35,15 +35,14 @@ def test_a_guesser_at_the_owners_address_still_meets_the_address_and_name_bucket
 
 
 def test_known_addresses_are_bounded():
-    t = LoginThrottle(rate=1, burst=1)
-    t.KNOWN = 10
+    t = LoginThrottle(rate=1, burst=1, known=KnownInMemory(size=10))
     for i in range(50):
         t.succeeded(f"a{i}", "alice")
     assert not t.known("a0", "alice") and t.known("a49", "alice")
 
 
 def test_thirty_wrong_guesses_from_thirty_addresses_do_not_lock_the_owner_out(tmp_path):
-    app = create_app(runtime=make_runtime(tmp_path, auth_burst=10))
+    app = create_app(runtime=make_runtime(tmp_path, auth_burst=10, auth_rate=0.01))  # no refill on a slow machine
     with TestClient(app, client=("192.0.2.10", 40000)) as home:
         assert home.post("/api/register", json={"name": "alice", "password": "right-password"}).status_code == 200
         codes = []

@@ -108,3 +108,42 @@ def test_generation_moves_with_every_state_write_and_not_with_events(tmp_path):
     assert store.generation("w") == (2, 3)
     store.append("w", T, "say", "p1", data={"text": "hi"})
     assert store.generation("w") == (2, 3)
+
+
+def test_event_ids_are_64_bit_on_postgresql_and_an_old_32_bit_log_is_widened():
+    """A busy world's log outgrows 2^31 ids; a database made with INTEGER ids is altered on open."""
+    import sys
+    import uuid
+    from pathlib import Path
+
+    from sqlalchemy import create_engine
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "support"))
+    from services import postgres_url
+
+    base = postgres_url()
+    schema = f"ids_{uuid.uuid4().hex[:8]}"  # a schema of its own: the shared tables are left alone
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+        conn.execute(text(f"CREATE TABLE {schema}.llmverse_events (id SERIAL PRIMARY KEY, world VARCHAR(64), "
+                          "world_time TIMESTAMP, kind VARCHAR(32), actor VARCHAR(64), target VARCHAR(64), data JSON)"))
+    url = f"{base}?options=-csearch_path%3D{schema}"
+    try:
+        store = Store(url)
+        with store.engine.connect() as conn:
+            kinds = dict(conn.execute(text(
+                "SELECT table_name, data_type FROM information_schema.columns WHERE table_schema = :s "
+                "AND column_name = 'id'"), {"s": schema}).all())
+            assert kinds == {"llmverse_events": "bigint", "llmverse_refusals": "bigint"}
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('llmverse_events', 'id'), 3000000000)"))
+            conn.commit()
+        ev = store.append("w", T, "say", "bram", "p1", {"text": "past two billion"})
+        assert ev.id == 3000000001
+        assert [e.id for e in store.events("w", since_id=2**31)] == [ev.id]
+        store.dispose()
+        Store(url).dispose()  # opening again: already BIGINT, nothing to do
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
