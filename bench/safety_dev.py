@@ -32,6 +32,8 @@ VARIANTS: dict[str, dict[str, object]] = {
     "ens5+world w3": {"members": 5, "world_weight": 3.0},
     "ens5+world w3 h512": {"members": 5, "world_weight": 3.0, "hidden": 512},
     "ens5+world w10": {"members": 5, "world_weight": 10.0},
+    "ens5 w10 -xsafety look-alikes": {"members": 5, "world_weight": 10.0, "drop": [("xsafety", "lookalike")]},
+    "ens5 w10 -xsafety": {"members": 5, "world_weight": 10.0, "drop": [("xsafety", "attack"), ("xsafety", "lookalike")]},
 }
 
 
@@ -64,7 +66,9 @@ def main() -> None:
         table.add_column(c)
     for name in a.variants:
         t0 = time.perf_counter()
-        cfg = replace(base, **VARIANTS[name])  # type: ignore[arg-type]
+        spec = dict(VARIANTS[name])
+        drop = spec.pop("drop", [])
+        cfg = replace(base, **spec)  # type: ignore[arg-type]
         w = data.w.copy()
         if cfg.world_weight != base.world_weight:
             is_world = np.array([r.source in WORLD_SOURCES for r in data.vrows])
@@ -72,8 +76,11 @@ def main() -> None:
         tr = ~data.is_val
         if cfg.world_weight == 0.0:  # the world questions out of training altogether
             tr &= np.array([r.source not in WORLD_SOURCES for r in data.vrows])
+        keep = np.array([(r.source, r.kind) not in drop for r in data.vrows])  # parts out of training and calibration
+        tr &= keep
+        cal = data.is_val & keep
         head = fit(data.x[tr], data.y[tr], w[tr], cfg)
-        calibrate(head, data.x[data.is_val], data.y[data.is_val], data.look[data.is_val])
+        calibrate(head, data.x[cal], data.y[cal], data.look[cal])
         top = bound(head, data.bound_texts)
         flagged = score(head, xd)
         per_msg = np.zeros(len(dev), bool)
