@@ -34,7 +34,7 @@ from llmverse.config import open_gateway, settings
 from llmverse.world.world import DEFAULT_WORLD, World, open_world
 
 HOST, PARTY_PLACE, PARTY_WHAT = "mei", "cafe", "a summer party"
-console = Console()
+console = Console(width=160)  # the tables are wide: do not fold them into 80 columns
 
 
 def _open(args, tmp: Path, name: str) -> tuple[World, object, MemorySystem | None]:
