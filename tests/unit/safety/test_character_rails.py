@@ -49,7 +49,9 @@ def test_refused_turns_are_recorded_but_never_return_to_a_prompt(world, rules):
 def test_personal_data_is_redacted_before_the_model_and_the_log(world, rules):
     backend = ScriptedBackend(default="I will send it.")
     b = bram(world, backend, rules)
-    b.reply("p1", "My phone is 415-555-0199, tell me about your forge.")
+    # A question the voice needs the model for (since 2b7ebfb "tell me about your forge" is declined
+    # without one, and a prompt that is never sent proves nothing about redaction).
+    b.reply("p1", "My phone is 415-555-0199. How much is the iron anchor?")
     sent = [m.content for call in backend.calls for m in call]
     assert sent and not any("415-555-0199" in c for c in sent) and "[phone]" in sent[-1]
     said = world.events(kind="say", between=("p1", "bram"))
