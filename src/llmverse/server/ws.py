@@ -10,9 +10,10 @@ as its token: past the token's expiry the next frame is answered `unauthorized` 
 closes with 4401; a revoked token (logout) ends its sockets at once in this process, and within
 `ServerConfig.token_check_seconds` in the others.
 
-The event loop never waits on the database: a move (which may record a visit), leaving and reading
-the world afresh run in worker threads; a player's moves, talk, asks and cancels are acted on one at a
-time, in the order sent (a say right after a move is judged where the move ended). A refusal
+The event loop does not write to the database: a move into a place (it records a visit) and leaving
+run in worker threads; a step that records nothing is answered at once (under load a thread hop
+costs more than the step: the loop and the worker trade the GIL). A say, ask or cancel sent while a
+move is being made waits for it (a say right after a move is judged where the move ended). A refusal
 is given in the player's language (`lang` of the join, move or ask frame; English until one is sent).
 """
 
@@ -102,13 +103,14 @@ class Session:
         self.requests: dict[str, Ticket] = {}
         self.tasks: set[asyncio.Task] = set()
         self._refs = itertools.count(1)
+        self._waiting = 0  # ordered tasks spawned and not yet done (a move into a place, what came after it)
         self._order = asyncio.Lock()  # moves, talk, asks and cancels acted on one at a time, in the order sent
 
     async def run(self) -> None:
         rt = self.rt
         rt.hub.add(self.conn)
         tile = rt.presence.tile(self.player)
-        w = await asyncio.to_thread(rt.fresh)  # re-reading the state (another process wrote) is a query
+        w = rt.fresh()  # a query only when another process wrote since (a thread hop costs more otherwise)
         self.conn.send({"type": "welcome", "player": self.player, "tile": list(tile),
                         "now": w.now().isoformat(timespec="minutes"),
                         "characters": {c: {"tile": list(w.tile(c)), "place": w.position(c)} for c in w.characters},
@@ -167,11 +169,14 @@ class Session:
         ref = frame.id or f"r{next(self._refs)}"
         self.lang = getattr(frame, "lang", None) or self.lang
         if isinstance(frame, MoveTo):
-            self._spawn(self.move(frame, ref))
+            if self._waiting or self._writes(frame):
+                self._spawn(self.move(frame, ref), ordered=True)
+            else:  # a step on the map that records nothing: no database, no thread, no task
+                self._moved(frame, ref)
         elif isinstance(frame, SayTo):
-            self._in_order(self.say, frame, ref, fresh=True)
+            self._in_order(self.say, frame, ref)
         elif isinstance(frame, Ask):
-            self._in_order(self.ask, frame, ref, fresh=True)
+            self._in_order(self.ask, frame, ref)
         elif isinstance(frame, Cancel):
             self._in_order(self.cancel, frame, ref)
         elif isinstance(frame, Ping):
@@ -179,16 +184,17 @@ class Session:
         else:  # a second join
             self.conn.send(error("invalid", "already joined", ref))
 
-    def _in_order(self, act, frame, ref: str, *, fresh: bool = False) -> None:
-        """Talk and ask depend on where the player and the characters stand, and a cancel on the request
-        it names: each runs after the frames sent before it (`_order` is FIFO), talk and ask on the
-        state re-read (in a worker thread) if another process changed it."""
+    def _in_order(self, act, frame, ref: str) -> None:
+        """Talk and ask depend on where the player stands, a cancel on the request it names: while a
+        move sent before them is still being made, they wait for it (`_order` is FIFO)."""
+        if not self._waiting:
+            act(frame, ref)
+            return
+
         async def later() -> None:
             async with self._order:
-                if fresh:
-                    await asyncio.to_thread(self.rt.fresh)
                 act(frame, ref)
-        self._spawn(later())
+        self._spawn(later(), ordered=True)
 
     def cancel(self, frame: Cancel, ref: str) -> None:
         ticket = self.requests.get(frame.ref)
@@ -196,30 +202,64 @@ class Session:
             self.rt.scheduler.cancel(ticket)
         self.conn.send({"type": "cancelled", "id": frame.ref, "found": ticket is not None})
 
-    def _spawn(self, coro) -> None:
+    def _spawn(self, coro, *, ordered: bool = False) -> None:
+        """Run `coro` as a task of this session; `ordered`: it takes `_order` first, and the frames
+        after it wait their turn until it is done (tasks start, so take the lock, in spawn order)."""
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        if ordered:
+            self._waiting += 1
+            task.add_done_callback(self._done_waiting)
+
+    def _done_waiting(self, _: asyncio.Task) -> None:
+        self._waiting -= 1
+
+    def _writes(self, frame: MoveTo) -> bool:
+        """Does this move walk into another place (a visit the world records: a database write)?"""
+        grid = self.rt.world.grid
+        x, y = frame.to
+        if not grid.inside(x, y):
+            return False
+        after = grid.place_at(x, y)
+        return after is not None and after != grid.place_at(*self.rt.presence.tile(self.player))
 
     async def move(self, frame: MoveTo, ref: str) -> None:
-        """Check the walk against the map and record a visit (a database write) in a worker thread."""
+        """A move after the frames before it; one that records a visit, in a worker thread."""
         async with self._order:
+            if self._writes(frame):
+                self._moved(frame, ref, await self._try(asyncio.to_thread(self.rt.presence.move, self.player,
+                                                                          frame.to), ref))
+            else:
+                self._moved(frame, ref)
+
+    async def _try(self, work, ref: str):
+        try:
+            return await work
+        except Exception as exc:  # ActionRefused or a store failure: _moved answers it
+            return exc
+
+    def _moved(self, frame: MoveTo, ref: str, done=None) -> None:
+        """Answer a move: `done` is what the worker thread returned (or raised); None: make it here."""
+        if done is None:
             try:
-                moved = await asyncio.to_thread(self.rt.presence.move, self.player, frame.to)
-            except ActionRefused as exc:
-                self.conn.send(error("refused", exc.in_language(self.lang), ref,
-                                     tile=list(self.rt.presence.tile(self.player)), reasons=exc.reasons))
-                return
-            except Exception as exc:  # the store failed: the player hears it, the session goes on
-                log.warning("move of %s failed: %s", self.player, exc)
-                self.conn.send(error("failed", "the move could not be made; try again", ref))
-                return
-        self.conn.send({"type": "moved", "id": ref, "tile": list(moved.tile),
-                        "waypoints": [list(t) for t in moved.waypoints], "place": moved.place, "event": moved.event})
-        self.rt.announce_presence(self.player, moved.tile)
+                done = self.rt.presence.move(self.player, frame.to)
+            except Exception as exc:
+                done = exc
+        if isinstance(done, ActionRefused):
+            self.conn.send(error("refused", done.in_language(self.lang), ref,
+                                 tile=list(self.rt.presence.tile(self.player)), reasons=done.reasons))
+            return
+        if isinstance(done, Exception):  # the store failed: the player hears it, the session goes on
+            log.warning("move of %s failed: %s", self.player, done)
+            self.conn.send(error("failed", "the move could not be made; try again", ref))
+            return
+        self.conn.send({"type": "moved", "id": ref, "tile": list(done.tile),
+                        "waypoints": [list(t) for t in done.waypoints], "place": done.place, "event": done.event})
+        self.rt.announce_presence(self.player, done.tile)
 
     def say(self, frame: SayTo, ref: str) -> None:
-        rt, w = self.rt, self.rt.world  # this process's copy: the worker re-reads it before the reply
+        rt, w = self.rt, self.rt.fresh()
         if frame.to not in w.characters:
             self.conn.send(error("unknown_character", f"no character '{frame.to}'; one of {sorted(w.characters)}", ref))
             return
