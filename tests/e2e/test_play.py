@@ -177,7 +177,8 @@ def test_the_gazette_comes_after_an_in_world_morning_in_both_languages(page, tmp
     rt, server = _served(tmp_path, tick_seconds=1.0, step_minutes=300)  # 08:00 -> the next 06:00 in 5 ticks
     with server:
         _register_and_log_in(page, server.url, "newsreader")
-        assert page.locator("#gazette-body").inner_text() == "No gazette yet."
+        page.wait_for_function("document.getElementById('gazette-body').textContent.length > 0")
+        assert page.locator("#gazette-body").inner_text() == "No gazette yet."  # day 1: nothing to report yet
         page.wait_for_function("document.getElementById('gazette-body').dataset.doc", timeout=60_000)
         title = page.locator("#gazette-body h3").inner_text()
         paragraphs = page.locator("#gazette-body p").all_inner_texts()
