@@ -83,7 +83,8 @@ def test_errors_are_in_chinese_and_name_places_never_tiles(page, tmp_path):
         page.focus("#map")
         box = page.locator("#map").bounding_box()
         size = page.evaluate("[document.getElementById('map').width, document.getElementById('map').height]")
-        page.mouse.click(box["x"] + (15 * 12 + 6) * box["width"] / size[0], box["y"] + (9 * 12 + 6) * box["height"] / size[1])
+        page.mouse.click(box["x"] + (15 * 12 + 6) * box["width"] / size[0],
+                         box["y"] + (9 * 12 + 6) * box["height"] / size[1])
         page.wait_for_function("document.getElementById('chat-status').textContent.length > 0")
         wall = page.locator("#chat-status").inner_text()
         assert "铁匠铺" in wall and not re.search(r"[A-Za-z0-9]", wall), wall
@@ -104,7 +105,8 @@ def test_each_characters_history_comes_back_after_a_reload(page, tmp_path):
         page.reload()
         page.wait_for_selector("#game:not([hidden])")
         page.select_option("#chat-to", "bram")
-        page.wait_for_function("document.querySelectorAll('#chat-log .thread[data-with=\"bram\"] .msg.past').length >= 2")
+        page.wait_for_function("document.querySelectorAll("
+                               "'#chat-log .thread[data-with=\"bram\"] .msg.past').length >= 2")
         past = page.locator("#chat-log .thread[data-with='bram'] .msg.past .text").all_inner_texts()
         assert "How much is the anchor?" in past and any("40" in t for t in past)
         page.select_option("#chat-to", "mara")  # another character's thread: nothing of Bram's
