@@ -89,7 +89,7 @@ async function start() {
 function connect() {
   const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
   state.ws = ws;
-  ws.onopen = () => ws.send(JSON.stringify({ type: "join", token: state.token }));
+  ws.onopen = () => ws.send(JSON.stringify({ type: "join", token: state.token, lang: state.lang }));
   ws.onmessage = (m) => onFrame(JSON.parse(m.data));
   ws.onclose = (e) => { if (e.code === 4401) logout(); else if (state.token) setTimeout(connect, 2000); };
 }
@@ -197,14 +197,14 @@ $("map").addEventListener("click", (e) => {
   $("map").focus();
   if (!focusedBefore) { $("chat-status").textContent = t(state.lang, "clickAgain"); return; }
   $("chat-status").textContent = "";
-  send({ type: "move", to: state.map.tileAt(e) });
+  send({ type: "move", to: state.map.tileAt(e), lang: state.lang });
 });
 $("map").addEventListener("keydown", (e) => {
   const d = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[e.key];
   if (!d) return;
   e.preventDefault();
   const [x, y] = state.map.me.tile;
-  send({ type: "move", to: [x + d[0], y + d[1]] });
+  send({ type: "move", to: [x + d[0], y + d[1]], lang: state.lang });
 });
 // Walk to the chosen character: the server picks a tile beside them that the player can reach.
 $("walk-to").addEventListener("click", async () => {
@@ -213,7 +213,7 @@ $("walk-to").addEventListener("click", async () => {
   $("chat-status").textContent = "";
   try {
     const spot = await api(`/api/characters/${encodeURIComponent(id)}/beside`);
-    send({ type: "move", to: spot.tile });
+    send({ type: "move", to: spot.tile, lang: state.lang });
   } catch (e) {
     $("chat-status").textContent = (e.reasons && e.reasons[state.lang]) || e.message;
   }
