@@ -17,10 +17,14 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-# torch first, pinned, so no dependency can pull a CUDA build.
-install: $(PY)
-	$(PIP) install torch==2.13.0
-	$(PIP) install -e ".[test,local,embed,remote,ann,train,server]"
+# torch first, pinned, so no dependency can pull a CUDA build. Done again only when pyproject.toml
+# changed (the stamp file), so `make demo` starts at once, quietly, when nothing needs installing.
+INSTALLED := $(VENV)/.installed
+install: $(INSTALLED)
+$(INSTALLED): pyproject.toml | $(PY)
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[test,local,embed,remote,ann,train,server]"
+	@touch $@
 
 # The browser tests drive Debian's chromium through playwright; a browser download never happens.
 browser:
@@ -34,15 +38,19 @@ test: install browser
 # The world server on the bundled model and SQLite: open the address it prints in a browser
 # (log in as admin with LLMVERSE_ADMIN_PASSWORD, default demo-admin, or sign up as a player).
 demo: install
-	HF_HUB_OFFLINE=1 LLMVERSE_THREADS=$${LLMVERSE_THREADS:-1} LLMVERSE_ADMIN_PASSWORD=$${LLMVERSE_ADMIN_PASSWORD:-demo-admin} \
+	@HF_HUB_OFFLINE=1 LLMVERSE_THREADS=$${LLMVERSE_THREADS:-1} LLMVERSE_ADMIN_PASSWORD=$${LLMVERSE_ADMIN_PASSWORD:-demo-admin} \
 		$(VENV)/bin/llmverse serve --db sqlite:///demo.db --port $${PORT:-8000}
 
-# The bilingual in-world chat model: Gemma-3-270M + LoRA on Harbor Town dialogues (llmverse train sft).
-# Not in CI: about 30 minutes on 2 cores. Serve it with LLMVERSE_MODEL=models/gemma3-harbor/model.gguf.
+# The NPC voice that ships in the package (llm/adapters/gemma3-npc/adapter.npz): Gemma-3-270M + LoRA on
+# conversations from generated bilingual worlds, with the characters' real prompts. Not in CI: about an
+# hour on 2 cores. It rebuilds the shipped adapter from scratch (docs/training.md).
 models: install
-	HF_HUB_OFFLINE=1 $(VENV)/bin/llmverse train dialogues --out models/harbor-dialogues
-	HF_HUB_OFFLINE=1 nice -n 19 $(VENV)/bin/llmverse train sft --train models/harbor-dialogues/train.jsonl \
-		--eval models/harbor-dialogues/eval.jsonl --out models/gemma3-harbor --threads 2
+	HF_HUB_OFFLINE=1 $(VENV)/bin/llmverse train dialogues --out models/npc-dialogues --worlds 15 --held-worlds 2
+	HF_HUB_OFFLINE=1 nice -n 19 $(VENV)/bin/llmverse train sft --train models/npc-dialogues/train.jsonl \
+		--eval models/npc-dialogues/eval.jsonl --out models/gemma3-npc --steps 300 --rank 16 \
+		--targets q_proj,k_proj,v_proj,o_proj --max-length 512 --last-turn-only \
+		--adapter-out src/llmverse/llm/adapters/gemma3-npc/adapter.npz
+	cp models/gemma3-npc/run_card.json models/gemma3-npc/run_card.md src/llmverse/llm/adapters/gemma3-npc/
 
 clean:
 	rm -rf $(VENV)
