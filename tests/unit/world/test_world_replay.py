@@ -34,13 +34,15 @@ def test_the_log_rebuilds_the_stored_state_and_finds_a_change_made_behind_its_ba
 
 def test_a_simulated_day_with_a_party_leaves_state_and_log_in_step(tmp_path):
     from llmverse.characters.mind import invite
-    from llmverse.characters.simulation import Simulation
+    from llmverse.characters.simulation import SimConfig, Simulation
     from llmverse.config import open_backend
     from llmverse.llm.gateway import Gateway, GatewayConfig
 
     world = harbor(f"sqlite:///{tmp_path / 'w.db'}")
     invite(world, "nell", "park", world.now().replace(hour=11), "a lantern walk")
-    sim = Simulation(world, Gateway(open_backend("scripted"), GatewayConfig(timeout=2, retries=0)))
+    # Far talks as templated turns (not one summary line, the default since issue 19): replies counted below.
+    sim = Simulation(world, Gateway(open_backend("scripted"), GatewayConfig(timeout=2, retries=0)),
+                     config=SimConfig(summarise_far_talk=False))
     report = sim.run(6)
     assert {"move", "arrive", "say"} <= {e.kind for e in report.events}
     assert verify(world) == []
