@@ -16,7 +16,7 @@ from llmverse.train.cli import predict_command, train_app  # imports only typer 
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever fetched from a model hub
 
-from llmverse.cli import data, evals, generate, router, safety, serve, simulate, talk, world  # noqa: E402  (after HF_HUB_OFFLINE is set)
+from llmverse.cli import data, evals, generate, router, safety, serve, simulate, talk, verify, world  # noqa: E402  (after HF_HUB_OFFLINE is set)
 
 app = typer.Typer(help="llmverse: LLM-driven inhabitants for virtual worlds.", no_args_is_help=True)
 world_app = typer.Typer(help="World files.")
@@ -39,6 +39,7 @@ def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log wha
 
 world_app.command("check")(world.world_check)
 world_app.command("schema")(world.world_schema)
+world_app.command("verify")(verify.world_verify)
 import_app.command("card")(world.import_card)
 import_app.command("smallville")(world.import_smallville_cmd)
 export_app.command("card")(world.export_card)
