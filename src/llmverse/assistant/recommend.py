@@ -128,9 +128,9 @@ def remember_interest(world: World, player: str, text: str) -> bool:
     said = stated_interest(text)
     if said is None:
         return False
-    state = world.state_of(f"profile:{player}")
-    interests = [i for i in state.get("interests", []) if i != said][-9:] + [said]  # the last ten
-    world.put_state(f"profile:{player}", {**state, "interests": interests})
+    # Read and written in one transaction: two processes noting interests at once keep both.
+    world.update_state(f"profile:{player}", lambda cur: {
+        **cur, "interests": [i for i in cur.get("interests", []) if i != said][-9:] + [said]})  # the last ten
     return True
 
 
