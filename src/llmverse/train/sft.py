@@ -381,8 +381,9 @@ def train_sft(cfg: SftConfig, console: Console | None = None,
 
 def _question(convo: list[dict[str, str]]) -> str:
     user = [m["content"] for m in convo if m["role"] == "user"][-1]
-    said = [line for line in user.splitlines() if " says: " in line]
-    return said[-1].split(" says: ", 1)[1] if said else user[-120:]
+    said = [line for line in user.splitlines() if line.strip()]  # the turn ends "<player>: <what they said>"
+    last = said[-1] if said else user
+    return last.split(": ", 1)[1] if ": " in last and not last.startswith("- ") else last[-120:]
 
 
 def clear_quantization(model: Any) -> None:
