@@ -14,6 +14,9 @@ from llmverse.llm.registry import BUNDLED, bundled_path
 from llmverse.llm.transformers_backend import STOP as CHAT_STOP
 
 
+MAX_CACHED_VOCAB = 65_536  # above this, no RAM prefix cache (see __init__)
+
+
 class LlamaCppBackend:
     """One llama.cpp model in this process.
 
@@ -61,7 +64,11 @@ class LlamaCppBackend:
             )
         except (ValueError, RuntimeError, OSError) as exc:  # llama.cpp could not load it
             raise BackendUnavailable(f"llama.cpp could not load {path}: {exc}") from exc
-        if prefix_cache_mb > 0:
+        # The RAM cache counts a saved state's KV bytes but not the logits saved with it (tokens x
+        # vocabulary floats, uncounted): with Gemma's 262,144-word vocabulary each state is ~0.4 GB
+        # unseen, and an evaluation run grew to 24 GB. Large vocabularies keep llama.cpp's own reuse
+        # of the last prompt only.
+        if prefix_cache_mb > 0 and self.llm.n_vocab() <= MAX_CACHED_VOCAB:
             self.llm.set_cache(LlamaRAMCache(capacity_bytes=prefix_cache_mb << 20))
 
     def stream(
