@@ -1,6 +1,6 @@
 """Settings from the environment (and `--model`/`--db` options), and the backend a model spec names.
 
-    LLMVERSE_MODEL   smollm2-135m (default) | gemma3-270m | scripted | /path/model.gguf | http(s)://host/v1
+    LLMVERSE_MODEL   gemma3-npc (default) | smollm2-135m | gemma3-270m | scripted | /path/model.gguf | http(s)://host/v1
                      | transformers:DIR (or a directory with config.json) | transformers:/path/model.gguf
     DATABASE_URL     sqlite:///llmverse.db (default) | postgresql+psycopg://user@host/db
     LLMVERSE_THREADS llama.cpp threads (default: all cores; use 1 when other work shares the machine)
