@@ -46,7 +46,7 @@ class SftConfig:
     base: Path | None = None  # HF model directory or .gguf file; None: the bundled Gemma-3-270M GGUF
     steps: int = 120  # optimiser steps (Harbor Town: ~0.4 epoch, enough for the loss to level off)
     batch_size: int = 4
-    max_length: int = 384  # tokens per example (Harbor Town on Gemma: mean 246, max 324); longer: prompt start cut
+    max_length: int = 512  # tokens per example (generated-world NPC data on Gemma: mean 260, max 488); longer: prompt start cut
     learning_rate: float = 4e-4
     rank: int = 8  # LoRA rank
     alpha: int = 16  # LoRA scale is alpha / rank
