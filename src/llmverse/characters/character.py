@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -328,7 +328,7 @@ class Character:
         return phrase("smalltalk", language, turn, name=self._name(language), role=self._role(language))
 
     def _decline(self, found: Found, question: str, language: Language, turn: int, intents: set[str],
-                 unknown: list[str] = ()) -> str:
+                 unknown: Sequence[str] = ()) -> str:
         """An honest "I don't know" in character: what was asked about that the world lacks, and for a
         seller asked for wares it does not have, what it does sell."""
         if found.status == "told_nothing":
@@ -377,7 +377,7 @@ def _told_name(lines: list[str]) -> str | None:
     return name
 
 
-def _surface_phrase(question: str, token: str, unknown: list[str] = ()) -> str:
+def _surface_phrase(question: str, token: str, unknown: Sequence[str] = ()) -> str:
     """What the player called the missing thing, as they wrote it and lower-cased: the word for the
     token ("swords" for "sword") with the words beside it that the world lacks too ("bowling alley",
     "train station"). Chinese is returned as the token itself (jieba already cut the whole word)."""

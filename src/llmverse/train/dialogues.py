@@ -80,10 +80,6 @@ class Example:
 
 
 # --- what the character is taught to say ------------------------------------------------------
-def _choice(options: list[str], rng: random.Random) -> str:
-    return rng.choice(options)
-
-
 def _voice(traits: list[str], lang: Language, body: str, rng: random.Random) -> str:
     """The body wrapped in the temperament's words (often none)."""
     voices = replies()["voices"]
@@ -104,30 +100,30 @@ def answer_text(world: Any, me: Any, fact: Any, lang: Language, rng: random.Rand
     prefix, _, ref = fact.id.partition(":")
     if prefix == "price" and ref in world.things:
         t = world.things[ref]
-        return _choice(a["price"][lang], rng).format(thing=_names(t.names, lang), price=f"{t.price:g}")
+        return rng.choice(a["price"][lang]).format(thing=_names(t.names, lang), price=f"{t.price:g}")
     if prefix == "hours" and ref in world.places:
         p = world.places[ref]
         if not p.hours:
-            return _choice(a["hours_always"][lang], rng).format(place=_names(p.names, lang))
+            return rng.choice(a["hours_always"][lang]).format(place=_names(p.names, lang))
         o, c = p.hours.split("-")
-        return _choice(a["hours"][lang], rng).format(place=_names(p.names, lang), open=o, close=c)
+        return rng.choice(a["hours"][lang]).format(place=_names(p.names, lang), open=o, close=c)
     if prefix == "who" and ref in world.characters:
         c = world.characters[ref]
         work = world.places[c.workplace].names if c.workplace else None
         at = (f"，在{_names(work, lang)}" if lang == "zh" else f" at the {work.en}") if work else ""
         role = (c.role_zh or c.role) if lang == "zh" else c.role
-        return _choice(a["who"][lang], rng).format(name=_names(c.names, lang), role=role, work=at)
+        return rng.choice(a["who"][lang]).format(name=_names(c.names, lang), role=role, work=at)
     if fact.id == "self":
         role = (me.role_zh or me.role) if lang == "zh" else me.role
-        return _choice(a["self"][lang], rng).format(name=_names(me.names, lang), role=role)
+        return rng.choice(a["self"][lang]).format(name=_names(me.names, lang), role=role)
     if fact.id == "player:name" and player:
-        return _choice(a["player_name"][lang], rng).format(player=player)
+        return rng.choice(a["player_name"][lang]).format(player=player)
     text = fact.text(lang)
     if lang == "en":
         text = text.replace(f", sold by {me.names.en}.", ". I sell it myself.")
         if text.startswith(f"{me.names.en} "):
             return text
-    return _choice(a["fact"][lang], rng).format(fact=text, fact_lower=text[:1].lower() + text[1:])
+    return rng.choice(a["fact"][lang]).format(fact=text, fact_lower=text[:1].lower() + text[1:])
 
 
 def reply_for(turn: Turn, world: Any, me: Any, facts: list[Any], lang: Language, rng: random.Random,
@@ -145,7 +141,7 @@ def reply_for(turn: Turn, world: Any, me: Any, facts: list[Any], lang: Language,
         named = next((f for f in facts if f.id == "player:name"), None)
         return answer_text(world, me, named, lang, rng, player) if named and player else SKIP
     here = world.places[me.workplace].names if me.workplace else world.file.name
-    body = _choice(a[turn.intent][lang], rng).format(player=player, work_place=_names(here, lang))
+    body = rng.choice(a[turn.intent][lang]).format(player=player, work_place=_names(here, lang))
     return _voice(me.traits, lang, body, rng) if turn.intent == "dont_know" else body
 
 
@@ -172,9 +168,8 @@ def conversations(world: Any, world_id: str, rng: random.Random,
         rng.shuffle(asks)
         del asks[per_character:]
         for lang in ("en", "zh"):
-            for intent in ("dont_know",):
-                for question in rng.sample(q[intent][lang], 3):
-                    asks.append(Turn(question, intent, f"{intent}.{lang}"))
+            for question in rng.sample(q["dont_know"][lang], 3):
+                asks.append(Turn(question, "dont_know", f"dont_know.{lang}"))
         n = 0
         while asks:
             n += 1
@@ -189,7 +184,8 @@ def conversations(world: Any, world_id: str, rng: random.Random,
             told = None
             if rng.random() < 0.25:
                 told = name
-                turns.append(Turn(_fill(rng.choice(q["tell_name"][lang]), told), "nice_to_meet", f"tell_name.{lang}"))
+                turns.append(Turn(_fill(rng.choice(q["tell_name"][lang]), told), "nice_to_meet", f"tell_name.{lang}",
+                                  (told,)))  # the name told: what "what's my name?" must give back
             for _ in range(rng.randint(1, 3)):
                 if asks:
                     turns.append(asks.pop())
@@ -238,8 +234,7 @@ def generate(world: Any, world_id: str, *, seed: int = 0, embedder: Any = None,
         for turn in turns:
             lang: Language = detect_language(turn.question)  # type: ignore[assignment]
             if turn.intent == "nice_to_meet":
-                told = turn.question.split()[-1].rstrip(".") if lang == "en" else None
-                told = next((p for p in replies()["players"] if p in turn.question), told)
+                told = turn.expected[0]
 
             def decide(messages: list[Any], turn: Turn = turn, lang: Language = lang) -> str:
                 if not by_text:
