@@ -10,25 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from serverkit import ThreadServer, make_runtime
-from llmverse.server import create_app
+from browserkit import log_in, served
 
 ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots (git-ignored)
 ROUTE_RGB = (255, 122, 0)  # ROUTE_COLOR in web/map.js
-
-
-def _served(tmp_path, **cfg):
-    rt = make_runtime(tmp_path, **cfg)
-    return rt, ThreadServer(create_app(runtime=rt))
-
-
-def _log_in(page, url: str, name: str, password: str) -> None:
-    page.goto(url)
-    page.fill("#login-name", name)
-    page.fill("#login-password", password)
-    page.click("#login-button")
-    page.wait_for_selector("#game:not([hidden])")
-    page.wait_for_function("window.llmverse && window.llmverse.ws && window.llmverse.ws.readyState === 1")
 
 
 def _click_tile(page, x: int, y: int) -> None:
@@ -42,13 +27,13 @@ def _click_tile(page, x: int, y: int) -> None:
 def test_log_in_walk_chat_ask_and_see_the_route(page, tmp_path):
     from llmverse.content import ContentStore, generate
 
-    rt, server = _served(tmp_path)
+    rt, server = served(tmp_path)
     ContentStore(rt.world).save(generate("news", rt.world, rt.gateway, day=1, language="en"))
     with server:
         httpx.post(server.url + "/api/register", json={"name": "alice", "password": "wonderland"})
         frames: list[dict] = []
         page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(json.loads(payload))))
-        _log_in(page, server.url, "alice", "wonderland")
+        log_in(page, server.url, "alice", "wonderland")
         assert page.locator("#gazette-body h3").inner_text()  # the gazette panel shows the day's news
 
         # Walk to Bram by clicking the map beside him.
@@ -98,10 +83,10 @@ def test_log_in_walk_chat_ask_and_see_the_route(page, tmp_path):
 
 
 def test_language_switch_arrow_keys_and_characters_moving_live(page, tmp_path):
-    rt, server = _served(tmp_path, tick_seconds=0.3, step_minutes=30)
+    rt, server = served(tmp_path, tick_seconds=0.3, step_minutes=30)
     with server:
         httpx.post(server.url + "/api/register", json={"name": "bob", "password": "builder-99"})
-        _log_in(page, server.url, "bob", "builder-99")
+        log_in(page, server.url, "bob", "builder-99")
         page.click("#lang")
         assert page.locator("#chat h2").inner_text() == "对话"
         assert "铁匠" in page.locator("#chat-to").inner_text()  # Bram's role in Chinese
@@ -123,7 +108,7 @@ def test_language_switch_arrow_keys_and_characters_moving_live(page, tmp_path):
 
 
 def test_a_wrong_password_shows_an_error_and_no_game(page, tmp_path):
-    _, server = _served(tmp_path)
+    _, server = served(tmp_path)
     with server:
         page.goto(server.url)
         page.fill("#login-name", "nobody")
@@ -134,10 +119,10 @@ def test_a_wrong_password_shows_an_error_and_no_game(page, tmp_path):
 
 
 def test_the_logout_button_revokes_the_token(page, tmp_path):
-    _, server = _served(tmp_path)
+    _, server = served(tmp_path)
     with server:
         httpx.post(server.url + "/api/register", json={"name": "carol", "password": "carol-pass"})
-        _log_in(page, server.url, "carol", "carol-pass")
+        log_in(page, server.url, "carol", "carol-pass")
         token = page.evaluate("sessionStorage.getItem('token')")
         me = lambda: httpx.get(server.url + "/api/me", headers={"Authorization": f"Bearer {token}"})  # noqa: E731
         assert me().status_code == 200

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from browserkit import log_in, served
 from serverkit import SlowBackend, ThreadServer, make_runtime
 from llmverse.llm.gateway import Gateway, GatewayConfig
 from llmverse.server import create_app
@@ -19,19 +20,9 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 CHARACTERS = ("lin", "mara", "bram", "nell", "otto")
 
 
-def _served(tmp_path, **cfg):
-    rt = make_runtime(tmp_path, **cfg)
-    return rt, ThreadServer(create_app(runtime=rt))
-
-
 def _register_and_log_in(page, url: str, name: str, password: str = "pass-word-1") -> None:
     httpx.post(url + "/api/register", json={"name": name, "password": password})
-    page.goto(url)
-    page.fill("#login-name", name)
-    page.fill("#login-password", password)
-    page.click("#login-button")
-    page.wait_for_selector("#game:not([hidden])")
-    page.wait_for_function("window.llmverse && window.llmverse.ws && window.llmverse.ws.readyState === 1")
+    log_in(page, url, name, password)
 
 
 def _walk_to(page, rt, player: str, who: str) -> None:
@@ -56,7 +47,7 @@ def _say(page, text: str) -> str:
 
 
 def test_walk_to_each_of_the_five_characters_and_talk(page, tmp_path):
-    rt, server = _served(tmp_path)
+    rt, server = served(tmp_path)
     rt.world.advance(90)  # 09:30: the museum and the library are open
     with server:
         _register_and_log_in(page, server.url, "walker")
@@ -75,7 +66,7 @@ def test_walk_to_each_of_the_five_characters_and_talk(page, tmp_path):
 
 
 def test_errors_are_in_chinese_and_name_places_never_tiles(page, tmp_path):
-    rt, server = _served(tmp_path)
+    rt, server = served(tmp_path)
     with server:
         _register_and_log_in(page, server.url, "xiaoming")
         page.click("#lang")
@@ -96,7 +87,7 @@ def test_errors_are_in_chinese_and_name_places_never_tiles(page, tmp_path):
 
 
 def test_each_characters_history_comes_back_after_a_reload(page, tmp_path):
-    rt, server = _served(tmp_path)
+    rt, server = served(tmp_path)
     with server:
         _register_and_log_in(page, server.url, "rememberer")
         _walk_to(page, rt, "rememberer", "bram")
@@ -116,7 +107,7 @@ def test_each_characters_history_comes_back_after_a_reload(page, tmp_path):
 
 
 def test_labels_never_overlap_in_either_language(page, tmp_path):
-    rt, server = _served(tmp_path)
+    rt, server = served(tmp_path)
     with server:
         _register_and_log_in(page, server.url, "reader")
         for _ in range(2):
@@ -132,7 +123,7 @@ def test_labels_never_overlap_in_either_language(page, tmp_path):
 
 
 def test_characters_walk_tile_by_tile_between_ticks(page, tmp_path):
-    rt, server = _served(tmp_path, tick_seconds=1.0, step_minutes=10)
+    rt, server = served(tmp_path, tick_seconds=1.0, step_minutes=10)
     with server:
         _register_and_log_in(page, server.url, "watcher")
         page.wait_for_function("Object.values(window.llmverse.map.trace).some((t) => t.length >= 8)", timeout=60_000)
@@ -176,7 +167,7 @@ def test_a_slow_model_shows_thinking_and_the_queue(browser, tmp_path):
 
 
 def test_the_gazette_comes_after_an_in_world_morning_in_both_languages(page, tmp_path):
-    rt, server = _served(tmp_path, tick_seconds=1.0, step_minutes=300)  # 08:00 -> the next 06:00 in 5 ticks
+    rt, server = served(tmp_path, tick_seconds=1.0, step_minutes=300)  # 08:00 -> the next 06:00 in 5 ticks
     with server:
         _register_and_log_in(page, server.url, "newsreader")
         page.wait_for_function("document.getElementById('gazette-body').textContent.length > 0")
