@@ -18,11 +18,18 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print the whole document 
 
 def _generate(kind: str, world: Path | None, model: str | None, db: str | None, threads: int | None,
               save: bool, as_json: bool, **params: object) -> None:
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from llmverse.content import ContentStore, generate
 
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     try:
         w, gateway = _open(world, model, db, threads)
-        doc = generate(kind, w, gateway, **params)
+        # A bar while the model writes (a gazette's stories one by one); gone when the document is printed.
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task(f"{kind}: writing", total=None)
+            doc = generate(kind, w, gateway, progress=lambda what, done, total: bar.update(
+                task, description=f"{kind}: {what}", completed=done, total=total), **params)
     except LlmverseError as exc:
         raise _fail(exc) from exc
     if save:

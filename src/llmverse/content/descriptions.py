@@ -14,7 +14,7 @@ from llmverse.content.errors import UnknownChoice
 from llmverse.content.grounding import Support
 from llmverse.content.mentions import entity_key
 from llmverse.content.registry import Context, Generator, register
-from llmverse.content.writing import write_checked
+from llmverse.content.writing import write_spoken
 from llmverse.llm.base import Message
 
 PROMPT = """Here is how {world} describes its {kinds}:
@@ -48,7 +48,7 @@ def description(ctx: Context, p: DescriptionParams) -> Description:
         w = ctx.world
         raise UnknownChoice("place, thing or character", p.of, [*w.places, *w.things, *w.characters])
     facts, related = entity_facts(ctx, key)
-    support = Support([], allowed={key} | related, text="\n".join(en for en, _ in facts), actions=False)
+    support = Support([], allowed={key} | related, text="\n".join(x for pair in facts for x in pair if x), actions=False)
     lang = p.language
     composed = [ctx.grounder.check(zh if lang == "zh" else en, support) for en, zh in facts
                 if (zh if lang == "zh" else en)][:p.sentences + 1]
@@ -60,9 +60,10 @@ def description(ctx: Context, p: DescriptionParams) -> Description:
         kind = key.split(":")[0]
         messages = [Message("user", PROMPT.format(world=ctx.world.file.name.en, kinds=f"{kind}s",
                                                   examples=_examples(ctx, key), name=ctx.names.display(key),
-                                                  facts="\n".join(f"- {en}" for en, _ in facts), n=p.sentences))]
-        out = write_checked(ctx, messages, support, compose=lambda: composed, min_facts=1,
-                            max_sentences=p.sentences + 1, attempts=2, max_tokens=60 * p.sentences + 40)
+                                                  facts="\n".join(f"- {en}" for en, _ in facts), n=p.sentences)
+                                    + ("\nWrite it in Chinese (用中文写)." if lang == "zh" else ""))]
+        out = write_spoken(ctx, messages, support, lang, compose=lambda: composed, min_facts=1,
+                           max_sentences=p.sentences + 1, max_tokens=60 * p.sentences + 40)
         sentences, raw, dropped, n_composed = out.kept, out.raw, out.dropped, out.composed
     name = ctx.names.display(key, lang)
     doc = Description(world=ctx.world.key, language=lang, title=name, model=ctx.model, world_time=ctx.world.now(),

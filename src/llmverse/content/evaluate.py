@@ -58,6 +58,11 @@ class ContentEval:
         items = [i for i in self.of("poem") if i.label.startswith(form + ":")]
         return sum(i.passed for i in items) / len(items) if items else float("nan")
 
+    def model_form_rate(self, form: str) -> float:
+        """Poems of the form the model wrote whole (the rest were assembled or composed by the world)."""
+        items = [i for i in self.of("poem") if i.label.startswith(form + ":")]
+        return sum(i.scores.get("model_form_ok", 0.0) for i in items) / len(items) if items else float("nan")
+
     def quest_rate(self, key: str = "valid") -> float:
         items = self.of("quest")
         return sum(i.scores.get(key, 0.0) for i in items) / len(items) if items else float("nan")
@@ -133,6 +138,8 @@ def tables(result: ContentEval) -> list[Table]:
         by = ", ".join(f"{k} {v}" for k, v in sorted(how.items()))
         s.add_row(f"form compliance: {form}", f"{result.form_rate(form):.2f}",
                   f"{sum(i.passed for i in items)}/{len(items)} hold the form" + (f" ({by})" if by else ""))
+        s.add_row(f"  written whole by the model: {form}", f"{result.model_form_rate(form):.2f}",
+                  "the model's own poem held the form, no line of the world's")
     s.add_row("quest validity", f"{result.quest_rate():.2f}", "every step walked through the world")
     s.add_row("  drafted by the model and valid", f"{result.quest_rate('model_valid'):.2f}", "the rest: rule-built quests")
     for kind in ("story", "description"):

@@ -2,15 +2,16 @@
 
 One edition, in the order it is made:
   the day's events -> stories ranked by newsworthiness (newsworthy.py) -> per story, the facts in
-  front of the reporter (the model, JSON with headline and article) -> every sentence checked against
-  the story's events (grounding.py), unsupported ones dropped, one retry with feedback -> the facts
-  themselves when nothing grounded is left, or when the model cannot write the language (Chinese on
-  SmolLM2). A day with no story is a short "quiet day" edition, never invented news.
+  front of the reporter (the model, in the edition's language) -> the article through the grounded
+  voice (writing.py: every sentence checked against the story's events, unsupported ones dropped)
+  -> the facts themselves when too little grounded is left, or when the model cannot write the
+  language (Chinese on SmolLM2). The headline is the world's, from the story's first event: the
+  model's own headlines were doubled, ungrounded or English in the Chinese edition. A day with no
+  story is a short "quiet day" edition, never invented news.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 
@@ -22,19 +23,23 @@ from llmverse.content.facts import zh_words
 from llmverse.content.grounding import Support
 from llmverse.content.newsworthy import Item, stories_of
 from llmverse.content.registry import Context, Generator, register
-from llmverse.content.writing import write_checked
+from llmverse.content.writing import write_spoken
 from llmverse.llm.base import Message
 from llmverse.world.world import World
 
 SYSTEM = "You are {name}, the {role} of {world}. {persona} You write the {paper}."
-ARTICLE = """Facts:
+ARTICLE = {
+    "en": """Facts:
 {facts}
 
-Write a news headline and a short news article of two or three sentences about these facts, in your
-own voice as {name}. Use only these facts: invent no names, places, times or numbers. Answer as JSON."""
-_SCHEMA = {"type": "object", "properties": {"headline": {"type": "string", "maxLength": 90},
-                                            "article": {"type": "string", "maxLength": 600}},
-           "required": ["headline", "article"]}
+Write a short news article of two or three sentences about these facts, in your own voice as {name}.
+Use only these facts: invent no names, places, times or numbers. Only the article, no headline.""",
+    "zh": """事实：
+{facts}
+
+以{name}的口吻，用中文就这些事实写一篇两三句话的短新闻。只用这些事实，不要编造人名、地点、时间或数字。
+只写正文，不要标题。""",
+}
 FOREIGN_QUOTE = re.compile(r"“[^”]*[A-Za-z]{2,}[^”]*”")  # a quotation in Latin letters
 HEADLINES = {  # when the model's headline is missing or not grounded; {x} names come from the story
     "alarm": ("Alarm at the {place}: {what}", "{place}发出警报：{what}"),
@@ -107,7 +112,11 @@ def news(ctx: Context, p: NewsParams) -> NewsEdition:
     day = p.day or ctx.log.day_of(world.now().date())
     when = ctx.log.date_of_day(day)
     items = stories_of(ctx.log, when)[:p.stories]
-    written = [_story(ctx, it, reporter, paper, p.language) for it in items]
+    written = []
+    for i, it in enumerate(items):
+        ctx.report(f"story {i + 1} of {len(items)}: {it.kind}", i, len(items))
+        written.append(_story(ctx, it, reporter, paper, p.language))
+    ctx.report("edition written", len(items), len(items))
     stories = [story for story, _ in written]
     me = world.characters[reporter]
     edition = NewsEdition(world=world.key, language=p.language, title="", text="", model=ctx.model,
@@ -130,7 +139,8 @@ def news(ctx: Context, p: NewsParams) -> NewsEdition:
 
 def _story(ctx: Context, it: Item, reporter: str, paper: str, language: str) -> tuple[NewsStory, list[Sentence]]:
     """The story, and every sentence the model wrote for it (checked), for the before-check figure."""
-    support = Support(it.events, allowed={f"character:{reporter}"}, text="\n".join(f.en for f in it.facts))
+    support = Support(it.events, allowed={f"character:{reporter}"},
+                      text="\n".join(x for f in it.facts for x in (f.en, f.zh) if x))
     facts = [ctx.grounder.check(f.text(language), support) for f in it.facts]
     for s, f in zip(facts, it.facts):  # a fact cites its events even where no claim needed them
         s.sources = sorted(set(s.sources) | set(f.sources))
@@ -143,41 +153,16 @@ def _story(ctx: Context, it: Item, reporter: str, paper: str, language: str) -> 
         return NewsStory(headline=headline, sentences=facts, composed=True, **common), []
     me = ctx.world.characters[reporter]
     system = SYSTEM.format(name=me.names.en, role=me.role, world=ctx.world.file.name.en, persona=me.persona, paper=paper)
-    listed = "\n".join(f"- {f.en}" for f in it.facts)
-    messages = [Message("system", system), Message("user", ARTICLE.format(facts=listed, name=me.names.en))]
-    answers: list[str] = []
-
-    def article(text: str) -> str:
-        answers.append(text)
-        try:
-            return str(json.loads(text).get("article", ""))
-        except (json.JSONDecodeError, AttributeError):
-            return text
-
-    out = write_checked(ctx, messages, support, compose=lambda: facts, min_facts=1, max_sentences=4,
-                        schema=_SCHEMA, pick=article, max_tokens=220, counts=lambda s: bool(s.sources))
-    model_headline = _model_headline(answers)
-    if model_headline:
-        checked = ctx.grounder.check(model_headline, support)
-        if checked.grounded and checked.factual:
-            headline = checked
-        else:
-            out.dropped.append(model_headline)
+    name = me.names.zh or me.names.en if language == "zh" else me.names.en
+    listed = "\n".join(f"- {s.text}" for s in facts)
+    messages = [Message("system", system), Message("user", ARTICLE[language].format(facts=listed, name=name))]
+    out = write_spoken(ctx, messages, support, language, compose=lambda: facts, min_facts=1, max_sentences=4,
+                       max_tokens=160, speaker=(me.names.en, me.names.zh or me.names.en, paper),
+                       counts=lambda s: bool(s.sources))
+    out.kept = [s for s in out.kept if not _same(s.text, headline.text)]
     story = NewsStory(headline=headline, sentences=out.kept, composed=out.composed == len(out.kept),
                       dropped=out.dropped, **common)
     return story, out.raw
-
-
-def _model_headline(answers: list[str]) -> str:
-    for text in reversed(answers):
-        try:
-            h = json.loads(text).get("headline", "")
-        except (json.JSONDecodeError, AttributeError):
-            continue
-        h = re.sub(r"[*#\"]+", "", str(h)).strip().rstrip(".")
-        if 3 <= len(h) <= 90:
-            return h
-    return ""
 
 
 def _template_headline(ctx: Context, it: Item, language: str, support: Support) -> Sentence:

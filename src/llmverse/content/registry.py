@@ -35,6 +35,9 @@ class Context:
     gateway: Gateway
     memory: MemorySystem | None = None  # stories draw on memories (reflections) when given
     extra_names: tuple[str, ...] = field(default=())  # names of the world that are no entity (a newspaper)
+    # Told how far a long generator has got: (what it is doing, steps done, steps in all); the CLI
+    # draws a progress bar with it (a gazette of four stories takes minutes on a busy machine).
+    progress: Callable[[str, int, int], None] | None = None
 
     @property
     def model(self) -> str:
@@ -43,6 +46,10 @@ class Context:
     def writes(self, language: str) -> bool:
         """Whether the model writes usable text in this language (SmolLM2: English only)."""
         return language in getattr(self.gateway.backend, "languages", frozenset({"en", "zh"}))
+
+    def report(self, what: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(what, done, total)
 
     def add_world_names(self, *names: str) -> None:
         """Names that belong to the world but to no entity (a newspaper): allowed, never "invented"."""
@@ -86,8 +93,9 @@ def get_generator(name: str) -> Generator:
 
 
 def generate(kind: str, world: World, gateway: Gateway, *, memory: MemorySystem | None = None,
-             **params: Any) -> Document:
-    """Run the generator `kind` with `params` (validated by its pydantic model) and time it."""
+             progress: Callable[[str, int, int], None] | None = None, **params: Any) -> Document:
+    """Run the generator `kind` with `params` (validated by its pydantic model) and time it;
+    `progress` is told how far it has got, by the generators that take long (news)."""
     gen = get_generator(kind)
     try:
         p = gen.params.model_validate({k: v for k, v in params.items() if v is not None})
@@ -95,7 +103,7 @@ def generate(kind: str, world: World, gateway: Gateway, *, memory: MemorySystem 
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or kind}: {e['msg']}" for e in exc.errors())
         raise ContentError(f"bad parameters for {kind}: {problems}") from exc
     start = time.perf_counter()
-    doc = gen.run(Context(world, gateway, memory), p)
+    doc = gen.run(Context(world, gateway, memory, progress=progress), p)
     doc.seconds = round(time.perf_counter() - start, 3)
     doc.params = p.model_dump(mode="json")
     return doc

@@ -21,7 +21,7 @@ from llmverse.content.grounding import Support
 from llmverse.content.descriptions import entity_facts
 from llmverse.content.mentions import entity_key
 from llmverse.content.registry import Context, Generator, register
-from llmverse.content.writing import write_checked
+from llmverse.content.writing import write_spoken
 from llmverse.llm.base import Message
 from llmverse.world.store import Event
 
@@ -32,6 +32,7 @@ What happened:
 
 Write a {genre} story of about {n} sentences about {name}, built on what happened. Keep every name,
 place and time as given; invent no other names, places, times or numbers. Only the story."""
+IN_CHINESE = {"en": "", "zh": "\nWrite it in Chinese (用中文写)."}
 LENGTHS = {"short": 4, "medium": 7, "long": 10}  # sentences
 
 
@@ -100,7 +101,8 @@ def story(ctx: Context, p: StoryParams) -> Story:
     genre, n = GENRES[p.genre], LENGTHS[p.length]
     name_en, name_zh = ctx.names.display(key, "en"), ctx.names.display(key, "zh")
     sketch = _sketch(ctx, key)
-    support = Support(events, allowed=_allowed(ctx, key), text="\n".join([sketch, *(f.en for f in facts)]))
+    said = [x for f in facts for x in (f.en, f.zh) if x]
+    support = Support(events, allowed=_allowed(ctx, key), text="\n".join([sketch, *said]))
     lang = p.language
     name = name_zh if lang == "zh" else name_en
     opening = ctx.grounder.check(genre.opening[lang == "zh"].format(name=name), support)
@@ -109,13 +111,13 @@ def story(ctx: Context, p: StoryParams) -> Story:
     if not told:  # nothing has happened to it yet: who or what it is, from the world file
         told = [ctx.grounder.check(x, support) for pair in entity_facts(ctx, key)[0][:2] if (x := pair[lang == "zh"])]
     if ctx.writes(lang):
-        listed = "\n".join(f"- {f.en}" for f in facts) or "- nothing yet today"
+        listed = "\n".join(f"- {f.text(lang)}" for f in facts) or ("- 今天还没有事" if lang == "zh" else "- nothing yet today")
         messages = [Message("system", SYSTEM.format(world=ctx.world.file.name.en, hint=genre.hint)),
                     Message("user", PROMPT.format(name=name_en, sketch=sketch, facts=listed,
-                                                  genre=p.genre.replace("_", " "), n=n))]
-        out = write_checked(ctx, messages, support, compose=lambda: told, min_facts=max(1, min(len(told), n // 3)),
-                            max_sentences=n, attempts=2, max_tokens=40 * n,
-                            counts=(lambda s: bool(s.sources)) if events else (lambda s: s.factual))
+                                                  genre=p.genre.replace("_", " "), n=n) + IN_CHINESE[lang])]
+        out = write_spoken(ctx, messages, support, lang, compose=lambda: told, min_facts=max(1, min(len(told), n // 3)),
+                           max_sentences=n, max_tokens=40 * n,
+                           counts=(lambda s: bool(s.sources)) if events else (lambda s: s.factual))
         sentences, raw, dropped, composed = out.kept, out.raw, out.dropped, out.composed
     else:
         sentences, raw, dropped, composed = [opening, *told, closing], [], [], len(told) + 2

@@ -1,8 +1,11 @@
-"""The gazette on the scripted backend: ranking, cited sentences, invented names caught, quiet days, Chinese."""
+"""The gazette on the scripted backend: ranking, cited sentences, invented names caught, quiet days, Chinese,
+the one grounded-voice loop (Voice.speak) writing every article, progress reported story by story."""
 
-import json
+import re
 
 import pytest
+
+from llmverse.voice import Voice
 
 from llmverse.content import UnknownChoice, generate
 from llmverse.content.newsworthy import stories_of
@@ -10,7 +13,8 @@ from llmverse.content.facts import EventLog
 
 
 def article(headline, text):
-    return json.dumps({"headline": headline, "article": text})
+    """What a small model writes when asked for an article: often a headline line first."""
+    return f"**{headline}**\n{text}"
 
 
 def test_stories_are_ranked_alarm_first_and_routine_arrivals_are_not_news(world, market_day, log):
@@ -61,13 +65,54 @@ def test_a_wrong_time_from_the_model_is_dropped_and_the_facts_fill_in(world, mar
     assert buy.sentences[0].text.startswith("At 12:20 Bram bought")
 
 
-def test_the_model_is_told_what_was_wrong_when_it_retries(world, market_day, scripted):
+def test_every_article_is_written_through_the_one_voice_loop_once(world, market_day, scripted, monkeypatch):
+    spoken = []
+    speak = Voice.speak
+
+    def spy(self, messages, **kw):
+        spoken.append(messages[-1].content)
+        return (yield from speak(self, messages, **kw))
+
+    monkeypatch.setattr(Voice, "speak", spy)
     gw = scripted([(r"bought the loaf of bread", article("x", "Mr Smith bought a boat."))])
-    generate("news", world, gw, day=1)
-    retry = [c for c in gw.backend.calls
-             if "were wrong and were removed" in c[-1].content and "bought the loaf of bread" in c[1].content]
-    assert len(retry) == 1 and "Mr Smith bought a boat." in retry[0][-1].content
-    assert "'Smith' is no one" in retry[0][-1].content
+    ed = generate("news", world, gw, day=1)
+    assert len(spoken) == len(ed.stories) == len(gw.backend.calls) == 3  # one call per story: no retry loop
+    buy = next(s for s in ed.stories if s.kind == "buy")
+    assert "Mr Smith bought a boat." in buy.dropped and buy.composed
+
+
+def test_the_stream_is_closed_once_the_article_has_its_sentences(world, market_day, scripted):
+    endless = "At 12:20 Bram bought the loaf of bread. " * 3 + "Captain Zorbleton sank the pier. " * 40
+    gw = scripted([(r"bought the loaf of bread", endless)])
+    buy = next(s for s in generate("news", world, gw, day=1).stories if s.kind == "buy")
+    assert [s.text for s in buy.sentences] == ["At 12:20 Bram bought the loaf of bread."]
+    assert len(buy.dropped) <= 6  # the voice stopped reading after a few dropped sentences, not 42
+
+
+def test_markdown_headline_lines_and_list_markers_are_no_part_of_the_article(world, market_day, scripted):
+    gw = scripted([(r"bought the loaf of bread",
+                    "**Bread at the Market**\n- At 12:20 Bram bought the loaf of bread for 1 coin at the Market.")])
+    buy = next(s for s in generate("news", world, gw, day=1).stories if s.kind == "buy")
+    assert [s.text for s in buy.sentences] == ["At 12:20 Bram bought the loaf of bread for 1 coin at the Market."]
+    assert not buy.composed
+
+
+def test_a_chinese_edition_from_a_model_that_writes_english_keeps_no_english(world, market_day, scripted):
+    gw = scripted([(r"事实", "At 12:20 Bram bought the loaf of bread. 布拉姆12:20在集市买了面包。")],
+                  languages=frozenset({"en", "zh"}))
+    ed = generate("news", world, gw, day=1, language="zh")
+    asked = next(c[-1].content for c in gw.backend.calls if "面包" in c[-1].content)
+    assert "用中文" in asked and "布拉姆" in asked  # asked in Chinese, with the facts in Chinese
+    buy = next(s for s in ed.stories if s.kind == "buy")
+    assert "At 12:20 Bram bought the loaf of bread." in buy.dropped
+    body = ed.text.split("\n", 2)[2]  # after the title and the byline
+    assert not re.search(r"[A-Za-z]{2,}", body), ed.text
+
+
+def test_progress_is_reported_story_by_story(world, market_day, scripted):
+    seen = []
+    generate("news", world, scripted(), day=1, progress=lambda what, done, total: seen.append((done, total)))
+    assert seen == [(0, 3), (1, 3), (2, 3), (3, 3)]
 
 
 def test_an_empty_day_is_a_quiet_edition(world, scripted):

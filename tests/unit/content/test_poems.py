@@ -1,4 +1,5 @@
-"""Poems: retries with feedback until the form holds, assembly from attempts, failure reported, Chinese composed."""
+"""Poems: retries with feedback until the form holds, assembly from attempts (the world's lines filling in),
+never a poem off its form, the model's stream cut once the poem is written, Chinese composed."""
 
 import pytest
 
@@ -24,13 +25,28 @@ def test_a_haiku_off_its_form_is_retried_with_feedback_until_it_holds(world, scr
     assert poem.entities == ["place:harbour"]
 
 
-def test_after_the_budget_the_best_attempt_is_returned_marked_as_failing(world, scripted):
+def test_after_the_budget_the_models_lines_that_fit_are_kept_and_the_world_fills_the_rest(world, scripted):
     gw = scripted([(r"haiku|breaks the form", "The harbour is calm\nand blue")])
     poem = generate("poem", world, gw, form="haiku", topic="harbour", attempts=3)
-    assert not poem.form_ok and not poem.passed and len(poem.attempts) == 3
-    assert poem.lines == ["The harbour is calm", "and blue"]
-    assert "it has 2 lines; a haiku has 3" in poem.problems
-    assert any("FAILS THE FORM" in n for n in poem.notes)
+    assert poem.form_ok and poem.passed and len(poem.attempts) == 3 and poem.method == "assembled"
+    assert poem.lines[0] == "The harbour is calm" and len(poem.lines) == 3  # the model's 5, the world's 7 and 5
+    assert all("it has 2 lines; a haiku has 3" in a.problems for a in poem.attempts)
+    assert any("1 of 3 lines from the model" in n for n in poem.notes)
+
+
+def test_when_no_line_of_the_model_fits_the_poem_is_the_worlds(world, scripted):
+    gw = scripted([(r"haiku|breaks the form", "and blue\nso blue")])
+    poem = generate("poem", world, gw, form="haiku", topic="harbour", attempts=2)
+    assert poem.form_ok and poem.method == "composed" and len(poem.attempts) == 2
+    assert "blue" not in poem.text
+
+
+def test_the_model_is_cut_off_once_it_has_written_the_poem(world, scripted):
+    rambling = GOOD + "\n" + "\n".join(f"and then the gulls came back again {i}" for i in range(50))
+    gw = scripted([(r"haiku", rambling)])
+    poem = generate("poem", world, gw, form="haiku", topic="harbour")
+    assert poem.form_ok and poem.lines == GOOD.splitlines()
+    assert len(gw.history) == 1 and gw.history[0].completion_tokens < 30  # a line past the poem, not 50 lines
 
 
 def test_lines_from_failed_attempts_are_assembled_when_they_fit(world, scripted):
@@ -45,7 +61,8 @@ def test_lines_from_failed_attempts_are_assembled_when_they_fit(world, scripted)
 def test_an_invented_name_breaks_the_poem(world, scripted):
     gw = scripted([(r"haiku|breaks the form", "Captain Zorbleton\nthe warm wind moves through the trees\nquiet nets at dawn")])
     poem = generate("poem", world, gw, form="haiku", topic="harbour", attempts=1)
-    assert not poem.form_ok and any("Zorbleton" in p for p in poem.problems)
+    assert any("Zorbleton" in p for p in poem.attempts[0].problems)
+    assert poem.form_ok and "Zorbleton" not in poem.text and poem.method == "assembled"
 
 
 def test_chinese_poems_are_composed_from_world_words_and_verified(world, scripted):
@@ -77,10 +94,12 @@ def test_a_comment_after_the_poem_is_not_part_of_it_and_copying_the_example_fail
     copied = "The lamps are lit along the quay\nthe boats come home before the night\n" \
              "the gulls fly low above the sea\nand windows glow with yellow light"
     poem = generate("poem", world, scripted([(r"quatrain|breaks", copied)]), form="quatrain", topic="harbour", attempts=1)
-    assert not poem.form_ok and "it copies the example poem" in poem.problems[0]
+    assert "it copies the example poem" in poem.attempts[0].problems[0]
+    assert poem.method == "composed" and poem.form_ok and poem.lines != copied.splitlines()
 
 
 def test_a_made_up_word_breaks_an_english_poem(world, scripted):
     gw = scripted([(r"haiku", "Lanterns in the park\nand the lilacinets bloom now\nquiet nets at dawn")])
     poem = generate("poem", world, gw, form="haiku", topic="park", attempts=1)
-    assert not poem.form_ok and "'lilacinets' is not an English word" in poem.problems
+    assert "'lilacinets' is not an English word" in poem.attempts[0].problems
+    assert poem.form_ok and "lilacinets" not in poem.text
