@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -101,15 +102,21 @@ class SafetyClassifier:
         # An attack on the system or self-harm the rules already found is refused at every level: the
         # head would change nothing, so its 10-60 ms are saved.
         if self.use_model and not any(v.scores.get(c, 0.0) >= MILD for c in _ALWAYS_REFUSED):
-            self._model_scores(un, v, channel)
+            self._model_scores(text, un, v, channel)
         return v
 
-    def _model_scores(self, un: normalize.Unmasked, v: Verdict, channel: Channel) -> None:
+    def _model_scores(self, raw: str, un: normalize.Unmasked, v: Verdict, channel: Channel) -> None:
         head = self._load()
         if head is None:
             return
-        # The folded text, and the last decoded form when a disguise was undone (what was hidden).
-        texts = [un.text] + ([un.forms[-1]] if len(un.forms) > 1 else [])
+        # The message as sent (the text the voice embeds next, so one embedding serves both); the folded
+        # text too when folding undid a disguise (look-alike letters, invisible characters) rather than
+        # only widths; and the last decoded form when one was undone (what was hidden).
+        texts = [raw]
+        if un.text != unicodedata.normalize("NFKC", raw):
+            texts.append(un.text)
+        if len(un.forms) > 1:
+            texts.append(un.forms[-1])
         vecs = np.concatenate([embed.views(t) for t in texts])
         ids = [g for t in texts for g in lexical.view_grams(t)] if head.lexical is not None else None
         v.model_used = True

@@ -92,9 +92,16 @@ def split_views(text: str) -> list[str]:
     return [t[:VIEW_CHARS], t[-VIEW_CHARS:]]
 
 
+def live_views(text: str) -> list[str]:
+    """The views of a live message: a short one exactly as sent, because that is the text the voice's
+    retrieval embeds next (the shared cache is keyed by text: "铁锚多少钱？" folded to "铁锚多少钱?", or
+    spaces squeezed, was embedded twice); a long one as `split_views` cuts it."""
+    return [text] if len(" ".join(text.split())) <= VIEW_CHARS * 5 // 4 else split_views(text)
+
+
 def views(text: str) -> np.ndarray:
-    """(k, 384) vectors of the views of one message (k = 1 or 2)."""
-    return np.asarray(_shared().embed_queries(split_views(text)), dtype=np.float32)
+    """(k, 384) vectors of the views of one message (k = 1 or 2), through the shared cache."""
+    return np.asarray(_shared().embed_queries(live_views(text)), dtype=np.float32)
 
 
 def _key(text: str) -> str:

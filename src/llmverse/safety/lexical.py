@@ -33,10 +33,10 @@ def grams(text: str) -> np.ndarray:
 
 
 def view_grams(text: str) -> list[np.ndarray]:
-    """The grams of each view of a message, as the embedder cuts it (`embed.split_views`)."""
-    from llmverse.safety.embed import split_views
+    """The grams of each view of a live message, as the embedder cuts it (`embed.live_views`)."""
+    from llmverse.safety.embed import live_views
 
-    return [grams(v) for v in split_views(text)]
+    return [grams(v) for v in live_views(text)]
 
 
 def _pack(ids: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
