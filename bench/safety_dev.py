@@ -35,9 +35,10 @@ def main() -> None:
     ap.add_argument("--alphas", nargs="+", type=float, default=[0.0, 0.2, 0.35, 0.5])
     ap.add_argument("--members", type=int, default=1)
     ap.add_argument("--save", type=Path, help="keep the out-of-fold scores (npz) for a later look")
+    ap.add_argument("--cached-only", action="store_true", help="only the messages the embedding cache holds")
     a = ap.parse_args()
     console = Console()
-    cfg = SafetyTrainConfig()
+    cfg = SafetyTrainConfig(cached_only=a.cached_only)
     data = prepare(cfg, console.log, a.cache)
     t0 = time.perf_counter()
 

@@ -104,7 +104,8 @@ def views(text: str) -> np.ndarray:
     return np.asarray(_shared().embed_queries(live_views(text)), dtype=np.float32)
 
 
-def _key(text: str) -> str:
+def key(text: str) -> str:
+    """A view's key in the embedding cache."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
 
 
@@ -115,7 +116,7 @@ def embed_many(texts: Sequence[str], *, cache: Path | None = None, batch: int = 
     if cache is not None and cache.is_file():
         z = np.load(cache)
         known = dict(zip(z["keys"].tolist(), z["vecs"]))
-    keys = [_key(t) for t in texts]
+    keys = [key(t) for t in texts]
     todo = sorted({k: t for k, t in zip(keys, texts) if k not in known}.items())
     m = _model() if todo else None
     t0 = time.perf_counter()

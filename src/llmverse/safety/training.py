@@ -63,6 +63,7 @@ class SafetyTrainConfig:
     alpha: float = 0.3  # weight of the lexical model (hashed character n-grams) in the blend; 0: embedding only
     lexical_epochs: int = 8
     oof_members: int = 1  # ensemble size of each out-of-fold head (one per source left out)
+    cached_only: bool = False  # train on the messages whose views the cache already holds (a partial embedding run)
     dev_sources: tuple[str, ...] = ()  # whole sources left out (bench/safety_dev.py compares variants on them)
 
 
@@ -167,6 +168,12 @@ def prepare(cfg: SafetyTrainConfig, say: Callable[[str], None], cache: Path | No
     world_all = world_questions()
     world_train, world_bound = split(world_all)
     rows = examples(cfg, world_train, world_all)
+    if cfg.cached_only and cache is not None and cache.is_file():
+        known = set(np.load(cache)["keys"].tolist())
+        # The cache fills in hash order, so what it holds after a cut-short run is a random sample;
+        # in-world questions are always kept (they are few and the bound needs their training half).
+        rows = [r for r in rows if r.source in WORLD_SOURCES
+                or all(embed.key(v) in known for v in embed.split_views(r.text))]
     say(f"{len(rows)} training messages: " + ", ".join(f"{s} {n}" for s, n in Counter(r.source for r in rows).items()))
     views = [(k, v) for k, r in enumerate(rows) for v in embed.split_views(r.text)]
     x = embed.embed_many([v for _, v in views], cache=cache,
