@@ -134,5 +134,6 @@ async def generate(body: Generate, admin: Account = Depends(admin_account),
         raise HTTPException(422, str(value))
     if value is not None:
         raise HTTPException(500, f"generation failed: {type(value).__name__}")
-    rt.accounts.audit(admin.name, "admin.generate", kind=body.kind, document=made.get("id"))
+    # A write: in a worker thread (the event loop never waits on the store).
+    await asyncio.to_thread(rt.accounts.audit, admin.name, "admin.generate", kind=body.kind, document=made.get("id"))
     return made

@@ -35,6 +35,7 @@ class ServerConfig:
     admin_password: str | None = field(default_factory=lambda: os.environ.get("LLMVERSE_ADMIN_PASSWORD"))
     token_hours: float = 24 * 30  # lifetime of an issued token
     token_check_seconds: float = 5.0  # open sockets' tokens re-checked this often (revoked elsewhere)
+    refresh_seconds: float = 1.0  # the event loop's copy of the world is checked against the store this often
     memory: bool = False  # characters remember with embeddings (needs the embed extra)
     header_seconds: float = 10.0  # a request's headers must be complete this long after the connection opened
     body_seconds: float = 10.0  # ... and its body (64 KiB at most) this long after the request began

@@ -4,6 +4,12 @@ Everything a request handler needs hangs off `Runtime`; `create_app` builds one 
 reach it through `app.state.runtime`. Threads: the model queue's workers (model calls block), the
 world clock (a simulation step every `tick_seconds`, itself queued as model work of the pseudo-player
 "~world" so it takes turns with players) and the Redis listener; the event loop serves sockets.
+
+Reading a world other processes also write: code in a worker thread (REST handlers, model work)
+calls `fresh()`, which re-reads the state if any process changed it (one small query otherwise).
+The event loop never queries the store: it reads `world` as it is, and a task of the runtime keeps
+that copy current in a worker thread — within `refresh_seconds` of a change by anyone (another
+process, a CLI on the same database), at once when Redis says another process wrote.
 """
 
 from __future__ import annotations
@@ -12,15 +18,16 @@ import asyncio
 import logging
 import os
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 from llmverse.config import Settings, open_backend, settings
 from llmverse.llm.gateway import Gateway, GatewayConfig
 from llmverse.server.accounts import ADMIN, Accounts, digest
-from llmverse.server.bus import ORIGIN, PublishingStore, open_bus
+from llmverse.server.bus import ORIGIN, LocalBus, PublishingStore, open_bus
 from llmverse.server.config import ServerConfig
-from llmverse.server.hub import Hub
+from llmverse.server.hub import PRESENCE_FLUSH, Hub
 from llmverse.server.limits import LoginThrottle, RateLimiter
 from llmverse.server.presence import Presence, visible
 from llmverse.server.scheduler import FairScheduler, Ticket, Work, check_cancelled, is_cancelled, rules_only
@@ -50,6 +57,7 @@ class InterruptibleGateway(Gateway):
 
 
 BREAKER_FAILURES = 5  # model calls in a row that fail before the server stops calling the backend a while
+KEEP_POLL = 0.25  # seconds between looks at whether the event loop's copy of the world needs a refresh
 WORLD_PLAYER = "~world"  # the simulation's turn in the model queue; no account can have this name
 REPORTER = "~reporter"  # the gazette's turn in the model queue
 
@@ -99,8 +107,10 @@ class Runtime:
         self.model_limits = RateLimiter(cfg.model_rate, cfg.model_burst)
         self.auth_limits = LoginThrottle(cfg.auth_rate, cfg.auth_burst)
         self.hub = Hub(lambda event, player: visible(event, player, self.world))
-        self.world_lock = threading.RLock()  # simulation steps, reloads and visits
-        self._stale = False
+        self.world_lock = threading.RLock()  # simulation steps
+        self._stale = False  # Redis said another process wrote: refresh the copy now, not at the next poll
+        self._outgoing: dict[str, list[int] | None] = {}  # avatars' tiles not yet published (Redis)
+        self._keeper: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
@@ -114,14 +124,16 @@ class Runtime:
         self._loop = loop
         self.bus.start(self._on_bus)
         self._watcher = loop.create_task(self._watch_tokens())
+        self._keeper = loop.create_task(self._keep_fresh())
         if self.cfg.tick_seconds > 0:
             self._ticker = threading.Thread(target=self._tick_loop, name="world-clock", daemon=True)
             self._ticker.start()
 
     async def stop(self) -> None:
         self._stop.set()
-        if self._watcher is not None:
-            self._watcher.cancel()
+        for task in (self._watcher, self._keeper):
+            if task is not None:
+                task.cancel()
         for player in self.presence.all():
             self.presence.leave(player)
         self.scheduler.close()
@@ -130,13 +142,25 @@ class Runtime:
 
     # --- reading a world other processes also write -----------------------------------------------
     def fresh(self) -> World:
-        """The world, with state re-read if another process changed it since we last looked."""
-        if self._stale:
-            with self.world_lock:
-                if self._stale:
-                    self._stale = False
-                    self.world.reload()
+        """The world, its state re-read first if any process changed it since (one small query when
+        none did). Call in a worker thread, never in the event loop: it queries the store."""
+        self.world.refresh()
         return self.world
+
+    async def _keep_fresh(self) -> None:
+        """Keep the event loop's copy of the world current without it ever waiting on the store: every
+        `refresh_seconds` (and within KEEP_POLL of a Redis message saying another process wrote), the
+        generation check, and a reload if it moved, run in a worker thread."""
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(KEEP_POLL)
+            if not self._stale and time.monotonic() - last < self.cfg.refresh_seconds:
+                continue
+            self._stale, last = False, time.monotonic()
+            try:
+                await asyncio.to_thread(self.world.refresh)
+            except Exception as exc:  # the store is down: serve the copy, try again next time
+                log.warning("world refresh failed: %s", exc)
 
     def _on_bus(self, message: dict[str, Any]) -> None:
         """Any thread: a bus message reaches the hub in the event loop."""
@@ -173,7 +197,27 @@ class Runtime:
                 self._end_sessions(gone, "your token was revoked or has expired")
 
     def announce_presence(self, player: str, tile: tuple[int, int] | None) -> None:
-        self.bus.publish({"type": "presence", "tiles": {player: list(tile) if tile else None}})
+        """An avatar moved (None: left). Call in the event loop. One process: straight to the hub,
+        which coalesces moves into one `players` frame per flush. With Redis: gathered and published
+        once per PRESENCE_FLUSH from a worker thread (a Redis round trip per step would hold the loop)."""
+        spot = list(tile) if tile else None
+        if isinstance(self.bus, LocalBus):
+            self.hub.deliver({"type": "presence", "tiles": {player: spot}})
+            return
+        if not self._outgoing and self._loop is not None:
+            self._loop.call_later(PRESENCE_FLUSH, self._publish_presence)
+        self._outgoing[player] = spot
+
+    def _publish_presence(self) -> None:
+        tiles, self._outgoing = self._outgoing, {}
+        if tiles and self._loop is not None and not self._loop.is_closed():
+            self._loop.run_in_executor(None, self._publish, {"type": "presence", "tiles": tiles})
+
+    def _publish(self, message: dict[str, Any]) -> None:
+        try:
+            self.bus.publish(message)
+        except Exception as exc:  # others see the avatars at the next flush
+            log.error("fan-out of presence failed: %s", exc)
 
     # --- model work -------------------------------------------------------------------------------
     def busy(self, player: str) -> bool:

@@ -81,7 +81,7 @@ def fresh_first(rt: Runtime, work):
     """Model work that first brings this process's copy of the world up to date, in the worker thread
     (one small query when no other process wrote): a character answers with what is true now."""
     def run():
-        rt.world.refresh()
+        rt.fresh()
         return work()
     return run
 
@@ -110,7 +110,7 @@ class Session:
         rt = self.rt
         rt.hub.add(self.conn)
         tile = rt.presence.tile(self.player)
-        w = rt.fresh()  # a query only when another process wrote since (a thread hop costs more otherwise)
+        w = rt.world  # kept current by the runtime in a worker thread: the event loop never queries
         self.conn.send({"type": "welcome", "player": self.player, "tile": list(tile),
                         "now": w.now().isoformat(timespec="minutes"),
                         "characters": {c: {"tile": list(w.tile(c)), "place": w.position(c)} for c in w.characters},
@@ -259,7 +259,7 @@ class Session:
         self.rt.announce_presence(self.player, done.tile)
 
     def say(self, frame: SayTo, ref: str) -> None:
-        rt, w = self.rt, self.rt.fresh()
+        rt, w = self.rt, self.rt.world
         if frame.to not in w.characters:
             self.conn.send(error("unknown_character", f"no character '{frame.to}'; one of {sorted(w.characters)}", ref))
             return
