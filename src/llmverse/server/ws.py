@@ -137,7 +137,9 @@ class Session:
             rt.hub.remove(self.conn)
             if self.player not in rt.hub.players():  # their last connection
                 rt.announce_presence(self.player, None)
-                await asyncio.to_thread(rt.presence.leave, self.player)  # saves the tile: a write
+                # Saves the tile (a write, so in a worker thread) and takes the avatar off the map. Shielded:
+                # a session cancelled as its socket went (the server shutting down, a test client) still leaves.
+                await asyncio.shield(asyncio.get_running_loop().run_in_executor(None, rt.presence.leave, self.player))
 
     async def _send(self, item: str | _Close) -> None:
         if isinstance(item, _Close):
