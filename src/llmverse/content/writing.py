@@ -87,12 +87,12 @@ def _drain(speech: Generator[str, None, Spoken]) -> Spoken:
             return done.value
 
 
-class _ContentCheck:
+class _ContentCheck(Checker):
     """The voice's checker for content: its own checks first, then every claim against the cited events.
     Remembers each sentence it checked, with its claims, for the document."""
 
     def __init__(self, ctx: Any, support: Support) -> None:
-        self.voice = Checker(ctx.grounder.lexicon)
+        super().__init__(ctx.grounder.lexicon)
         self.grounder = ctx.grounder
         self.support = support
         self.seen: dict[str, Sentence] = {}
@@ -103,7 +103,7 @@ class _ContentCheck:
         return self.seen[sentence]
 
     def check(self, sentence: str, language: Language, supported: str) -> Verdict:
-        verdict = self.voice.check(sentence, language, supported)
+        verdict = super().check(sentence, language, supported)
         if not verdict.ok:
             return verdict
         if len(sentence) > MAX_SENTENCE_CHARS:
