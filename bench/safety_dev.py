@@ -1,21 +1,20 @@
 """Choose a safety-head recipe on training sources left out, one at a time: never on the held-out corpora.
 
     HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 nice -n 19 .venv/bin/python bench/safety_dev.py \
-        --cache ~/.cache/llmverse/safety-emb.npz [--alphas 0 0.3 0.5] [--members 1]
+        --cache ~/.cache/llmverse/safety-emb.npz [--alphas 0 0.2 0.35 0.5] [--members 1]
 
 Every message of the training sources is scored by a head trained without its source (`thresholds.py`):
 the MLP on the embedding and the lexical model on character n-grams, each out of fold. For each blend
 weight alpha the lines are chosen per level within its budget, and the table gives what they buy out of
 fold: detection (mean over attack sources), ordinary requests and look-alikes refused (mean over their
-sources), and detection per source at teen. The recipe with the most detection is the one to train;
-`llmverse eval safety --public` then measures it once on the held-out corpora, which are read here only
-to drop training texts equal to one of them.
+sources), detection per language and per source at teen. `llmverse safety train` makes the same choice
+itself; `llmverse eval safety --public` then measures the head once on the held-out corpora, which are
+read here only to drop training texts equal to one of them.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,45 +24,31 @@ from rich.table import Table
 
 from llmverse.safety import thresholds
 from llmverse.safety.head import LEVELS
-from llmverse.safety.lexical import Lexical
-from llmverse.safety.training import SafetyTrainConfig, fit, prepare
+from llmverse.safety.training import SafetyTrainConfig, oof_views, prepare
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", type=Path, required=True)
-    ap.add_argument("--alphas", nargs="+", type=float, default=[0.0, 0.2, 0.35, 0.5])
+    ap.add_argument("--alphas", nargs="+", type=float, default=list(SafetyTrainConfig().alphas))
     ap.add_argument("--members", type=int, default=1)
-    ap.add_argument("--save", type=Path, help="keep the out-of-fold scores (npz) for a later look")
     ap.add_argument("--cached-only", action="store_true", help="only the messages the embedding cache holds")
     a = ap.parse_args()
     console = Console()
-    cfg = SafetyTrainConfig(cached_only=a.cached_only)
+    cfg = replace(SafetyTrainConfig(cached_only=a.cached_only), alphas=tuple(a.alphas), oof_members=a.members)
     data = prepare(cfg, console.log, a.cache)
-    t0 = time.perf_counter()
-
-    def score(train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        head = fit(data.x[train], data.y[train], data.w[train], replace(cfg, members=a.members))
-        lex = Lexical.fit([data.ids[i] for i in np.flatnonzero(train)], data.y[train], data.w[train],
-                          epochs=cfg.lexical_epochs, seed=cfg.seed)
-        return np.concatenate([head.probs(data.x[test]), lex.probs([data.ids[i] for i in np.flatnonzero(test)])], 1)
-
-    both = thresholds.out_of_fold(data, cfg, score, console.log)  # (views, 18): MLP | lexical
-    k = both.shape[1] // 2
-    if a.save:
-        np.savez(a.save, mlp=both[:, :k], lex=both[:, k:], msg=data.msg)
-    console.log(f"out-of-fold scores in {time.perf_counter() - t0:.0f} s")
+    mlp, lex = oof_views(data, cfg, console.log)
     y, kind, source = data.messages()
-    attack_sources = sorted({r.source for r in data.rows if r.labels and r.source not in ("world", "generated-world")})
-    table = Table(title="out of fold (each source scored by a head trained without it): attacks / benign / look-alikes")
     lang = np.array([r.language if r.language in ("en", "zh", "fr", "de") else "other" for r in data.rows])
     attack = (y.sum(1) > 0) & ~np.isin(source, ["world", "generated-world"])
     langs = sorted(set(lang[attack]))
+    attack_sources = sorted(set(source[attack]))
+    table = Table(title="out of fold (each source scored by a head trained without it): attacks / benign / look-alikes")
     for col in ["alpha", *LEVELS, *[f"teen {x}" for x in langs], *[f"teen {s}" for s in attack_sources]]:
         table.add_column(col)
     for alpha in a.alphas:
-        p = thresholds.per_message((1 - alpha) * both[:, :k] + alpha * both[:, k:], data.msg, len(data.rows))
-        cells, teen = [], {}
+        p = thresholds.per_message((1 - alpha) * mlp + alpha * lex, data.msg, len(data.rows))
+        cells, by_lang, teen = [], [], {}
         for level in LEVELS:
             lines = thresholds.choose(p, y, kind, source, level)
             f = thresholds.figures(p, y, kind, source, lines)

@@ -146,8 +146,8 @@ def safety_train(
     cache: Annotated[Path | None, typer.Option("--cache", help="embedding cache (default beside --out)")] = None,
     epochs: Annotated[int, typer.Option("--epochs")] = 40,
     members: Annotated[int, typer.Option("--members", help="ensemble size (MLPs from consecutive seeds)")] = 5,
-    alpha: Annotated[float, typer.Option("--alpha", help="weight of the character n-gram model in the blend "
-                                         "(0: the embedding alone); chosen with bench/safety_dev.py")] = 0.3,
+    alpha: Annotated[float | None, typer.Option("--alpha", help="weight of the character n-gram model in the blend "
+                                                "(0: the embedding alone); default: chosen out of fold")] = None,
     cached_only: Annotated[bool, typer.Option("--cached-only", help="train on the messages already in the "
                                               "embedding cache only (after a cut-short embedding run)")] = False,
 ) -> None:
@@ -157,9 +157,11 @@ def safety_train(
     from llmverse.safety.corpora import CorpusMissing
     from llmverse.safety.training import SafetyTrainConfig, train_safety
 
+    cfg = SafetyTrainConfig(out=out, data=data, cache=cache, epochs=epochs, members=members, cached_only=cached_only)
+    if alpha is not None:
+        cfg.alphas = (alpha,)
     try:
-        result = train_safety(SafetyTrainConfig(out=out, data=data, cache=cache, epochs=epochs, members=members,
-                                                alpha=alpha, cached_only=cached_only), progress=lambda msg: console.print(msg, highlight=False))
+        result = train_safety(cfg, progress=lambda msg: console.print(msg, highlight=False))
     except CorpusMissing as exc:
         raise _fail(exc) from exc
     f = result.head.card["out_of_fold"]["teen"]  # type: ignore[index]

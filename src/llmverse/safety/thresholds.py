@@ -47,11 +47,15 @@ def folds(sources: list[str]) -> dict[str, np.ndarray]:
 
 def out_of_fold(data: Prepared, cfg: SafetyTrainConfig, score: Callable[[np.ndarray, np.ndarray], np.ndarray],
                 say: Callable[[str], None] = log.info) -> np.ndarray:
-    """(views, 9): for each source, `score(train_mask, test_mask)` of a head trained without it."""
-    p = np.zeros((len(data.vrows), len(CATEGORIES)), np.float32)
+    """(views, k): for each source, `score(train_mask, test_mask)` of a head trained without it."""
+    p: np.ndarray | None = None
     for name, mask in folds([r.source for r in data.vrows]).items():
-        p[mask] = score(~mask, mask)
+        got = score(~mask, mask)
+        if p is None:
+            p = np.zeros((len(data.vrows), got.shape[1]), np.float32)
+        p[mask] = got
         say(f"out of fold: {name} ({int(mask.sum())} views) scored by a head trained without it")
+    assert p is not None, "no training views"
     return p
 
 

