@@ -52,8 +52,8 @@ def _together(n: int, work) -> list:
     return out
 
 
-def test_four_threads_x_100_relationship_updates_count_400(tmp_path):
-    world = harbor(f"sqlite:///{tmp_path / 'w.db'}")
+def test_four_threads_x_100_relationship_updates_count_400(db):
+    world = harbor(db)
     out = _together(4, lambda i: [after_talk(world, "bram", "player1", "thanks!") for _ in range(100)])
     assert not [o for o in out if isinstance(o, Exception)], out
     assert relationship(world, "bram", "player1").familiarity == 400

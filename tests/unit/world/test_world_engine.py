@@ -1,8 +1,11 @@
 """The engine on one process: an action's event and its state change commit together or not at all;
 refusals give a reason in the actor's language, are recorded, and change nothing; `say` is validated;
-database errors come out as ours; a first start killed at any point leaves a world that starts."""
+database errors come out as ours; a first start killed at any point leaves a world that starts. On a
+SQLite file and on PostgreSQL (each world under a name of its own: the PostgreSQL database is shared)."""
 
 from __future__ import annotations
+
+import random
 
 import pytest
 from sqlalchemy import text
@@ -23,9 +26,18 @@ def _close_stores():
     close_all()
 
 
-@pytest.fixture
-def url(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    if request.param == "postgresql":
+        from services import postgres_url
+
+        return postgres_url()
     return f"sqlite:///{tmp_path / 'w.db'}"
+
+
+def _chinese_name() -> str:
+    """A world name with no Latin letter, new for each test (so a shared database has no such world yet)."""
+    return "".join(chr(random.randint(0x4E00, 0x9FA5)) for _ in range(6)) + "市"
 
 
 def _fail_after_event(monkeypatch, error: BaseException) -> None:
@@ -149,7 +161,8 @@ def test_a_lost_race_is_decided_again_and_an_endless_one_is_a_clear_error(url):
 
 def test_worlds_with_chinese_only_names_keep_separate_slots(url):
     base = load_world(DEFAULT_WORLD)
-    files = [base.model_copy(update={"name": base.name.model_copy(update={"en": n, "zh": n})}) for n in ("星河市", "东海市")]
+    names = ("星河市", "东海市") if url.startswith("sqlite") else (_chinese_name(), _chinese_name())
+    files = [base.model_copy(update={"name": base.name.model_copy(update={"en": n, "zh": n})}) for n in names]
     assert len({world_key(f) for f in files}) == 2
     first, second = (World(f, Store(url)) for f in files)
     first.advance(90)
@@ -226,7 +239,7 @@ def test_a_kill_9_at_any_point_of_the_first_start_leaves_a_world_that_starts(tmp
 
 
 def test_a_world_whose_state_lacks_a_row_is_seeded_with_it_and_keeps_the_rest(url):
-    world = harbor(url, "Harbor Grows")  # as a world file that gained a thing, or a store half-seeded before
+    world = harbor(url, unique_name())  # as a world file that gained a thing, or a store half-seeded before
     world.apply("player1", Buy(thing="anchor"))
     store = Store(url)
     store.run(world.key, lambda tx: tx.session.execute(
@@ -256,7 +269,8 @@ def test_refresh_rereads_only_when_another_process_wrote(url):
 
 
 def test_two_worlds_whose_names_make_one_key_do_not_share_state(url):
-    first = harbor(url, "Harbor Town")
+    name = unique_name()
+    first = harbor(url, name)
     with pytest.raises(StoreError, match="another English name"):
-        harbor(url, "harbor  town!")
-    assert harbor(url, "Harbor Town").key == first.key  # the same world opens again
+        harbor(url, name.lower().replace(" ", "  ") + "!")
+    assert harbor(url, name).key == first.key  # the same world opens again
