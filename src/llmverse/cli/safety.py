@@ -116,7 +116,9 @@ def _public_table(rails: object, level: str, used: str, data: Path | None) -> No
         c.add_row(cat, lang, str(cell.n), f"{cell.rate:.3f}")
     console.print(c)
     langs = ", ".join(f"{k} {v.rate:.3f} ({v.n})" for k, v in f.by_language.items())
-    console.print(f"held out: attacks detected [bold]{f.attacks.rate:.3f}[/bold] of {f.attacks.n} ({langs}); benign "
+    console.print(f"held out: attacks detected [bold]{f.attacks.rate:.3f}[/bold] of {f.attacks.n} ({langs}); plain "
+                  f"harmful requests (no wrapper) detected [bold]{f.plain_requests.rate:.3f}[/bold] of "
+                  f"{f.plain_requests.n}; benign "
                   f"false positives [bold]{f.benign.rate:.3f}[/bold] of {f.benign.n}; look-alikes refused "
                   f"[bold]{f.lookalike.rate:.3f}[/bold] of {f.lookalike.n} ({f.rewritten} harmless messages had personal "
                   f"data redacted, not refused); {f.too_long} over the length limit "

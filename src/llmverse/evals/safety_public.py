@@ -46,6 +46,7 @@ class PublicFigures:
     by_source: dict[tuple[str, str, str], Cell]  # (source, language, kind) -> cell
     by_category: dict[tuple[str, str], Cell]  # (category, language) over attacks
     attacks: Cell
+    plain_requests: Cell  # attacks from corpora.PLAIN_REQUESTS: harmful requests without a wrapper
     benign: Cell
     lookalike: Cell
     by_language: dict[str, Cell]  # attacks per language
@@ -99,6 +100,8 @@ def figures(outcomes: list[Outcome]) -> PublicFigures:
         by_source={k: _cell(v) for k, v in sorted(src.items())},
         by_category={k: _cell(v) for k, v in sorted(cat.items())},
         attacks=_cell([o for o in scored if o.example.kind == "attack"]),
+        plain_requests=_cell([o for o in scored if o.example.kind == "attack"
+                              and o.example.source in corpora.PLAIN_REQUESTS]),
         benign=_cell([o for o in scored if o.example.kind == "benign"]),
         lookalike=_cell([o for o in scored if o.example.kind == "lookalike"]),
         by_language={k: _cell(v) for k, v in sorted(lang.items())},

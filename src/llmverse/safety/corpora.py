@@ -388,6 +388,11 @@ SOURCES: tuple[Source, ...] = (
 )
 
 
+# Held-out sources whose attacks are plain harmful requests, with no jailbreak wrapper (issue 15's
+# "plain harmful requests" target); COLD's are offensive statements, promptmap's are attacks on the system.
+PLAIN_REQUESTS = ("ailuminate-en", "ailuminate-fr", "unicom-denial")
+
+
 def folded(text: str) -> str:
     """Text compared across sources: case and spacing folded."""
     return " ".join(text.split()).casefold()
