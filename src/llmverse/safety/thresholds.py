@@ -90,27 +90,33 @@ def choose(p: np.ndarray, y: np.ndarray, kind: np.ndarray, sources: np.ndarray, 
     bp, bl = budgets[level]
     k = p.shape[1]
     step = np.zeros(k, int)  # index into GRID per category; every line off to start
-    fired = (p >= GRID[step]).any(1)
+    fired = np.zeros(len(p), bool)
     while True:
-        best, best_gain = None, 0.0
-        base_fp, base_fl = wp[fired].sum(), wl[fired].sum()
-        base_det = wa[fired].sum()
+        best, best_ratio = None, 0.0
+        spent_p, spent_l = wp[fired].sum(), wl[fired].sum()
+        rest = ~fired
         for j in range(k):
-            for s in range(step[j] + 1, len(GRID)):
-                now = fired | (p[:, j] >= GRID[s])
-                fp, fl = wp[now].sum(), wl[now].sum()
-                if fp > bp or fl > bl:
-                    break  # lower lines only refuse more
-                gain = wa[now].sum() - base_det
-                cost = (fp - base_fp) / bp + (fl - base_fl) / bl
-                ratio = gain / (cost + 1e-3)
-                if gain > 0 and ratio > best_gain:
-                    best, best_gain = (j, s), ratio
+            # What lowering line j to each lower grid value would add, over messages not yet refused:
+            # cumulative sums along the messages sorted by their score, read at each grid value.
+            neg = -p[rest, j]
+            order = np.argsort(neg, kind="stable")
+            cum = np.cumsum(np.stack([wa[rest][order], wp[rest][order], wl[rest][order]]), axis=1)
+            cum = np.concatenate([np.zeros((3, 1)), cum], axis=1)
+            lower = np.arange(step[j] + 1, len(GRID))
+            n_new = np.searchsorted(neg[order], -GRID[lower], side="right")  # scores at or over each value
+            gain, dp, dl = cum[:, n_new]
+            ok = (spent_p + dp <= bp + 1e-12) & (spent_l + dl <= bl + 1e-12) & (gain > 0)
+            if not ok.any():
+                continue
+            ratio = np.where(ok, gain / (dp / bp + dl / bl + 1e-3), -1.0)
+            i = int(np.argmax(ratio))
+            if ratio[i] > best_ratio:
+                best, best_ratio = (j, int(lower[i])), float(ratio[i])
         if best is None:
             break
-        j, s = best
-        step[j] = s
-        fired = (p >= GRID[step]).any(1)
+        j, s_ = best
+        step[j] = s_
+        fired |= p[:, j] >= GRID[s_]
     return {c: float(GRID[step[j]]) for j, c in enumerate(CATEGORIES)}
 
 
