@@ -160,3 +160,35 @@ def test_mask_is_a_read_only_view(harbor):
     assert g.mask.shape == (g.height, g.width) and g.mask[11, 15] and not g.mask[41, 0]
     with pytest.raises(ValueError):
         g.mask[0, 0] = False
+
+
+def test_a_straight_line_is_taken_only_when_it_is_a_shortest_legal_walk(harbor, monkeypatch):
+    """Short moves in the open take the straight line without a pathfinder: on Harbor Town, 3,000
+    random pairs within 12 tiles give a legal walk exactly as long as the pathfinder's, or the
+    pathfinder's own walk when the line is blocked or would cut a corner."""
+    import random
+
+    import llmverse.world.grid as grid_module
+
+    _, g = harbor
+    rng = random.Random(7)
+    open_tiles = [(x, y) for y in range(g.height) for x in range(g.width) if g.walkable(x, y)]
+    pairs = []
+    while len(pairs) < 3000:
+        a = rng.choice(open_tiles)
+        b = (a[0] + rng.randint(-12, 12), a[1] + rng.randint(-12, 12))
+        if g.walkable(*b):
+            pairs.append((a, b))
+    corner = Grid(world(blocked=[{"x": 4, "y": 2, "w": 1, "h": 1}]))  # a rock beside the diagonal
+    assert corner._straight((3, 3), (4, 4)) == [(3, 3), (4, 4)]
+    assert corner._straight((3, 2), (4, 3)) is None  # would cut the rock's corner
+    fast = [g.path(a, b) for a, b in pairs]
+    lines = sum(1 for (a, b), p in zip(pairs, fast) if p is not None and g._straight(a, b) == p)
+    monkeypatch.setattr(grid_module, "_LINE_MAX", -1)  # the pathfinder alone
+    for (a, b), p in zip(pairs, fast):
+        slow = g.path(a, b)
+        assert (p is None) == (slow is None), (a, b)
+        if p is not None:
+            assert p[0] == a and p[-1] == b and steps_are_legal(g, p), (a, b, p)
+            assert g.distance_m(p) == pytest.approx(g.distance_m(slow)), (a, b, p, slow)
+    assert 1000 < lines < 3000  # most short moves are straight; some go around things
