@@ -77,3 +77,14 @@ def test_ensure_admin_keeps_the_tokens_of_the_admin_itself(accounts):
     token = accounts.issue("admin")
     accounts.ensure_admin("admin", "admin-password-2")
     assert accounts.authenticate(token).admin
+
+
+def test_a_name_typed_at_a_failed_login_is_not_kept(accounts):
+    """Issue 17: names typed at failed logins were kept in the audit log (often a password typed in
+    the name box)."""
+    accounts.create("erin", "erin-pass")
+    assert accounts.verify("correct-horse-battery", "anything") is None  # the password in the name box
+    assert accounts.verify("erin", "nope-nope") is None
+    failed = [e for e in accounts.audit_log() if e["action"] == "login.failed"]
+    assert [e["actor"] for e in failed] == ["erin", "?"]  # a real account's name, never a stranger's
+    assert "correct-horse-battery" not in repr(accounts.audit_log())
