@@ -348,7 +348,25 @@ class Character:
             return phrase("decline_subject", language, n, what=what, subject=subject)
         if what:
             return phrase("decline_thing", language, n, what=what, world=world)
+        about = self._entity_name(found.subject, language) if found.subject else None
+        if about and not found.subject.startswith("character:"):  # "How old is the lighthouse?"
+            return phrase("decline_detail", language, n, subject=about)
         return phrase("decline_general", language, n)
+
+    def _entity_name(self, entity: str, language: Language) -> str | None:
+        """What the world calls an entity ("place:forge", "landmark:2") in the player's language."""
+        kind, _, key = entity.partition(":")
+        w = self.world
+        names = {"place": lambda: w.places[key].names, "thing": lambda: w.things[key].names,
+                 "character": lambda: w.characters[key].names,
+                 "landmark": lambda: w.file.map.blocked[int(key)].name}.get(kind)
+        try:
+            got = names() if names else None
+        except (KeyError, IndexError, ValueError):
+            return None
+        if got is None:
+            return None
+        return (got.zh or got.en) if language == "zh" else got.en
 
     def _name(self, language: Language) -> str:
         return (self.me.names.zh or self.me.names.en) if language == "zh" else self.me.names.en

@@ -179,7 +179,16 @@ class Vocabulary:
 # "remember" in "Do you remember me?". English by the word before it, Chinese by jieba's noun tags.
 _BEFORE_A_THING = frozenset("""a an the any some sell sells selling buy rent have has got there of for to your my his her
     their our no many much that this these those need want find about with stock make makes serve serves fix
-    repair carry carries offer nearest take bring""".split())
+    repair carry carries offer nearest take bring accept accepts use allow allows hire book order borrow lend
+    recommend know visit meet play watch""".split())
+# "Can I swim at the harbour?": the word after "can I" is what the player wants to do there.
+_MAY_I = re.compile(r"\b(?:can|may|could)\s+(?:i|we)\s+([A-Za-z][A-Za-z'-]*)", re.I)
+# "Do you bake birthday cakes?": what follows the verb of a yes/no question put to someone.
+_DO_YOU = re.compile(r"\b(?:do|does|can|could|will|would|did)\s+(?:you|they|he|she)\s+[A-Za-z'-]+\s+"
+                     r"((?:[A-Za-z][A-Za-z'-]*\s*){1,3})", re.I)
+# "镇长是谁？", "谁是镇长？", "博物馆可以拍照吗？": what jieba may not tag as a noun still names what is asked.
+_ZH_ASKED = re.compile(r"([\u3400-\u9fff]{2,6})是谁|谁是([\u3400-\u9fff]{2,6})|(?:可以|能)([\u3400-\u9fff]{2,4})吗|"
+                       r"(?:有|卖|做|修|收)([\u3400-\u9fff]{2,6})吗|谁(?:做|造|画|写|建)的([\u3400-\u9fff]{2,6})")
 # Words that end a noun phrase begun after one of those ("the nearest bank in town": nearest, bank).
 _PHRASE_END = frozenset("""in on at for to of from with by near around here there please is are and or but
     do does can could will would you i me it""".split())
@@ -211,10 +220,24 @@ def _things_named(text: str) -> set[str]:
                 out.update(tokens(nxt))
                 if nxt[:1].isupper():  # a name ends it: "the Forge keep" is the Forge
                     break
+    for m in _MAY_I.finditer(text):
+        out.update(tokens(m.group(1)))
+    for m in _DO_YOU.finditer(text):
+        for w in m.group(1).split():
+            if w.lower() in _PHRASE_END:
+                break
+            out.update(tokens(w))
+    for i, w in enumerate(words):  # a name the world lacks: "books by Dickens" (not the first word, not "I")
+        if i and w[:1].isupper() and w != "I" and not re.search(r"[.!?]\s*$", text[:text.find(w)]):
+            out.update(tokens(w))
     for word, flag in _pos(text):
         if flag.startswith("n"):
             out.add(word)
             out.update(tokens(word))
+    for m in _ZH_ASKED.finditer(text):
+        asked = next(g for g in m.groups() if g)
+        out.add(asked)
+        out.update(tokens(asked))
     return out
 
 

@@ -68,6 +68,7 @@ class Retriever:
         self._bm25 = BM25Okapi([list(f.keys) or ["_"] for f in facts], k1=0.5) if facts else None
         self._vecs: np.ndarray | None = None
         self.words = frozenset(t for f in facts for t in f.keys)  # a word a fact uses is not unknown
+        self._people: frozenset[str] | None = None
 
     def scores(self, q: Question) -> np.ndarray:
         """Blended relevance of every fact to the question (before boosts), in [0, 1]."""
@@ -93,6 +94,19 @@ class Retriever:
         cos = (self._vecs @ qv).max(axis=0)  # (n,)
         cos = np.clip((cos - self.w.cosine_floor) / (1 - self.w.cosine_floor), 0, 1)
         return self.w.bm25 * bm + self.w.cosine * cos
+
+    @staticmethod
+    def _names_all(f: Fact, q: Question, subjects: list[str]) -> bool:
+        """Does a fact name the thing asked about by every word the question names it with ("Who runs
+        the Gull Inn?" → Nell works at the Gull Inn), not merely a word of a place it is kept at?"""
+        keys = set(f.keys)
+        return f.subject not in subjects and bool(q.named) and q.named <= keys
+
+    def _names_a_person(self, f: Fact) -> bool:
+        """Does the fact name one of the world's people (the answers of the facts about who someone is)?"""
+        if self._people is None:
+            self._people = frozenset(a for g in self.facts if g.kind in ("who", "self") for a in g.answers if a)
+        return any(p in f.en or (f.zh and p in f.zh) for p in self._people)
 
     def names_of(self, subjects: list[str]) -> set[str]:
         """The tokens of the names the facts about these entities are found by (their `answers` that are words)."""
@@ -139,8 +153,7 @@ class Retriever:
                 return Found("answered", top, best(kinds), subject=subjects[0])
             # "Who runs the forge?": a fact of the asked kind that names the thing (Bram works at the Forge).
             if wants & {"who"}:
-                names = self.names_of(subjects)
-                kinds = [f for f in self.facts if f.kind in wants and set(f.keys) & names]
+                kinds = [f for f in self.facts if f.kind in wants and self._names_all(f, q, subjects)]
                 if kinds:
                     return Found("answered", top, best(kinds), subject=subjects[0])
             # Otherwise the most relevant fact about the thing, or of what is known that names it
@@ -154,20 +167,30 @@ class Retriever:
             told = ("knows", "doc", "event", "memory", "did", "plan") if own else tuple(_KNOWLEDGE)
             cands = own + [i for i, f in enumerate(self.facts)
                            if f.subject not in subjects and f.kind in told and set(f.keys) & named]
-            if q.intents & {"price", "hours"} and asked:  # "the entrance fee of the park": the park has none
-                attr = min(q.intents & {"price", "hours"})
+            attr = _attribute(q)
+            if attr and asked:  # "the entrance fee of the park", "how old is the lighthouse": not told
                 knowing = [i for i in cands if self.facts[i].kind in ("knows", "doc", "event")
                            and base[i] >= self.w.answer_min and _ANSWERS[attr].search(self.facts[i].en)]
                 if knowing:
                     i = max(knowing, key=lambda j: base[j])
                     return Found("answered", top, self.facts[i], subject=subjects[0])
-                return Found("unknown", top, None, missing=_ATTRIBUTE[q.language][min(q.intents & {"price", "hours"})],
-                             subject=subjects[0])
+                return Found("unknown", top, None, missing=_ATTRIBUTE[q.language].get(attr), subject=subjects[0])
+            if _WHO.search(q.text):  # "Who runs the inn?" is answered by a fact that names someone
+                cands = [i for i in cands if self._names_a_person(self.facts[i])
+                         and (self.facts[i].subject in subjects or q.named <= set(self.facts[i].keys))]
+                if not cands:  # "Who painted the old sea chart?": nobody is told of
+                    return Found("unknown", top, None, subject=subjects[0])
             if cands:
                 i = max(cands, key=lambda j: (base[j], -rank[id(self.facts[j])]))
                 return Found("answered", top, self.facts[i], subject=subjects[0])
         if unknown and asked:
             if lead is not None and base[lead] >= self.w.strong and self.facts[lead].kind in _KNOWLEDGE:
+                return Found("answered", top, self.facts[lead])
+            # "I lost my wallet": the wallet is not in the world, but what happened to it is ("lost items").
+            said = {t for t in q.toks if t not in self.ignore and t not in asking_words()
+                    and t not in intent_words() and t not in unknown}
+            if lead is not None and said and base[lead] >= self.w.answer_min \
+                    and self.facts[lead].kind in _TOLD and said <= set(self.facts[lead].keys):
                 return Found("answered", top, self.facts[lead])
             return Found("unknown", top, None, missing=unknown[0])
         def mine(kinds: set[str]) -> Fact | None:
@@ -182,8 +205,20 @@ class Retriever:
             if key is not None:
                 return Found("answered", top, key, subject=key.subject)
         if lead is not None and base[lead] >= self.w.answer_min:
+            attr = _attribute(q)
+            if attr and asked and not _ANSWERS[attr].search(self.facts[lead].en):  # "how many people live here?"
+                return Found("unknown", top, None)
             return Found("answered", top, self.facts[lead], subject=self.facts[lead].subject)
         return Found("unknown" if asked and wants else "open", top, None)
+
+
+_WHO = re.compile(r"\bwho\b|谁", re.I)
+
+
+def _attribute(q: Question) -> str | None:
+    """The attribute a question asks of a thing, most specific first: a price, opening hours, a
+    length of time or a measure (size, age, count). Each is answered only by a fact that holds one."""
+    return next((a for a in ("price", "hours", "duration", "measure") if a in q.intents), None)
 
 
 def _together(q: Question, unknown: list[str]) -> bool:
@@ -200,10 +235,14 @@ def _together(q: Question, unknown: list[str]) -> bool:
     return False
 
 
+_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                     r"forty|fifty|hundred|thousand|dozen|half|a day|a week|an hour|a year)\b", re.I)
 # What a piece of knowledge must hold to answer a price or a time question ("lit at dusk" is a time;
 # "tours start from the entrance hall" is no entrance fee).
 _ANSWERS = {"price": re.compile(r"\d|\bcoins?\b|\bfree\b", re.I),
             "hours": re.compile(r"\d\d?:\d\d|\b(?:dawn|dusk|noon|midnight|morning|evening|night|sunrise|sunset)\b",
-                                re.I)}
+                                re.I),
+            "duration": _NUMBER, "measure": _NUMBER}
 _ATTRIBUTE = {"en": {"price": "price", "hours": "opening hours"}, "zh": {"price": "价格", "hours": "开放时间"}}
 _KNOWLEDGE = frozenset({"knows", "about", "doc", "did", "plan", "event", "memory"})
+_TOLD = frozenset({"knows", "doc", "event", "memory"})  # what someone was told, not a place's description

@@ -254,3 +254,14 @@ def test_a_sentence_from_an_earlier_reply_is_not_said_again(world):
     second = bram.reply("ana", "Busy day at the forge")
     assert "I am at the Forge." in first.text
     assert "I am at the Forge." not in second.text and second.reasons.count("said before") == 2
+
+
+@pytest.mark.parametrize("question, language, name", [
+    ("How old is the lighthouse?", "en", "lighthouse"),
+    ("灯塔有多高？", "zh", "灯塔"),
+])
+def test_a_detail_nobody_told_is_declined_naming_what_was_asked_about(world, question, language, name):
+    backend = ScriptedBackend(default="The lighthouse is 300 years old.")
+    reply = talk(world, backend, "mara").reply("p1", question)
+    assert reply.status == "unknown" and reply.language == language and name in reply.text
+    assert "300" not in reply.text and backend.calls == []
