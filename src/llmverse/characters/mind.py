@@ -65,7 +65,9 @@ class Mind:
         self._key = f"mind:{character_id}"
         self.share_plans = False  # reuse ten-minute steps made for another character (Simulation sets it)
         self.summarise_talk = False  # far conversations as one summary line (Simulation sets it)
+        self.cache_decisions = False  # keep at an activity chosen while the options stay the same (Simulation sets it)
         self.calls_cut = 0  # model calls cancelled (a step out of time budget): rules answered
+        self.decisions_cached = 0  # choices answered from `cache_decisions`, no model call
 
     # --- 1. perceive -------------------------------------------------------------------------
     def perceive(self, detailed: bool = False) -> Perceived:
@@ -191,6 +193,22 @@ class Mind:
         return any(e.world_time >= start for e in self.world.events(actor=self.me.id, kind="buy", last=3))
 
     def _choose(self, options: list[tuple[str, object]]) -> int:
+        """The model's pick (1-based). With `cache_decisions`, a character that chose to stay at its
+        activity keeps at it without asking again while its options are the same ones (nobody new to
+        talk to, nothing new to buy, the same plan step): asked again, the situation is the one it
+        answered ten minutes ago. A choice to talk or buy is never repeated from the cache."""
+        key = "\n".join(label for label, _ in options)
+        if self.cache_decisions and self.world.state_of(self._key).get("stayed_with") == key:
+            self.decisions_cached += 1
+            return next(i for i, (_, act) in enumerate(options, 1) if isinstance(act, Wait))
+        pick = self._ask(options)
+        if pick is None:  # cut by the step budget: the rules' preference, not a choice to keep
+            return 1
+        stayed = key if isinstance(options[pick - 1][1], Wait) else None
+        self.world.update_state(self._key, lambda cur: {**cur, "stayed_with": stayed})
+        return pick
+
+    def _ask(self, options: list[tuple[str, object]]) -> int | None:
         now = self.world.now()
         step = self.plan.step_at(now)
         here = self.world.position(self.me.id) or f"walking to {self.world.heading(self.me.id)}"
@@ -201,7 +219,7 @@ class Mind:
             choice = self.gateway.decide([Message("user", prompt)], Choice, fallback=Choice(choice=1))
         except Cancelled:  # out of time: the rules' preference
             self.calls_cut += 1
-            return 1
+            return None
         return choice.choice if choice.choice <= len(options) else 1
 
     # --- 4. talk ---------------------------------------------------------------------------------
@@ -231,8 +249,25 @@ class Mind:
             return []
         if summary:
             return said
-        line = opener
-        speaker, listener = other, self
+        return said + self._turns(other, self, opener, news, detailed, turns)
+
+    def resume_talk(self, other: Mind, detailed: bool, turns: int = 2) -> list[Event]:
+        """Finish a conversation with `other` that a stopped run left between its lines this step: the
+        lines said stay said, the next speaker answers the last one, and the talk ends where it would
+        have (no line lost, none said twice). Nothing to do when it was finished or never began."""
+        now = self.world.now()
+        lines = [e for e in self.world.events(kind="say", between=(self.me.id, other.me.id), last=turns + 1)
+                 if e.world_time == now]
+        if not lines or lines[0].data.get("summary") or len(lines) > turns:
+            return []
+        news = self._event(lines[0].data["shares"]) if lines[0].data.get("shares") else None
+        speaker, listener = (self, other) if lines[-1].actor == other.me.id else (other, self)
+        return self._turns(speaker, listener, lines[-1].data["text"], news, detailed, turns + 1 - len(lines))
+
+    def _turns(self, speaker: Mind, listener: Mind, line: str, news: Event | None, detailed: bool,
+               turns: int) -> list[Event]:
+        """The replies after a talk's opening line, each speaker answering the last line."""
+        said = []
         for _ in range(turns):
             if detailed:
                 try:

@@ -6,6 +6,7 @@ it could have perceived) and bundles stream, retriever and reflector for the min
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from llmverse.characters.reflection import Reflector
@@ -31,14 +32,24 @@ class MemorySystem:
 
             embedder = open_embedder("auto") or Embedder()
         names = [n for c in world.characters.values() for n in (c.names.en, c.names.zh) if n]
-        stream = MemoryStream(world.store, world.key, embedder, ImportanceScorer(gateway, names=names))
+        stream = MemoryStream(world.store, world.key, embedder, SharedScores(gateway, names=names))
         return cls(stream, Retriever(stream), Reflector(world, stream, gateway))
 
     def remember(self, world: World, character: str, events: list[Event], *, detailed: bool) -> int:
         """Write what `character` perceived of these events; importance by the model when detailed."""
+        if events:  # a run stopped after writing these and before the mind marked them seen: not twice
+            held = {m.source_event for m in self.stream.for_character(character, since=min(e.world_time for e in events))}
+            events = [e for e in events if e.id not in held]
         names = {c.id: c.names.en for c in world.characters.values()}
         seen: list[tuple[str, Event]] = []
         written = 0
+        scorer = self.stream.scorer
+        if detailed and isinstance(scorer, SharedScores) and scorer.share:
+            # The words said are rated in the same batched call as what was seen (then read back from
+            # the shared ratings by remember_conversation), not one call per line per hearer.
+            said = [(str(e.data["text"]).strip(), "utterance") for e in events if e.kind == "say" and e.data.get("text")]
+            looked = [(t, "observation") for t in (describe(world, e, character) for e in events if e.kind != "say") if t]
+            scorer.score_many([*said, *looked], use_model=True)
         for e in events:
             if e.kind == "say" and e.data.get("text"):
                 written += len(self.stream.remember_conversation(e, [character], names=names, model_scored=detailed))
@@ -76,3 +87,42 @@ def describe(world: World, e: Event, character: str) -> str | None:
         verb = "bought" if e.kind == "buy" else "gave away"
         return f"{who} {verb} the {thing} at {e.world_time:%H:%M}."
     return None
+
+
+class SharedScores(ImportanceScorer):
+    """Importance by the model, remembered by the words rated (when `share` is on, which the
+    simulation's `share_importance` switch sets): the same words seen or heard by several characters
+    are rated once, and a step's lines of talk go into the batched call with what was seen. The
+    prompt rates the words, not whose memory they are, so one rating serves every hearer."""
+
+    def __init__(self, *args, size: int = 4096, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.share = False
+        self.size = size  # ratings kept, least recently used dropped first
+        self.reused = 0  # ratings answered from what was rated before: model calls not made
+        self._known: OrderedDict[tuple[str, str], int] = OrderedDict()
+
+    def by_model(self, text: str, *, kind: str = "observation") -> int:
+        if not self.share:
+            return super().by_model(text, kind=kind)
+        if (text, kind) in self._known:
+            self.reused += 1
+            self._known.move_to_end((text, kind))
+            return self._known[text, kind]
+        return self._keep((text, kind), super().by_model(text, kind=kind))
+
+    def score_many(self, items: list[tuple[str, str]], *, use_model: bool = False, batch: int = 8) -> list[int]:
+        if not (self.share and use_model and self.gateway is not None):
+            return super().score_many(items, use_model=use_model, batch=batch)
+        new = [it for it in dict.fromkeys(items) if it not in self._known]
+        self.reused += len(items) - len(new)
+        for it, score in zip(new, super().score_many(new, use_model=True, batch=batch)):
+            self._keep(it, score)
+        return [self._known[it] for it in items]
+
+    def _keep(self, item: tuple[str, str], score: int) -> int:
+        self._known[item] = score
+        self._known.move_to_end(item)
+        while len(self._known) > self.size:
+            self._known.popitem(last=False)
+        return score

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from llmverse.world.store import Event
 
 TIERS = ("near", "far", "late")
+# What a model call was for: the importance of what was seen and heard (talk included), the plan's
+# ten-minute steps and the choice among options, a reflection, the replies in a conversation.
+PURPOSES = ("importance", "plan and decide", "reflection", "talk")
 
 
 @dataclass
@@ -45,6 +48,8 @@ class RunReport:
     calls_cut: int = 0  # model calls cancelled by the step budget (their callers used rules)
     dropped: Counter[str] = field(default_factory=Counter)  # reflections not stored, by reason
     interrupted: bool = False
+    purposes: dict[str, int] = field(default_factory=dict)  # model calls by what they were for (PURPOSES)
+    step_calls: list[int] = field(default_factory=list)  # model calls of each step, in order
 
     @property
     def character_hours(self) -> float:

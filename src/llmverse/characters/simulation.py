@@ -11,9 +11,10 @@ The clock never waits on the model: past `step_budget` wall seconds, the charact
 step use rules, and a model call under way is cancelled (its caller answers by rules); both are
 counted in the run's statistics.
 
-A step is checkpointed in the world's state (`sim:step`: the time it is for, the characters done, the
-conversations arranged and held), committed as it goes: stopping (Ctrl-C, kill) and starting again
-finishes the interrupted step where it stopped, so no event is lost or repeated. Ctrl-C once ends the
+A step is checkpointed in the world's state (`sim:step`: the time it is for, who a player sees, the
+characters done, the conversations arranged and begun), committed as it goes: stopping (Ctrl-C, kill)
+and starting again finishes the interrupted step where it stopped — a conversation cut between its
+lines goes on from the last line said — so no event is lost or repeated. Ctrl-C once ends the
 run after the step under way; twice stops at once (the next run finishes that step).
 """
 
@@ -29,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from llmverse.characters.mind import Mind, TalkTo
-from llmverse.characters.recall import MemorySystem
+from llmverse.characters.recall import MemorySystem, SharedScores
 from llmverse.characters.sim_stats import CharacterStats, RunReport, TierStats
 from llmverse.llm.gateway import Gateway
 from llmverse.world import rules
@@ -49,6 +50,8 @@ class SimConfig:
     max_near: int = 4  # characters per player that think with the model, nearest first (0: no limit)
     model_importance: bool = True  # near characters' memories scored by the model; False: rules for all
     share_plans: bool = True  # a block's ten-minute steps, once made, serve every character with that role and activity
+    share_importance: bool = True  # near memories: talk rated in the step's batch, the same words rated once for all
+    cache_decisions: bool = True  # a near character that chose to stay keeps at it while its options are unchanged
     summarise_far_talk: bool = True  # far conversations: one summary line by rules, not templated turns
     step_budget: float | None = None  # wall seconds per step; past it the rest use rules (None: no limit)
     talk_turns: int = 2  # replies after the opener in a conversation
@@ -64,8 +67,13 @@ class Simulation:
         for mind in self.minds.values():
             mind.share_plans = self.config.share_plans and self.config.lod
             mind.summarise_talk = self.config.summarise_far_talk and self.config.lod
+            mind.cache_decisions = self.config.cache_decisions and self.config.lod
+        if memory is not None and isinstance(memory.stream.scorer, SharedScores):
+            memory.stream.scorer.share = self.config.share_importance and self.config.lod
         self.stats: dict[str, CharacterStats] = defaultdict(CharacterStats)
         self.tiers: dict[str, TierStats] = defaultdict(TierStats)
+        self.purposes: Counter[str] = Counter()  # model calls by what they were for (sim_stats.PURPOSES)
+        self.step_calls: list[int] = []  # model calls of each step run, in order
         self._stop = False
         self._deadline = float("inf")  # perf_counter time when the step's budget runs out
 
@@ -104,9 +112,11 @@ class Simulation:
             self.world.run(lambda tx: (rules.tick(self.world, tx, minutes), tx.update(STEP_KEY, lambda cur: {
                 "open": True, "done": [], "talks": [], "held": []}))[0])
             state = self.world.state_of(STEP_KEY)
+        if "near" not in state:  # who a player sees is decided once per step, kept for a resumed step
+            state = self.world.update_state(STEP_KEY, lambda cur: {**cur, "near": sorted(self.near())})
         budget = self.config.step_budget
         self._deadline = time.perf_counter() + (float("inf") if budget is None else budget)
-        near = self.near()
+        near = set(state["near"])
         done = set(state.get("done", []))
         with self._cut_when_late():
             for cid, mind in self.minds.items():
@@ -115,12 +125,15 @@ class Simulation:
                 tier = self._tier(cid in near)
                 detailed = tier == "near"
                 with self._charged(tier, cid):
-                    mind.perceive(detailed and self.config.model_importance)
+                    with self._for("importance"):
+                        mind.perceive(detailed and self.config.model_importance)
                     here = self.world.position(cid)
                     present = [m for m in self.minds.values() if here is not None and self.world.position(m.me.id) == here]
-                    outcome = mind.act(detailed, present)
+                    with self._for("plan and decide"):
+                        outcome = mind.act(detailed, present)
                     if detailed:
-                        self.stats[cid].reflections += mind.reflect()
+                        with self._for("reflection"):
+                            self.stats[cid].reflections += mind.reflect()
                 self.stats[cid].steps += 1
                 self.stats[cid].detailed_steps += detailed
                 talk = [cid, outcome.other.me.id] if isinstance(outcome, TalkTo) else None
@@ -128,13 +141,14 @@ class Simulation:
                     **cur, "done": [*cur["done"], cid],
                     "talks": cur["talks"] + ([talk] if talk and not any(set(talk) & set(t) for t in cur["talks"]) else [])})
             for a, b in self.world.state_of(STEP_KEY)["talks"]:
-                if [a, b] in self.world.state_of(STEP_KEY)["held"]:
-                    continue  # held before an interruption: never said twice
                 tier = self._tier(a in near or b in near)
-                mark = {STEP_KEY: lambda cur, pair=[a, b]: {**cur, "held": [*cur["held"], pair]}}
-                with self._charged(tier, a, b, steps=False):
-                    said = self.minds[a].talk_to(self.minds[b], tier == "near", turns=self.config.talk_turns,
-                                                 updates=mark)
+                turns = self.config.talk_turns
+                with self._charged(tier, a, b, steps=False), self._for("talk"):
+                    if [a, b] in self.world.state_of(STEP_KEY)["held"]:  # begun before an interruption:
+                        self.minds[a].resume_talk(self.minds[b], tier == "near", turns)  # its lines said once
+                        continue
+                    mark = {STEP_KEY: lambda cur, pair=[a, b]: {**cur, "held": [*cur["held"], pair]}}
+                    said = self.minds[a].talk_to(self.minds[b], tier == "near", turns=turns, updates=mark)
                 if not said:
                     self.world.update_state(STEP_KEY, mark[STEP_KEY])
         self.world.update_state(STEP_KEY, lambda cur: {**cur, "open": False})
@@ -156,9 +170,10 @@ class Simulation:
         self._stop = False
         with self._graceful_interrupt():
             for i in range(steps):
-                began = time.perf_counter()
+                began, calls = time.perf_counter(), len(self.gateway.history)
                 events += self.step()
                 step_seconds.append(time.perf_counter() - began)
+                self.step_calls.append(len(self.gateway.history) - calls)
                 if progress:
                     progress(i + 1, steps)
                 if self._stop:
@@ -168,7 +183,8 @@ class Simulation:
         return RunReport(start.isoformat(timespec="minutes"), self.world.now().isoformat(timespec="minutes"),
                          ran, events, dict(self.stats), dict(self.tiers), step_seconds,
                          time.perf_counter() - t0, sum(m.calls_cut for m in self.minds.values()), dropped,
-                         interrupted=len(step_seconds) < steps)
+                         interrupted=len(step_seconds) < steps, purposes=dict(self.purposes),
+                         step_calls=self.step_calls[-len(step_seconds):] if step_seconds else [])
 
     def stop(self) -> None:
         """Ask the run to end after the step under way (what Ctrl-C does)."""
@@ -213,6 +229,15 @@ class Simulation:
     def _last_id(self) -> int:
         last = self.world.events(last=1)
         return last[0].id if last else 0
+
+    @contextmanager
+    def _for(self, purpose: str) -> Iterator[None]:
+        """Count the model calls made inside the block under what they were for."""
+        mark = len(self.gateway.history)
+        try:
+            yield
+        finally:
+            self.purposes[purpose] += len(self.gateway.history) - mark
 
     @contextmanager
     def _charged(self, tier: str, *cids: str, steps: bool = True) -> Iterator[None]:

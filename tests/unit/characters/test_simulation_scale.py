@@ -103,47 +103,6 @@ def test_ctrl_c_ends_after_the_step_and_reports_the_part_that_ran(world):
     assert world.state_of(STEP_KEY)["open"] is False  # no half step
 
 
-def _snapshot(world) -> tuple[list, dict]:
-    events = [(e.world_time, e.kind, e.actor, e.target, e.data) for e in world.events()]
-    keys = [f"mind:{c}" for c in world.characters] + [f"plan:{c}" for c in world.characters]
-    keys += [f"rel:{a}:{b}" for a in world.characters for b in world.characters if a != b]
-    keys += [f"character:{c}" for c in world.characters]
-    return events, {k: world.state_of(k) for k in keys if world.state_of(k)}
-
-
-def test_kill_and_resume_mid_step_ends_as_an_uninterrupted_run(tmp_path, monkeypatch):
-    def start(name: str):
-        w = open_world(WILLOW, f"sqlite:///{tmp_path / name}")
-        invite(w, "mei", "cafe", w.now().replace(hour=9), "a breakfast party")
-        return w
-
-    whole = start("whole.db")
-    Simulation(whole, scripted(), {"p1": "square"}).run(2.5)
-    expected = _snapshot(whole)
-
-    killed = start("killed.db")
-    acts = {"n": 0}
-    real_act = Mind.act
-
-    def dying_act(self, detailed, present):
-        acts["n"] += 1
-        if acts["n"] == 25 * 7 + 11:  # the 11th character of the 8th step: a kill in mid-step
-            raise KeyboardInterrupt
-        return real_act(self, detailed, present)
-
-    monkeypatch.setattr(Mind, "act", dying_act)
-    with pytest.raises(KeyboardInterrupt):
-        Simulation(killed, scripted(), {"p1": "square"}).run(2.5)
-    monkeypatch.setattr(Mind, "act", real_act)
-    assert killed.state_of(STEP_KEY)["open"] and len(killed.state_of(STEP_KEY)["done"]) == 10
-    resumed = Simulation(killed, scripted(), {"p1": "square"})  # a new process: fresh minds, same store
-    resumed.run(2.5 - 7 * 10 / 60)  # the open step is finished first, then the rest
-    assert killed.now() == whole.now()
-    got = _snapshot(killed)
-    assert got[0] == expected[0]  # every event once, in order
-    assert got[1] == expected[1]
-
-
 def test_plans_made_once_serve_the_next_day_without_a_call(world):
     gw = scripted((r"three to six short steps", '{"steps": ["light the ovens", "knead dough", "shape loaves"]}'))
     plan = DayPlan(world, world.characters["tom"])
