@@ -162,13 +162,16 @@ class Teller:
             news = self.log.by_id.get(e.data.get("shares", -1))
             if news is not None and news.kind == "invite":
                 what = news.data.get("what", "a gathering")
-                out.append(EventFact(f"{n(e.actor, 'en')} told {n(e.target, 'en')} about {n(news.actor, 'en')}'s {_bare(what)}.",
-                                     f"{n(e.actor, 'zh')}把{n(news.actor, 'zh')}的{zh_words(_bare(what))}消息告诉了{n(e.target, 'zh')}。",
+                own = news.actor == e.actor  # "Nell told Lin Wei about the lunch party", not "about Nell's"
+                whose_en, whose_zh = ("the", "") if own else (f"{n(news.actor, 'en')}'s", f"{n(news.actor, 'zh')}的")
+                out.append(EventFact(f"{n(e.actor, 'en')} told {n(e.target, 'en')} about {whose_en} {_bare(what)}.",
+                                     f"{n(e.actor, 'zh')}把{whose_zh}{zh_words(_bare(what))}消息告诉了{n(e.target, 'zh')}。",
                                      (e.id, news.id), (f"character:{e.actor}", f"character:{e.target}",
                                                        f"character:{news.actor}"), t))
                 break
         quotable = [e for e in says if not _GREETING.match(e.data.get("text", "")) and not e.data.get("shares")
-                    and 0 < len(e.data.get("text", "")) <= QUOTE_MAX and not e.data.get("fallback")]
+                    and 0 < len(e.data.get("text", "")) <= QUOTE_MAX and not e.data.get("fallback")
+                    and not e.data.get("summary")]  # "(Lin Wei and Otto chatted for a while.)" was said by no one
         if quotable:
             q = quotable[0]
             out.append(EventFact(f"{n(q.actor, 'en')} said: \"{q.data['text']}\"", f"{n(q.actor, 'zh')}说：“{q.data['text']}”",

@@ -69,9 +69,13 @@ def write_spoken(ctx: Any, messages: list[Message], support: Support, language: 
     if not (spoken.fallback or spoken.composed):
         out.kept = [check.checked(s) for s in spoken.kept]
     out.raw = [check.checked(s) for s in [*spoken.kept, *spoken.dropped] if s]
+    factual = sum(map(counts, out.kept))
+    if out.kept and not factual:  # "That's all." alone is no article: the facts stand alone
+        out.dropped += [s.text for s in out.kept]
+        out.reasons += ["states no fact"] * len(out.kept)
+        out.kept = []
     stated = {s.text for s in out.kept}
     fill = [s for s in compose() if s.text not in stated]
-    factual = sum(map(counts, out.kept))
     add = fill[:max(0, min_facts - factual)] if factual else fill  # the model's few, topped up; or the facts alone
     out.kept += add
     out.composed = len(add)
@@ -123,6 +127,7 @@ class _ContentCheck(Checker):
 _META = re.compile(r"\b(?:your|this|the above|my) (?:description|story|poem|article|headline|answer|response)\b"
                    r"|\bI(?:'ve| have) (?:tried|written)\b|\bhere is\b|\bthe facts\b"
                    r"|\bonly facts\b|\bmentioned in the\b|\bthis sentence\b|\bthe story is about\b|\bfact-check"
+                   r"|^\s*(?:(?:that's all|that is all|that's it|the end)\b|就这样|就这些)"  # a sign-off, not news
                    r"|^\s*\(", re.I)  # a parenthesised aside is the model talking to us
 
 

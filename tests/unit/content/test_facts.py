@@ -29,3 +29,12 @@ def test_a_conversation_is_told_once_with_a_quotable_line_not_a_greeting(world, 
 def test_event_words_are_said_in_chinese_where_known():
     assert zh_words("a lunch party") == "午餐聚会" and zh_words("fire") == "火灾"
     assert zh_words("a regatta") == "“a regatta”"
+
+
+def test_a_summarised_talk_is_not_quoted_and_ones_own_party_is_not_in_the_third_person(world, log):
+    party = log("invite", "nell", None, 10, 0, what="a lunch party", place="inn", at="2026-05-01T12:00")
+    said = log("say", "lin", "otto", 11, 10, text="(Lin Wei and Otto chatted for a while.)", summary=True)
+    assert [f.en for f in Teller(EventLog(world)).conversation([said])] == ["At 11:10 Lin Wei and Otto talked."]
+    told = log("say", "nell", "lin", 12, 40, text="Come to my lunch party!", shares=party.id)
+    facts = Teller(EventLog(world)).conversation([told])
+    assert facts[1].en == "Nell told Lin Wei about the lunch party." and facts[1].zh == "内尔把午餐聚会消息告诉了林薇。"

@@ -154,3 +154,12 @@ def test_a_sentence_that_repeats_the_headline_is_printed_once(world, market_day,
     ed = generate("news", world, gw, day=1, language="en")
     buy = next(s for s in ed.stories if s.kind == "buy")
     assert ed.text.count(buy.headline.text) == 1, ed.text
+
+
+@pytest.mark.parametrize("said", ["That's all.", "That's all I can do.", "就这样吧。", "It was a day."])
+def test_a_reply_that_states_no_fact_is_no_article_the_facts_stand_alone(world, market_day, scripted, said):
+    gw = scripted([(r"bought the loaf of bread|面包", said)], languages=frozenset({"en", "zh"}))
+    for lang in ("en", "zh"):
+        buy = next(s for s in generate("news", world, gw, day=1, language=lang).stories if s.kind == "buy")
+        assert buy.composed and all(s.sources for s in buy.sentences), buy.sentences
+        assert said not in [s.text for s in buy.sentences]
