@@ -45,8 +45,12 @@ def test_state_is_rewritten_and_survives_a_restart(tmp_path):
 
 def test_sqlite_runs_in_wal_mode(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'w.db'}")
-    with store.engine.connect() as conn:
-        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    for engine in (store.engine, store._writer):
+        with engine.connect() as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            # NORMAL (1), not FULL (2): no fsync per commit; in WAL mode a killed process loses nothing
+            # (tests/unit/server/test_crash.py). Accounts, tokens and audit logs commit on `engine`.
+            assert conn.execute(text("PRAGMA synchronous")).scalar() == 1
 
 
 def test_postgresql_when_available():
