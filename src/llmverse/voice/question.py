@@ -41,6 +41,7 @@ class Question:
     named: set[str] = field(default_factory=set)  # the question's words that name its entities
     addressed: bool = False  # speaks to the listener ("you", "你"): "when do you close?" is about them
     request: bool = False  # asks without a question mark ("Tell me about the castle.")
+    needs: set[str] = field(default_factory=set)  # place tags that meet what the player needs ("food")
 
     @property
     def wants(self) -> set[str]:
@@ -113,6 +114,12 @@ def _asking() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _smalltalk_words() -> frozenset[str]:
     return frozenset(t for lang in ("en", "zh") for w in _data()["smalltalk"][lang] for t in tokens(w))
+
+
+@lru_cache(maxsize=1)
+def _needs() -> dict[str, list[Matcher]]:
+    return {tag: [_matcher(w) for lang in ("en", "zh") for w in spec.get(lang, [])]
+            for tag, spec in _data()["needs"].items()}
 
 
 @lru_cache(maxsize=1)
@@ -274,5 +281,6 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     greets = any(_matches(m, have, text) for m in _smalltalk())
     q.addressed = bool(re.search(r"\b(?:you|your|yours)\b|你|您", text, re.I))
     q.request = any(_matches(m, have, text) for m in _requests())
+    q.needs = {tag for tag, ms in _needs().items() if any(_matches(m, have, text) for m in ms)}
     q.smalltalk = greets and not q.entities and not (q.intents - {"about", "self"}) and not q.unknown
     return q

@@ -183,6 +183,11 @@ class Retriever:
             if cands:
                 i = max(cands, key=lambda j: (base[j], -rank[id(self.facts[j])]))
                 return Found("answered", top, self.facts[i], subject=subjects[0])
+        if q.needs and not unknown and asked:  # "Where can I get something to eat?": a place tagged food
+            meets = [f for f in self.facts if f.kind == "about" and q.needs & set(f.keys)]
+            if meets:
+                key = best(meets)
+                return Found("answered", top, key, subject=key.subject)
         if unknown and asked:
             if lead is not None and base[lead] >= self.w.strong and self.facts[lead].kind in _KNOWLEDGE:
                 return Found("answered", top, self.facts[lead])

@@ -85,3 +85,22 @@ def test_a_thing_named_anywhere_in_the_question_is_looked_for(world, who, text, 
 def test_what_the_world_does_tell_is_still_answered(world, who, text, key):
     found = find(world, who, text)
     assert found.status == "answered" and found.key is not None and found.key.id == key
+
+
+@pytest.mark.parametrize("who, text, key", [
+    ("lin", "Where can I get something to eat?", "about:market"),  # the places tagged food
+    ("lin", "Is there somewhere I can stay the night?", "about:inn"),  # ... and rest
+    ("lin", "我想找个地方过夜。", "about:inn"),
+])
+def test_a_need_is_met_by_a_place_with_its_tag(world, who, text, key):
+    found = find(world, who, text)
+    assert found.status == "answered" and found.key is not None and found.key.id == key
+
+
+@pytest.mark.parametrize("who, text", [
+    ("bram", "I'm after some nails."),  # asks without a question mark
+    ("nell", "I'd love some apple pie."),
+    ("lin", "Is there somewhere to eat sushi?"),  # a need the world meets, of a thing it lacks
+])
+def test_a_request_for_what_the_world_lacks_is_declined(world, who, text):
+    assert find(world, who, text).status == "unknown"
