@@ -32,6 +32,18 @@ def table(language: str) -> dict[str, str | list[str]]:
     return data
 
 
+def section(name: str, language: str) -> dict:
+    """A named group of phrases (the assistant's `directions`, `reasons`, `interests`) in `language`,
+    each key missing there taken from English: a half-translated locale still speaks."""
+    base = table(DEFAULT).get(name)
+    if not isinstance(base, dict):
+        raise LlmverseError(f"no section '{name}' in voice/locales/{DEFAULT}.yaml")
+    own = table(language).get(name) or {}
+    if not isinstance(own, dict):
+        raise LlmverseError(f"voice/locales/{language}.yaml: '{name}' maps keys to phrases")
+    return {**base, **own}
+
+
 def languages() -> list[str]:
     """The languages that have a phrase file."""
     folder = files("llmverse.voice").joinpath("locales")

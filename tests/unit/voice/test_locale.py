@@ -4,19 +4,38 @@ import pytest
 
 from llmverse.errors import LlmverseError
 from llmverse.lang import other_language
-from llmverse.voice.locale import languages, phrase, prompt, table
+from llmverse.voice.locale import languages, phrase, prompt, section, table
 
 
 def test_every_language_has_every_english_phrase_with_the_same_slots():
     import string
 
+    def flat(tab: dict, prefix: str = "") -> dict[str, object]:  # sections (directions, ...) key by key
+        out: dict[str, object] = {}
+        for k, v in tab.items():
+            if isinstance(v, dict):
+                out.update(flat(v, f"{prefix}{k}."))
+            else:
+                out[prefix + k] = v
+        return out
+
+    def slots(v) -> set[str]:
+        texts = v if isinstance(v, list) else [v]
+        return {f for t in texts if isinstance(t, str) for _, f, _, _ in string.Formatter().parse(t) if f}
+
     assert {"en", "zh"} <= set(languages())
-    for key, value in table("en").items():
-        zh = table("zh").get(key)
+    en, zh_table = flat(table("en")), flat(table("zh"))
+    for key, value in en.items():
+        zh = zh_table.get(key)
         assert zh is not None, key
-        slots = lambda v: {f for t in (v if isinstance(v, list) else [v])  # noqa: E731
-                           for _, f, _, _ in string.Formatter().parse(t) if f}
         assert slots(zh) <= slots(value) | {"player", "name", "role", "world", "what", "subject", "wares"}, key
+
+
+def test_a_section_takes_a_missing_key_from_english():
+    assert section("directions", "fr")["left"] == section("directions", "en")["left"]
+    assert section("directions", "zh")["compass"]["east"] == "东"
+    with pytest.raises(LlmverseError):
+        section("no_such_section", "en")
 
 
 def test_variants_take_turns_and_slots_are_filled():
