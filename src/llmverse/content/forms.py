@@ -100,7 +100,7 @@ def _last_word(line: str) -> str:
 
 def check_haiku(lines: list[str]) -> FormCheck:
     counts = [line_syllables(x) for x in lines]
-    problems = [] if len(lines) == 3 else [f"it has {len(lines)} lines; a haiku has 3"]
+    problems = [] if len(lines) == 3 else [f"it has {len(lines)} line{'s' * (len(lines) != 1)}; a haiku has 3"]
     for i, (n, want) in enumerate(zip(counts, (5, 7, 5)), 1):
         if n != want:
             problems.append(f"line {i} has {n} syllables; it needs {want}")
@@ -109,7 +109,7 @@ def check_haiku(lines: list[str]) -> FormCheck:
 
 def check_quatrain(lines: list[str]) -> FormCheck:
     """Four lines rhyming ABAB: 1 with 3, 2 with 4, and the two rhymes different."""
-    problems = [] if len(lines) == 4 else [f"it has {len(lines)} lines; a quatrain has 4"]
+    problems = [] if len(lines) == 4 else [f"it has {len(lines)} line{'s' * (len(lines) != 1)}; a quatrain has 4"]
     ends = [_last_word(x) for x in lines]
     keys = [rhyme_key(w) if w else "" for w in ends]
     for i, line in enumerate(lines, 1):

@@ -102,7 +102,8 @@ def poem(ctx: Context, p: PoemParams) -> Poem:
     doc.notes = [f"attempt {i}: {'; '.join(a.problems) or 'holds'}" for i, a in enumerate(attempts, 1)]
     doc.notes += [f"assembled: {sum(x in model for x in best.lines)} of {len(best.lines)} lines from the model's "
                   "attempts, the rest the world's" if method == "assembled" else
-                  "composed from the world's words" + ("" if attempts else " (the model does not write this language)")
+                  "composed from the world's words" + ("" if attempts else " (the model does not write this language)"
+                                                       if not ctx.writes(form.language) else " (the model did not answer)")
                   if method == "composed" else ""]
     doc.notes = [n for n in doc.notes if n]
     if not best.ok:

@@ -138,8 +138,9 @@ def _title_only(text: str) -> bool:
         all(w[0].isupper() or w in ("of", "the", "a", "and", "in", "at") for w in words)
 
 
-# Where the stream may be cut into chunks to clean: a line's end, or a sentence's.
-_CUT = re.compile(r"\n|[.!?](?=\s)|[。！？]")
+# Where the stream may be cut into chunks to clean: a line's end, or a sentence's (SmolLM2 often writes
+# "for the guests.The story goes": a full stop before a capital is an end too).
+_CUT = re.compile(r"\n|[.!?](?=\s|[A-Z][a-z])|[。！？]")
 _MARKUP = re.compile(r"[*#_`]+")
 _ENDED = re.compile(r"[.!?。！？…:：\"”]\W*\n$")
 _LINE_START = re.compile(r"^\s*(?:[-•]|\d+[.)])\s+|^\s*(?:headline|title|article|story|poem)\s*:\s*", re.I)
@@ -148,8 +149,9 @@ _LINE_START = re.compile(r"^\s*(?:[-•]|\d+[.)])\s+|^\s*(?:headline|title|artic
 class _Plain:
     """The gateway as the voice sees it when content writes: the same stream, without the markdown,
     list markers and labels small models add ("**Headline:**", "1. ") or the title line they put
-    first (a first line with no end mark), and with any other line that has no end mark ended (a
-    recited list is not one long sentence)."""
+    first (a first line with no end mark), with any other line that has no end mark ended (a
+    recited list is not one long sentence), and without a last sentence the token limit cut short
+    ("As the day drew to a close")."""
 
     def __init__(self, gateway: Any) -> None:
         self.gateway = gateway
@@ -168,8 +170,10 @@ class _Plain:
                         if not title:
                             yield _tidy(chunk, line_start)
                     line_start = chunk.endswith("\n")
-            if buf.strip():
+            if buf.strip() and (first or re.search(r"[.!?。！？…\"”]\W*$", buf.strip())):
                 yield _tidy(buf, line_start)
+            elif buf.strip():
+                log.info("content: a last sentence cut short is not kept: %r", buf.strip()[:80])
         finally:
             close = getattr(pieces, "close", None)
             if close is not None:  # the voice closed us: close the model's stream, which stops it
@@ -180,6 +184,8 @@ def _tidy(chunk: str, line_start: bool) -> str:
     text = _MARKUP.sub("", chunk)
     if line_start:
         text = _LINE_START.sub("", text)
+    if text[-1:] in (".", "!", "?"):
+        return text + " "  # the end of a sentence, whatever came after it
     if text.endswith("\n"):
         body = text.rstrip()
         if body and not _ENDED.search(body + "\n"):

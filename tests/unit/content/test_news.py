@@ -163,3 +163,12 @@ def test_a_reply_that_states_no_fact_is_no_article_the_facts_stand_alone(world, 
         buy = next(s for s in generate("news", world, gw, day=1, language=lang).stories if s.kind == "buy")
         assert buy.composed and all(s.sources for s in buy.sentences), buy.sentences
         assert said not in [s.text for s in buy.sentences]
+
+
+def test_sentences_run_together_are_told_apart_and_a_last_one_cut_short_is_not_kept(world, market_day, scripted):
+    gw = scripted([(r"bought the loaf of bread", "At 12:20 Bram bought the loaf of bread.Captain Zorbleton sank. "
+                                                 "Bram went to the Market at 12:10.As the day drew to a")])
+    buy = next(s for s in generate("news", world, gw, day=1).stories if s.kind == "buy")
+    kept = [s.text for s in buy.sentences]
+    assert kept[0] == "At 12:20 Bram bought the loaf of bread." and "Captain Zorbleton sank." in buy.dropped
+    assert not any("drew to a" in x for x in kept + buy.dropped)
