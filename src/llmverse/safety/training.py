@@ -92,10 +92,13 @@ def examples(cfg: SafetyTrainConfig, world: list[str] | None = None,
     gen = [(r, "en") for r in datagen.generate(cfg.seed, cfg.generated_per_label)]
     gen += [(r, "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in r["text"]) else "en")
             for r in datagen_zh.generate(cfg.seed, cfg.generated_per_label)]
-    gen += [(r, r["language"]) for r in datagen_taxonomy.generate(cfg.seed, cfg.generated_per_label // 2)]
     for r, lang in gen:
         safe = r["label"] == "safe"
         rows.append(corpora.Example(r["text"], () if safe else (r["label"],), "generated", lang,
+                                    "lookalike" if safe else "attack"))
+    for r in datagen_taxonomy.generate(cfg.seed, cfg.generated_per_label // 2):
+        safe = r["label"] == "safe"
+        rows.append(corpora.Example(r["text"], () if safe else (r["label"],), "generated-taxonomy", r["language"],
                                     "lookalike" if safe else "attack"))
     for text in world or ():
         rows.append(corpora.Example(text, (), "world", "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en",
@@ -176,8 +179,8 @@ def prepare(cfg: SafetyTrainConfig, say: Callable[[str], None], cache: Path | No
     if cfg.cached_only and cache is not None and cache.is_file():
         known = set(np.load(cache)["keys"].tolist())
         # The cache fills in hash order, so what it holds after a cut-short run is a random sample;
-        # in-world questions are always kept (they are few and the bound needs their training half).
-        rows = [r for r in rows if r.source in WORLD_SOURCES
+        # in-world questions and the taxonomy supplement (written after the cache was filled) are always kept.
+        rows = [r for r in rows if r.source in (*WORLD_SOURCES, "generated-taxonomy")
                 or all(embed.key(v) in known for v in embed.split_views(r.text))]
     say(f"{len(rows)} training messages: " + ", ".join(f"{s} {n}" for s, n in Counter(r.source for r in rows).items()))
     views = [(k, v) for k, r in enumerate(rows) for v in embed.split_views(r.text)]
