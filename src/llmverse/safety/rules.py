@@ -168,6 +168,21 @@ _EN: list[tuple[Category, float, str, str]] = [
                                           r"\bstarting with ['\"“]you are\b|\bfirst sentence of your\b|\bwritten before my first\b"),
 ]
 
+# German and French: the attacks on the system that have a fixed shape (the English rules' ignore-previous,
+# new-instructions and system-prompt patterns). Hazards in these languages are the head's to read.
+_DE_FR: list[tuple[Category, float, str, str]] = [
+    ("injection", SEVERE, "ignore_previous", r"\b(?:ignorier\w*|vergiss|vergessen sie|missachte\w*|übergeh\w*)\b.{0,40}?"
+                                             r"\b(?:anweisung\w*|instruktion\w*|regeln|vorgaben|befehle|alles (?:davor|vorher|obige\w*))\b"),
+    ("injection", SEVERE, "ignore_previous", r"\b(?:ignore[rz]?|oublie[rz]?|néglige[rz]?|ne tiens pas compte)\b.{0,40}?"
+                                             r"\b(?:instructions?|consignes?|règles|directives|tout ce qui précède)\b"),
+    ("injection", SEVERE, "new_instructions", r"\b(?:neue (?:anweisung|aufgabe|rolle|regel)\w*|ab (?:jetzt|sofort) (?:bist du|wirst du|"
+                                              r"sollst du)|nouvelles? (?:instructions?|consignes?|tâche|règles?)|à partir de maintenant,? tu)\b"),
+    ("extraction", SEVERE, "system_prompt", r"\b(?:system-?prompt|systemanweisung\w*|systemnachricht|ursprünglichen anweisungen|"
+                                            r"prompt (?:du )?système|instructions? (?:du )?système|instructions initiales|consignes initiales)\b"),
+    ("extraction", SEVERE, "your_prompt", r"\b(?:zeig|nenn|wiederhol|gib)\w* (?:mir )?(?:deine|ihre) (?:anweisungen|instruktionen|regeln|prompt)\b|"
+                                          r"\b(?:montre|affiche|répète|révèle|donne)[rz]?(?:-moi)? (?:tes|vos) (?:instructions|consignes|règles|prompt)\b"),
+]
+
 _ZH: list[tuple[Category, float, str, str]] = [
     ("violence", SEVERE, "harm_person", r"(?:勒死|毒死|捅死|砍死|掐死|炸死|烧死|杀死|杀掉|弄死|打死|害死|闷死|活活)(?!蚊子|苍蝇|虫|老鼠|蟑螂)"),
     ("violence", SEVERE, "harm_person", r"杀(?:了|光)?(?:他|她|人|你|他们|[^，。？！\s]{0,4}(?:全家|家人|孩子|邻居|同学|老板|守卫|警察))"),
@@ -226,7 +241,7 @@ _ZH: list[tuple[Category, float, str, str]] = [
                                            r"(?:指令|提示|设定|规则|配置)"),
 ]
 
-_COMPILED = [(c, s, f"{c}.{r}", re.compile(p, re.IGNORECASE | re.MULTILINE)) for c, s, r, p in _EN] + \
+_COMPILED = [(c, s, f"{c}.{r}", re.compile(p, re.IGNORECASE | re.MULTILINE)) for c, s, r, p in _EN + _DE_FR] + \
             [(c, s, f"{c}.{r}", re.compile(p, re.MULTILINE)) for c, s, r, p in _ZH]
 _SELF_DISCLOSURE = re.compile(r"^\s*(?:my|我的)\b", re.I)
 
