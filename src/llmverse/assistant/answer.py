@@ -29,6 +29,7 @@ from llmverse.safety.injection import DATA_RULE, fence_document, sanitize
 from llmverse.voice.check import Checker
 from llmverse.voice.clean import Cleaner
 from llmverse.voice.fact import Fact, make_fact
+from llmverse.voice.locale import prompt, section
 from llmverse.voice.question import parse
 from llmverse.voice.retrieve import Retriever
 from llmverse.voice.speak import Voice
@@ -292,20 +293,9 @@ def retrieve(world: World, question: str, *, docs: Path | None = None, embedder:
 
 # -- answering ---------------------------------------------------------------------------------------
 
-PROMPT = ("You answer visitors' questions about {world}. Use only the facts given. Answer in one or two "
-          "short sentences. Do not add anything that is not in the facts. " + DATA_RULE)
-TURN = "Facts:\n{facts}\n\nQuestion: {question}\nAnswer:"
-_SAY = {
-    "en": {"unknown": "I don't know: nothing I know about {world} answers that.",
-           "out_of_scope": "That is outside {world}, so I can't answer it here. Ask me about the town's "
-                           "places, people, things or what happened today.",
-           "empty": "Ask me anything about {world}: its places, people, things or events.",
-           "sources": "Sources: {ids}"},
-    "zh": {"unknown": "不知道：我所知道的{world}的信息里没有这个答案。",
-           "out_of_scope": "这个问题超出了{world}的范围，我在这里回答不了。可以问我镇上的地方、人物、物品或今天发生的事。",
-           "empty": "关于{world}的任何问题都可以问我：地方、人物、物品或事情。",
-           "sources": "来源：{ids}"},
-}
+def system_prompt(world: World) -> str:
+    """The answering prompt for a world (voice/prompts/assistant_system.txt)."""
+    return prompt("assistant_system").format(world=world.file.name.en, data_rule=DATA_RULE)
 
 
 def answer_stream(world: World, question: str, gateway: Gateway | None = None, *, docs: Path | None = None,
@@ -320,7 +310,7 @@ def answer_stream(world: World, question: str, gateway: Gateway | None = None, *
     wname = _zh(world.file.name) if lang == "zh" else world.file.name.en
     ans = Answer(text="", status="answered", language=lang)
     if not (question or "").strip():
-        ans.status, ans.text = "unknown", _SAY[lang]["empty"].format(world=wname)
+        ans.status, ans.text = "unknown", section("answers", lang)["empty"].format(world=wname)
     else:
         found = retrieve(world, question, docs=docs, embedder=embedder)
         if rails is not None and found.status == "answered":
@@ -330,7 +320,7 @@ def answer_stream(world: World, question: str, gateway: Gateway | None = None, *
             if not found.facts:
                 found.status = "unknown"
         if found.status != "answered":
-            ans.status, ans.text = found.status, _SAY[lang][found.status].format(world=wname)
+            ans.status, ans.text = found.status, section("answers", lang)[found.status].format(world=wname)
         else:
             best = found.facts[0][1]
             ans.facts = [f for f, s in found.facts if s >= SECOND * best][:2]
@@ -372,8 +362,8 @@ def _phrase(world: World, question: str, gateway: Gateway, ans: Answer, lexicon:
     lang = ans.language
     # The facts go in as fenced documents, the question on one line: neither can open a new turn.
     given = "\n".join(fence_document(f.text(lang), f.cite) for f in ans.facts)
-    system = PROMPT.format(world=world.file.name.en)
-    messages = [Message("system", system), Message("user", TURN.format(facts=given, question=sanitize(question)))]
+    system = system_prompt(world)
+    messages = [Message("system", system), Message("user", prompt("assistant_turn").format(facts=given, question=sanitize(question)))]
     voice = Voice(gateway, Checker(lexicon), Cleaner(("Assistant", "Answer"), ("Question", "User", "Visitor"),
                   question, tuple(system.split(". "))), lang, "\n".join(f"{f.en}\n{f.zh}" for f in ans.facts),
                   max_sentences=2, max_dropped=3, max_tokens=80)
@@ -386,4 +376,4 @@ def _phrase(world: World, question: str, gateway: Gateway, ans: Answer, lexicon:
 
 
 def sources_line(citations: list[str], language: Language) -> str:
-    return _SAY[language]["sources"].format(ids=", ".join(citations)) if citations else ""
+    return section("answers", language)["sources"].format(ids=", ".join(citations)) if citations else ""

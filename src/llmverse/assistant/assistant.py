@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from llmverse.assistant.answer import PROMPT as ANSWER_PROMPT
-from llmverse.assistant.answer import Answer, answer_stream, sources_line
+from llmverse.assistant.answer import Answer, answer_stream, sources_line, system_prompt
 from llmverse.assistant.navigate import NotFound, Route, navigate
 from llmverse.assistant.recommend import (Recommendation, Recommender, asked_time, profile_of, recommendation_text,
                                           remember_interest)
@@ -32,6 +31,7 @@ from llmverse.assistant.router import Decision, Router, session_key
 from llmverse.lang import Language, detect_language
 from llmverse.safety.injection import leaked
 from llmverse.safety.rails import Rails
+from llmverse.voice.locale import section
 from llmverse.world.grounding import Lexicon
 from llmverse.world.places import resolve
 
@@ -84,7 +84,7 @@ class Assistant:
         # Rails on by default: the world's policy, the audit log in the world's store.
         self.rails = rails if rails is not None else Rails.for_world(world)
         # What the output rail must never let through: the assistant's own instructions.
-        self.secrets = [ROUTER_SYSTEM, ANSWER_PROMPT.format(world=world.file.name.en)]
+        self.secrets = [ROUTER_SYSTEM, system_prompt(world)]
         self.docs = default_docs(world) if docs == "auto" else docs
         english_only = embedder is not None and "multilingual" not in getattr(embedder, "name", "")
         self.router = router or Router(gateway, embedder=embedder if english_only else None)
@@ -111,7 +111,7 @@ class Assistant:
             session["at"] = list(start) if isinstance(start, tuple) else start
         here = session.get("at") or next(iter(self.world.places))
         here = tuple(here) if isinstance(here, list) else here
-        say = _TEXT[lang]
+        say = section("assistant", lang)
         rail = self.rails.check_input(player, text, language=lang) if text and len(text) <= MAX_CHARS else None
         if not text or len(text) > MAX_CHARS:
             reply = AssistantReply(say["empty" if not text else "too_long"], "none", lang)
@@ -185,7 +185,7 @@ class Assistant:
             session["place"] = route.destination
             reply.citations = [f"place:{route.destination}"]
             if d.followup:  # "how long will it take?": the figures, not the whole way again
-                say, n = _TEXT[reply.language], round(route.minutes)
+                say, n = section("assistant", reply.language), round(route.minutes)
                 walk = say["under" if n < 1 else "minute" if n == 1 else "minutes"].format(n=n)
                 yield say["duration"].format(name=route.destination_name, m=f"{route.distance_m:.0f}", walk=walk)
                 return
@@ -223,31 +223,9 @@ class Assistant:
         yield recommendation_text(recs, at, now, reply.language)
 
     def _smalltalk(self, player: str, d: Decision, text: str, here, session: dict, reply: AssistantReply) -> Iterator[str]:
-        say = _TEXT[reply.language]
+        say = section("assistant", reply.language)
         world = self.world.file.name.zh or self.world.file.name.en if reply.language == "zh" \
             else self.world.file.name.en
         key = "thanks" if re.search(r"thank|谢", text, re.I) else "bye" if re.search(r"\bbye\b|再见|拜拜", text, re.I) \
             else "hello"
         yield say[key].format(world=world)
-
-
-_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "empty": "Ask me the way to a place, what is open, prices, people or the town's history.",
-        "too_long": "That is a long message; ask me one short question about the town.",
-        "duration": "To the {name}: {walk} ({m} m).", "under": "under a minute's walk",
-        "minute": "about a minute's walk", "minutes": "about {n} minutes' walk",
-        "hello": "Hello! I'm the {world} assistant: ask me the way, opening hours, prices or who is who.",
-        "thanks": "You're welcome! Ask me anything else about {world}.",
-        "bye": "Goodbye, and enjoy {world}!",
-    },
-    "zh": {
-        "empty": "可以问我怎么去某个地方、营业时间、价格、人物或小镇的历史。",
-        "too_long": "内容太长了，请用一句话问我关于小镇的问题。",
-        "duration": "到{name}：{walk}（{m}米）。", "under": "步行不到1分钟", "minute": "步行约1分钟",
-        "minutes": "步行约{n}分钟",
-        "hello": "你好！我是{world}的助手：可以问我路线、营业时间、价格或镇上的人。",
-        "thanks": "不客气！关于{world}还有什么想问的吗？",
-        "bye": "再见，祝你在{world}玩得开心！",
-    },
-}
