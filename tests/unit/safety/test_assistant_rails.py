@@ -62,9 +62,9 @@ def test_a_poisoned_world_document_never_reaches_the_prompt(world, rules, tmp_pa
 
 
 def test_the_output_rail_stops_a_leaked_prompt(world, rules):
-    from llmverse.assistant.answer import PROMPT
+    from llmverse.assistant.answer import system_prompt
 
-    leak = PROMPT.format(world="Harbor Town")  # a model that repeats its instructions
+    leak = system_prompt(world)  # a model that repeats its instructions
     backend = ScriptedBackend(rules=[(r"Question:", leak)], default=json.dumps({"tool": "answer", "target": "x"}))
     a, _ = assistant(world, rules, backend)
     r = a.reply("p1", "When does the museum open?")
