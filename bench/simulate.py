@@ -41,8 +41,6 @@ from llmverse.config import open_gateway, settings
 from llmverse.world.world import DEFAULT_WORLD, World, open_world
 
 HOST, PARTY_PLACE, PARTY_WHAT = "mei", "cafe", "a summer party"
-EVERY_STEP = dict(lod=False, share_plans=False, summarise_far_talk=False, share_importance=False,
-                  cache_decisions=False)  # every shortcut off
 console = Console(width=170)  # the tables are wide: do not fold them into 80 columns
 
 
@@ -75,6 +73,11 @@ class Bench:
             if stop == "08:00" and world.now() == _at(world, "08:00"):
                 self.announce(world)
 
+    def save(self) -> None:
+        """Write the figures so far (`--out`): a long run stopped later keeps what it measured."""
+        if self.args.out:
+            Path(self.args.out).write_text(json.dumps(self.figures, indent=1, default=str))
+
     # --- the parts ---------------------------------------------------------------------------------
     def day(self) -> tuple[RunReport, Simulation, World, MemorySystem | None]:
         a = self.args
@@ -101,12 +104,10 @@ class Bench:
                                "ratings reused": _reused(memory)}
         return report, sim, world, memory
 
-    def slice(self, clock: str, config: dict, name: str, players: dict[str, str] | None = None
-              ) -> tuple[RunReport, World, MemorySystem | None]:
+    def slice(self, clock: str, config: SimConfig, name: str) -> tuple[RunReport, World, MemorySystem | None]:
         world, memory = self.open(name)
         self.by_rules_until(world, memory, clock)
-        report = Simulation(world, self.gateway, players or {"p1": self.args.player}, SimConfig(**config),
-                            memory=memory).run(self.args.slice)
+        report = Simulation(world, self.gateway, {"p1": self.args.player}, config, memory=memory).run(self.args.slice)
         return report, world, memory
 
     def interview(self, label: str, world: World, memory: MemorySystem | None) -> dict[str, float]:
@@ -138,7 +139,7 @@ def _merge(parts: list[RunReport]) -> RunReport:
 def _figures(r: RunReport) -> dict:
     return {"hours": r.hours, "wall": r.wall_seconds, "calls per character-hour": r.calls_per_character_hour(),
             "tokens per character-hour": r.tokens_per_character_hour(), "steps": r.step_percentiles(),
-            "calls": sum(r.step_calls), "purposes": r.purposes, "calls cut": r.calls_cut,
+            "calls": sum(r.step_calls), "step calls": r.step_calls, "purposes": r.purposes, "calls cut": r.calls_cut,
             "tiers": {n: {"steps": s, "calls": c, "per hour": p} for n, s, c, p, _ in r.tier_rows(10.0)},
             "reflections dropped": dict(r.dropped)}
 
@@ -147,10 +148,10 @@ def _reused(memory: MemorySystem | None) -> int:
     return getattr(memory.stream.scorer, "reused", 0) if memory is not None else 0
 
 
-def _window(day: RunReport, start: str, clock: str, hours: float, characters: int) -> float:
+def _window(day: RunReport, clock: str, hours: float, characters: int) -> float:
     """The day's model calls per character-hour over `clock` .. `clock + hours` (its 10-minute steps)."""
-    first = (datetime.fromisoformat(f"2000-01-01T{clock}") - datetime.fromisoformat(f"2000-01-01T{start[11:16]}"))
-    i = int(first.total_seconds() // 600)
+    start = datetime.fromisoformat(day.start)
+    i = int((datetime.combine(start.date(), datetime.strptime(clock, "%H:%M").time()) - start).total_seconds() // 600)
     n = max(1, round(hours * 6))
     return sum(day.step_calls[i:i + n]) / (characters * n / 6)
 
@@ -209,8 +210,7 @@ def main() -> None:
                           f"importance ratings reused: {bench.figures['day']['ratings reused']}")
             if day.dropped:
                 console.print("reflections dropped: " + ", ".join(f"{k} {v}" for k, v in day.dropped.most_common()))
-            if args.interview_day:
-                bench.interview(f"shortcuts on, after the whole {args.hours:g} h day", w_day, m_day)
+            bench.save()
         kept: dict[str, tuple[World, MemorySystem | None]] = {}
         if "slices" in parts:
             rows, ratios = [], Table(title=f"think every step ({args.slice * 60:.0f} min slices) against the shortcuts")
@@ -218,12 +218,12 @@ def main() -> None:
                         "day, same hours: calls / char-hour", "ratio (same hours)", "ratio (whole day)"):
                 ratios.add_column(col)
             for clock in args.slices.split(","):
-                r, w, m = bench.slice(clock, EVERY_STEP, f"every_step_{clock.replace(':', '')}.db")
+                r, w, m = bench.slice(clock, SimConfig.every_step(), f"every_step_{clock.replace(':', '')}.db")
                 kept[clock] = (w, m)
                 rows.append((f"every step from {clock}", r))
                 f = {**_figures(r), "start": clock}
                 if day is not None:
-                    same = _window(day, day.start, clock, args.slice, len(w.characters))
+                    same = _window(day, clock, args.slice, len(w.characters))
                     f |= {"day, same hours": same, "ratio same hours": r.calls_per_character_hour() / max(same, 1e-9),
                           "ratio whole day": r.calls_per_character_hour() / max(day.calls_per_character_hour(), 1e-9)}
                 bench.figures.setdefault("slices", []).append(f)
@@ -232,17 +232,21 @@ def main() -> None:
                                    f"{f['day, same hours']:.2f}", f"{f['ratio same hours']:.0f}x",
                                    f"{f['ratio whole day']:.0f}x")))
                 console.print(f"slice {clock} done: {r.calls_per_character_hour():.2f} calls per character-hour")
+                bench.save()
             _cost_table(rows, "think every step, every shortcut off")
             console.print(ratios)
+            bench.save()
         if "interview" in parts:
-            on, w_on, m_on = bench.slice(args.interview_at, dict(step_budget=args.budget), "interview_on.db")
+            on, w_on, m_on = bench.slice(args.interview_at, SimConfig(step_budget=args.budget), "interview_on.db")
             bench.figures["interview slice, shortcuts on"] = _figures(on)
             w_off, m_off = kept.get(args.interview_at) or bench.slice(
-                args.interview_at, EVERY_STEP, "interview_off.db")[1:]
+                args.interview_at, SimConfig.every_step(), "interview_off.db")[1:]
             bench.interview(f"think every step, after the {args.interview_at} slice", w_off, m_off)
             bench.interview(f"shortcuts on, after the same {args.interview_at} slice", w_on, m_on)
-        if args.out:
-            Path(args.out).write_text(json.dumps(bench.figures, indent=1, default=str))
+            bench.save()
+        if day is not None and args.interview_day:
+            bench.interview(f"shortcuts on, after the whole {args.hours:g} h day", w_day, m_day)
+            bench.save()
 
 
 if __name__ == "__main__":

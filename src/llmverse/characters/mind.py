@@ -105,8 +105,9 @@ class Mind:
             return False
         try:
             return self.memory.reflector.reflect(self.me.id) is not None
-        except Cancelled:  # out of time: the next step tries again
+        except Cancelled:  # out of time: tried again once more has happened, not step after step
             self.calls_cut += 1
+            self.memory.reflector.postpone(self.me.id)
             return False
 
     def _react_to_alarm(self, alarm: Event) -> None:

@@ -56,6 +56,12 @@ class SimConfig:
     step_budget: float | None = None  # wall seconds per step; past it the rest use rules (None: no limit)
     talk_turns: int = 2  # replies after the opener in a conversation
 
+    @classmethod
+    def every_step(cls, **changes) -> SimConfig:
+        """The baseline: every character thinks with the model every step, every shortcut off."""
+        return cls(**{**dict(lod=False, share_plans=False, summarise_far_talk=False, share_importance=False,
+                             cache_decisions=False), **changes})
+
 
 class Simulation:
     def __init__(self, world: World, gateway: Gateway, players: dict[str, str] | None = None,

@@ -28,6 +28,10 @@ def simulate(
     model_importance: Annotated[bool, typer.Option(help="near characters' memories scored by the model")] = True,
     share_plans: Annotated[bool, typer.Option(help="ten-minute steps made once serve every character alike")] = True,
     summarise_far_talk: Annotated[bool, typer.Option(help="far conversations as one line by rules")] = True,
+    share_importance: Annotated[bool, typer.Option(help="near memories: the same words rated once, talk "
+                                                   "rated in the step's batch")] = True,
+    cache_decisions: Annotated[bool, typer.Option(help="a near character that chose to stay keeps at it "
+                                                  "while its options are unchanged")] = True,
 ) -> None:
     """Run the world: characters follow plans, meet, talk and pass news on. Resumes from the store;
     Ctrl-C ends after the step under way and prints what ran."""
@@ -46,7 +50,8 @@ def simulate(
     memories = _memory(w, gateway) if memory else None
     config = SimConfig(step_minutes=step, lod=lod, radius=radius, by_sight=by_sight, max_near=max_near,
                        model_importance=model_importance, share_plans=share_plans,
-                       summarise_far_talk=summarise_far_talk, step_budget=budget)
+                       summarise_far_talk=summarise_far_talk, share_importance=share_importance,
+                       cache_decisions=cache_decisions, step_budget=budget)
     sim = Simulation(w, gateway, where, config, memory=memories)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task(f"simulating from {w.now():%H:%M} (Ctrl-C: stop after this step)", total=1)
@@ -113,6 +118,8 @@ def print_stats(report, step_minutes: float) -> None:
                   f"and {report.wall_per_character_hour():.2f} s of wall time per character-hour; "
                   f"wall {report.wall_seconds:.1f} s for {len(report.step_seconds)} steps "
                   f"(step p50 {p['p50']:.2f} s, p90 {p['p90']:.2f} s, max {p['max']:.2f} s)")
+    if report.purposes:
+        console.print("model calls by purpose: " + ", ".join(f"{k} {v}" for k, v in report.purposes.items()))
     late = report.tiers.get("late")
     console.print(f"clock: {late.character_steps if late else 0} character-steps out of time used rules; "
                   f"{report.calls_cut} model calls cut")

@@ -31,6 +31,7 @@ def test_stats_print_cost_by_level_of_detail_and_step_times(tmp_path):
     assert "cost by level of detail (25 characters, 0.5 world hours)" in text
     assert "│ near │ 6 │" in text and "│ far │ 69 │" in text  # 2 near of 25, three steps
     assert "for 3 steps (step p50" in text and "0 character-steps out of time used rules" in text
+    assert "model calls by purpose: importance" in text and "plan and decide" in text
     again = CliRunner().invoke(_app(), [*common, "--hours", "0.1666667"], env={"COLUMNS": "200"})
     assert again.exit_code == 0, again.output
     world = open_world(WILLOW, db)
