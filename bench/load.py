@@ -12,7 +12,11 @@ message: validated against the map, answered with `moved`) and, every `--ask-eve
 assistant the way somewhere (model work: queued fairly, streamed, answered with `end`). Think time
 between actions is `--think` seconds. Printed per crowd size: messages/s answered, p50/p99 latency
 of moves and of asks, errors (rate limits included), and the server process's resident memory.
-The bench client shares the machine with the server: on 2 cores it competes for them.
+The bench client shares the machine with the server: on 2 cores it competes for them. It parses
+only the frames it waits for (a broadcast is recognised by its first bytes and skipped), and the
+table gives the CPU each side used during the run (100% = one core), so a run can be told
+server-bound from client-bound. `--src DIR` runs the server from another source tree (a `git
+archive` of an older commit): the same client against the server before and after a change.
 
 With `--cycles C` it measures memory instead: the server's RSS idle, then C times: the crowd
 connects and plays for `--seconds` (RSS sampled while all are connected), leaves, and after
@@ -50,6 +54,7 @@ class Tally:
     ticks: list[float] = field(default_factory=list)  # monotonic arrival of the world clock's ticks (one client)
     errors: dict[str, int] = field(default_factory=dict)
     answered: int = 0
+    cpu: tuple[float, float] = (float("nan"), float("nan"))  # cores used by the server and by this client
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -65,6 +70,22 @@ def http(url: str, body: dict | None = None, token: str | None = None) -> dict:
                                           **({"Authorization": f"Bearer {token}"} if token else {})})
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(r.read())
+
+
+BROADCASTS = ('{"type": "players"', '{"type": "event"', '{"type": "tick"', '{"type": "content"')
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    if pid is None:
+        return float("nan")
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def rss_mb(pid: int | None) -> float:
@@ -124,7 +145,10 @@ async def player(url: str, token: str, walkable: list[str], t: Tally, stop: floa
             first = True
             while True:
                 remaining = stop + 60 - time.monotonic()  # a reply under way may finish past the run's end
-                f = json.loads(await asyncio.wait_for(ws.recv(), max(1.0, remaining)))
+                raw = await asyncio.wait_for(ws.recv(), max(1.0, remaining))
+                if raw.startswith(BROADCASTS):
+                    continue  # not an answer to this player: not worth parsing
+                f = json.loads(raw)
                 if f.get("type") == "token" and f.get("id") == ref and first:
                     t.firsts.append(time.perf_counter() - sent)
                     first = False
@@ -145,7 +169,9 @@ async def player(url: str, token: str, walkable: list[str], t: Tally, stop: floa
 async def crowd(url: str, tokens: list[str], walkable: list[str], args,
                 pid: int | None = None) -> tuple[Tally, float, float]:
     """The crowd's tally, the seconds it ran, and the server's RSS sampled at 80% of the run."""
+    print(f"  a crowd of {len(tokens)} connects", file=sys.stderr, flush=True)
     t = Tally()
+    cpu = (cpu_seconds(pid), own_cpu_seconds())
     start = time.monotonic()
     stop = start + args.seconds
     sampled: list[float] = []
@@ -161,13 +187,15 @@ async def crowd(url: str, tokens: list[str], walkable: list[str], args,
         if isinstance(r, Exception):
             key = f"client:{type(r).__name__}"
             t.errors[key] = t.errors.get(key, 0) + 1
-    return t, time.monotonic() - start, sampled[0] if sampled else float("nan")
+    took = time.monotonic() - start
+    t.cpu = ((cpu_seconds(pid) - cpu[0]) / took, (own_cpu_seconds() - cpu[1]) / took)
+    return t, took, sampled[0] if sampled else float("nan")
 
 
 def start_server(args, port: int) -> subprocess.Popen:
     db = f"sqlite:///{tempfile.mkdtemp(prefix='llmverse-load-')}/load.db"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "LLMVERSE_ADMIN_PASSWORD": args.admin_password,
-           "PYTHONPATH": str(ROOT / "src")}
+           "PYTHONPATH": str(Path(args.src) if args.src else ROOT / "src")}
     if args.no_priority:
         env["LLMVERSE_PRIORITY"] = "off"
     cmd = [sys.executable, "-m", "llmverse.server", "--port", str(port), "--db", db, "--model", args.model,
@@ -201,6 +229,7 @@ def main() -> None:
     ap.add_argument("--tick", type=float, default=0.0, help="the started server's seconds between world steps")
     ap.add_argument("--no-priority", action="store_true", help="the started server queues the world's model work "
                     "like a player's (LLMVERSE_PRIORITY=off): the 'before' of players-first scheduling")
+    ap.add_argument("--src", default=None, help="the started server's source tree (default: this checkout's src/)")
     ap.add_argument("--admin-password", default=os.environ.get("LLMVERSE_ADMIN_PASSWORD", "load-admin-password"))
     args = ap.parse_args()
 
@@ -227,21 +256,24 @@ def main() -> None:
             while len(made) < n:
                 made.append(http(url + "/api/admin/accounts", {"name": f"load{len(made):05d}_{os.getpid() % 1000}"},
                                  admin)["token"])
-            t, took, _ = asyncio.run(crowd(url, made[:n], walkable, args))
+            t, took, _ = asyncio.run(crowd(url, made[:n], walkable, args, proc.pid if proc else None))
             rows.append((n, t.answered / took, pct(t.moves, .5), pct(t.moves, .99), len(t.asks), pct(t.asks, .5),
-                         pct(t.asks, .99), sum(t.errors.values()), rss_mb(proc.pid if proc else None), t.errors))
+                         pct(t.asks, .99), sum(t.errors.values()), rss_mb(proc.pid if proc else None), t.cpu,
+                         t.errors))
             gaps = [b - a for a, b in zip(t.ticks, t.ticks[1:])]
             talks.append((n, len(t.firsts), pct(t.firsts, .5), pct(t.firsts, .95), len(t.ticks),
                           (max(gaps) - args.tick) * 1000 if gaps else float("nan"),
                           (sum(gaps) / len(gaps) - args.tick) * 1000 if gaps else float("nan")))
             print(f"  {n} clients done", file=sys.stderr)
         model = http(url + "/api/status", token=admin)["model"]
-        print(f"\nmodel {model}, {args.seconds:.0f} s per run, think {args.think} s, ask every {args.ask_every}\n")
+        print(f"\nmodel {model}, {args.seconds:.0f} s per run, think {args.think} s, ask every {args.ask_every}; "
+              f"load average {os.getloadavg()[0]:.1f}\n")
         print("| clients | answered msg/s | move p50 (ms) | move p99 (ms) | asks | ask p50 (ms) | ask p99 (ms) "
-              "| errors | server RSS (MB) |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-        for n, rate, m50, m99, asks, a50, a99, errs, rss, _ in rows:
-            print(f"| {n} | {rate:.0f} | {m50:.1f} | {m99:.1f} | {asks} | {a50:.0f} | {a99:.0f} | {errs} | {rss:.0f} |")
+              "| errors | server RSS (MB) | server CPU | client CPU |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for n, rate, m50, m99, asks, a50, a99, errs, rss, (scpu, ccpu), _ in rows:
+            print(f"| {n} | {rate:.0f} | {m50:.1f} | {m99:.1f} | {asks} | {a50:.0f} | {a99:.0f} | {errs} | {rss:.0f} "
+                  f"| {scpu:.0%} | {ccpu:.0%} |")
         for n, *_, detail in rows:
             if detail:
                 print(f"errors at {n} clients: {detail}")
@@ -275,7 +307,8 @@ def memory_cycles(url: str, admin: str, walkable: list[str], made: list[str], pi
         print(f"  cycle {cycle} done", file=sys.stderr)
     model = http(url + "/api/status", token=admin)["model"]
     print(f"\nmodel {model}, {n} clients, {args.seconds:.0f} s per cycle, think {args.think} s, "
-          f"ask every {args.ask_every}, settle {args.settle:.0f} s; server RSS idle {idle:.0f} MB\n")
+          f"ask every {args.ask_every}, settle {args.settle:.0f} s; server RSS idle {idle:.0f} MB; "
+          f"load average {os.getloadavg()[0]:.1f}\n")
     print("| cycle | RSS with clients (MB) | RSS after they left (MB) | moves | move p50 (ms) | move p99 (ms) "
           "| errors |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
