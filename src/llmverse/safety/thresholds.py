@@ -39,17 +39,32 @@ OFF = 1.01  # a line no probability reaches: the category never acts on the head
 GRID = np.concatenate([[OFF], np.round(np.arange(0.99, FLOOR - 1e-9, -0.01), 2)])
 
 
-def folds(sources: list[str]) -> dict[str, np.ndarray]:
-    """One boolean mask per source; in-world questions (real and generated) form one fold."""
-    group = np.array(["world" if s in ("world", "generated-world") else s for s in sources])
-    return {g: group == g for g in sorted(set(group))}
+def folds(sources: list[str], groups: int = 0) -> dict[str, np.ndarray]:
+    """One boolean mask per fold; each source lies wholly in one fold. In-world questions (real and
+    generated) form a fold of their own. With `groups` > 0 the other sources are packed into that many
+    folds of about equal size (largest first into the smallest), which costs fewer trainings."""
+    src = np.array(["world" if s in ("world", "generated-world") else s for s in sources])
+    names = sorted(set(src) - {"world"}, key=lambda n: (-(src == n).sum(), n))
+    if groups <= 0 or groups >= len(names):
+        packs = [[n] for n in names]
+    else:
+        packs = [[] for _ in range(groups)]
+        sizes = [0] * groups
+        for n in names:
+            i = sizes.index(min(sizes))
+            packs[i].append(n)
+            sizes[i] += int((src == n).sum())
+    out = {"+".join(sorted(p)): np.isin(src, p) for p in packs if p}
+    if (src == "world").any():
+        out["world"] = src == "world"
+    return out
 
 
 def out_of_fold(data: Prepared, cfg: SafetyTrainConfig, score: Callable[[np.ndarray, np.ndarray], np.ndarray],
                 say: Callable[[str], None] = log.info) -> np.ndarray:
     """(views, k): for each source, `score(train_mask, test_mask)` of a head trained without it."""
     p: np.ndarray | None = None
-    for name, mask in folds([r.source for r in data.vrows]).items():
+    for name, mask in folds([r.source for r in data.vrows], cfg.oof_folds).items():
         got = score(~mask, mask)
         if p is None:
             p = np.zeros((len(data.vrows), got.shape[1]), np.float32)

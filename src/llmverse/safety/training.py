@@ -66,7 +66,8 @@ class SafetyTrainConfig:
     # teen lines detect the most is kept. (0.0,) trains the embedding head alone.
     alphas: tuple[float, ...] = (0.0, 0.2, 0.35, 0.5)
     lexical_epochs: int = 8
-    oof_members: int = 1  # ensemble size of each out-of-fold head (one per source left out)
+    oof_members: int = 1  # ensemble size of each out-of-fold head (one per fold left out)
+    oof_folds: int = 5  # sources packed into this many folds (each source wholly in one); 0: one fold per source
     cached_only: bool = False  # train on the messages whose views the cache already holds (a partial embedding run)
     dev_sources: tuple[str, ...] = ()  # whole sources left out (bench/safety_dev.py compares variants on them)
 

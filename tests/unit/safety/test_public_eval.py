@@ -55,3 +55,13 @@ def test_plain_harmful_requests_are_counted_apart_from_wrapped_attacks_and_state
     f = pub.figures(pub.run(Rails(Policy.for_level("teen"), classifier=_Head()), exs))
     assert f.plain_requests.n == 2 and f.plain_requests.rate == 0.5  # the crowbar one; promptmap is not counted
     assert f.attacks.n == 3 and abs(f.attacks.rate - 2 / 3) < 1e-9
+
+
+def test_a_sample_keeps_the_same_share_of_each_source_and_kind_and_repeats():
+    exs = [Example(f"a{i}", ("illegal",), "s1", "en", "attack") for i in range(100)] + \
+          [Example(f"b{i}", (), "s1", "en", "lookalike") for i in range(40)] + \
+          [Example(f"c{i}", (), "s2", "zh", "benign") for i in range(10)]
+    got = pub.sample(exs, 0.5)
+    assert [sum(e.text[0] == x for e in got) for x in "abc"] == [50, 20, 5]
+    assert got == pub.sample(exs, 0.5) and got != pub.sample(exs, 0.5, seed=1)
+    assert [e.text for e in got] == sorted((e.text for e in got), key=[e.text for e in exs].index)

@@ -48,6 +48,9 @@ def test_the_budget_goes_to_the_category_that_separates():
 def test_in_world_questions_form_one_fold_and_are_left_to_the_bound():
     f = folds(["alpaca-en", "world", "generated-world", "catqa"])
     assert sorted(f) == ["alpaca-en", "catqa", "world"] and f["world"].tolist() == [False, True, True, False]
+    packed = folds(["a"] * 5 + ["b"] * 3 + ["c"] * 2 + ["d"] * 2 + ["world"], groups=2)
+    assert sorted(packed) == ["a+d", "b+c", "world"]  # whole sources, about equal sizes (7 and 5)
+    assert sum(m.sum() for m in packed.values()) == 13
     p, y, kind, sources = _set()
     sources = sources.astype("<U16")
     sources[400:700] = "world"  # a world question scored high does not hold a line up
