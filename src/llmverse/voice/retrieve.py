@@ -188,6 +188,13 @@ class Retriever:
             if meets:
                 key = best(meets)
                 return Found("answered", top, key, subject=key.subject)
+        if "suggest" in q.intents and not unknown:  # "What is there to do in town?"
+            places = [f for f in self.facts if f.kind == "about" and (f.subject or "").startswith("place:")]
+            work = implied[1:2] if len(implied) == 3 else ()  # (me, my workplace, where I am) or (me, where I am)
+            here = implied[-1:] if implied else ()
+            key = best([f for f in places if f.subject in work]) or best([f for f in places if f.subject not in here])
+            if key is not None:
+                return Found("answered", top, key, subject=key.subject)
         if unknown and asked:
             if lead is not None and base[lead] >= self.w.strong and self.facts[lead].kind in _KNOWLEDGE:
                 return Found("answered", top, self.facts[lead])

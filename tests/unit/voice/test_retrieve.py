@@ -104,3 +104,13 @@ def test_a_need_is_met_by_a_place_with_its_tag(world, who, text, key):
 ])
 def test_a_request_for_what_the_world_lacks_is_declined(world, who, text):
     assert find(world, who, text).status == "unknown"
+
+
+@pytest.mark.parametrize("who, text, key", [
+    ("bram", "What is there to do in town?", "about:forge"),  # a shopkeeper suggests the shop
+    ("nell", "Where should I go first?", "about:market"),  # no workplace: a place other than here
+    ("nell", "你能带我四处看看吗？", "about:market"),
+])
+def test_a_newcomer_asking_what_to_do_gets_a_place_not_a_decline(world, who, text, key):
+    found = find(world, who, text)
+    assert found.status == "answered" and found.key is not None and found.key.id == key
