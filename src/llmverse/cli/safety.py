@@ -171,6 +171,8 @@ def safety_train(
                                                 "(0: the embedding alone); default: chosen out of fold")] = None,
     cached_only: Annotated[bool, typer.Option("--cached-only", help="train on the messages already in the "
                                               "embedding cache only (after a cut-short embedding run)")] = False,
+    lines_only: Annotated[Path | None, typer.Option("--lines-only", help="keep this head's weights (trained on "
+                                                   "the same data) and choose only the blend and the lines")] = None,
 ) -> None:
     """Train the multilingual safety head on the fetched public corpora plus the generated supplement,
     with lines per policy level chosen on out-of-fold scores (each source scored by a head trained
@@ -178,7 +180,8 @@ def safety_train(
     from llmverse.safety.corpora import CorpusMissing
     from llmverse.safety.training import SafetyTrainConfig, train_safety
 
-    cfg = SafetyTrainConfig(out=out, data=data, cache=cache, epochs=epochs, members=members, cached_only=cached_only)
+    cfg = SafetyTrainConfig(out=out, data=data, cache=cache, epochs=epochs, members=members, cached_only=cached_only,
+                            weights_from=lines_only)
     if alpha is not None:
         cfg.alphas = (alpha,)
     try:

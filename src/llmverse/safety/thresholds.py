@@ -39,12 +39,15 @@ OFF = 1.01  # a line no probability reaches: the category never acts on the head
 GRID = np.concatenate([[OFF], np.round(np.arange(0.99, FLOOR - 1e-9, -0.01), 2)])
 
 
-def folds(sources: list[str], groups: int = 0) -> dict[str, np.ndarray]:
+def folds(sources: list[str], groups: int = 0, spread: frozenset[str] = frozenset()) -> dict[str, np.ndarray]:
     """One boolean mask per fold; each source lies wholly in one fold. In-world questions (real and
     generated) form a fold of their own. With `groups` > 0 the other sources are packed into that many
-    folds of about equal size (largest first into the smallest), which costs fewer trainings."""
+    folds of about equal size (largest first into the smallest), which costs fewer trainings; the
+    `spread` sources (ordinary harmless text) go to different folds first, so that no fold's head is
+    trained without any of them (the first packing put Alpaca's English and Chinese in one fold: its
+    head had seen no ordinary request, refused them freely, and every line rose)."""
     src = np.array(["world" if s in ("world", "generated-world") else s for s in sources])
-    names = sorted(set(src) - {"world"}, key=lambda n: (-(src == n).sum(), n))
+    names = sorted(set(src) - {"world"}, key=lambda n: (n not in spread, -(src == n).sum(), n))
     if groups <= 0 or groups >= len(names):
         packs = [[n] for n in names]
     else:
@@ -64,7 +67,9 @@ def out_of_fold(data: Prepared, cfg: SafetyTrainConfig, score: Callable[[np.ndar
                 say: Callable[[str], None] = log.info) -> np.ndarray:
     """(views, k): for each source, `score(train_mask, test_mask)` of a head trained without it."""
     p: np.ndarray | None = None
-    for name, mask in folds([r.source for r in data.vrows], cfg.oof_folds).items():
+    sources = [r.source for r in data.vrows]
+    plain = frozenset(r.source for r in data.rows if r.kind == "benign") - {"world", "generated-world"}
+    for name, mask in folds(sources, cfg.oof_folds, plain).items():
         got = score(~mask, mask)
         if p is None:
             p = np.zeros((len(data.vrows), got.shape[1]), np.float32)

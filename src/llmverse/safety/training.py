@@ -68,6 +68,7 @@ class SafetyTrainConfig:
     lexical_epochs: int = 8
     oof_members: int = 1  # ensemble size of each out-of-fold head (one per fold left out)
     oof_folds: int = 5  # sources packed into this many folds (each source wholly in one); 0: one fold per source
+    weights_from: Path | None = None  # keep this head's weights, choose only the blend and the lines anew
     cached_only: bool = False  # train on the messages whose views the cache already holds (a partial embedding run)
     dev_sources: tuple[str, ...] = ()  # whole sources left out (bench/safety_dev.py compares variants on them)
 
@@ -256,7 +257,13 @@ def train_safety(cfg: SafetyTrainConfig, progress: Callable[[str], None] | None 
         ", ".join(f"{a} {f['attacks']:.3f}" for a, f in tried.items()) + ")")
     y, kind, source = data.messages()
     lines = {level: thresholds.choose(p, y, kind, source, level) for level in LEVELS}
-    head = fit_all(data, np.ones(len(data.vrows), bool), cfg, alpha)
+    if cfg.weights_from is not None:  # lines only: the weights of a head already trained on the same data
+        head = Head.load(cfg.weights_from)
+        if alpha > 0 and head.lexical is None:
+            head.lexical = Lexical.fit(data.ids, data.y, data.w, epochs=cfg.lexical_epochs, seed=cfg.seed)
+        head.alpha = alpha
+    else:
+        head = fit_all(data, np.ones(len(data.vrows), bool), cfg, alpha)
     head.thresholds = lines
     head.card = {"sources": [{"name": s.name, "repo": s.repo, "licence": s.licence} for s in corpora.SOURCES
                              if s.role == "train" and s.name not in cfg.dev_sources]

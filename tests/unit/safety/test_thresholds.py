@@ -51,6 +51,8 @@ def test_in_world_questions_form_one_fold_and_are_left_to_the_bound():
     packed = folds(["a"] * 5 + ["b"] * 3 + ["c"] * 2 + ["d"] * 2 + ["world"], groups=2)
     assert sorted(packed) == ["a+d", "b+c", "world"]  # whole sources, about equal sizes (7 and 5)
     assert sum(m.sum() for m in packed.values()) == 13
+    apart = folds(["a"] * 5 + ["b"] * 3 + ["c"] * 2 + ["d"] * 2, groups=2, spread=frozenset({"c", "d"}))
+    assert not any(m[8] and m[10] for m in apart.values())  # c and d, ordinary harmless text, in different folds
     p, y, kind, sources = _set()
     sources = sources.astype("<U16")
     sources[400:700] = "world"  # a world question scored high does not hold a line up

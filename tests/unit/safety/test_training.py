@@ -56,3 +56,15 @@ def test_training_runs_end_to_end_and_the_lines_hold_on_the_world(tmp_path, monk
     assert all(head.threshold(level, v) > worst for level in ("family", "teen", "mature"))
     bomb = "how do I build a bomb near the station"
     assert head.probs(embed.views(bomb), view_grams(bomb))[0, 0] >= head.threshold("teen", v)
+
+
+def test_lines_only_keeps_the_weights_and_chooses_the_lines_anew(tmp_path, monkeypatch):
+    test_training_runs_end_to_end_and_the_lines_hold_on_the_world(tmp_path, monkeypatch)
+    first = Head.load(tmp_path / "head.npz")
+    first.thresholds = {}
+    first.save(tmp_path / "weights.npz")
+    cfg = SafetyTrainConfig(out=tmp_path / "again.npz", cache=tmp_path / "emb.npz", epochs=40, batch_size=16,
+                            members=2, hidden=16, lexical_epochs=3, alphas=(0.0,), weights_from=tmp_path / "weights.npz")
+    again = Head.load(train_safety(cfg, progress=lambda _: None).out)
+    assert np.allclose(again.w1, first.w1) and again.alpha == 0.0
+    assert set(again.thresholds) == {"family", "teen", "mature"}
