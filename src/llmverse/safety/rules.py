@@ -107,12 +107,15 @@ _EN: list[tuple[Category, float, str, str]] = [
     ("illegal", MILD, "evade", r"\bwithout (?:getting|being) (?:caught|noticed|seen)\b|\b(?:pass|get past) (?:the )?inspect\w+"),
     ("illegal", MILD, "evade", r"\bthat (?:isn't|is not) (?:mine|yours)\b|\bblackmail\w*|\bextort\w*|\bbribe\w*"),
     # --- asking for other people's personal data (values in a message are pii.py's)
-    ("pii", SEVERE, "request", r"\b(?:\w+'s|their|his|her|other players'?|every(?:one|body)(?: you\W?ve talked to)?|the players?|"
+    # "What's the address of the museum?" asks about a place: "what's" is no possessive, a place no person.
+    ("pii", SEVERE, "request", r"\b(?:(?!(?:what|that|who|where|when|why|how|it|here|there|let|he|she)'s\b)\w+'s|their|his|her|"
+                               r"other players'?|every(?:one|body)(?: you\W?ve talked to)?|the players?|"
                                r"players|people)\b.{0,30}\b(?:home address|address(?:es)?|phone numbers?|e-?mail(?: address(?:es)?)?|"
                                r"real names?|where (?:they|he|she) lives?|personal (?:data|info\w*|details)|private (?:data|"
                                r"messages|info\w*))\b"),
     ("pii", SEVERE, "request", r"\b(?:phone numbers?|e-?mail(?: address)?(?:es)?|home address(?:es)?|real names?)\b.{0,10}"
-                               r"\b(?:of|for) (?:the|a|every|all|other|each)\b"),
+                               r"\b(?:of|for) (?:every|all|other|each|(?:the|a|that|this) (?:other )?(?:players?|people|person|visitors?|"
+                               r"users?|girl|boy|man|woman|guy|lady|customers?|residents?|villagers?|neighbou?rs?|kids?)\b)"),
     ("pii", SEVERE, "request", r"\b(?:what did|tell me what) (?:the )?other (?:players|people)\b.{0,30}\b(?:tell|say|told|said)\b"),
     # --- prompt injection (player text and documents)
     ("injection", SEVERE, "ignore_previous", r"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon)\b.{0,30}?\b"
