@@ -15,7 +15,10 @@ Parts (each on fresh copies of the world, which starts at 07:00; one gateway, on
   model every step. Each slice's calls per character-hour are set against the day's, whole and over the
   same hours of the clock: one early slice is not the day (the 07:00 slice, with most people at home,
   was the only baseline before).
-- `interview`: `llmverse eval interview`'s questions to every character, like for like: two fresh
+- `every-day`: the whole day thinking every step, every shortcut off (affordable with `--model
+  scripted`, which gives the structure of the calls: how many, for what, at which hours).
+- `interview`: `llmverse eval interview`'s questions to every character, like for like: after the
+  whole day with and without the shortcuts when `day` and `every-day` both ran; otherwise two fresh
   worlds run by rules to `--interview-at`, then the same slice with every shortcut on (player at
   `--player`, `--budget`) and with every shortcut off; with `--interview-day`, also after the whole day.
 """
@@ -79,10 +82,10 @@ class Bench:
             Path(self.args.out).write_text(json.dumps(self.figures, indent=1, default=str))
 
     # --- the parts ---------------------------------------------------------------------------------
-    def day(self) -> tuple[RunReport, Simulation, World, MemorySystem | None]:
+    def day(self, config: SimConfig, label: str = "day") -> tuple[RunReport, Simulation, World, MemorySystem | None]:
         a = self.args
-        world, memory = self.open("day.db")
-        sim = Simulation(world, self.gateway, {"p1": a.player}, SimConfig(step_budget=a.budget), memory=memory)
+        world, memory = self.open(f"{label}.db")
+        sim = Simulation(world, self.gateway, {"p1": a.player}, config, memory=memory)
         parts = [sim.run(1.0)]  # 07:00 -> 08:00
         self.announce(world)
         party = world.events(kind="invite", last=1)[0]
@@ -99,7 +102,7 @@ class Bench:
         spread = {"aware": len(aware), "invited": len(invited), "attended": len(went),
                   "at the cafe anyway": len(attended - set(aware) - {HOST}), "total": len(world.characters)}
         report = _merge(parts)
-        self.figures["day"] = {**_figures(report), "spread": spread,
+        self.figures[label] = {**_figures(report), "spread": spread,
                                "decisions cached": sum(m.decisions_cached for m in sim.minds.values()),
                                "ratings reused": _reused(memory)}
         return report, sim, world, memory
@@ -191,8 +194,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         bench = Bench(args, Path(tmp_name))
         day = None
+        if "every-day" in parts:  # the whole day thinking every step: affordable with the scripted backend
+            every, _, w_every, m_every = bench.day(SimConfig.every_step(), "every-day")
+            _cost_table([("think every step (whole day)", every)], "every shortcut off, the whole day")
+            bench.save()
         if "day" in parts:
-            day, sim, w_day, m_day = bench.day()
+            day, sim, w_day, m_day = bench.day(SimConfig(step_budget=args.budget))
             _cost_table([("shortcuts on (whole day)", day)],
                         f"{w_day.file.name.en}, {len(w_day.characters)} characters, {bench.figures['model']}, "
                         f"{args.threads} thread(s), player at {args.player}, budget {args.budget:g} s")
@@ -236,6 +243,15 @@ def main() -> None:
             _cost_table(rows, "think every step, every shortcut off")
             console.print(ratios)
             bench.save()
+        if "day" in parts and "every-day" in parts:
+            ratio = every.calls_per_character_hour() / max(day.calls_per_character_hour(), 1e-9)
+            bench.figures["whole-day ratio"] = ratio
+            console.print(f"whole day: think every step / shortcuts = {ratio:.0f}x fewer calls")
+            if "interview" in parts:
+                bench.interview(f"think every step, after the whole {args.hours:g} h day", w_every, m_every)
+                bench.interview(f"shortcuts on, after the whole {args.hours:g} h day", w_day, m_day)
+                bench.save()
+            parts.discard("interview")
         if "interview" in parts:
             on, w_on, m_on = bench.slice(args.interview_at, SimConfig(step_budget=args.budget), "interview_on.db")
             bench.figures["interview slice, shortcuts on"] = _figures(on)
