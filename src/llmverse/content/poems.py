@@ -100,12 +100,13 @@ def poem(ctx: Context, p: PoemParams) -> Poem:
     doc.scores = {"form_ok": float(best.ok), "model_form_ok": float(best.ok and method == "model"),
                   "attempts": float(len(attempts))}
     doc.notes = [f"attempt {i}: {'; '.join(a.problems) or 'holds'}" for i, a in enumerate(attempts, 1)]
-    doc.notes += [f"assembled: {sum(x in model for x in best.lines)} of {len(best.lines)} lines from the model's "
-                  "attempts, the rest the world's" if method == "assembled" else
-                  "composed from the world's words" + ("" if attempts else " (the model does not write this language)"
-                                                       if not ctx.writes(form.language) else " (the model did not answer)")
-                  if method == "composed" else ""]
-    doc.notes = [n for n in doc.notes if n]
+    if method == "assembled":
+        mine = sum(x in model for x in best.lines)
+        doc.notes.append(f"assembled: {mine} of {len(best.lines)} lines from the model's attempts, the rest the world's")
+    elif method == "composed":
+        why = ("the model does not write this language" if not ctx.writes(form.language) else
+               "the model did not answer" if not attempts else "no line of the model's fits the form")
+        doc.notes.append(f"composed from the world's words ({why})")
     if not best.ok:
         doc.notes.append("FAILS THE FORM: shown marked as failing")
     return doc
