@@ -189,7 +189,9 @@ _BEFORE_A_THING = frozenset("""a an the any some sell sells selling buy rent hav
     repair carry carries offer nearest take bring accept accepts use allow allows hire book order borrow lend
     recommend know visit meet play watch""".split())
 # "Can I swim at the harbour?": the word after "can I" is what the player wants to do there.
-_MAY_I = re.compile(r"\b(?:can|may|could)\s+(?:i|we)\s+([A-Za-z][A-Za-z'-]*)", re.I)
+# Not when an object follows ("Can I purchase an iron anchor?": the anchor is what is asked about).
+_MAY_I = re.compile(r"\b(?:can|may|could)\s+(?:i|we)\s+([A-Za-z][A-Za-z'-]*)"
+                    r"(?!\s+(?:a|an|the|some|any|this|that|these|those|one|two|my|your|me|it|them)\b)", re.I)
 # "Do you bake birthday cakes?": what follows the verb of a yes/no question put to someone.
 _DO_YOU = re.compile(r"\b(?:do|does|can|could|will|would|did)\s+(?:you|they|he|she)\s+[A-Za-z'-]+\s+"
                      r"((?:[A-Za-z][A-Za-z'-]*\s*){1,3})", re.I)
@@ -237,8 +239,11 @@ def _things_named(text: str) -> set[str]:
     for i, w in enumerate(words):  # a name the world lacks: "books by Dickens" (not the first word, not "I")
         if i and w[:1].isupper() and w != "I" and not re.search(r"[.!?]\s*$", text[:text.find(w)]):
             out.update(tokens(w))
-    for word, flag in _pos(text):
-        if flag.startswith("n"):
+    pos = _pos(text)
+    for i, (word, flag) in enumerate(pos):
+        # a noun, a verbal noun (牙刷 is tagged vn), or whatever follows a measure word or 有没有 ("拿个X")
+        after = i and (pos[i - 1][1] == "q" or pos[i - 1][0] in ("有没有", "买点", "买些"))
+        if flag.startswith("n") or flag == "vn" or (after and flag not in ("x", "y", "uj", "r", "p")):
             out.add(word)
             out.update(tokens(word))
     for m in _ZH_ASKED.finditer(text):
@@ -270,7 +275,7 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
                if t not in vocabulary.words and t not in _asking() and t not in _intent_words()
                and t not in _smalltalk_words() and t not in named and not t.isdigit()
                and (len(t) > 1 or re.fullmatch(r"[\u3400-\u9fff]", t))
-               and not any(t in s.text for s in vocabulary.surfaces if s.zh)]
+               and not any(t in s.text or (len(s.text) > 1 and s.text in t) for s in vocabulary.surfaces if s.zh)]
     unknown = [t for t in unknown if not _of_known_words(t)]
     # jieba's search mode cuts 自行车 into 自行, 行车 and 自行车: the longest stands for them.
     unknown = [t for t in unknown if not any(t != u and t in u for u in unknown)]

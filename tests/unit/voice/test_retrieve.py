@@ -114,3 +114,22 @@ def test_a_request_for_what_the_world_lacks_is_declined(world, who, text):
 def test_a_newcomer_asking_what_to_do_gets_a_place_not_a_decline(world, who, text, key):
     found = find(world, who, text)
     assert found.status == "answered" and found.key is not None and found.key.id == key
+
+
+@pytest.mark.parametrize("who, text, key", [
+    ("bram", "What's the going rate for a fishing hook?", "price:fishing_hook"),
+    ("bram", "I'm thinking of buying an iron anchor. What's the price?", "price:anchor"),
+    ("bram", "Can I purchase an iron anchor?", "price:anchor"),  # a verb with an object asks about the object
+    ("bram", "铁锚是什么价？", "price:anchor"),
+    ("bram", "渔刀值多少钱？", "price:fishing_knife"),  # jieba glues 渔刀值: the name inside still names it
+    ("lin", "集市在什么地方？", "where:market"),
+    ("otto", "Is the Harbour nearby?", "where:harbour"),
+])
+def test_paraphrases_written_after_the_templates_find_their_fact(world, who, text, key):
+    found = find(world, who, text)
+    assert found.status == "answered" and found.key is not None and found.key.id == key
+
+
+@pytest.mark.parametrize("who, text", [("otto", "有没有牙刷？"), ("nell", "给我拿个枕头。"), ("lin", "Can I swim at the harbour?")])
+def test_a_thing_after_a_measure_word_or_an_activity_is_looked_for(world, who, text):
+    assert find(world, who, text).status == "unknown"
