@@ -26,8 +26,6 @@ def test_the_command_modules_import_nothing_heavy_at_import_time():
     assert set(_loaded("import llmverse, llmverse.cli")) == before  # the commands import their work when run
 
 
-@pytest.mark.xfail(strict=True, reason="needs the lazy src/llmverse/__init__.py given in the issue-16 report "
-                                       "(PEP 562 __getattr__); remove this mark when it is applied")
 def test_help_loads_no_world_database_or_model_code():
     assert _loaded("import sys; sys.argv = ['llmverse', '--help']\n"
                    "from llmverse.cli import app\ntry:\n    app()\nexcept SystemExit:\n    pass") == []
