@@ -140,6 +140,17 @@ def choose(p: np.ndarray, y: np.ndarray, kind: np.ndarray, sources: np.ndarray, 
     return {c: float(GRID[step[j]]) for j, c in enumerate(CATEGORIES)}
 
 
+def ordered(lines: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """Per category, family's line no higher than teen's and mature's no lower: each level is chosen on its
+    own budget, and the greedy choice can spend a larger budget on other categories (the first v6 run left
+    jailbreak off at family and at 0.53 at teen)."""
+    out = {lv: dict(t) for lv, t in lines.items()}
+    for c in out["teen"]:
+        out["family"][c] = min(out["family"][c], out["teen"][c])
+        out["mature"][c] = max(out["mature"][c], out["teen"][c])
+    return out
+
+
 def figures(p: np.ndarray, y: np.ndarray, kind: np.ndarray, sources: np.ndarray,
             lines: dict[str, float]) -> dict[str, float]:
     """Out-of-fold detection and refusals at `lines` (source-balanced means), for the run card."""

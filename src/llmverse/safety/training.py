@@ -256,7 +256,7 @@ def train_safety(cfg: SafetyTrainConfig, progress: Callable[[str], None] | None 
     say(f"blend weight of the lexical model: {alpha:.2f} (out-of-fold teen detection " +
         ", ".join(f"{a} {f['attacks']:.3f}" for a, f in tried.items()) + ")")
     y, kind, source = data.messages()
-    lines = {level: thresholds.choose(p, y, kind, source, level) for level in LEVELS}
+    lines = thresholds.ordered({level: thresholds.choose(p, y, kind, source, level) for level in LEVELS})
     if cfg.weights_from is not None:  # lines only: the weights of a head already trained on the same data
         head = Head.load(cfg.weights_from)
         if alpha > 0 and head.lexical is None:

@@ -3,7 +3,7 @@
 import numpy as np
 
 from llmverse.safety.policy import CATEGORIES
-from llmverse.safety.thresholds import BUDGETS, choose, figures, folds, per_message
+from llmverse.safety.thresholds import BUDGETS, choose, figures, folds, ordered, per_message
 
 V, H = CATEGORIES.index("violence"), CATEGORIES.index("hate")
 
@@ -66,3 +66,10 @@ def test_a_message_scores_its_worst_view():
     pv[0, V], pv[1, V], pv[2, H] = 0.2, 0.9, 0.5
     out = per_message(pv, np.array([0, 0, 1]), 2)
     assert out[0, V] == np.float32(0.9) and out[1, H] == np.float32(0.5) and out[1, V] == 0
+
+
+def test_stricter_levels_never_have_a_higher_line():
+    lines = ordered({"family": {"jailbreak": 1.01, "hate": 0.4}, "teen": {"jailbreak": 0.53, "hate": 0.5},
+                     "mature": {"jailbreak": 0.4, "hate": 0.7}})
+    assert lines["family"]["jailbreak"] == 0.53 and lines["mature"]["jailbreak"] == 0.53
+    assert lines["family"]["hate"] == 0.4 and lines["mature"]["hate"] == 0.7
