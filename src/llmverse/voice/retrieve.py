@@ -20,6 +20,7 @@ from rank_bm25 import BM25Okapi
 
 from llmverse.lang import split_sentences, tokens
 from llmverse.voice.fact import Fact
+from llmverse.voice.locale import section
 from llmverse.voice.question import Question, asking_words, intent_words
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ class Retriever:
                 if knowing:
                     i = max(knowing, key=lambda j: base[j])
                     return Found("answered", top, self.facts[i], subject=subjects[0])
-                return Found("unknown", top, None, missing=_ATTRIBUTE[q.language].get(attr), subject=subjects[0])
+                return Found("unknown", top, None, missing=section("attributes", q.language).get(attr), subject=subjects[0])
             if _WHO.search(q.text):  # "Who runs the inn?" is answered by a fact that names someone
                 cands = [i for i in cands if self._names_a_person(self.facts[i])
                          and (self.facts[i].subject in subjects or q.named <= set(self.facts[i].keys))]
@@ -255,6 +256,5 @@ _ANSWERS = {"price": re.compile(r"\d|\bcoins?\b|\bfree\b", re.I),
             "hours": re.compile(r"\d\d?:\d\d|\b(?:dawn|dusk|noon|midnight|morning|evening|night|sunrise|sunset)\b",
                                 re.I),
             "duration": _NUMBER, "measure": _NUMBER}
-_ATTRIBUTE = {"en": {"price": "price", "hours": "opening hours"}, "zh": {"price": "价格", "hours": "开放时间"}}
 _KNOWLEDGE = frozenset({"knows", "about", "doc", "did", "plan", "event", "memory"})
 _TOLD = frozenset({"knows", "doc", "event", "memory"})  # what someone was told, not a place's description
