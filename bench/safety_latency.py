@@ -21,6 +21,7 @@ import os
 import statistics
 import time
 from importlib.resources import files
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -31,10 +32,12 @@ from llmverse.safety.classify import SafetyClassifier
 from llmverse.safety.head import packaged_path
 
 
-def messages() -> list[str]:
+def messages() -> tuple[list[str], list[str]]:
+    """(harmless lines: the bundled set's benign items and ordinary chat with a character, attacks)."""
     chat = files("llmverse.safety").joinpath("data").joinpath("world_chat.txt").read_text("utf-8")
     lines = [s.strip() for s in chat.splitlines() if s.strip() and not s.startswith("#")]
-    return [i.text for i in ev.load_items("all")] + lines
+    items = ev.load_items("all")
+    return [i.text for i in items if i.kind == "benign"] + lines, [i.text for i in items if i.kind == "attack"]
 
 
 def _ms(rails: Rails, text: str) -> float:
@@ -81,11 +84,13 @@ def added_to_exchange(rails: Rails, texts: list[str]) -> tuple[list[float], int]
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--head", type=Path, default=packaged_path())
     a = ap.parse_args()
     console = Console()
-    texts = messages()
+    harmless, attacks = messages()
+    texts = harmless + attacks
     rules = Rails(Policy.for_level("teen"), classifier=SafetyClassifier(use_model=False))
-    clf = SafetyClassifier(packaged_path())
+    clf = SafetyClassifier(a.head)
     clf.warm()
     head = Rails(Policy.for_level("teen"), classifier=clf)
     table = Table(title=f"input rail, {len(texts)} messages, OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}")
@@ -101,8 +106,9 @@ def main() -> None:
         for name, rails in (("rules only", rules), ("rules + head, text not embedded before", head),
                             ("rules + head, vector already cached (voice or earlier check)", head)):
             row(name, [_ms(rails, t) for t in texts])
-        added, shared = added_to_exchange(head, texts)
-        row(f"added to Bram's reply (the voice embedded {shared} of {len(texts)} lines itself)", added)
+        for name, group in (("harmless lines", harmless), ("attacks", attacks)):
+            added, shared = added_to_exchange(head, group)
+            row(f"added to Bram's reply, {name} (the voice embedded {shared} of {len(group)} itself)", added)
     console.print(table)
 
 
