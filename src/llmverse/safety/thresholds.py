@@ -1,7 +1,11 @@
-"""Thresholds chosen on sources the head never saw: out-of-fold scores, one training source left out at a time.
+"""Thresholds chosen on sources the head never saw: out-of-fold scores, whole training sources left out.
 
-    p = out_of_fold(data, cfg)                    # (views, 9): each view scored by a head trained without its source
-    t = choose(per_message(p, data), data, "teen")  # {category: threshold}
+    p = out_of_fold(data, cfg, score)                 # (views, k): each view scored by a head trained without its fold
+    m = per_message(p, data.msg, len(data.rows))      # a message's score: its worst view
+    t = choose(m, y, kind, source, "teen")            # {category: line}
+
+Sources are packed into `cfg.oof_folds` folds (each source wholly in one, ordinary harmless sources in
+different ones), or one fold per source.
 
 Why: v5 set each category's line on a random 15 % of its own training sources, where 0.25 % of harmless
 text was refused; on the held-out corpora the same lines refused 4 % of ordinary requests and 9 % of
@@ -65,7 +69,7 @@ def folds(sources: list[str], groups: int = 0, spread: frozenset[str] = frozense
 
 def out_of_fold(data: Prepared, cfg: SafetyTrainConfig, score: Callable[[np.ndarray, np.ndarray], np.ndarray],
                 say: Callable[[str], None] = log.info) -> np.ndarray:
-    """(views, k): for each source, `score(train_mask, test_mask)` of a head trained without it."""
+    """(views, k): for each fold, `score(train_mask, test_mask)` of a head trained without it."""
     p: np.ndarray | None = None
     sources = [r.source for r in data.vrows]
     plain = frozenset(r.source for r in data.rows if r.kind == "benign") - {"world", "generated-world"}
