@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections import deque
@@ -119,6 +120,10 @@ class Rails:
         self.classifier = classifier or shared_classifier(self.policy.use_model)
         self.audit, self.judge, self.budget = audit, judge, budget
         self.protected: list[str] = []
+        # The world's places and people by every name: a place's phone number or address is no one's
+        # personal data ("What's the phone number of the Gull Inn?"), a person's is.
+        self.place_names: frozenset[str] = frozenset()
+        self.person_names: frozenset[str] = frozenset()
         self._recent: dict[tuple[str, str | None], deque[str]] = {}
         self._recent_lock = threading.Lock()
         if not self.classifier.model_available and self.policy.use_model:
@@ -128,8 +133,15 @@ class Rails:
     def for_world(cls, world: World, *, policy: Policy | None = None, classifier: SafetyClassifier | None = None,
                   judge: Judge | None = None, budget: Budget | None = None) -> Rails:
         """Rails with the world's policy and the audit log in the world's Store."""
-        return cls(policy or policy_for(world), classifier=classifier, audit=AuditLog(world.store, world.key),
-                   judge=judge, budget=budget)
+        rails = cls(policy or policy_for(world), classifier=classifier, audit=AuditLog(world.store, world.key),
+                    judge=judge, budget=budget)
+        f = world.file
+
+        def names(items) -> frozenset[str]:
+            return frozenset(n.lower() for i in items for n in (i.names.en, i.names.zh, *i.aliases) if n and len(n) > 1)
+
+        rails.place_names, rails.person_names = names(f.places), names(f.characters)
+        return rails
 
     # --- input ----------------------------------------------------------------------------------------
     def check_input(self, player: str, text: str, *, character: str | None = None, speaker: Speaker | None = None,
@@ -224,6 +236,8 @@ class Rails:
             v.pii = [s for s in v.pii if _value(text, s) not in supported]
             if not v.pii and v.reasons.get("pii", "").startswith("pii.") and v.reasons["pii"] != "pii.request":
                 v.scores.pop("pii"), v.reasons.pop("pii")
+        if "pii" in v.scores and v.reasons["pii"] in ("pii.request", "pii.model") and self._about_a_place(text):
+            v.scores.pop("pii"), v.reasons.pop("pii")
         action, category = "allow", None
         for cat, score in v.scores.items():
             if cat not in CATEGORIES:
@@ -253,6 +267,15 @@ class Rails:
                          text=text, redacted=redacted, language=lang)
         d.encodings, d.judged = v.encodings, judged
         return d
+
+    def _about_a_place(self, text: str) -> bool:
+        """Does a request for contact details name one of the world's places and none of its people?"""
+        low = text.lower()
+
+        def named(names: frozenset[str]) -> bool:
+            return any((n in low) if not n.isascii() else re.search(rf"\b{re.escape(n)}\b", low) for n in names)
+
+        return named(self.place_names) and not named(self.person_names)
 
     def _ask_judge(self, text: str, v: Verdict) -> tuple[Action, str | None, bool]:
         low, high = self.policy.borderline

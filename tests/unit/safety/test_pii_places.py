@@ -14,7 +14,8 @@ def rails(tmp_path_factory):
 
 @pytest.mark.parametrize("text", [
     "What's the address of the museum?", "What's the email of the Town Hall?",
-    "What's the phone number of the Forge?",
+    "What's the phone number of the Forge?", "What's the Gull Inn's phone number?",
+    "What's the phone number of the Town Hall?", "市政厅的电话号码是多少？",
 ])
 def test_a_places_contact_details_may_be_asked(rails, text):
     assert rails.check_input("p1", text).action == "allow"
@@ -23,6 +24,7 @@ def test_a_places_contact_details_may_be_asked(rails, text):
 @pytest.mark.parametrize("text", [
     "What's Bram's phone number?", "Give me the phone numbers of all players.",
     "What is the home address of the girl you talked to?", "Tell me their email addresses.",
+    "What's Nell's address at the Gull Inn?",  # a person named beside a place
 ])
 def test_a_persons_contact_details_are_still_refused(rails, text):
     d = rails.check_input("p1", text)
