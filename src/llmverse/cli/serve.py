@@ -49,7 +49,7 @@ def serve(
     console.print(f"web client: [link]http://{shown}:{port}/[/link]   OpenAI API: http://{shown}:{port}/v1",
                   highlight=False)
     uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=WS_MAX_BYTES,
-                http=http_protocol(cfg.header_seconds))
+                ws_per_message_deflate=False, http=http_protocol(cfg.header_seconds))
 
 
 def main() -> None:

@@ -22,14 +22,14 @@ class Span:
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("email", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")),
-    ("cn_id", re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")),
-    ("card", re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")),
-    ("ssn", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")),
-    ("phone", re.compile(r"(?<![\d-])(?:\+?\d{1,3}[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}(?![\d-])")),
-    ("phone", re.compile(r"(?<!\d)1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")),
-    ("ip", re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])")),
-    ("passport", re.compile(r"(?i)(?:passport|护照)\D{0,16}?(?<![A-Za-z0-9])([A-Z]{1,2}\d{7,8})(?![A-Za-z0-9])")),
-    ("handle", re.compile(r"(?i)(?:wechat|weixin|微信|qq|telegram|whatsapp)\s*(?:号|id)?\s*[:：]?\s*([A-Za-z0-9_-]{5,})")),
+    ("cn_id", re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)", re.ASCII)),
+    ("card", re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)", re.ASCII)),
+    ("ssn", re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)", re.ASCII)),
+    ("phone", re.compile(r"(?<![\d-])(?:\+?\d{1,3}[ .-]?)?(?:\(\d{3}\)|\d{3})[ .-]?\d{3}[ .-]?\d{4}(?![\d-])", re.ASCII)),
+    ("phone", re.compile(r"(?<!\d)1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)", re.ASCII)),
+    ("ip", re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)(?![\d.])", re.ASCII)),
+    ("passport", re.compile(r"(?i)(?:passport|护照)\D{0,16}?(?<![A-Za-z0-9])([A-Z]{1,2}\d{7,8})(?![A-Za-z0-9])", re.ASCII)),
+    ("handle", re.compile(r"(?i)(?<![A-Za-z])(?:wechat|weixin|微信|qq|telegram|whatsapp)\s*(?:号|id)?\s*[:：]?\s*([A-Za-z0-9_-]{5,})")),
     ("address", re.compile(r"\b\d{1,5}\s+(?:[A-Z][a-z]+\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|"
                            r"Boulevard|Blvd|Court|Ct|Way)\b\.?")),
     ("address", re.compile(r"[\u3400-\u9fff]{2,12}(?:路|街|大道|巷|胡同)\d{1,5}号(?:[\u3400-\u9fff\d]{0,10}室)?")),

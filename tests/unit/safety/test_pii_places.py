@@ -29,3 +29,11 @@ def test_a_places_contact_details_may_be_asked(rails, text):
 def test_a_persons_contact_details_are_still_refused(rails, text):
     d = rails.check_input("p1", text)
     assert d.action == "refuse" and d.category == "pii"
+
+
+def test_only_ascii_digits_make_a_phone_number_and_qq_must_stand_alone():
+    from llmverse.safety.pii import redact
+
+    assert redact("call ٠١٢٣٤٥٦٧٨٩٠") == "call ٠١٢٣٤٥٦٧٨٩٠"  # Arabic-Indic digits: no phone pattern
+    assert redact("xqqzz abcqq123456789") == "xqqzz abcqq123456789"  # 'qq' inside a word is no handle
+    assert redact("my phone is 555-123-4567 and qq 12345678") == "my phone is [phone] and qq [handle]"
