@@ -195,9 +195,11 @@ _MAY_I = re.compile(r"\b(?:can|may|could)\s+(?:i|we)\s+([A-Za-z][A-Za-z'-]*)"
 # "Do you bake birthday cakes?": what follows the verb of a yes/no question put to someone.
 _DO_YOU = re.compile(r"\b(?:do|does|can|could|will|would|did)\s+(?:you|they|he|she)\s+[A-Za-z'-]+\s+"
                      r"((?:[A-Za-z][A-Za-z'-]*\s*){1,3})", re.I)
+_MEASURE = frozenset("个份杯碗只件条本张双瓶把块斤盒包支袋")  # 一个, 两杯: what follows is counted, a thing
 # "镇长是谁？", "谁是镇长？", "博物馆可以拍照吗？": what jieba may not tag as a noun still names what is asked.
 _ZH_ASKED = re.compile(r"([\u3400-\u9fff]{2,6})是谁|谁是([\u3400-\u9fff]{2,6})|(?:可以|能)([\u3400-\u9fff]{2,4})吗|"
-                       r"(?:有|卖|做|修|收)([\u3400-\u9fff]{2,6})吗|谁(?:做|造|画|写|建)的([\u3400-\u9fff]{2,6})")
+                       r"(?:有|卖|做|修|收)([\u3400-\u9fff]{2,6})吗|谁(?:做|造|画|写|建)的([\u3400-\u9fff]{2,6})|"
+                       r"([\u3400-\u9fff]{2,6}?)(?:有吗|还有吗|卖不卖|能买吗|贵不贵|有没有)")
 # Words that end a noun phrase begun after one of those ("the nearest bank in town": nearest, bank).
 _PHRASE_END = frozenset("""in on at for to of from with by near around here there please is are and or but
     do does can could will would you i me it""".split())
@@ -242,7 +244,8 @@ def _things_named(text: str) -> set[str]:
     pos = _pos(text)
     for i, (word, flag) in enumerate(pos):
         # a noun, a verbal noun (牙刷 is tagged vn), or whatever follows a measure word or 有没有 ("拿个X")
-        after = i and (pos[i - 1][1] == "q" or pos[i - 1][0] in ("有没有", "买点", "买些"))
+        prev, prev_flag = pos[i - 1] if i else ("", "")
+        after = prev_flag == "q" or (prev_flag == "m" and prev[-1:] in _MEASURE) or prev in ("有没有", "买点", "买些")
         if flag.startswith("n") or flag == "vn" or (after and flag not in ("x", "y", "uj", "r", "p")):
             out.add(word)
             out.update(tokens(word))

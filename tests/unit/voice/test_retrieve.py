@@ -133,3 +133,14 @@ def test_paraphrases_written_after_the_templates_find_their_fact(world, who, tex
 @pytest.mark.parametrize("who, text", [("otto", "有没有牙刷？"), ("nell", "给我拿个枕头。"), ("lin", "Can I swim at the harbour?")])
 def test_a_thing_after_a_measure_word_or_an_activity_is_looked_for(world, who, text):
     assert find(world, who, text).status == "unknown"
+
+
+@pytest.mark.parametrize("who, text", [("nell", "来一个冰淇淋。"), ("lin", "我找蜂蜜。"), ("otto", "扇子还有吗？")])
+def test_a_chinese_request_without_a_question_mark_asks(world, who, text):
+    assert find(world, who, text).status == "unknown"
+
+
+def test_a_question_numeral_counts_nothing():  # 几点 is a numeral too: 开 after it is no thing
+    from llmverse.voice.question import _things_named
+
+    assert "开" not in _things_named("集市早上几点开？") and "冰淇淋" in _things_named("来一个冰淇淋。")
