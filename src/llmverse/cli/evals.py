@@ -17,11 +17,13 @@ def eval_interview(
     model: ModelOpt = None, threads: ThreadsOpt = None, world: WorldOpt = None,
     hours: Annotated[float, typer.Option(help="world hours to simulate before the interview")] = 10.0,
     players: Annotated[str, typer.Option(help="places where players stand during the day")] = "market",
+    every_step: Annotated[bool, typer.Option("--every-step", help="every character thinks with the model every "
+                                             "step (no shortcuts): the baseline the shortcuts are compared with")] = False,
 ) -> None:
     """Simulate a day on a fresh world, then interview every character; answers checked against the log."""
     from rich.progress import Progress
 
-    from llmverse.characters.simulation import Simulation
+    from llmverse.characters.simulation import SimConfig, Simulation
     from llmverse.evals.interview import CATEGORIES, interview, scores
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -30,7 +32,7 @@ def eval_interview(
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("simulating the day", total=1)
             memories = _memory(w, gateway)
-            Simulation(w, gateway, where, memory=memories).run(
+            Simulation(w, gateway, where, SimConfig.every_step() if every_step else None, memory=memories).run(
                 hours, progress=lambda i, n: bar.update(task, completed=i, total=n))
             task2 = bar.add_task("interviewing", total=len(w.characters) * len(CATEGORIES))
             answers = interview(w, gateway, memory=memories, progress=lambda _: bar.advance(task2))

@@ -85,6 +85,15 @@ def _print_timeline(report, w) -> None:
             what = f"to {names.get(e.target, e.target)}: {e.data['text']}"
         elif e.kind == "invite":
             what = f"plans {e.data['what']} at {w.places[e.data['place']].names.en}, {e.data['at'][11:]}"
+        elif e.kind in ("buy", "give"):
+            thing = w.things.get(e.data.get("thing", ""))
+            item = f"the {thing.names.en}" if thing else e.data.get("thing", "something")
+            if e.kind == "buy":
+                seller = f" from {names[e.target]}" if e.target in names else ""
+                price = f" for {e.data['price']:g} coins" if e.data.get("price") is not None else ""
+                what = f"buys {item}{seller}{price}"
+            else:
+                what = f"gives {item} to {names.get(e.target, e.target)}"
         else:
             what = f"{e.kind} {e.target or ''}"
         t.add_row(f"{e.world_time:%H:%M}", who, what)

@@ -5,16 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from types import SimpleNamespace
 
-import pytest
-
 from llmverse.cli import simulate as cli_simulate
 from llmverse.cli.common import console
 from llmverse.world.tables import Event
 from llmverse.world.world import open_world
 
 
-@pytest.mark.xfail(strict=True, reason="needs the _print_timeline change to src/llmverse/cli/simulate.py given in "
-                                       "the issue-16 report; remove this mark when it is applied")
 def test_a_purchase_and_a_gift_name_the_thing_and_the_people(tmp_path):
     w = open_world(None, f"sqlite:///{tmp_path / 'w.db'}")
     at = datetime(2026, 5, 1, 12, 20)
