@@ -286,6 +286,9 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     q.unknown = [t for t in unknown if t in named_things]
     if len(q.unknown) > 1 and q.language == "en":  # "silver ring", "nearest bank": the head noun is last
         q.unknown = [q.unknown[-1], *q.unknown[:-1]]
+    elif len(q.unknown) > 1:  # 能租自行车: the noun (自行车) is what is missing, not the verb jieba glued (能租)
+        nouns = {w for w, flag in _pos(text) if flag.startswith("n") or flag == "vn"}
+        q.unknown.sort(key=lambda t: (t not in nouns, -len(t)))
     greets = any(_matches(m, have, text) for m in _smalltalk())
     q.addressed = bool(re.search(r"\b(?:you|your|yours)\b|你|您", text, re.I))
     q.request = any(_matches(m, have, text) for m in _requests())

@@ -144,3 +144,7 @@ def test_a_question_numeral_counts_nothing():  # 几点 is a numeral too: 开 af
     from llmverse.voice.question import _things_named
 
     assert "开" not in _things_named("集市早上几点开？") and "冰淇淋" in _things_named("来一个冰淇淋。")
+
+
+def test_the_missing_noun_is_named_not_a_verb_jieba_glued(world):
+    assert find(world, "bram", "在铁匠铺能租自行车吗？").missing == "自行车"  # not 能租
