@@ -31,6 +31,9 @@ from llmverse.voice.fact import Fact
 log = logging.getLogger(__name__)
 # (action, text, reason): "keep" the sentence, "rewrite" it to text, or "refuse" with text as the reply.
 Guard = Callable[[str], tuple[str, str, str | None]]
+# A reply that claims not to know while the world holds the answer contradicts the fact added after it.
+_DONT_KNOW = re.compile(r"\b(?:don't|do not|doesn't) know\b|\bno idea\b|\bnot sure\b|\bcouldn't (?:tell|say)\b|"
+                        r"不知道|不清楚|说不上来|答不上来|说不好", re.I)
 _LOOP = re.compile(r"(\b\w+(?:\W+\w+){0,3}?\b)(?:\W+\1\b){3,}", re.IGNORECASE | re.UNICODE)
 
 
@@ -72,7 +75,7 @@ class Voice:
         try:
             for raw in sentences(self.gateway.stream(messages, max_tokens=self.max_tokens, usage=out.usage)):
                 out.draft += (" " if out.draft else "") + raw
-                sentence, why = self._check(raw)
+                sentence, why = self._check(raw, answered=key is not None)
                 if sentence is not None and self.guard is not None:
                     action, text, reason = self.guard(sentence)
                     if action == "refuse":
@@ -112,12 +115,14 @@ class Voice:
         out.text = self._join_all(out.kept)
         return out
 
-    def _check(self, raw: str) -> tuple[str | None, str | None]:
+    def _check(self, raw: str, *, answered: bool = False) -> tuple[str | None, str | None]:
         if _LOOP.search(raw):  # "the Library of the Library of the Library ..."
             return None, "a loop"
         sentence, why = self.cleaner.clean(raw)
         if sentence is None:
             return None, why
+        if answered and _DONT_KNOW.search(sentence):
+            return None, "says it does not know what the world holds"  # "这个我不知道。图书馆09:00开门。"
         verdict = self.checker.check(sentence, self.language, self.supported)
         return (sentence, None) if verdict.ok else (None, verdict.why)
 

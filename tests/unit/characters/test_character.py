@@ -265,3 +265,14 @@ def test_a_detail_nobody_told_is_declined_naming_what_was_asked_about(world, que
     reply = talk(world, backend, "mara").reply("p1", question)
     assert reply.status == "unknown" and reply.language == language and name in reply.text
     assert "300" not in reply.text and backend.calls == []
+
+
+@pytest.mark.parametrize("question, said, language", [
+    ("When does the Library open?", "I don't know that. The Library is open 09:00-20:00.", "en"),
+    ("图书馆的营业时间是什么？", "这个我不知道。图书馆开放时间是09:00-20:00。", "zh"),
+])
+def test_a_reply_never_claims_not_to_know_what_the_world_holds(world, question, said, language):
+    backend = ScriptedBackend(default=said, languages=frozenset({"en", "zh"}))
+    reply = talk(world, backend, "otto").reply("p1", question)
+    assert reply.status == "answered" and "09:00" in reply.text
+    assert "know" not in reply.text and "不知道" not in reply.text and reply.dropped
