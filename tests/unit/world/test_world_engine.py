@@ -36,8 +36,11 @@ def url(request, tmp_path):
 
 
 def _chinese_name() -> str:
-    """A world name with no Latin letter, new for each test (so a shared database has no such world yet)."""
-    return "".join(chr(random.randint(0x4E00, 0x9FA5)) for _ in range(6)) + "市"
+    """A world name with no Latin letter, new for each test (so a shared database has no such world yet).
+    Drawn from the system's randomness: another test seeding `random` made every run draw the same names,
+    and the second run on a kept PostgreSQL database found the first run's world."""
+    rng = random.SystemRandom()
+    return "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(6)) + "市"
 
 
 def _fail_after_event(monkeypatch, error: BaseException) -> None:
