@@ -59,7 +59,8 @@ class FactBook:
         me = self.me
         implied = tuple(x for x in (f"character:{me.id}", f"place:{me.workplace}" if me.workplace else None,
                                     f"place:{self.world.position(me.id) or me.workplace}") if x)
-        return self.retriever.find(question, k=k, implied=implied)
+        return self.retriever.find(question, k=k, implied=implied,
+                                   work=f"place:{me.workplace}" if me.workplace else None, here=implied[-1])
 
     def relevant(self, question: str, k: int = 4) -> list[tuple[Fact, float]]:
         """The k facts that best match the question, best first, with their scores (> 0 only)."""

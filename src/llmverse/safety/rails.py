@@ -38,6 +38,7 @@ from llmverse.safety.leaks import find_leak
 from llmverse.safety.judge import Judge
 from llmverse.safety.policy import CATEGORIES, SEVERE, Action, Level, Policy
 from llmverse.safety.refusals import Speaker
+from llmverse.voice.vocabulary import vocabulary
 
 if TYPE_CHECKING:
     from llmverse.llm.base import Usage
@@ -135,12 +136,12 @@ class Rails:
         """Rails with the world's policy and the audit log in the world's Store."""
         rails = cls(policy or policy_for(world), classifier=classifier, audit=AuditLog(world.store, world.key),
                     judge=judge, budget=budget)
-        f = world.file
+        surfaces = vocabulary(world.file).surfaces  # every name and alias the world gives them
 
-        def names(items) -> frozenset[str]:
-            return frozenset(n.lower() for i in items for n in (i.names.en, i.names.zh, *i.aliases) if n and len(n) > 1)
+        def names(kind: str) -> frozenset[str]:
+            return frozenset(s.text.lower() for s in surfaces if s.entity.startswith(kind) and len(s.text) > 1)
 
-        rails.place_names, rails.person_names = names(f.places), names(f.characters)
+        rails.place_names, rails.person_names = names("place:"), names("character:")
         return rails
 
     # --- input ----------------------------------------------------------------------------------------

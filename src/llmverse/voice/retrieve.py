@@ -117,9 +117,12 @@ class Retriever:
                 out.update(t for a in f.answers if not any(ch.isdigit() for ch in a) for t in tokens(a))
         return out
 
-    def find(self, q: Question, *, k: int = 4, implied: tuple[str, ...] = ()) -> Found:
+    def find(self, q: Question, *, k: int = 4, implied: tuple[str, ...] = (), work: str | None = None,
+             here: str | None = None) -> Found:
         """The facts for `q`, and whether the world answers it. `implied` are entities a question about
-        "you" refers to (the speaker, its workplace) when it names none.
+        "you" refers to (the speaker, its workplace) when it names none; `work` and `here` are the
+        speaker's workplace and where it stands (a newcomer asking what to do is pointed to the one, or
+        to a place other than the other).
 
         In order: a greeting needs no fact; a named thing with a fact of the asked kind is answered by
         it; a named thing is answered by the best fact that mentions it; a question naming something
@@ -191,9 +194,7 @@ class Retriever:
                 return Found("answered", top, key, subject=key.subject)
         if "suggest" in q.intents and not unknown:  # "What is there to do in town?"
             places = [f for f in self.facts if f.kind == "about" and (f.subject or "").startswith("place:")]
-            work = implied[1:2] if len(implied) == 3 else ()  # (me, my workplace, where I am) or (me, where I am)
-            here = implied[-1:] if implied else ()
-            key = best([f for f in places if f.subject in work]) or best([f for f in places if f.subject not in here])
+            key = best([f for f in places if f.subject == work]) or best([f for f in places if f.subject != here])
             if key is not None:
                 return Found("answered", top, key, subject=key.subject)
         if unknown and asked:
