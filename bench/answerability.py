@@ -1,0 +1,112 @@
+"""Answerability on development questions written after `eval grounding`'s templates (own set: tuned on).
+
+The voice layer decides, before any model is asked, whether the world answers a question and which
+fact does. This bench asks it questions from templates written while building (paraphrases of fact
+questions, and Chinese requests for things no world here holds) on Harbor Town and on a generated
+world (`train/worldgen.py`, seed 9001), and counts the decisions that are wrong. It was tuned against,
+so it is no evidence of generalisation: `llmverse eval grounding --held-out` is, and is reported first.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/answerability.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from llmverse.characters.facts import FactBook
+from llmverse.llm.embed import open_embedder
+from llmverse.train.worldgen import write_worlds
+from llmverse.world.world import World, open_world
+
+PARAPHRASES = {
+    "en": {
+        "price": ["What's the going rate for a {thing}?", "Is the {thing} expensive?",
+                  "How much are you charging for the {thing}?", "What would the {thing} cost me?",
+                  "Price of the {thing}, please?", "Can you tell me how much the {thing} is?",
+                  "I'm thinking of buying a {thing}. What's the price?", "What do you want for the {thing}?"],
+        "hours": ["Until what time is the {place} open?", "Is the {place} open in the evening?",
+                  "What are the {place}'s hours?", "When does the {place} shut?", "Is the {place} open now?",
+                  "At what time does the {place} open its doors?", "Can I go to the {place} in the morning?",
+                  "Tell me the opening times of the {place}."],
+        "where": ["Where can I find the {place}?", "Is the {place} far from here?",
+                  "Could you give me directions to the {place}?", "What's the way to the {place}?",
+                  "Where exactly is the {place}?", "Tell me how to reach the {place}.",
+                  "Which direction should I walk for the {place}?", "Is the {place} nearby?"],
+        "who": ["Who's the {role} around here?", "Can you tell me who the {role} is?", "I need the {role}. Who is it?",
+                "Which person is the {role}?", "Who do I talk to if I need a {role}?", "Who's your {role}?"],
+    },
+    "zh": {
+        "price": ["{thing}卖多少？", "{thing}要花多少钱？", "{thing}是什么价？", "问一下{thing}的价格。", "{thing}值多少钱？"],
+        "hours": ["{place}晚上开吗？开到几点？", "{place}早上几点开？", "{place}现在开着吗？", "{place}几点下班？",
+                  "想知道{place}的开门时间。"],
+        "where": ["{place}怎么找？", "{place}远不远？", "去{place}往哪走？", "告诉我{place}的位置。", "{place}在什么地方？"],
+        "who": ["{role}是哪一位？", "谁在这儿当{role}？", "我要找{role}，是谁？", "{role}叫什么？"],
+    },
+}
+ABSENT_ZH = (["有没有{a}？", "{a}有卖吗？", "我想买个{a}。", "你这里有{a}吗？", "{a}在哪儿能买到？", "能给我一个{a}吗？",
+              "{a}怎么卖？", "你们店里有{a}没有？", "请问有{a}吗？", "{a}多少钱一个？", "我要两个{a}。", "给我拿个{a}。",
+              "{a}有吗？", "来一个{a}。", "{a}卖不卖？", "我找{a}。", "哪有{a}？", "{a}还有吗？", "我需要一些{a}。"],
+             ["拖鞋", "蜡烛", "钢笔", "眼镜", "牙刷", "面条", "饺子", "葡萄", "西瓜", "汽水", "冰淇淋", "扇子", "蜂蜜",
+              "奶茶", "香烟", "打火机", "电池", "充电器", "绷带", "口罩"])
+
+
+def _answered(w: World, emb, lang: str) -> tuple[int, int]:
+    """(wrong, asked) for the paraphrases: answered by the fact of the asked kind about the thing."""
+    chars, wrong, n = sorted(w.characters), 0, 0
+    for kind, temps in PARAPHRASES[lang].items():
+        for ti, t in enumerate(temps):
+            name = (lambda x: x.en) if lang == "en" else (lambda x: x.zh or x.en)
+            if kind == "price":
+                qs = [(t.format(thing=name(x.names)), x.owner, {f"price:{x.id}", "sells"})
+                      for x in w.file.things if x.price is not None and x.owner][:3]
+            elif kind in ("hours", "where"):
+                ps = [p for p in w.file.places if p.hours or kind == "where"][:3]
+                qs = [(t.format(place=name(p.names)), chars[(ti + i) % len(chars)], {f"{kind}:{p.id}"})
+                      for i, p in enumerate(ps)]
+            else:
+                qs = [(t.format(role=c.role if lang == "en" else c.role_zh or c.role), chars[(ti + i + 1) % len(chars)],
+                       {f"who:{c.id}", "self"}) for i, c in enumerate(w.file.characters[:3])]
+            for q, who, keys in qs:
+                book = FactBook(w, w.characters[who], emb)
+                f = book.find(book.question(q))
+                n += 1
+                wrong += not (f.status == "answered" and f.key is not None and f.key.id in keys)
+    return wrong, n
+
+
+def _declined(w: World, emb) -> tuple[int, int]:
+    """(wrong, asked) for Chinese requests for things the world does not hold: each must be declined."""
+    chars, text, wrong, n = sorted(w.characters), w.file.model_dump_json(), 0, 0
+    temps, words = ABSENT_ZH
+    for t in temps:
+        for i, a in enumerate(x for x in words if x not in text):
+            book = FactBook(w, w.characters[chars[i % len(chars)]], emb)
+            wrong += book.find(book.question(t.format(a=a))).status != "unknown"
+            n += 1
+    return wrong, n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--embedder", default="e5", help="e5, minilm or none")
+    args = ap.parse_args()
+    emb = open_embedder(args.embedder)
+    t = Table(title="answerability on development questions (own set, tuned on)")
+    for col in ("world", "paraphrases en wrong", "paraphrases zh wrong", "absent (zh) not declined"):
+        t.add_column(col)
+    with tempfile.TemporaryDirectory() as tmp:
+        generated = write_worlds(Path(tmp), range(9001, 9002))[0]
+        for label, path in (("Harbor Town", None), ("generated (seed 9001)", generated)):
+            w = open_world(path, database_url=f"sqlite:///{Path(tmp) / (label[:4] + '.db')}")
+            cells = [_answered(w, emb, "en"), _answered(w, emb, "zh"), _declined(w, emb)]
+            t.add_row(label, *(f"{a} / {b}" for a, b in cells))
+    Console().print(t)
+
+
+if __name__ == "__main__":
+    main()
