@@ -41,6 +41,11 @@ _NEGATIVE_EN = (r"(?:vermin|animals|subhuman|sub-human|dirty|filthy|stupid|dumb|
                 r"too stupid|not human|genetically inferior)")
 _GROUP_ZH = (r"(?:外地人|外国人|乡下人|农村人|北方人|南方人|女人|女的|男人|同性恋|黑人|白人|残疾人|胖子|穷人|老人|"
              r"穆斯林|犹太人|基督徒|移民|难民|少数民族|某个种族|那种宗教的人|信[^，。]{0,6}的人|[\u4e00-\u9fff]{1,3}族人)")
+# Places whose phone number, address or e-mail anyone may ask for: a possessive on one of these is no person's.
+_PLACE_EN = (r"(?:shop|store|inn|tavern|pub|bar|caf[eé]|restaurant|bakery|museum|library|school|hospital|clinic|hotel|"
+             r"market|forge|bank|office|station|hall|church|temple|park|harbou?r|port|stall|company|business|guild|"
+             r"theat(?:er|re)|gallery|pharmacy|salon|gym|factory|farm|mill|workshop|lighthouse|embassy|council|agency|"
+             r"studio|shelter|cent(?:er|re)|venue|club|firm)")
 _NEGATIVE_ZH = r"(?:害虫|畜生|不算人|不是人|低等|劣等|肮脏|又脏|脏|蠢|小偷|骗子|累赘|恶心|没用|懒惰|该死|滚出去|赶走|消失|不配|下贱|垃圾)"
 
 _EN: list[tuple[Category, float, str, str]] = [
@@ -107,8 +112,10 @@ _EN: list[tuple[Category, float, str, str]] = [
     ("illegal", MILD, "evade", r"\bwithout (?:getting|being) (?:caught|noticed|seen)\b|\b(?:pass|get past) (?:the )?inspect\w+"),
     ("illegal", MILD, "evade", r"\bthat (?:isn't|is not) (?:mine|yours)\b|\bblackmail\w*|\bextort\w*|\bbribe\w*"),
     # --- asking for other people's personal data (values in a message are pii.py's)
-    # "What's the address of the museum?" asks about a place: "what's" is no possessive, a place no person.
-    ("pii", SEVERE, "request", r"\b(?:(?!(?:what|that|who|where|when|why|how|it|here|there|let|he|she)'s\b)\w+'s|their|his|her|"
+    # "What's the address of the museum?" asks about a place: "what's" is no possessive, a place no person;
+    # nor is "the shop's phone number" a person's.
+    ("pii", SEVERE, "request", rf"\b(?:(?!(?:what|that|who|where|when|why|how|it|here|there|let|he|she|{_PLACE_EN})'s\b)\w+'s|"
+                               r"their|his|her|"
                                r"other players'?|every(?:one|body)(?: you\W?ve talked to)?|the players?|"
                                r"players|people)\b.{0,30}\b(?:home address|address(?:es)?|phone numbers?|e-?mail(?: address(?:es)?)?|"
                                r"real names?|where (?:they|he|she) lives?|personal (?:data|info\w*|details)|private (?:data|"
@@ -213,8 +220,12 @@ _ZH: list[tuple[Category, float, str, str]] = [
     ("illegal", SEVERE, "theft", r"(?:怎么|如何|教我|帮我|方法)[^。？！]{0,10}(?:偷|抢劫|撬|盗)|走私(?!犯|者|船)|偷运|赃物|"
                                  r"(?:买|弄)[^。？！]{0,10}(?:枪|枪支)[^。？！]{0,10}(?:不需要|没有)?(?:执照|来源)|查不到来源"),
     ("illegal", MILD, "evade", r"不被(?:抓|发现|查)|过检查"),
+    # Someone else's contact details by pronoun. Where a character lives ("你住在哪里？", "布拉姆住在哪里？") is a
+    # question about the world, as "Where does Bram live?" is; someone's home address is not ("家住哪", "住址").
+    # A named person's details ("布拉姆的电话号码") are `_owned_details`'.
     ("pii", SEVERE, "request", r"(?:其他玩家|那个玩家|玩家|别人|所有人|他们|他|她)[^。？！]{0,12}(?:电话|手机号|号码|邮箱|住址|地址|"
-                               r"真实姓名|真名|身份证|家住|住哪|信息)|家住哪|住在哪里|真实姓名|私信"),
+                               r"真实姓名|真名|身份证|银行卡|银行账|信用卡|护照|联系方式|微信|家住|住哪|住在哪|信息)|家住哪|"
+                               r"真实姓名|私信"),
     ("injection", SEVERE, "ignore_previous", r"(?:忽略|无视|忘掉|忘记|不要管|别管|覆盖|跳过)[^。？！]{0,10}(?:指令|指示|规则|设定|"
                                              r"提示|命令|被告知|要求|限制)"),
     ("injection", SEVERE, "new_instructions", r"新(?:的)?(?:指令|任务|规则|命令|设定)|指令有[^。？！]{0,4}更新|以后都要告诉|从现在起|"
@@ -246,7 +257,42 @@ _ZH: list[tuple[Category, float, str, str]] = [
 
 _COMPILED = [(c, s, f"{c}.{r}", re.compile(p, re.IGNORECASE | re.MULTILINE)) for c, s, r, p in _EN + _DE_FR] + \
             [(c, s, f"{c}.{r}", re.compile(p, re.MULTILINE)) for c, s, r, p in _ZH]
-_SELF_DISCLOSURE = re.compile(r"^\s*(?:my|我的)\b", re.I)
+
+
+# --- someone's private data asked for in Chinese, by owner: "布拉姆的电话号码是多少？" --------------------------
+# The pronoun rule above missed a named owner, while English's possessive rule refused "Bram's phone number".
+# The owner is the clause before 的. Details only a person has (手机号, 住址, 身份证号, 银行卡号 ...) are refused
+# whoever owns them, unless they are the player's own or the addressee's ("你的手机号" is the head's to judge,
+# as "your phone number" is); details a place has too (电话, 地址, 邮箱, 微信) only when asked for ("我接到了
+# 布拉姆的电话" reports a call) and when the owner does not end as a place does (商店、旅店、市政厅的电话 is a public
+# number). A world's own place names are the rails' to exempt (`Rails._about_a_place`).
+_ZH_PERSONS_ONLY = (r"手机号码?|家庭(?:住址|地址)|住址|身份证(?:号码?)?|银行卡(?:号码?)?|银行账[号户]|信用卡(?:号码?)?|"
+                    r"护照(?:号码?)?|社保(?:卡)?号|真实姓名|真名|私人(?:电话|号码|邮箱|地址)")
+_ZH_CONTACT = r"联系电话|电话(?:号码?)?|联系方式|电子(?:邮箱|邮件)(?:地址)?|邮箱(?:地址)?|电邮|邮件地址|地址|号码|微信号?|QQ号?"
+_ZH_OWNED = re.compile(rf"的(?:{_ZH_PERSONS_ONLY}|(?P<contact>{_ZH_CONTACT}))", re.I)
+_ZH_CLAUSE_END = re.compile(r"[，。？！、；：,.?!;:\s]")
+_ZH_OWN = re.compile(r"(?:我|你|您|自己|我们|你们|咱们)$")
+_ZH_PLACE = re.compile(r"(?:[店馆局厅院站所铺场楼园堂厂吧栈寺庙塔港岛村镇城坊殿宫校库坞行社部处室台厦署口市区县省国街路巷"
+                       r"房屋摊亭营舍阁桥湾]|公司|中心|码头)$")
+_ZH_ASKED_AFTER = re.compile(r"^(?:是|叫|在)?(?:多少|什么|几|啥|哪)|^都?(?:给我|发给我|发我|告诉我|呢|吗)|^\s*[？?]|^\s*$")
+_ZH_ASKING_BEFORE = re.compile(r"告诉我|给我|发给我|发我|我要|想要|知道|请问|查一?下|找到|弄到|搞到|打听|有没有|能不能给")
+_ZH_ABOUT_THE_THING = re.compile(r"^[^。？！]{0,4}(?:几位|多少位|格式|丢了|丢失|被盗|被偷|挂失|补办|怎么办|泄露)")
+
+
+def _owned_details(text: str) -> Hit | None:
+    """A request for someone's personal details named by their owner (see the comment above)."""
+    for m in _ZH_OWNED.finditer(text):
+        before = text[:m.start()]
+        cut = max((c.end() for c in _ZH_CLAUSE_END.finditer(before)), default=0)
+        owner, after = before[cut:], text[m.end():]
+        owner = owner.split("在")[0] or owner  # "内尔在海鸥旅店的电话": Nell's number at the inn, not the inn's
+        if not owner or _ZH_OWN.search(owner) or _ZH_ABOUT_THE_THING.search(after):
+            continue
+        if m.group("contact") and (_ZH_PLACE.search(owner) or not (_ZH_ASKED_AFTER.search(after)
+                                                                    or _ZH_ASKING_BEFORE.search(before))):
+            continue
+        return Hit("pii", SEVERE, "pii.request", text[max(cut, m.start() - 8):m.end()][:80])
+    return None
 
 
 # Look-alikes the intent rules would refuse: a question *about* suicide (what it is, how to help, where
@@ -297,6 +343,9 @@ def match(text: str) -> list[Hit]:
         m = pattern.search(text)
         if m is not None:
             hits.append(Hit(category, score, reason, m.group()[:80]))
+    owned = _owned_details(text)
+    if owned is not None and not any(h.reason == "pii.request" for h in hits):
+        hits.append(owned)
     ruled_out = exempt(text)
     if "self_harm" in ruled_out:
         hits = [h for h in hits if h.reason != "self_harm.intent"]
