@@ -107,6 +107,7 @@ class Assistant:
         text = (text or "").strip()
         lang: Language = language if language in ("en", "zh") else detect_language(text)
         session = self.world.state_of(session_key(player))
+        began_with = dict(session)  # what this reply changes is merged on the stored row at the end
         if start is not None:
             session["at"] = list(start) if isinstance(start, tuple) else start
         here = session.get("at") or next(iter(self.world.places))
@@ -152,7 +153,9 @@ class Assistant:
                 yield line
             session["tool"] = decision.tool
         reply.seconds = time.perf_counter() - began
-        self.world.put_state(session_key(player), session)
+        changed = {k: v for k, v in session.items() if began_with.get(k) != v}
+        if changed:  # merged on the row as stored now: another process's change to another field stays
+            self.world.update_state(session_key(player), lambda cur: {**cur, **changed})
         if self.record and text:
             marked = {"rail": reply.rail} if reply.rail else {}  # refused turns never return to a prompt
             self.world.say(player, ACTOR, text[:MAX_CHARS], language=lang, **marked)

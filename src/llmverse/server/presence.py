@@ -161,7 +161,7 @@ class Presence:
         with self._lock:
             tile = self._tiles.get(player)
         if tile is not None:
-            self.world.put_state(player_key(player), {"tile": list(tile)})
+            self.world.update_state(player_key(player), lambda cur: {**cur, "tile": list(tile)})
 
     def leave(self, player: str) -> None:
         self.save(player)

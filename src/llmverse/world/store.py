@@ -30,7 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from llmverse.errors import LlmverseError
-from llmverse.world.tables import Event, EventRow, RefusalRow, StateRow, event_of, upgrade
+from llmverse.world.tables import JOURNAL, Event, EventRow, RefusalRow, StateRow, event_of, upgrade
 from llmverse.world.transactions import Committed, StoreError, Tx, WriteConflict, retryable
 
 __all__ = ["DEFAULT_URL", "Event", "Refusal", "Store", "StoreError", "Tx", "WriteConflict"]
@@ -168,7 +168,9 @@ class Store:
         return self.run(world, lambda tx: tx.append(world_time, kind, actor, target, data)).result
 
     def put_state(self, world: str, entity: str, data: dict[str, Any]) -> None:
-        """Write an entity's state with no event (bookkeeping); versioned like every write."""
+        """Write an entity's state behind the world's back: no event, nothing in the log's journal
+        (versioned like every write). For tests and repairs; `World` writes through actions and
+        `update_state`, which the log records, and `verify` finds a row written here."""
         self.run(world, lambda tx: tx.write(entity, data))
 
     def published(self, event: Event) -> None:
@@ -199,10 +201,13 @@ class Store:
     ) -> list[Event]:
         """Events in order. `between=(a, b)`: those of a aimed at b and of b aimed at a (a conversation);
         `party=p`: those p did or that were aimed at p; `last=n`: only the n most recent; `limit=n`:
-        only the n oldest (after `since_id`), for reading the log page by page."""
+        only the n oldest (after `since_id`), for reading the log page by page. The journal's rows
+        (state changes, kind JOURNAL) come only when asked for by that kind."""
         if last is not None and limit is not None:
             raise ValueError("give `last` (newest) or `limit` (oldest), not both")
         q = select(EventRow).where(EventRow.world == world, EventRow.id > since_id)
+        if kind != JOURNAL:
+            q = q.where(EventRow.kind != JOURNAL)
         if actor is not None:
             q = q.where(EventRow.actor == actor)
         if party is not None:
@@ -222,7 +227,7 @@ class Store:
     def event(self, world: str, event_id: int) -> Event | None:
         def get(s: Session) -> Event | None:
             row = s.get(EventRow, event_id)
-            return event_of(row) if row is not None and row.world == world else None
+            return event_of(row) if row is not None and row.world == world and row.kind != JOURNAL else None
 
         return self._read(get)
 

@@ -26,6 +26,10 @@ class Base(DeclarativeBase):
 # SQLite autoincrements only a column declared exactly INTEGER PRIMARY KEY, which holds 64 bits anyway.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 ID_TABLES = ("llmverse_events", "llmverse_refusals")
+# The kind of the log's bookkeeping rows: the changes a transaction made to state no other event of it
+# explains (the clock, plans, relationships, minds' notes ...), so a replay of the log rebuilds them.
+# `Store.events` leaves them out unless asked for by this kind: they are not something that happened.
+JOURNAL = "state"
 
 
 class EventRow(Base):

@@ -10,6 +10,8 @@ new state (`Lost`). Nothing is ever overwritten silently.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from llmverse.errors import LlmverseError
-from llmverse.world.tables import Event, EventRow, StateRow, event_of
+from llmverse.world.tables import JOURNAL, Event, EventRow, StateRow, event_of
 
 MAX_NAME = 64  # actor, target and world columns are String(64)
 MAX_ENTITY = 96
@@ -66,6 +68,7 @@ class Tx:
     lock: bool  # SELECT ... FOR UPDATE (PostgreSQL)
     _versions: dict[str, int | None] = field(default_factory=dict)  # entity -> version read (None: absent)
     _data: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    _before: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # as first read, for `changes`
     written: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
 
@@ -79,6 +82,7 @@ class Tx:
             row = self.session.execute(q).first()
             self._versions[entity] = row.version if row is not None else None
             self._data[entity] = dict(row.data) if row is not None else None
+            self._before[entity] = self._data[entity]
         data = self._data[entity]
         return dict(data) if data is not None else None
 
@@ -119,6 +123,31 @@ class Tx:
         new = change(self.read(entity) or {})
         self.write(entity, new)
         return new
+
+    def changes(self, keep: Callable[[str], bool]) -> dict[str, dict[str, Any]]:
+        """What this attempt changed in the entities `keep` selects, field by field against what it
+        read: `{entity: {"set": {field: new value}, "unset": [field, ...]}}` (top-level fields; an
+        entity written unchanged is left out). Values as the database will hold them (JSON)."""
+        out: dict[str, dict[str, Any]] = {}
+        for entity, new in self.written.items():
+            if not keep(entity):
+                continue
+            before = self._before.get(entity) or {}
+            now = json.loads(json.dumps(new, ensure_ascii=False))  # tuples become lists, as stored
+            change: dict[str, Any] = {"set": {k: v for k, v in now.items() if k not in before or before[k] != v}}
+            unset = sorted(k for k in before if k not in now)
+            if unset:
+                change["unset"] = unset
+            if change["set"] or unset:
+                out[entity] = change
+        return out
+
+    def journal(self, world_time: datetime, changes: dict[str, dict[str, Any]]) -> None:
+        """Log `changes` (from `changes()`) in this transaction, as one bookkeeping row (kind JOURNAL),
+        so a replay of the log rebuilds them; it is not announced as an event."""
+        self.session.add(EventRow(world=self.world, world_time=world_time, kind=JOURNAL, actor="world",
+                                  target=None, data={"changes": changes}))
+        self.session.flush()
 
     def append(self, world_time: datetime, kind: str, actor: str, target: str | None = None,
                data: dict[str, Any] | None = None) -> Event:

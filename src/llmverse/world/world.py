@@ -37,6 +37,9 @@ DEFAULT_WORLD = Path(__file__).resolve().parent.parent / "worlds" / "harbor_town
 MAX_SAY = 8000  # characters in one utterance
 WORLD_KEYS = ("clock", "character", "thing", "world")  # written by actions only
 SEEDED = "world"  # the marker row: written in the seeding transaction, last of all
+# Rows the replay rebuilds from the actions' events (move, arrive, give, buy) or from the file (the
+# marker): their changes are not journaled. Every other row's changes are (`World.run`).
+FROM_EVENTS = ("character", "thing", SEEDED)
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Change = Callable[[dict[str, Any]], dict[str, Any]]
@@ -136,8 +139,18 @@ class World:
     # --- writing: every change is one transaction ---------------------------------------------------
     def run(self, decide: Callable[[Tx], T]) -> T:
         """Commit `decide(tx)` (events and state together, decided against the database's state);
-        this object's copy then holds what the decision read and wrote."""
-        return self.store.run(self.key, decide, seen=self._state.update).result
+        this object's copy then holds what the decision read and wrote. What the decision changed that
+        its events do not explain (the clock, `rel:`, `plan:`, `mind:` ...) goes into the log's journal
+        in the same transaction, one row for the lot, so a replay of the log rebuilds it."""
+        def journaled(tx: Tx) -> T:
+            result = decide(tx)
+            changes = tx.changes(journaled_key)
+            if changes:
+                clock = (tx.written.get("clock") or {}).get("now")
+                tx.journal(datetime.fromisoformat(clock) if clock else self.now(), changes)
+            return result
+
+        return self.store.run(self.key, journaled, seen=self._state.update).result
 
     def update_state(self, entity: str, change: Change) -> dict[str, Any]:
         """Atomic read-modify-write of state kept for the layers above (`rel:`, `plan:`, `mind:` ...):
@@ -147,10 +160,11 @@ class World:
         return self.run(lambda tx: tx.update(entity, change))
 
     def put_state(self, entity: str, data: dict[str, Any]) -> None:
-        """Replace state kept for the layers above (a profile, a position); prefer `update_state`
-        whenever the new value depends on the old one."""
+        """Replace state kept for the layers above whole, whatever it held (a policy set by an admin, a
+        fresh start). Anything that keeps part of the old value must use `update_state`, which merges
+        on the stored row: a merge on this object's copy loses another process's change."""
         self._check_key(entity)
-        self.run(lambda tx: tx.write(entity, data))
+        self.run(lambda tx: tx.write(entity, dict(data)))
 
     def say(self, actor: str, target: str | None, text: str, *, updates: Mapping[str, Change] | None = None,
             **data: Any) -> Event:
@@ -302,10 +316,15 @@ class World:
                 self._check_clash(marker)
             return len(missing)
 
-        added = self.run(seed)
+        added = self.store.run(self.key, seed, seen=self._state.update).result  # from the file: no journal
         self.reload()  # with the generation it is read at
         if added:
             log.info("world %s: %d state rows seeded from the file", self.key, added)
+
+
+def journaled_key(entity: str) -> bool:
+    """Are this row's changes kept in the log's journal (not rebuilt from events or the file)?"""
+    return entity.split(":")[0] not in FROM_EVENTS
 
 
 def _clash(key: str, stored: str, mine: str) -> StoreError:

@@ -1,11 +1,39 @@
 """The stored state equals the state rebuilt from the event log, after a simulated day of walking,
-buying and giving; a state row changed behind the world's back is found."""
+buying and giving, and of clock ticks, plans, relationships and minds' notes (the log's journal); a
+state row changed behind the world's back is found."""
 
 from __future__ import annotations
 
-from enginekit import harbor
+from datetime import datetime
+
+import pytest
+
+from enginekit import close_all, harbor
+from llmverse.world import rules
 from llmverse.world.actions import Buy, Give, Move
-from llmverse.world.replay import replay, verify
+from llmverse.world.replay import ABSENT, WHOLE, replay, verify
+from llmverse.world.store import Store
+from llmverse.world.tables import JOURNAL
+from llmverse.world.world import World
+
+
+@pytest.fixture(autouse=True)
+def _close_stores():
+    yield
+    close_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path):
+    if request.param == "postgresql":
+        from services import postgres_url
+
+        return postgres_url()
+    return f"sqlite:///{tmp_path / 'w.db'}"
+
+
+def _found(world: World) -> set[tuple[str, str]]:
+    return {(m.entity, m.field) for m in verify(world)}
 
 
 def test_the_log_rebuilds_the_stored_state_and_finds_a_change_made_behind_its_back(tmp_path):
@@ -24,12 +52,95 @@ def test_the_log_rebuilds_the_stored_state_and_finds_a_change_made_behind_its_ba
     state = replay(world)
     assert state["thing:fishing_hook"] == {"location": None, "owner": "player2"}
     assert state["character:otto"] == {"place": "forge", "dest": None}
+    assert state["clock"] == {"now": "2026-05-01T09:35"}
     assert verify(world) == []
     # A write that bypasses the actions (as `put_state` on world keys once could): found.
     world.store.put_state(world.key, "thing:anchor", {"location": "forge", "owner": "bram"})
     found = verify(world)
     assert [(m.entity, m.field) for m in found] == [("thing:anchor", "location"), ("thing:anchor", "owner")]
     assert "the log says 'player1'" in str(found[1])
+
+
+def test_clock_plans_relationships_and_minds_notes_are_rebuilt_and_a_tampered_row_is_found(url):
+    world = harbor(url)
+    start = world.now()
+    world.tick(10)
+    world.advance(20)
+    world.update_state("plan:nell", lambda cur: {**cur, "day": ["09:00 market", "12:00 inn"], "at": 0})
+    world.update_state("plan:nell", lambda cur: {**cur, "at": 1})  # a step of the plan done
+    world.update_state("mind:nell", lambda cur: {**cur, "seen": 3, "doing": "selling fish"})
+    world.update_state("mind:nell", lambda cur: {k: v for k, v in cur.items() if k != "doing"})  # a field dropped
+    world.say("player1", "nell", "Good morning!",
+              updates={"rel:nell:player1": lambda cur: {**cur, "familiarity": cur.get("familiarity", 0) + 1}})
+    world.update_state("rel:nell:player1", lambda cur: {**cur, "familiarity": cur["familiarity"] + 1})
+    world.invite("nell", "park", start.replace(hour=18), "a lantern walk", 60,
+                 updates={"plan:nell": lambda cur: {**cur, "hosting": "park"}})
+    world.update_state("profile:player1", lambda cur: {**cur, "interests": ["old ships"]})
+    world.tick(10)
+    world.update_state("mind:nell", lambda cur: dict(cur))  # written unchanged: nothing to journal
+
+    rebuilt = replay(world)
+    stored = world.store.state(world.key)
+    assert rebuilt["clock"] == stored["clock"] == {"now": "2026-05-01T08:40"}
+    assert rebuilt["plan:nell"] == {"day": ["09:00 market", "12:00 inn"], "at": 1, "hosting": "park"}
+    assert rebuilt["mind:nell"] == stored["mind:nell"] == {"seen": 3}
+    assert rebuilt["rel:nell:player1"] == {"familiarity": 2}
+    assert rebuilt["profile:player1"] == stored["profile:player1"]
+    assert verify(world) == []
+
+    # one journal row per transaction that changed such state, holding only what changed
+    journal = world.store.events(world.key, kind=JOURNAL)
+    assert len(journal) == 11  # 3 clock moves, 2 plan, 2 mind, say, update, invite, profile; not the unchanged write
+    assert journal[0].data == {"changes": {"clock": {"set": {"now": "2026-05-01T08:10"}}}}
+    assert journal[3].data == {"changes": {"plan:nell": {"set": {"at": 1}}}}
+    assert journal[5].data == {"changes": {"mind:nell": {"set": {}, "unset": ["doing"]}}}
+    # ... and no reader of the log sees them as events, nor are they announced
+    assert JOURNAL not in {e.kind for e in world.events()}
+    assert world.event(journal[0].id) is None
+
+    # a row changed behind the world's back is found, whichever kind it is
+    behind = Store(url)
+    try:
+        behind.put_state(world.key, "clock", {"now": "2026-05-01T12:00"})
+        behind.put_state(world.key, "rel:nell:player1", {"familiarity": 9})
+        behind.put_state(world.key, "plan:nell", {"day": [], "at": 1, "hosting": "park"})
+        behind.put_state(world.key, "mind:nell", {"seen": 3, "doing": "sleeping"})
+        behind.put_state(world.key, "profile:player2", {"interests": ["forged"]})  # never in the log
+    finally:
+        behind.dispose()
+    assert _found(world) == {("clock", "now"), ("rel:nell:player1", "familiarity"), ("plan:nell", "day"),
+                             ("mind:nell", "doing"), ("profile:player2", WHOLE)}
+    said = {str(m) for m in verify(world)}
+    assert "mind:nell.doing: stored 'sleeping', the log says nothing" in said
+    assert "rel:nell:player1.familiarity: stored 9, the log says 2" in said
+    assert any(s.startswith("profile:player2: stored") and "no change of it" in s for s in said)
+    assert next(m for m in verify(world) if m.entity == "mind:nell").replayed is ABSENT
+
+
+def test_a_change_and_its_journal_row_commit_together_or_not_at_all(url):
+    world = harbor(url)
+
+    def fails(tx):
+        tx.update("rel:a:b", lambda cur: {"n": 1})
+        raise RuntimeError("the machine fails after the write")
+
+    with pytest.raises(RuntimeError):
+        world.run(fails)
+    assert "rel:a:b" not in world.store.state(world.key)
+    assert world.store.events(world.key, kind=JOURNAL) == []
+    world.update_state("rel:a:b", lambda cur: {"n": 1})
+    assert len(world.store.events(world.key, kind=JOURNAL)) == 1 and verify(world) == []
+
+
+def test_the_clock_rides_in_the_step_row_a_simulation_writes_anyway(tmp_path):
+    """One journal row for a simulation step's tick and its bookkeeping: the clock costs no row of its own."""
+    world = harbor(f"sqlite:///{tmp_path / 'w.db'}")
+    world.run(lambda tx: (rules.tick(world, tx, 10), tx.update("sim:step", lambda cur: {"open": True})))  # as Simulation.step
+    journal = world.store.events(world.key, kind=JOURNAL)
+    assert len(journal) == 1
+    assert journal[0].data["changes"] == {"clock": {"set": {"now": "2026-05-01T08:10"}},
+                                          "sim:step": {"set": {"open": True}}}
+    assert journal[0].world_time == datetime(2026, 5, 1, 8, 10)
 
 
 def test_a_simulated_day_with_a_party_leaves_state_and_log_in_step(tmp_path):
@@ -53,3 +164,22 @@ def test_a_simulated_day_with_a_party_leaves_state_and_log_in_step(tmp_path):
         replies = [e for e in said if (e.actor, e.target) == (a, b)
                    and e.data["text"].startswith(("I will be there", "Good to see you"))]
         assert world.state_of(f"rel:{a}:{b}").get("familiarity", 0) == len(replies)
+
+    # The replay covers what the day changed beyond places and owners: the clock, plans, minds' notes,
+    # relationships, the simulation's own step. Each is found when changed behind the world's back.
+    stored = world.store.state(world.key)
+    rebuilt = replay(world)
+    assert stored["clock"] == rebuilt["clock"] == {"now": "2026-05-01T14:00"}
+    for prefix in ("plan:", "mind:", "rel:", "sim:step"):
+        keys = [k for k in stored if k.startswith(prefix)]
+        assert keys, prefix
+        assert all(rebuilt[k] == stored[k] for k in keys), prefix
+    rel = next(k for k in stored if k.startswith("rel:"))
+    plan = next(k for k in stored if k.startswith("plan:"))
+    mind = next(k for k in stored if k.startswith("mind:") and stored[k].get("seen"))
+    world.store.put_state(world.key, rel, {**stored[rel], "familiarity": 99})
+    world.store.put_state(world.key, plan, {k: v for k, v in stored[plan].items() if k != next(iter(stored[plan]))})
+    world.store.put_state(world.key, mind, {**stored[mind], "seen": 0})
+    world.store.put_state(world.key, "clock", {"now": "2026-05-01T14:10"})
+    found = _found(world)
+    assert {(rel, "familiarity"), (plan, next(iter(stored[plan]))), (mind, "seen"), ("clock", "now")} == found
