@@ -39,11 +39,15 @@ class ProtocolError(Exception):
 
 
 def _said(text: str) -> str:
+    """What a player said, as it is kept: byte for byte, but for whitespace at either end (spaces, tabs,
+    newlines, the ideographic space U+3000, NBSP: `str.strip`). An input box's Enter or a paste adds
+    it; it carries no words, and the blank check, the safety rails, the character and the log must all
+    read one text. Zero-width and joining characters are no whitespace and are kept (docs/server.md)."""
     if not text.strip():
         raise ValueError("the text is blank")
     if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
         raise ValueError("the text holds control characters")
-    return text
+    return text.strip()
 
 
 Said = Annotated[str, AfterValidator(_said)]

@@ -176,3 +176,26 @@ def test_a_frame_over_one_mib_closes_with_1009_as_documented_and_the_server_live
         with sync.connect(url) as ws:  # the server is still there for the next player
             ws.send('{"type": "join", "token": "%s"}' % token)
             assert '"welcome"' in ws.recv(timeout=5)
+
+
+@pytest.mark.parametrize("sent, kept", [
+    ("  Hello Bram!\n", "Hello Bram!"),
+    ("\u3000\u00a0Good morning,\u2003Bram\u3000", "Good morning,\u2003Bram"),  # ideographic space, NBSP at the ends
+    ("Hello\n\n  Bram, how are you?", "Hello\n\n  Bram, how are you?"),  # inner whitespace is kept
+    ("\u200bHello Bram\u200d", "\u200bHello Bram\u200d"),  # zero-width characters are no whitespace
+])
+def test_what_a_player_says_is_kept_byte_for_byte_but_for_whitespace_at_its_ends(edge, sent, kept):
+    """Issue 17 item 8: surrounding whitespace is trimmed, on purpose and documented (docs/server.md,
+    `protocol._said`): the same text is checked, answered and logged."""
+    c, rt = edge
+    with c.websocket_connect("/ws") as ws:
+        _join(ws, _register(c))
+        x, y = rt.world.tile("bram")
+        ws.send_json({"type": "move", "to": [x - 1, y]})
+        _next(ws, "moved")
+        for frame in ({"type": "say", "to": "bram", "text": sent, "id": "s"}, {"type": "ask", "text": sent, "id": "a"}):
+            ws.send_json(frame)
+            while (end := ws.receive_json())["type"] != "end":
+                assert end["type"] != "error", end
+            mine = [rt.world.event(i) for i in end["events"]]
+            assert [e.data["text"] for e in mine if e.actor == "alice"] == [kept], frame["type"]
