@@ -1,7 +1,7 @@
 """Where the fetched public repositories are on this machine, and how one of their files is read.
 
 The search tool's `fetch` puts a bare git directory at `root/owner+name/repo`; a plain clone at
-`root/owner/name` works too for single files. Nothing is downloaded here.
+`root/owner/name` works too. Nothing is downloaded here.
 """
 
 from __future__ import annotations
@@ -43,6 +43,14 @@ def read_file(root: Path, repo: str, path: str) -> bytes:
 
 
 def list_files(root: Path, repo: str, folder: str) -> list[str]:
-    """Paths under `folder` at HEAD of the bare copy (none when the bare copy is absent)."""
-    return subprocess.run(["git", "--git-dir", str(_bare(root, repo)), "ls-tree", "-r", "--name-only", "HEAD", folder],
-                          capture_output=True, text=True).stdout.split()
+    """Paths (relative to the repository) of the files under `folder`: at HEAD of the bare copy, else in the
+    plain clone. Neither there raises `CorpusMissing`, as `read_file` does: an empty listing read as an empty
+    corpus would train or evaluate without it, silently."""
+    bare = _bare(root, repo)
+    if bare.is_dir():
+        return subprocess.run(["git", "--git-dir", str(bare), "ls-tree", "-r", "--name-only", "HEAD", folder],
+                              capture_output=True, text=True).stdout.split()
+    plain = root / repo
+    if (plain / folder).is_dir():
+        return sorted(p.relative_to(plain).as_posix() for p in (plain / folder).rglob("*") if p.is_file())
+    raise CorpusMissing(f"{repo} is not under {root}: fetch it (docs/safety.md) or set ${DATA_ENV}")
