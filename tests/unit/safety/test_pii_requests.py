@@ -4,7 +4,7 @@ these hold without the classifier."""
 
 import pytest
 
-from llmverse.safety import Policy, Rails, rules
+from llmverse.safety import Policy, Rails, refusals, rules
 from llmverse.safety.classify import SafetyClassifier
 from llmverse.world.world import open_world
 
@@ -44,7 +44,7 @@ def test_a_persons_details_are_refused_in_both_languages(bare, en, zh):
 def test_chinese_requests_for_a_persons_details_are_refused(bare, text):
     d = bare.check_input("p1", text)
     assert d.refused and d.category == "pii", d.reason
-    assert "布拉姆" not in d.text  # the refusal line, not the request
+    assert d.text == refusals.line("pii_request", "zh", None)  # refused in Chinese, with the other-people line
 
 
 PLACES = [
