@@ -102,6 +102,10 @@ class Head:
         if tuple(meta["categories"]) != CATEGORIES:
             raise ValueError(f"head was trained for categories {meta['categories']}, the rails use {CATEGORIES}")
         lex = Lexical(z["lex_w"].astype(np.float32), z["lex_b"]) if "lex_w" in z.files else None
+        missing = [f"{lv}/{c}" for lv in LEVELS for c in CATEGORIES if c not in meta["thresholds"].get(lv, {})]
+        if missing:  # `threshold` falls back to 0.5 for these: a line nobody calibrated, so say which
+            log.warning("safety head %s has no calibrated line for %s: 0.5 is used", path or shipped_path(),
+                        ", ".join(missing))
         return cls(z["w1"].astype(np.float32), z["b1"], z["w2"], z["b2"], meta["thresholds"], meta["card"], lex,
                    float(meta.get("alpha", 0.0)))
 

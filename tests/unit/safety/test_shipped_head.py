@@ -34,3 +34,35 @@ def test_in_world_questions_pass_at_every_level(head_classifier, level, text):
 def test_plain_harmful_requests_are_refused_at_teen(head_classifier, text):
     d = Rails(Policy.for_level("teen"), classifier=head_classifier).check_input("p1", text)
     assert d.action == "refuse", (d.category, d.reason, d.score)
+
+
+def test_the_shipped_lines_are_complete_and_stricter_levels_draw_lower(caplog):
+    """Every category has a calibrated line at every level (no silent 0.5 fallback), and family's line is
+    never above teen's nor mature's below it (`thresholds.ordered`)."""
+    from llmverse.safety.head import LEVELS, Head, packaged_path
+    from llmverse.safety.policy import CATEGORIES
+
+    if not packaged_path().is_file():
+        pytest.skip("no shipped safety head")
+    head = Head.load(packaged_path())
+    assert not [r for r in caplog.records if "no calibrated line" in r.getMessage()]
+    for c in CATEGORIES:
+        lines = [head.thresholds[lv][c] for lv in LEVELS]
+        assert lines == sorted(lines), (c, lines)
+        assert all(0.3 <= x <= 1.01 for x in lines), (c, lines)  # thresholds.FLOOR .. thresholds.OFF
+
+
+def test_a_head_without_a_line_for_a_level_says_so(tmp_path, caplog):
+    import logging
+
+    import numpy as np
+
+    from llmverse.safety.head import Head
+
+    path = Head(np.zeros((384, 4)), np.zeros(4), np.zeros((4, 9)), np.zeros(9),
+                thresholds={"teen": {"violence": 0.8}}).save(tmp_path / "h.npz")
+    caplog.set_level(logging.WARNING, logger="llmverse.safety")
+    head = Head.load(path)
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "family/violence" in said and "teen/hate" in said and "teen/violence" not in said
+    assert head.threshold("teen", "violence") == 0.8 and head.threshold("family", "violence") == 0.5
