@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import BaseModel, ConfigDict
+
 from llmverse.assistant.answer import Answer, answer_stream, sources_line, system_prompt
 from llmverse.assistant.navigate import NotFound, Route, navigate
 from llmverse.assistant.recommend import (Recommendation, Recommender, asked_time, profile_of, recommendation_text,
@@ -34,6 +36,7 @@ from llmverse.safety.rails import Rails
 from llmverse.voice.locale import section
 from llmverse.world.grounding import Lexicon
 from llmverse.world.places import resolve
+from llmverse.world.state import register_row
 
 if TYPE_CHECKING:
     from llmverse.llm.embed import Embedder
@@ -41,6 +44,18 @@ if TYPE_CHECKING:
     from llmverse.world.world import World
 
 log = logging.getLogger(__name__)
+
+
+class SessionRow(BaseModel):
+    """`assistant:<player>`: what the assistant keeps of a player between questions (every write fits it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    at: str | tuple[int, int] | None = None  # where the player stands: a place id or a tile
+    place: str | None = None  # the last place talked about: what a follow-up refers to
+    tool: str | None = None  # the tool of the last reply
+
+
+register_row("assistant", SessionRow)
 MAX_CHARS = 1000  # a longer request is not a question: ask for a short one
 ACTOR = "assistant"  # the assistant's name in the event log
 _PRONOUN = r"\b(?:it|there|that place|they)\b|它|那里|那儿|那边|那个地方"

@@ -34,11 +34,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from llmverse.assistant.navigate import walk_words
 from llmverse.assistant.phrases import INTERESTS, REASONS
 from llmverse.lang import Language, tokens
 from llmverse.world.clock import is_open, parse_hours, part_of_day
+from llmverse.world.state import register_row
 
 if TYPE_CHECKING:
     from llmverse.world.model import Character, Names
@@ -52,6 +54,17 @@ OPENS_SOON = 180  # minutes: a place for the stated interest that opens this soo
 REQUEST_WEIGHT = 0.5  # added for a candidate that has every interest tag the request names
 BOW_WIDTH = 4096  # hashed bag-of-words width: collisions are rare among a world's few hundred words
 MEALS = ((11 * 60 + 30, 13 * 60 + 30), (17 * 60 + 30, 20 * 60 + 30))  # minutes of the day
+
+
+class ProfileRow(BaseModel):
+    """`profile:<player>`, what the world keeps of a player's tastes (the shape every write must fit)."""
+
+    model_config = ConfigDict(extra="forbid")
+    interests: list[str] = Field(default=[], max_length=10, description="stated interests, the newest last")
+    consent: dict[str, bool] = Field(default={}, description="{'training': True}: conversations may train models")
+
+
+register_row("profile", ProfileRow)
 
 
 class Embeds(Protocol):

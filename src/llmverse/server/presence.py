@@ -16,9 +16,12 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pydantic import BaseModel, ConfigDict
+
 from llmverse.world.actions import Visit
 from llmverse.world.grid import turning_points
 from llmverse.world.model import Names
+from llmverse.world.state import register_row
 from llmverse.world.world import ActionRefused
 
 if TYPE_CHECKING:
@@ -59,6 +62,16 @@ def _refused(texts: tuple[str, str], *names: Names) -> ActionRefused:
 
 def player_key(name: str) -> str:
     return f"player:{name}"
+
+
+class PlayerRow(BaseModel):
+    """`player:<name>`: where a player stood when they left (every write fits it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    tile: tuple[int, int]
+
+
+register_row("player", PlayerRow)
 
 
 class Presence:

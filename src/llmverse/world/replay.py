@@ -4,7 +4,7 @@ Two kinds of rows in the log rebuild it, starting from the world file's seed:
 - the actions' events: where each character stands or is heading (`move`, `arrive`), who holds each
   thing and where (`give`, `buy`);
 - the journal (rows of kind JOURNAL, one per transaction that changed anything else): the clock and
-  every row the layers above keep (`rel:`, `plan:`, `mind:`, `sim:step`, `profile:`, `session:` ...),
+  every row the layers above keep (`rel:`, `plan:`, `mind:`, `sim:step`, `profile:`, `assistant:` ...),
   field by field.
 A difference means a state change was written without its record in the log, or the reverse: what the
 engine's one transaction per action rules out. A row the log never mentions (written behind the

@@ -1,9 +1,15 @@
-"""The rows of world state, typed: what a `clock`, `character:` or `thing:` row may hold.
+"""The rows of world state, typed: what a `clock`, `character:` or `thing:` row may hold, and the
+shapes the layers above declare for their own rows (`register_row`).
 
 Rows come out of the database as JSON; the rules read them through these models, so a malformed row
 (written by hand, or by code from before) is a clear `StoreError` naming the row, not a KeyError deep in
 a rule, and a rule cannot write a row of the wrong shape. The stored JSON keeps its shape: a standing
 character is `{"place", "tile"}`, a walking one adds `dest`, `path` and `carry`.
+
+A layer's rows (`profile:<player>`, `assistant:<player>` ...) are typed by the module that writes them:
+it calls `register_row(prefix, Model)` when imported, and every write of such a row through the world
+(`World.run`, so `update_state` and `put_state` too) is checked before it commits; a row that does not
+fit is a `StoreError` and nothing is written. The stored JSON is what the writer gave, unchanged.
 """
 
 from __future__ import annotations
@@ -15,6 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from llmverse.world.transactions import StoreError
 
 R = TypeVar("R", bound="Row")
+M = TypeVar("M", bound=BaseModel)
+WORLD_PREFIXES = ("clock", "character", "thing", "world")  # typed here, written by actions only
+LAYER_ROWS: dict[str, type[BaseModel]] = {}  # key prefix ("profile") -> the shape of its rows
 
 
 class Row(BaseModel):
@@ -55,3 +64,25 @@ def parse(model: type[R], entity: str, data: dict[str, Any] | None) -> R:
         problem = exc.errors()[0]
         raise StoreError(f"state row '{entity}' is malformed ({'.'.join(map(str, problem['loc']))}: "
                          f"{problem['msg']}); `verify` compares the state with the event log") from exc
+
+
+def register_row(prefix: str, model: type[M]) -> type[M]:
+    """Declare the shape of the rows kept under `prefix:` (the module that writes them calls this when
+    imported, so the check runs wherever they are written). Returns the model (usable as a decorator)."""
+    if prefix in WORLD_PREFIXES or ":" in prefix:
+        raise ValueError(f"'{prefix}' is not a layer's key prefix")
+    LAYER_ROWS[prefix] = model
+    return model
+
+
+def check_row(entity: str, data: dict[str, Any]) -> None:
+    """A layer's row about to be written fits its registered shape, or StoreError naming the row."""
+    model = LAYER_ROWS.get(entity.split(":")[0])
+    if model is None:
+        return
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        raise StoreError(f"state row '{entity}' was not written: it does not fit {model.__name__} "
+                         f"({'.'.join(map(str, problem['loc'])) or 'row'}: {problem['msg']})") from exc

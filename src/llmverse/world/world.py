@@ -29,13 +29,14 @@ from llmverse.world.loader import load_world
 from llmverse.world.model import Character, Place, Thing, WorldFile
 from llmverse.world.refusals import ActionRefused, refused
 from llmverse.world.rules import WALK_M_PER_MIN
+from llmverse.world.state import WORLD_PREFIXES, check_row
 from llmverse.world.store import DEFAULT_URL, Event, Store, StoreError, Tx
 
 __all__ = ["ActionRefused", "DEFAULT_WORLD", "ThingState", "WALK_M_PER_MIN", "World", "open_world", "world_key"]
 
 DEFAULT_WORLD = Path(__file__).resolve().parent.parent / "worlds" / "harbor_town" / "world.yaml"
 MAX_SAY = 8000  # characters in one utterance
-WORLD_KEYS = ("clock", "character", "thing", "world")  # written by actions only
+WORLD_KEYS = WORLD_PREFIXES  # clock, character, thing, world: written by actions only
 SEEDED = "world"  # the marker row: written in the seeding transaction, last of all
 # Rows the replay rebuilds from the actions' events (move, arrive, give, buy) or from the file (the
 # marker): their changes are not journaled. Every other row's changes are (`World.run`).
@@ -139,11 +140,14 @@ class World:
     # --- writing: every change is one transaction ---------------------------------------------------
     def run(self, decide: Callable[[Tx], T]) -> T:
         """Commit `decide(tx)` (events and state together, decided against the database's state);
-        this object's copy then holds what the decision read and wrote. What the decision changed that
-        its events do not explain (the clock, `rel:`, `plan:`, `mind:` ...) goes into the log's journal
-        in the same transaction, one row for the lot, so a replay of the log rebuilds it."""
+        this object's copy then holds what the decision read and wrote. A layer's row must fit the
+        shape its writer registered (`state.register_row`). What the decision changed that its events
+        do not explain (the clock, `rel:`, `plan:`, `mind:` ...) goes into the log's journal in the same
+        transaction, one row for the lot, so a replay of the log rebuilds it."""
         def journaled(tx: Tx) -> T:
             result = decide(tx)
+            for entity, data in tx.written.items():
+                check_row(entity, data)  # a layer's row of the wrong shape: StoreError, nothing written
             changes = tx.changes(journaled_key)
             if changes:
                 clock = (tx.written.get("clock") or {}).get("now")

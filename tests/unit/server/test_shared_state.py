@@ -14,6 +14,7 @@ from llmverse.assistant import Assistant
 from llmverse.assistant.recommend import remember_interest
 from llmverse.server.presence import Presence, player_key
 from llmverse.world.replay import verify
+from llmverse.world.store import StoreError
 from llmverse.world.world import World, open_world
 
 
@@ -53,11 +54,18 @@ def test_two_processes_noting_interests_keep_both(two: list[World]):
     assert a.store.state(a.key)["profile:p1"]["interests"] == ["I love old ships", "I like fresh bread"]
 
 
-def test_a_saved_tile_keeps_what_another_process_wrote_beside_it(two: list[World]):
+def test_a_saved_tile_is_merged_on_the_stored_row_and_every_layer_row_is_typed(two: list[World]):
     a, b = two
-    a.update_state(player_key("p1"), lambda cur: {**cur, "note": "kept"})
     presence = Presence(b)
     presence.tile("p1")  # on the map in b's process
     presence.save("p1")  # as when the player leaves
-    row = a.store.state(a.key)[player_key("p1")]
-    assert row["note"] == "kept" and row["tile"] == list(presence.tile("p1"))
+    assert a.store.state(a.key)[player_key("p1")] == {"tile": list(presence.tile("p1"))}
+    before = a.store.state(a.key)
+    for key, change in [(player_key("p1"), lambda cur: {**cur, "note": "not a field of a saved tile"}),
+                        (player_key("p2"), lambda cur: {"tile": "the market"}),
+                        ("assistant:p1", lambda cur: {**cur, "tool": 3}),
+                        ("profile:p1", lambda cur: {"interests": ["x"] * 11})]:
+        with pytest.raises(StoreError, match=f"state row '{key}' was not written"):
+            a.update_state(key, change)
+    assert a.store.state(a.key) == before  # nothing of them written
+    assert verify(a) == []

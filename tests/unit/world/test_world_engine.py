@@ -277,3 +277,29 @@ def test_two_worlds_whose_names_make_one_key_do_not_share_state(url):
     with pytest.raises(StoreError, match="another English name"):
         harbor(url, name.lower().replace(" ", "  ") + "!")
     assert harbor(url, name).key == first.key  # the same world opens again
+
+
+def test_a_layer_row_that_does_not_fit_its_registered_shape_is_not_written(url):
+    from pydantic import BaseModel, ConfigDict
+
+    from llmverse.world.state import LAYER_ROWS, register_row
+    from llmverse.world.tables import JOURNAL
+
+    class Badge(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        stars: int
+
+    register_row("badge", Badge)
+    try:
+        world = harbor(url)
+        world.update_state("badge:p1", lambda cur: {"stars": 2})
+        with pytest.raises(StoreError, match=r"'badge:p1' was not written: it does not fit Badge \(stars"):
+            world.update_state("badge:p1", lambda cur: {"stars": "many"})
+        with pytest.raises(StoreError, match="was not written"):  # with an event: neither is written
+            world.say("player1", "bram", "hi", updates={"badge:p1": lambda cur: {**cur, "colour": "red"}})
+        assert world.store.state(world.key)["badge:p1"] == {"stars": 2}
+        assert world.events(kind="say") == [] and len(world.store.events(world.key, kind=JOURNAL)) == 1
+        with pytest.raises(ValueError):
+            register_row("thing", Badge)  # the world's own rows are typed by the world
+    finally:
+        LAYER_ROWS.pop("badge", None)
