@@ -123,3 +123,12 @@ def test_a_text_part_with_null_text_is_skipped_not_a_500(client, register):
     r = client.post("/v1/chat/completions", headers=h,
                     json={"model": "npc:bram", "messages": [{"role": "user", "content": [{"type": "text", "text": None}]}]})
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_request"
+
+
+def test_a_message_is_kept_as_sent_but_for_whitespace_at_its_ends(served):
+    """As on the socket (docs/server.md, issue 17 item 8): trimmed at the ends on purpose, kept inside."""
+    server, rt, token = served
+    client_for(server, token).chat.completions.create(
+        model="npc:bram", messages=[{"role": "user", "content": "\u3000 How much is\n\nthe anchor?\u200b \n"}])
+    said = rt.world.events(kind="say", actor="alice")
+    assert [e.data["text"] for e in said] == ["How much is\n\nthe anchor?\u200b"]
