@@ -22,6 +22,7 @@ from sqlalchemy.exc import DataError, StatementError
 from llmverse.server import admin, openai_api, rest, ws
 from llmverse.server.accounts import Account
 from llmverse.server.auth import current_account
+from llmverse.server.budgets import RedisBudget
 from llmverse.server.config import ServerConfig
 from llmverse.server.limits import BodyLimit, BodyTooLarge, BodyTooSlow, shared_limits
 from llmverse.server.rest import AUTH_BODY
@@ -41,6 +42,9 @@ def create_app(cfg: ServerConfig | None = None, *, runtime: Runtime | None = Non
         # the runtime made per-process ones (the message rate per socket stays per process).
         rt.model_limits, rt.auth_limits = shared_limits(rt.cfg.redis_url, rt.world.key, rt.cfg.model_rate,
                                                         rt.cfg.model_burst, rt.cfg.auth_rate, rt.cfg.auth_burst)
+        rails = rt.services.rails  # the safety rails' per-player request and token budgets too
+        if rails.budget is not None:
+            rails.budget = RedisBudget(rails.budget.limits, rt.model_limits.redis, f"llmverse:{rt.world.key}:budget")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

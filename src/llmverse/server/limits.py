@@ -120,6 +120,11 @@ class RedisRateLimiter:
                 self._failed(exc)
         return self.local.take(key)
 
+    @property
+    def redis(self) -> Any:
+        """The Redis client (shared with the other limits that must hold across processes)."""
+        return self._redis
+
     def forget(self, key: str) -> None:
         self.local.forget(key)
         if time.monotonic() >= self._down_until:
