@@ -138,7 +138,7 @@ class Store:
                             result = decide(tx)
                         except LlmverseError:  # refused: what it read is still the truth
                             if seen is not None:
-                                seen(tx.seen)
+                                seen(tx.read_before)
                             raise
                         finally:
                             _local.deciding = False

@@ -95,6 +95,12 @@ class Tx:
         """Every state read or written in this attempt (for the world's cache after the commit)."""
         return {e: dict(d) for e, d in self._data.items() if d is not None}
 
+    @property
+    def read_before(self) -> dict[str, dict[str, Any]]:
+        """Every state as this attempt first read it (for the world's cache after a rollback: what it
+        wrote before it was refused never happened)."""
+        return {e: dict(d) for e, d in self._before.items() if d is not None}
+
     def write(self, entity: str, data: dict[str, Any]) -> None:
         """Replace an entity's state; only if nobody wrote it since this transaction read it."""
         if len(entity) > MAX_ENTITY:

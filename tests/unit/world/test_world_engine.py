@@ -298,6 +298,7 @@ def test_a_layer_row_that_does_not_fit_its_registered_shape_is_not_written(url):
         with pytest.raises(StoreError, match="was not written"):  # with an event: neither is written
             world.say("player1", "bram", "hi", updates={"badge:p1": lambda cur: {**cur, "colour": "red"}})
         assert world.store.state(world.key)["badge:p1"] == {"stars": 2}
+        assert world.state_of("badge:p1") == {"stars": 2}  # nor kept in this process's copy
         assert world.events(kind="say") == [] and len(world.store.events(world.key, kind=JOURNAL)) == 1
         with pytest.raises(ValueError):
             register_row("thing", Badge)  # the world's own rows are typed by the world
