@@ -36,6 +36,7 @@ from llmverse.voice.check import Checker
 from llmverse.voice.clean import Cleaner
 from llmverse.voice.fact import make_fact
 from llmverse.voice.locale import phrase, prompt
+from llmverse.voice.question import ends_a_phrase
 from llmverse.voice.retrieve import Found, TextEmbedder
 from llmverse.voice.speak import Spoken, Voice
 from llmverse.world.grounding import Lexicon
@@ -337,7 +338,8 @@ class Character:
         what = _surface_phrase(question, found.missing, unknown) if found.missing else None
         wares = self.world.things_owned_by(self.me.id)
         selling = bool(intents & {"sells", "price"})  # asked what it costs or whether I sell it
-        if what and wares and selling and (found.subject is None or found.subject == f"character:{self.me.id}"):
+        mine = {None, f"character:{self.me.id}", f"place:{self.me.workplace}" if self.me.workplace else None}
+        if what and wares and selling and found.subject in mine:  # "Do you sell swords at the Forge?"
             names = [(t.names.zh or t.names.en) if language == "zh" else t.names.en for t in wares]
             listed = "、".join(names) if language == "zh" else ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
             return phrase("decline_seller", language, n, what=what, wares=listed)
@@ -398,9 +400,10 @@ def _told_name(lines: list[str]) -> str | None:
 def _surface_phrase(question: str, token: str, unknown: Sequence[str] = ()) -> str:
     """What the player called the missing thing, as they wrote it and lower-cased: the word for the
     token ("swords" for "sword") with the words beside it that the world lacks too ("bowling alley",
-    "train station"). Chinese is returned as the token itself (jieba already cut the whole word)."""
-    words = re.findall(r"[A-Za-z\u00c0-\u00ff][A-Za-z\u00c0-\u00ff'-]*", question)
-    low = [w.lower() for w in words]
+    "train station") and the rest of the noun phrase ("gift shop": the world knows shops, not this one).
+    Chinese is returned as the token itself (jieba already cut the whole word)."""
+    found = list(re.finditer(r"[A-Za-z\u00c0-\u00ff][A-Za-z\u00c0-\u00ff'-]*", question))
+    low = [m.group().lower() for m in found]
     at = next((i for i, w in enumerate(low) if w.startswith(token)), None)
     if at is None:
         return token
@@ -409,9 +412,15 @@ def _surface_phrase(question: str, token: str, unknown: Sequence[str] = ()) -> s
     def lacking(w: str) -> bool:  # a word the world lacks too, not a superlative ("nearest")
         return any(w.startswith(u) for u in others) and not w.endswith("est")
 
+    def continues(i: int) -> bool:  # the next word of the same phrase: adjacent, lower-case, a noun's place
+        gap = question[found[i - 1].end():found[i].start()]
+        return gap.strip() == "" and found[i].group()[:1].islower() and not ends_a_phrase(low[i])
+
     start, end = at, at + 1
     while start > 0 and lacking(low[start - 1]):
         start -= 1
     while end < len(low) and lacking(low[end]):
+        end += 1
+    while end < len(low) and end - at < 3 and continues(end):
         end += 1
     return " ".join(low[start:end])

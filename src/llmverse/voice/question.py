@@ -42,6 +42,8 @@ class Question:
     addressed: bool = False  # speaks to the listener ("you", "你"): "when do you close?" is about them
     request: bool = False  # asks without a question mark ("Tell me about the castle.")
     needs: set[str] = field(default_factory=set)  # place tags that meet what the player needs ("food")
+    detail: list[str] = field(default_factory=list)  # what is asked of a named entity that no fact tells
+    # ("Who designed the Forge?", "Is the Forge wheelchair accessible?"): declined about the entity
 
     @property
     def wants(self) -> set[str]:
@@ -114,6 +116,13 @@ def _asking() -> frozenset[str]:
 @lru_cache(maxsize=1)
 def _smalltalk_words() -> frozenset[str]:
     return frozenset(t for lang in ("en", "zh") for w in _data()["smalltalk"][lang] for t in tokens(w))
+
+
+@lru_cache(maxsize=1)
+def _need_words() -> frozenset[str]:
+    """过夜, hungry: a need that a place's tag meets, not a thing the world lacks."""
+    return frozenset(t for spec in _data()["needs"].values() for lang in ("en", "zh") for w in spec.get(lang, [])
+                     for t in [w, *tokens(w)])
 
 
 @lru_cache(maxsize=1)
@@ -197,9 +206,18 @@ _DO_YOU = re.compile(r"\b(?:do|does|can|could|will|would|did)\s+(?:you|they|he|s
                      r"((?:[A-Za-z][A-Za-z'-]*\s*){1,3})", re.I)
 _MEASURE = frozenset("个份杯碗只件条本张双瓶把块斤盒包支袋")  # 一个, 两杯: what follows is counted, a thing
 # "镇长是谁？", "谁是镇长？", "博物馆可以拍照吗？": what jieba may not tag as a noun still names what is asked.
+# jieba tags an unfamiliar noun as anything (象棋 'v', 打字机 'l'), so where the sentence puts the thing
+# bought or asked after is read from the words around it: 买到X, 卖不卖X, X有货吗.
 _ZH_ASKED = re.compile(r"([\u3400-\u9fff]{2,6})是谁|谁是([\u3400-\u9fff]{2,6})|(?:可以|能)([\u3400-\u9fff]{2,4})吗|"
                        r"(?:有|卖|做|修|收)([\u3400-\u9fff]{2,6})吗|谁(?:做|造|画|写|建)的([\u3400-\u9fff]{2,6})|"
-                       r"([\u3400-\u9fff]{2,6}?)(?:有吗|还有吗|卖不卖|能买吗|贵不贵|有没有)")
+                       r"([\u3400-\u9fff]{2,6}?)(?:有吗|还有吗|卖不卖|能买吗|贵不贵|有没有|有货|有卖)")
+_ZH_OBJECT = re.compile(r"(?:买到|买得到|卖不卖|有没有卖|找个|找一个|要个|租个|借个)([\u3400-\u9fff]{2,5}?)(?:吗|呢|[？?。！!，,]|$)")
+_ZH_TRADE_VERBS = frozenset("卖 有 买 要 修 租 借 找 收 换".split())  # what follows one is the thing traded
+# "Who designed the Forge?": a who-question about how a place came to be, not who works there now.
+_WHO_DID = re.compile(r"\bwho\s+(?:first\s+|originally\s+)?([a-z]+ed|built|wrote|drew|began)\b", re.I)
+# "Is the Forge wheelchair accessible?": a yes/no question about a named place or thing that asks
+# none of the kinds of fact the world holds asks about a detail it may not hold.
+_YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|has|have|can|could|will)\b.*\?\s*$", re.I | re.S)
 # Words that end a noun phrase begun after one of those ("the nearest bank in town": nearest, bank).
 _PHRASE_END = frozenset("""in on at for to of from with by near around here there please is are and or but
     do does can could will would you i me it""".split())
@@ -249,11 +267,17 @@ def _things_named(text: str) -> set[str]:
         if flag.startswith("n") or flag == "vn" or (after and flag not in ("x", "y", "uj", "r", "p")):
             out.add(word)
             out.update(tokens(word))
-    for m in _ZH_ASKED.finditer(text):
+    for m in (*_ZH_ASKED.finditer(text), *_ZH_OBJECT.finditer(text)):
         asked = next(g for g in m.groups() if g)
         out.add(asked)
         out.update(tokens(asked))
     return out
+
+
+def ends_a_phrase(word: str) -> bool:
+    """A word that cannot continue a noun phrase ("the gift shop at the museum": at)."""
+    low = word.lower()
+    return low in _PHRASE_END or low in _asking() or any(t in _intent_words() for t in tokens(low))
 
 
 def _of_known_words(token: str) -> bool:
@@ -274,16 +298,26 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     q.entities = vocabulary.entities_in(text, toks)
     named = {t for s in vocabulary.surfaces if s.entity in q.entities for t in s.toks}
     q.named = named & have
-    unknown = [t for t in dict.fromkeys(toks)
+    # jieba's search mode and its tagger cut differently (卖剑 | 卖 剑): both cuts are candidates.
+    pos = _pos(text)
+    cuts = [w for i, (w, flag) in enumerate(pos)  # 卖|剑, not 问|一下
+            if len(w) > 1 or (flag.startswith("n") and i and pos[i - 1][0] in _ZH_TRADE_VERBS)]
+    unknown = [t for t in dict.fromkeys([*toks, *cuts])
                if t not in vocabulary.words and t not in _asking() and t not in _intent_words()
-               and t not in _smalltalk_words() and t not in named and not t.isdigit()
+               and t not in _smalltalk_words() and t not in _need_words() and t not in named and not t.isdigit()
                and (len(t) > 1 or re.fullmatch(r"[\u3400-\u9fff]", t))
                and not any(t in s.text or (len(s.text) > 1 and s.text in t) for s in vocabulary.surfaces if s.zh)]
     unknown = [t for t in unknown if not _of_known_words(t)]
-    # jieba's search mode cuts 自行车 into 自行, 行车 and 自行车: the longest stands for them.
-    unknown = [t for t in unknown if not any(t != u and t in u for u in unknown)]
     named_things = _things_named(text)
-    q.unknown = [t for t in unknown if t in named_things]
+    # jieba's search mode cuts 自行车 into 自行, 行车 and 自行车: the longest stands for them.
+    things = [t for t in unknown if t in named_things]
+    unknown = [t for t in unknown if not any(t != u and t in u for u in unknown)]
+    q.unknown = [t for t in things if not any(t != u and t in u for u in things)]
+    if lang == "en" and q.entities and not q.unknown:
+        made = {t for m in _WHO_DID.finditer(text) for t in tokens(m.group(1))}
+        q.detail = [t for t in unknown if t in made]
+        if not q.detail and unknown and not q.intents and _YES_NO.match(text):
+            q.detail = unknown
     if len(q.unknown) > 1 and q.language == "en":  # "silver ring", "nearest bank": the head noun is last
         q.unknown = [q.unknown[-1], *q.unknown[:-1]]
     elif len(q.unknown) > 1:  # 能租自行车: the noun (自行车) is what is missing, not the verb jieba glued (能租)

@@ -149,6 +149,8 @@ class Retriever:
         asked = bool(q.intents - {"about"}) or q.request or q.text.rstrip().endswith(("?", "？"))
         lead = int(np.argmax(base)) if len(base) and base.max() > 0 else None  # the best match by relevance alone
         if subjects:
+            if asked and not unknown and [t for t in q.detail if t not in self.words]:
+                return Found("unknown", top, None, subject=subjects[0])  # "Who designed the Forge?"
             if unknown and asked and _together(q, unknown):
                 # "a ticket to the museum", "the museum gift shop": the museum is real, the rest is not
                 return Found("unknown", top, None, missing=unknown[0], subject=subjects[0])

@@ -192,6 +192,23 @@ def test_a_thing_the_world_lacks_is_declined_with_what_the_seller_has(world):
     assert "30" not in reply.text and backend.calls == []  # the model is not asked to make it up
 
 
+def test_a_seller_asked_at_its_own_workplace_declines_with_what_it_sells(world):
+    reply = talk(world, ScriptedBackend(default="Hm."), "bram").reply("p1", "Do you sell swords at the Forge?")
+    assert reply.status == "unknown" and "swords" in reply.text and "anchor" in reply.text
+
+
+def test_a_declined_thing_is_named_as_the_player_named_it(world):
+    reply = talk(world, ScriptedBackend(default="Hm."), "lin").reply("p1", "Does the Maritime Museum have a gift shop?")
+    assert reply.status == "unknown" and "gift shop" in reply.text
+
+
+def test_a_question_about_how_a_place_came_to_be_is_declined_about_the_place(world):
+    backend = ScriptedBackend(default="Bram built it in 1820.")
+    reply = talk(world, backend, "lin").reply("p1", "Who built the Forge?")
+    assert reply.status == "unknown" and "Forge" in reply.text and "Bram" not in reply.text
+    assert backend.calls == []
+
+
 def test_an_attribute_the_place_lacks_is_declined_not_answered_with_its_hours(world):
     reply = talk(world, ScriptedBackend(default="Hm."), "mara").reply("p1", "How much is a ticket to the museum?")
     assert reply.status == "unknown" and "09:00" not in reply.text and "ticket" in reply.text

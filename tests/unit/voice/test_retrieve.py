@@ -45,6 +45,41 @@ def test_what_the_world_lacks_is_declined(world, who, text, missing):
     assert found.status == "unknown" and found.key is None and found.missing == missing
 
 
+# jieba tags an unfamiliar noun as a verb (象棋) or an idiom (打字机), and its two cuts differ (卖剑 | 卖 剑):
+# where the sentence puts the thing asked for decides, not the tag.
+@pytest.mark.parametrize("who, text, missing", [
+    ("nell", "哪里能买到象棋？", "象棋"),
+    ("nell", "象棋有货吗？", "象棋"),
+    ("lin", "这儿卖不卖独木舟？", "独木舟"),
+    ("lin", "哪里能买到打字机？", "打字机"),
+    ("bram", "你们铁匠铺卖剑吗？", "剑"),
+])
+def test_a_chinese_thing_asked_for_is_found_by_its_place_in_the_sentence(world, who, text, missing):
+    found = find(world, who, text)
+    assert found.status == "unknown" and found.missing == missing
+
+
+@pytest.mark.parametrize("who, text, subject", [
+    ("lin", "Who designed the Forge?", "place:forge"),
+    ("lin", "Who built the Maritime Museum?", "place:museum"),
+    ("nell", "Is the Forge wheelchair accessible?", "place:forge"),
+])
+def test_what_a_named_place_is_asked_that_no_fact_tells_is_declined_about_it(world, who, text, subject):
+    found = find(world, who, text)
+    assert found.status == "unknown" and found.key is None and found.subject == subject
+
+
+@pytest.mark.parametrize("who, text, key", [
+    ("lin", "Who runs the Forge?", "who:bram"),  # who works there now is told
+    ("lin", "Is the Gull Inn comfortable?", "about:inn"),  # a judgement the description answers
+    ("bram", "问一下铁锚的价格。", "price:anchor"),  # 问 is tagged a noun: not a thing asked for
+    ("lin", "我想找个地方过夜。", "about:inn"),  # a need, not a thing the world lacks
+])
+def test_those_readings_leave_answerable_questions_answered(world, who, text, key):
+    found = find(world, who, text)
+    assert found.status == "answered" and found.key is not None and found.key.id == key
+
+
 def test_greetings_and_chat_need_no_fact(world):
     assert find(world, "bram", "Hello!").status == "smalltalk"
     assert find(world, "bram", "Lovely morning, isn't it").status == "open"
