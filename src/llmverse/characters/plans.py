@@ -12,13 +12,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from llmverse.llm.base import Message
 from llmverse.llm.gateway import Gateway
 from llmverse.world.clock import _minutes
 from llmverse.world.grounding import Lexicon
 from llmverse.world.model import Character
+from llmverse.world.state import register_row
 from llmverse.world.world import World
 
 
@@ -46,6 +47,35 @@ class Override:
     why: str  # e.g. "invited by nell (event 42)"
 
 
+class OverrideRow(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: str = Field(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d$", description="ISO world time, whole minutes")
+    until: str = Field(pattern=r"^\d{4}-\d\d-\d\dT\d\d:\d\d$")
+    place: str
+    activity: str
+    why: str
+
+
+class PlanRow(BaseModel):
+    """`plan:<character>`: the overrides of its schedule and the ten-minute steps of the block under way."""
+
+    model_config = ConfigDict(extra="forbid")
+    overrides: list[OverrideRow] = []
+    subtasks_for: str | None = Field(default=None, description="'<block start>|<place>|<activity>' they belong to")
+    subtasks: list[str] = Field(default=[], max_length=6)
+
+
+class SharedSteps(BaseModel):
+    """`plans:<digest>`: ten-minute steps made once for a role, place and activity (`shared_key`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    steps: list[str] = Field(min_length=1, max_length=6)
+
+
+register_row("plan", PlanRow)
+register_row("plans", SharedSteps)
+
+
 class DayPlan:
     """Where a character means to be at any world time: its schedule, unless an override holds."""
 
@@ -66,14 +96,15 @@ class DayPlan:
     def add_change(self, start: datetime, minutes: int, place: str, activity: str,
                    why: str) -> tuple[Override, Callable[[dict], dict]]:
         """The override, and the change that adds it to the plan as stored (overrides already over
-        dropped): for `World.update_state`, or to commit with an event (`World.invite`)."""
+        dropped; one the plan holds already is not added twice, as when a stopped run perceives the
+        same invitation again): for `World.update_state`, or to commit with an event (`World.invite`)."""
         o = Override(start.isoformat(timespec="minutes"),
                      (start + timedelta(minutes=minutes)).isoformat(timespec="minutes"), place, activity, why)
         now = self.world.now().isoformat(timespec="minutes")
 
         def change(current: dict) -> dict:
             kept = [x for x in current.get("overrides", []) if x["until"] > now]
-            return {**current, "overrides": [*kept, asdict(o)]}
+            return {**current, "overrides": kept if asdict(o) in kept else [*kept, asdict(o)]}
 
         return o, change
 
@@ -126,7 +157,7 @@ class DayPlan:
             good = [s for s in out.steps if lexicon.check(s, supported_text=prompt).ok]
             steps = good or steps
             if good and shared:
-                self.world.put_state(common, {"steps": good})
+                self.world.update_state(common, lambda _cur: {"steps": good})  # the newest made serve from now
         self.world.update_state(self._key, lambda cur: {**cur, "subtasks_for": key, "subtasks": steps})
         return steps
 

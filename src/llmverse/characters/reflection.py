@@ -17,12 +17,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from llmverse.llm.base import Message
 from llmverse.llm.gateway import Gateway
 from llmverse.memory.stream import Memory, MemoryStream
 from llmverse.world.grounding import Lexicon
+from llmverse.world.state import register_row
 from llmverse.world.world import World
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,17 @@ Answer as JSON with the insight (one sentence, in the first person) and the numb
 class Insight(BaseModel):
     insight: str = Field(min_length=8, max_length=240)
     cites: list[int] = Field(min_length=1, max_length=5)
+
+
+class ReflectRow(BaseModel):
+    """`reflect:<character>`: where its reflections stand (every write fits it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    after: int = Field(default=0, ge=0, description="id of the memory of the last stored reflection")
+    tried: int = Field(default=0, ge=0, description="id of the newest memory when an insight was last dropped")
+
+
+register_row("reflect", ReflectRow)
 
 
 @dataclass
@@ -95,7 +107,7 @@ class Reflector:
             return None
         memory = self.stream.add(cid, out.insight, world_time=self.world.now(), kind="reflection",
                                  importance=8, cites=cited)
-        self.world.put_state(f"reflect:{cid}", {"after": memory.id})  # a fresh start: no failed try
+        self.world.update_state(f"reflect:{cid}", lambda _cur: {"after": memory.id})  # a fresh start: no failed try
         return memory
 
 

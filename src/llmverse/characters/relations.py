@@ -1,7 +1,7 @@
 """Who knows whom, how well, and how they feel: one record per pair, updated after each talk.
 
 Kept in the world's state (`rel:<a>:<b>`, directed: what a thinks of b), so it survives a restart and
-every layer (dialogue, plans, recommendations) reads the same record.
+every layer (dialogue, plans, recommendations) reads the same record. Every write fits `RelationRow`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from llmverse.world.state import register_row
 from llmverse.world.world import World
 
 _WARM = ("thank", "thanks", "great", "love", "wonderful", "kind", "谢谢", "太好了", "喜欢")
@@ -21,6 +24,19 @@ class Relationship:
     affinity: float = 0.0  # -1 (dislike) .. 1 (fond)
     last_topic: str = ""  # what the other said last time, for "last time you asked about ..."
     last_seen: str = ""  # ISO world time of the last talk
+
+
+class RelationRow(BaseModel):
+    """`rel:<a>:<b>` as stored (the fields of `Relationship`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    familiarity: int = Field(default=0, ge=0)
+    affinity: float = Field(default=0.0, ge=-1.0, le=1.0)
+    last_topic: str = Field(default="", max_length=200)
+    last_seen: str = Field(default="", pattern=r"^(\d{4}-\d\d-\d\dT\d\d:\d\d)?$")
+
+
+register_row("rel", RelationRow)
 
 
 def relationship(world: World, a: str, b: str) -> Relationship:

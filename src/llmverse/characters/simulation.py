@@ -11,11 +11,16 @@ The clock never waits on the model: past `step_budget` wall seconds, the charact
 step use rules, and a model call under way is cancelled (its caller answers by rules); both are
 counted in the run's statistics.
 
-A step is checkpointed in the world's state (`sim:step`: the time it is for, who a player sees, the
-characters done, the conversations arranged and begun), committed as it goes: stopping (Ctrl-C, kill)
-and starting again finishes the interrupted step where it stopped — a conversation cut between its
-lines goes on from the last line said — so no event is lost or repeated. Ctrl-C once ends the
-run after the step under way; twice stops at once (the next run finishes that step).
+A step is checkpointed in the world's state (`sim:step`: whether a step is open, who a player sees,
+the characters done, the conversations arranged and begun), committed as it goes, each mark with the
+change it records: the step opens with the clock's tick (and who is near, decided on the positions
+after it), a character is marked done with its action and its mind's notes (`Mind.act(marks=)`), a
+conversation as begun with its first line, and the step closes with the last character's mark (or,
+when there were conversations, after them). Stopping (Ctrl-C, kill) and starting again finishes the
+interrupted step where it stopped — a conversation cut between its lines goes on from the last line
+said — so no event is lost or repeated. A character's reflection comes after its mark: a run stopped
+in between reflects at the next step instead (the reflection is still due). Ctrl-C once ends the run
+after the step under way; twice stops at once (the next run finishes that step).
 """
 
 from __future__ import annotations
@@ -28,17 +33,36 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from llmverse.characters.mind import Mind, TalkTo
+from pydantic import BaseModel, ConfigDict, Field
+
+from llmverse.characters.mind import Change, Mind, TalkTo
 from llmverse.characters.recall import MemorySystem, SharedScores
 from llmverse.characters.sim_stats import CharacterStats, RunReport, TierStats
 from llmverse.llm.gateway import Gateway
 from llmverse.world import rules
-from llmverse.world.store import Event
+from llmverse.world.state import CharacterRow, parse, register_row
+from llmverse.world.store import Event, Tx
 from llmverse.world.world import World
 
 log = logging.getLogger(__name__)
 STEP_KEY = "sim:step"
+Pair = tuple[str, str]  # two characters' ids: a conversation, the first one opens it
+
+
+class StepRow(BaseModel):
+    """`sim:step`: the step under way, so a stopped run finishes it (every write fits it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    open: bool = Field(description="a step began and is not finished")
+    near: list[str] = Field(default=[], description="characters a player sees this step (they think with the model)")
+    done: list[str] = Field(default=[], description="characters that have acted this step")
+    talks: list[Pair] = Field(default=[], description="conversations arranged this step")
+    held: list[Pair] = Field(default=[], description="conversations begun (their first line said)")
+
+
+register_row(STEP_KEY, StepRow)
 
 
 @dataclass
@@ -84,20 +108,23 @@ class Simulation:
         self._deadline = float("inf")  # perf_counter time when the step's budget runs out
 
     # --- who thinks with the model ---------------------------------------------------------------
-    def near(self) -> set[str]:
-        """The characters a player can see or hear now."""
+    def near(self, rows: Callable[[str], dict[str, Any] | None] | None = None) -> set[str]:
+        """The characters a player can see or hear now (by this world's copy of their rows, or by
+        `rows`: a transaction's, after the step's tick)."""
         if not self.config.lod:
             return set(self.minds)
+        row = rows or (lambda key: self.world.state_of(key))
+        spots = {cid: parse(CharacterRow, f"character:{cid}", row(f"character:{cid}")) for cid in self.minds}
         chosen: set[str] = set()
         for place in self.players.values():
             if place not in self.world.places:
                 continue  # a player between places (or nowhere yet) sees no one
             px, py = self.world.grid.door_of(place)
             seen = []
-            for cid in self.minds:
-                x, y = self.world.tile(cid)
+            for cid, spot in spots.items():
+                x, y = spot.tile
                 d = max(abs(px - x), abs(py - y))
-                here = self.world.position(cid) == place
+                here = spot.place == place
                 if d <= self.config.radius or (here and not self.config.by_sight):
                     seen.append((d, cid))
             seen.sort()
@@ -114,11 +141,8 @@ class Simulation:
         first = self._last_id()
         state = self.world.state_of(STEP_KEY)
         if not state.get("open"):
-            minutes = self.config.step_minutes
-            self.world.run(lambda tx: (rules.tick(self.world, tx, minutes), tx.update(STEP_KEY, lambda cur: {
-                "open": True, "done": [], "talks": [], "held": []}))[0])
-            state = self.world.state_of(STEP_KEY)
-        if "near" not in state:  # who a player sees is decided once per step, kept for a resumed step
+            state = self.world.run(self._open)
+        if "near" not in state:  # a step opened by older code: who a player sees, kept for the resumed step
             state = self.world.update_state(STEP_KEY, lambda cur: {**cur, "near": sorted(self.near())})
         budget = self.config.step_budget
         self._deadline = time.perf_counter() + (float("inf") if budget is None else budget)
@@ -132,20 +156,16 @@ class Simulation:
                 detailed = tier == "near"
                 with self._charged(tier, cid):
                     with self._for("importance"):
-                        mind.perceive(detailed and self.config.model_importance)
+                        mind.perceive(detailed and self.config.model_importance, hold=True)  # committed with the act
                     here = self.world.position(cid)
                     present = [m for m in self.minds.values() if here is not None and self.world.position(m.me.id) == here]
                     with self._for("plan and decide"):
-                        outcome = mind.act(detailed, present)
+                        mind.act(detailed, present, marks=lambda talk, cid=cid: {STEP_KEY: self._done(cid, talk)})
                     if detailed:
                         with self._for("reflection"):
                             self.stats[cid].reflections += mind.reflect()
                 self.stats[cid].steps += 1
                 self.stats[cid].detailed_steps += detailed
-                talk = [cid, outcome.other.me.id] if isinstance(outcome, TalkTo) else None
-                self.world.update_state(STEP_KEY, lambda cur, talk=talk, cid=cid: {
-                    **cur, "done": [*cur["done"], cid],
-                    "talks": cur["talks"] + ([talk] if talk and not any(set(talk) & set(t) for t in cur["talks"]) else [])})
             for a, b in self.world.state_of(STEP_KEY)["talks"]:
                 tier = self._tier(a in near or b in near)
                 turns = self.config.talk_turns
@@ -157,8 +177,29 @@ class Simulation:
                     said = self.minds[a].talk_to(self.minds[b], tier == "near", turns=turns, updates=mark)
                 if not said:
                     self.world.update_state(STEP_KEY, mark[STEP_KEY])
-        self.world.update_state(STEP_KEY, lambda cur: {**cur, "open": False})
+        if self.world.state_of(STEP_KEY).get("open"):  # not closed by the last character's mark
+            self.world.update_state(STEP_KEY, lambda cur: {**cur, "open": False})
         return self.world.events(since_id=first)
+
+    def _open(self, tx: Tx) -> dict[str, Any]:
+        """A new step, in one transaction: the clock's tick, and who a player sees after it."""
+        rules.tick(self.world, tx, self.config.step_minutes)
+        near = sorted(self.near(tx.read))  # the tick read (and moved) every character in this transaction
+        return tx.update(STEP_KEY, lambda cur: {"open": True, "near": near, "done": [], "talks": [], "held": []})
+
+    def _done(self, cid: str, talk: TalkTo | None) -> Change:
+        """The mark that `cid` has acted (committed with its action): a conversation it chose is
+        arranged unless one of the two already has one this step; the last mark closes a step with
+        no conversation to hold."""
+        pair = [cid, talk.other.me.id] if talk is not None else None
+        everyone = set(self.minds)
+
+        def mark(cur: dict[str, Any]) -> dict[str, Any]:
+            talks = cur["talks"] + ([pair] if pair and not any(set(pair) & set(t) for t in cur["talks"]) else [])
+            done = [*cur["done"], cid]
+            return {**cur, "done": done, "talks": talks, "open": bool(talks) or not everyone <= set(done)}
+
+        return mark
 
     def _tier(self, near: bool) -> str:
         if not near:

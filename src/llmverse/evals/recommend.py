@@ -96,7 +96,7 @@ def simulate_players(world: World, *, players: int = 200, days: int = 1, seed: i
             said = rng.choice(_SAY_ZH).format(w=zh) if lang == "zh" else rng.choice(_SAY_EN).format(w=en)
         people.append(SimPlayer(f"sim{n:03d}", likes, said, lang, rng.choice(list(world.places))))
         if said:
-            world.put_state(f"profile:{people[-1].id}", {"interests": [said]})
+            world.update_state(f"profile:{people[-1].id}", lambda cur, said=said: {**cur, "interests": [said]})
     start = world.now().replace(hour=8, minute=0)
     turns = [start + timedelta(days=d, minutes=20 * i) for d in range(days) for i in range(13 * 3)]
     for step, at in enumerate(turns):

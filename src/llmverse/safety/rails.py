@@ -39,6 +39,7 @@ from llmverse.safety.judge import Judge
 from llmverse.safety.policy import CATEGORIES, SEVERE, Action, Level, Policy
 from llmverse.safety.refusals import Speaker
 from llmverse.voice.vocabulary import vocabulary
+from llmverse.world.state import register_row
 
 if TYPE_CHECKING:
     from llmverse.llm.base import Usage
@@ -47,10 +48,11 @@ if TYPE_CHECKING:
     from llmverse.world.world import World
 
 log = logging.getLogger(__name__)
-POLICY_KEY = "safety:policy"  # where a world keeps its policy (world.put_state)
+POLICY_KEY = "safety:policy"  # where a world keeps its policy (`set_policy`); every write fits `Policy`
 LEVEL_ENV = "LLMVERSE_SAFETY_LEVEL"
 Stage = Literal["input", "output", "document", "action"]
 _RANK = {"allow": 0, "rewrite": 1, "refuse": 2}
+register_row(POLICY_KEY, Policy)
 
 
 class Decision(BaseModel):
@@ -84,8 +86,9 @@ def policy_for(world: World) -> Policy:
 
 
 def set_policy(world: World, policy: Policy | Level) -> None:
+    """Replace the world's policy whole (what an admin sets is the policy, not a change to the old one)."""
     p = Policy.for_level(policy) if isinstance(policy, str) else policy
-    world.put_state(POLICY_KEY, p.model_dump(mode="json"))
+    world.update_state(POLICY_KEY, lambda _cur: p.model_dump(mode="json"))
 
 
 RECENT_SENTENCES = 12  # output sentences per player and character kept for piecewise leaks

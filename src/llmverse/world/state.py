@@ -6,10 +6,11 @@ Rows come out of the database as JSON; the rules read them through these models,
 a rule, and a rule cannot write a row of the wrong shape. The stored JSON keeps its shape: a standing
 character is `{"place", "tile"}`, a walking one adds `dest`, `path` and `carry`.
 
-A layer's rows (`profile:<player>`, `assistant:<player>` ...) are typed by the module that writes them:
-it calls `register_row(prefix, Model)` when imported, and every write of such a row through the world
-(`World.run`, so `update_state` and `put_state` too) is checked before it commits; a row that does not
-fit is a `StoreError` and nothing is written. The stored JSON is what the writer gave, unchanged.
+A layer's rows (`profile:<player>`, `assistant:<player>`, `sim:step` ...) are typed by the module that
+writes them: it calls `register_row(prefix, Model)` (or `register_row("sim:step", Model)` for one key)
+when imported, and every write of such a row through the world (`World.run`, so `update_state` and the
+`updates=` of an action too) is checked before it commits; a row that does not fit is a `StoreError`
+and nothing is written. The stored JSON is what the writer gave, unchanged.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from llmverse.world.transactions import StoreError
 R = TypeVar("R", bound="Row")
 M = TypeVar("M", bound=BaseModel)
 WORLD_PREFIXES = ("clock", "character", "thing", "world")  # typed here, written by actions only
-LAYER_ROWS: dict[str, type[BaseModel]] = {}  # key prefix ("profile") -> the shape of its rows
+LAYER_ROWS: dict[str, type[BaseModel]] = {}  # key prefix ("profile") or whole key ("sim:step") -> shape
 
 
 class Row(BaseModel):
@@ -67,17 +68,18 @@ def parse(model: type[R], entity: str, data: dict[str, Any] | None) -> R:
 
 
 def register_row(prefix: str, model: type[M]) -> type[M]:
-    """Declare the shape of the rows kept under `prefix:` (the module that writes them calls this when
-    imported, so the check runs wherever they are written). Returns the model (usable as a decorator)."""
-    if prefix in WORLD_PREFIXES or ":" in prefix:
-        raise ValueError(f"'{prefix}' is not a layer's key prefix")
+    """Declare the shape of the rows kept under `prefix:` ("rel"), or of one row ("sim:step": a key with
+    a colon; it takes precedence over its prefix). The module that writes them calls this when imported,
+    so the check runs wherever they are written. Returns the model."""
+    if prefix.split(":")[0] in WORLD_PREFIXES or not prefix.split(":")[0] or prefix.endswith(":"):
+        raise ValueError(f"'{prefix}' is not a layer's key prefix nor one of its keys")
     LAYER_ROWS[prefix] = model
     return model
 
 
 def check_row(entity: str, data: dict[str, Any]) -> None:
     """A layer's row about to be written fits its registered shape, or StoreError naming the row."""
-    model = LAYER_ROWS.get(entity.split(":")[0])
+    model = LAYER_ROWS.get(entity) or LAYER_ROWS.get(entity.split(":")[0])
     if model is None:
         return
     try:

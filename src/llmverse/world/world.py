@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from llmverse.world import rules
-from llmverse.world.actions import Action, Buy, Give, Move, Rate, Say, Use, Visit
+from llmverse.world.actions import Action, Buy, Give, Move, Rate, Say, Use, Visit, Wait
 from llmverse.world.clock import _minutes, is_open
 from llmverse.world.grid import Grid
 from llmverse.world.loader import load_world
@@ -163,12 +163,11 @@ class World:
         self._check_key(entity)
         return self.run(lambda tx: tx.update(entity, change))
 
-    def put_state(self, entity: str, data: dict[str, Any]) -> None:
-        """Replace state kept for the layers above whole, whatever it held (a policy set by an admin, a
-        fresh start). Anything that keeps part of the old value must use `update_state`, which merges
-        on the stored row: a merge on this object's copy loses another process's change."""
-        self._check_key(entity)
-        self.run(lambda tx: tx.write(entity, dict(data)))
+    def update_states(self, changes: Mapping[str, Change]) -> dict[str, dict[str, Any]]:
+        """Several rows above the world changed in one transaction (a mind's notes and the simulation's
+        step mark): all or none, one journal row. Returns what was written, by key."""
+        changes = self._checked(changes)
+        return self.run(lambda tx: {entity: tx.update(entity, change) for entity, change in changes.items()})
 
     def say(self, actor: str, target: str | None, text: str, *, updates: Mapping[str, Change] | None = None,
             **data: Any) -> Event:
@@ -177,9 +176,7 @@ class World:
         a talk), so a crash keeps both or neither. `apply(Say)` also checks that a character speaks
         only to a character in the same place; the layers above call `say` for talks they arranged."""
         self._check_say(actor, target, text, data)
-        changes = dict(updates or {})
-        for entity in changes:
-            self._check_key(entity)
+        changes = self._checked(updates or {})
 
         def decide(tx: Tx) -> Event:
             ev = tx.append(self.now(), "say", actor, target, {"text": text, **data})
@@ -189,12 +186,20 @@ class World:
 
         return self.run(decide)
 
-    def apply(self, actor: str, action: Action, *, language: str | None = None) -> Event | None:
+    def apply(self, actor: str, action: Action, *, language: str | None = None,
+              updates: Mapping[str, Change] | None = None) -> Event | None:
         """Validate an action against the stored state and commit its event and state change together.
         ActionRefused says why not (`reason` in English, `localized` in the actor's language: the
-        character's own, else `language`); the refusal is recorded and nothing else changes."""
+        character's own, else `language`); the refusal is recorded and nothing else changes.
+        `updates`: rows above the world committed with the action (a mind's notes, the simulation's
+        step mark), or alone for a `Wait`; a refused action writes none of them."""
+        changes = self._checked(updates or {})
         try:
-            return self._apply(actor, action)
+            if isinstance(action, Wait):
+                if changes:
+                    self.update_states(changes)
+                return None  # time passes by tick(); nothing to record
+            return self._apply(actor, action, changes)
         except ActionRefused as exc:
             lang = self.characters[actor].language if actor in self.characters else (language or "en")
             exc.localized = exc.in_language(lang)
@@ -202,25 +207,20 @@ class World:
                                       lang, exc.localized)
             raise
 
-    def _apply(self, actor: str, action: Action) -> Event | None:
-        if isinstance(action, Move):
-            return self.run(lambda tx: rules.move(self, tx, actor, action.to))
+    def _apply(self, actor: str, action: Action, changes: dict[str, Change]) -> Event | None:
+        if isinstance(action, Say) and not (action.to in self.characters and actor in self.characters):
+            return self.say(actor, action.to, action.text, updates=changes)
         if isinstance(action, Say):
-            if action.to in self.characters and actor in self.characters:
-                self._check_say(actor, action.to, action.text, {})
-                return self.run(lambda tx: rules.say_here(self, tx, actor, action.to, action.text))
-            return self.say(actor, action.to, action.text)
-        if isinstance(action, Give):
-            return self.run(lambda tx: rules.give(self, tx, actor, action.thing, action.to))
-        if isinstance(action, Buy):
-            return self.run(lambda tx: rules.buy(self, tx, actor, action.thing))
-        if isinstance(action, Use):
-            return self.run(lambda tx: rules.use(self, tx, actor, action.thing))
-        if isinstance(action, Visit):
-            return self.run(lambda tx: rules.visit(self, tx, actor, action.to))
-        if isinstance(action, Rate):
-            return self.run(lambda tx: rules.rate(self, tx, actor, action.item, action.stars))
-        return None  # Wait: time passes by tick(); nothing to record
+            self._check_say(actor, action.to, action.text, {})
+        decide = _RULES[type(action)]
+
+        def with_changes(tx: Tx) -> Event:
+            ev = decide(self, tx, actor, action)
+            for entity, change in changes.items():
+                tx.update(entity, change)
+            return ev
+
+        return self.run(with_changes)
 
     def move(self, character_id: str, place_id: str) -> Event:
         return self.run(lambda tx: rules.move(self, tx, character_id, place_id))
@@ -246,9 +246,7 @@ class World:
             raise refused("no_one", who=host)
         if place not in self.places:
             raise refused("no_place", place=place)
-        changes = dict(updates or {})
-        for entity in changes:
-            self._check_key(entity)
+        changes = self._checked(updates or {})
 
         def decide(tx: Tx) -> Event:
             ev = tx.append(self.now(), "invite", host, None, {"place": place, "at": at.isoformat(timespec="minutes"),
@@ -269,6 +267,11 @@ class World:
     def _check_key(self, entity: str) -> None:
         if entity.split(":")[0] in WORLD_KEYS:
             raise ValueError(f"'{entity}' is world state: change it through an action")
+
+    def _checked(self, changes: Mapping[str, Change]) -> dict[str, Change]:
+        for entity in changes:
+            self._check_key(entity)
+        return dict(changes)
 
     def _check_say(self, actor: str, target: str | None, text: str, data: dict[str, Any]) -> None:
         for who in (actor, target):
@@ -324,6 +327,18 @@ class World:
         self.reload()  # with the generation it is read at
         if added:
             log.info("world %s: %d state rows seeded from the file", self.key, added)
+
+
+# The rule that decides each action (Say between two characters: both must stand in one place).
+_RULES: dict[type, Callable[..., Event]] = {
+    Move: lambda w, tx, actor, a: rules.move(w, tx, actor, a.to),
+    Say: lambda w, tx, actor, a: rules.say_here(w, tx, actor, a.to, a.text),
+    Give: lambda w, tx, actor, a: rules.give(w, tx, actor, a.thing, a.to),
+    Buy: lambda w, tx, actor, a: rules.buy(w, tx, actor, a.thing),
+    Use: lambda w, tx, actor, a: rules.use(w, tx, actor, a.thing),
+    Visit: lambda w, tx, actor, a: rules.visit(w, tx, actor, a.to),
+    Rate: lambda w, tx, actor, a: rules.rate(w, tx, actor, a.item, a.stars),
+}
 
 
 def journaled_key(entity: str) -> bool:

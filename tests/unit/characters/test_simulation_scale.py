@@ -118,6 +118,6 @@ def test_plans_made_once_serve_the_next_day_without_a_call(world):
     calls = len(gw.history)
     step = plan.step_at(at)
     assert world.state_of(shared_key("baker", step.place, step.activity))["steps"][1] == "knead dough"
-    world.put_state(plan.key, {})  # a new day: the block's own steps are gone
+    world.update_state(plan.key, lambda _cur: {})  # a new day: the block's own steps are gone
     assert plan.subtasks(at, gw, shared=True)[2] == "shape loaves" and len(gw.history) == calls
     assert plan.subtasks(at, gw, shared=False) and len(gw.history) == calls  # kept for this block

@@ -20,8 +20,8 @@ def world(tmp_path):
     w.say("bram", "carol", "I only talk about the forge.", language="en", rail="jailbreak.template")
     w.say("bram", "nell", "Morning, Nell!", language="en")
     w.say("nell", "bram", "Morning, Bram!", language="en")
-    w.put_state("profile:alice", {"consent": {"training": True}})
-    w.put_state("profile:carol", {"consent": {"training": True}})
+    for player in ("alice", "carol"):
+        w.update_state(f"profile:{player}", lambda cur: {**cur, "consent": {"training": True}})
     return w
 
 

@@ -124,8 +124,8 @@ def test_say_refuses_data_it_cannot_keep_and_apply_say_records_the_refusal(url):
 
 def test_say_commits_its_state_updates_with_it_or_not_at_all(url, monkeypatch):
     world = harbor(url)
-    world.say("player1", "bram", "hello", updates={"rel:bram:player1": lambda r: {**r, "talks": 1}})
-    assert world.state_of("rel:bram:player1") == {"talks": 1}
+    world.say("player1", "bram", "hello", updates={"rel:bram:player1": lambda r: {**r, "familiarity": 1}})
+    assert world.state_of("rel:bram:player1") == {"familiarity": 1}
 
     def broken(r):
         raise RuntimeError("crash while counting")
@@ -138,28 +138,28 @@ def test_say_commits_its_state_updates_with_it_or_not_at_all(url, monkeypatch):
 
 
 def test_a_lost_race_is_decided_again_and_an_endless_one_is_a_clear_error(url):
-    world = harbor(url, retries=4)
+    world = harbor(url, retries=4)  # on a layer's row of no registered shape ("note:")
     attempts = []
 
     def first_insert_loses(tx: Tx) -> None:
         attempts.append(1)
         if len(attempts) == 1:  # another writer inserts the key between our read and our write
-            tx.read("rel:a:b")
+            tx.read("note:a:b")
             tx.session.execute(text("INSERT INTO llmverse_state (world, entity, data, version) "
-                                    "VALUES (:w, 'rel:a:b', '{\"n\": 7}', 1)"), {"w": world.key})
-        tx.update("rel:a:b", lambda r: {"n": r.get("n", 0) + 1})
+                                    "VALUES (:w, 'note:a:b', '{\"n\": 7}', 1)"), {"w": world.key})
+        tx.update("note:a:b", lambda r: {"n": r.get("n", 0) + 1})
 
     world.run(first_insert_loses)  # the raw IntegrityError never reaches us: it is a retry
-    assert len(attempts) == 2 and world.store.state(world.key)["rel:a:b"] == {"n": 1}
+    assert len(attempts) == 2 and world.store.state(world.key)["note:a:b"] == {"n": 1}
 
     def always_loses(tx: Tx) -> None:
-        tx.write("rel:a:b", {"n": -1})
-        raise Lost("rel:a:b")
+        tx.write("note:a:b", {"n": -1})
+        raise Lost("note:a:b")
 
     with pytest.raises(WriteConflict, match="4 times") as info:
         world.run(always_loses)
     assert isinstance(info.value, LlmverseError)
-    assert world.store.state(world.key)["rel:a:b"] == {"n": 1}  # never a silent overwrite
+    assert world.store.state(world.key)["note:a:b"] == {"n": 1}  # never a silent overwrite
 
 
 def test_worlds_with_chinese_only_names_keep_separate_slots(url):

@@ -66,15 +66,18 @@ def test_clock_plans_relationships_and_minds_notes_are_rebuilt_and_a_tampered_ro
     start = world.now()
     world.tick(10)
     world.advance(20)
-    world.update_state("plan:nell", lambda cur: {**cur, "day": ["09:00 market", "12:00 inn"], "at": 0})
-    world.update_state("plan:nell", lambda cur: {**cur, "at": 1})  # a step of the plan done
+    block = "2026-05-01T08:00|market|selling fish"
+    world.update_state("plan:nell", lambda cur: {**cur, "subtasks_for": block, "subtasks": ["open up", "call out"]})
+    world.update_state("plan:nell", lambda cur: {**cur, "subtasks": ["call out"]})  # a step of the plan done
     world.update_state("mind:nell", lambda cur: {**cur, "seen": 3, "doing": "selling fish"})
     world.update_state("mind:nell", lambda cur: {k: v for k, v in cur.items() if k != "doing"})  # a field dropped
     world.say("player1", "nell", "Good morning!",
               updates={"rel:nell:player1": lambda cur: {**cur, "familiarity": cur.get("familiarity", 0) + 1}})
     world.update_state("rel:nell:player1", lambda cur: {**cur, "familiarity": cur["familiarity"] + 1})
+    hosting = {"start": "2026-05-01T18:00", "until": "2026-05-01T19:00", "place": "park",
+               "activity": "hosting a lantern walk", "why": "own lantern walk"}
     world.invite("nell", "park", start.replace(hour=18), "a lantern walk", 60,
-                 updates={"plan:nell": lambda cur: {**cur, "hosting": "park"}})
+                 updates={"plan:nell": lambda cur: {**cur, "overrides": [hosting]}})
     world.update_state("profile:player1", lambda cur: {**cur, "interests": ["old ships"]})
     world.tick(10)
     world.update_state("mind:nell", lambda cur: dict(cur))  # written unchanged: nothing to journal
@@ -82,7 +85,7 @@ def test_clock_plans_relationships_and_minds_notes_are_rebuilt_and_a_tampered_ro
     rebuilt = replay(world)
     stored = world.store.state(world.key)
     assert rebuilt["clock"] == stored["clock"] == {"now": "2026-05-01T08:40"}
-    assert rebuilt["plan:nell"] == {"day": ["09:00 market", "12:00 inn"], "at": 1, "hosting": "park"}
+    assert rebuilt["plan:nell"] == {"subtasks_for": block, "subtasks": ["call out"], "overrides": [hosting]}
     assert rebuilt["mind:nell"] == stored["mind:nell"] == {"seen": 3}
     assert rebuilt["rel:nell:player1"] == {"familiarity": 2}
     assert rebuilt["profile:player1"] == stored["profile:player1"]
@@ -92,7 +95,7 @@ def test_clock_plans_relationships_and_minds_notes_are_rebuilt_and_a_tampered_ro
     journal = world.store.events(world.key, kind=JOURNAL)
     assert len(journal) == 11  # 3 clock moves, 2 plan, 2 mind, say, update, invite, profile; not the unchanged write
     assert journal[0].data == {"changes": {"clock": {"set": {"now": "2026-05-01T08:10"}}}}
-    assert journal[3].data == {"changes": {"plan:nell": {"set": {"at": 1}}}}
+    assert journal[3].data == {"changes": {"plan:nell": {"set": {"subtasks": ["call out"]}}}}
     assert journal[5].data == {"changes": {"mind:nell": {"set": {}, "unset": ["doing"]}}}
     # ... and no reader of the log sees them as events, nor are they announced
     assert JOURNAL not in {e.kind for e in world.events()}
@@ -103,12 +106,12 @@ def test_clock_plans_relationships_and_minds_notes_are_rebuilt_and_a_tampered_ro
     try:
         behind.put_state(world.key, "clock", {"now": "2026-05-01T12:00"})
         behind.put_state(world.key, "rel:nell:player1", {"familiarity": 9})
-        behind.put_state(world.key, "plan:nell", {"day": [], "at": 1, "hosting": "park"})
+        behind.put_state(world.key, "plan:nell", {"subtasks_for": block, "subtasks": [], "overrides": [hosting]})
         behind.put_state(world.key, "mind:nell", {"seen": 3, "doing": "sleeping"})
         behind.put_state(world.key, "profile:player2", {"interests": ["forged"]})  # never in the log
     finally:
         behind.dispose()
-    assert _found(world) == {("clock", "now"), ("rel:nell:player1", "familiarity"), ("plan:nell", "day"),
+    assert _found(world) == {("clock", "now"), ("rel:nell:player1", "familiarity"), ("plan:nell", "subtasks"),
                              ("mind:nell", "doing"), ("profile:player2", WHOLE)}
     said = {str(m) for m in verify(world)}
     assert "mind:nell.doing: stored 'sleeping', the log says nothing" in said
@@ -121,14 +124,14 @@ def test_a_change_and_its_journal_row_commit_together_or_not_at_all(url):
     world = harbor(url)
 
     def fails(tx):
-        tx.update("rel:a:b", lambda cur: {"n": 1})
+        tx.update("note:a:b", lambda cur: {"n": 1})  # a layer's row of no registered shape
         raise RuntimeError("the machine fails after the write")
 
     with pytest.raises(RuntimeError):
         world.run(fails)
-    assert "rel:a:b" not in world.store.state(world.key)
+    assert "note:a:b" not in world.store.state(world.key)
     assert world.store.events(world.key, kind=JOURNAL) == []
-    world.update_state("rel:a:b", lambda cur: {"n": 1})
+    world.update_state("note:a:b", lambda cur: {"n": 1})
     assert len(world.store.events(world.key, kind=JOURNAL)) == 1 and verify(world) == []
 
 
