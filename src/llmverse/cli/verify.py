@@ -1,4 +1,5 @@
-"""`llmverse world verify`: rebuild the world's state from its event log and compare it with the store.
+"""`llmverse world verify`: rebuild the world's state from its event log (its events and the journal of
+every other change) and compare it with the store.
 
 Thin: open the world, call `world.replay.verify`, print each difference. Exit code 0 when the log
 and the stored state agree, 1 when they differ (or the world cannot be opened), so a script or a
@@ -14,8 +15,9 @@ from llmverse.errors import LlmverseError
 
 
 def world_verify(world: WorldOpt = None, db: DbOpt = None) -> None:
-    """Check that the stored state (where characters are, who holds each thing) equals the state the
-    event log rebuilds; print every difference."""
+    """Check that the stored state equals the state the event log rebuilds: where characters are and
+    who holds each thing, the clock, plans, relationships, minds' notes, players' profiles and the
+    assistant's sessions; print every difference."""
     from llmverse.config import settings
     from llmverse.world.replay import replay, verify
     from llmverse.world.world import open_world

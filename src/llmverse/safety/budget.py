@@ -1,8 +1,10 @@
 """Unbounded consumption (OWASP LLM10): per-player request and token budgets over sliding windows.
 
-Kept in the process (like the server's rate limiter); several server processes each hold their own,
-so the effective limit is per process. Sizes (input characters, output tokens) and the model timeout
-live in `policy.Limits` and are applied by the rails and the gateway's config.
+This `Budget` keeps its windows in the process: right for one process (the CLI, the embedded default).
+Several server processes behind one address share one budget per player with `llmverse serve --redis`
+(`server/budgets.py: RedisBudget`, the same windows kept in Redis; while Redis is down, each process's
+own windows answer). Sizes (input characters, output tokens) and the model timeout live in
+`policy.Limits` and are applied by the rails and the gateway's config.
 """
 
 from __future__ import annotations

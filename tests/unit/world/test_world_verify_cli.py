@@ -38,3 +38,13 @@ def test_verify_of_a_database_that_cannot_be_opened_fails_with_a_message(tmp_pat
     r = CliRunner().invoke(_app(), ["--db", f"sqlite:///{tmp_path / 'no-such-dir' / 'w.db'}"])
     assert r.exit_code == 1
     assert "error" in r.output
+
+
+def test_help_says_what_is_checked_beyond_places_and_owners():
+    from llmverse.cli import app
+
+    r = CliRunner().invoke(app, ["world", "verify", "--help"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.output.split())
+    for what in ("the clock", "plans", "relationships", "minds' notes", "profiles", "sessions"):
+        assert what in said, what
