@@ -160,6 +160,10 @@ def test_a_simulated_day_with_a_party_leaves_state_and_log_in_step(tmp_path):
     report = sim.run(6)
     assert {"move", "arrive", "say"} <= {e.kind for e in report.events}
     assert verify(world) == []
+    # About one journal row per character and step: its mind's notes and the step's mark commit with its
+    # action (243 rows measured; 404 when each mark was a write of its own, docs/engine.md).
+    steps = len(report.step_seconds)
+    assert steps == 36 and len(world.store.events(world.key, kind=JOURNAL)) <= 250
     said = world.events(kind="say")
     pairs = {(e.actor, e.target) for e in said if e.actor in world.characters and e.target in world.characters}
     assert pairs
