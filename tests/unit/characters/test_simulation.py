@@ -64,6 +64,29 @@ def test_news_spreads_second_hand(world, gateway):
     assert to_lin[0].actor == "otto" and "Nell is having a lantern walk" in to_lin[0].data["text"]
 
 
+def test_what_a_mind_saw_commits_with_its_action_and_a_stopped_turn_plans_nothing_twice(world, gateway):
+    party = invite(world, "nell", "park", at(world, 13), "a lantern walk")  # Otto is free then
+    world.say("nell", "otto", "Otto, I am having a lantern walk at the park at 13:00. Will you come?",
+              shares=party.id)
+    first = Mind(world, "otto", gateway)
+    assert [e.id for e in first.perceive(hold=True).invites] == [party.id]
+    assert world.state_of("mind:otto") == {}  # held: not written on its own
+    # The run stops here; a new process perceives again (the plan change was committed already).
+    again = Mind(world, "otto", gateway)
+    rows = len(world.store.events(world.key, kind="state"))
+    assert [e.id for e in again.perceive(hold=True).invites] == [party.id]
+    assert len(DayPlan(world, world.characters["otto"]).overrides) == 1  # accepted once, not twice
+    again.act(detailed=False, present=[], marks=lambda talk: {"sim:step": lambda cur: {"open": True, "done": ["otto"]}})
+    stored = world.store.state(world.key)
+    assert stored["mind:otto"]["invites"] == [party.id] and stored["mind:otto"]["doing"]
+    assert stored["sim:step"]["done"] == ["otto"]
+    journal = world.store.events(world.key, kind="state")[rows:]
+    # the plan's ten-minute steps for the block (their own write), then the mind's notes and the step mark
+    # together: the second perceive added nothing to the plan
+    assert [sorted(r.data["changes"]) for r in journal] == [["plan:otto"], ["mind:otto", "sim:step"]]
+    assert set(journal[0].data["changes"]["plan:otto"]["set"]) == {"subtasks_for", "subtasks"}
+
+
 def test_far_characters_take_no_model_calls_with_lod(world, gateway):
     near = Simulation(world, gateway, players={"p1": "forge"}, config=SimConfig(lod=True))
     near.run(1)
