@@ -60,20 +60,23 @@ ABSENT_ZH = (["有没有{a}？", "{a}有卖吗？", "我想买个{a}。", "你�
 PROBE = {
     "en": {"thing": (["Have you got a {a} I could buy?", "I'm after a {a}.", "Any {a}s in stock?",
                       "Where would I get a {a} in this town?", "Do you happen to sell {a}s?", "I need a {a}, can you help?",
-                      "Is there a {a} for sale anywhere?"],
+                      "Is there a {a} for sale anywhere?", "I could use a {a}.", "Got any {a}?"],
                      ["hammock", "microscope", "skateboard", "chess set", "sunglasses", "piano", "lipstick", "harmonica",
                       "snorkel", "wheelbarrow", "hairdryer", "canoe", "typewriter"]),
            "place": (["Where's the nearest {a}?", "Is there a {a} in town?", "How do I get to the {a}?", "When does the {a} open?"],
                      ["library", "post office", "gym", "fire station", "church", "laundromat", "barber shop", "night club",
                       "bus stop"]),
            "detail": (["Does the {a} have toilets?", "Is there a lift in the {a}?", "Can I bring my dog into the {a}?",
-                       "Does the {a} take credit cards?", "Who designed the {a}?", "Is the {a} wheelchair accessible?"], None)},
-    "zh": {"thing": (["你卖{a}吗？", "哪里能买到{a}？", "我想要一个{a}。", "这儿卖不卖{a}？", "{a}有货吗？", "有{a}卖吗？", "帮我找个{a}。"],
+                       "Does the {a} take credit cards?", "Who designed the {a}?", "Is the {a} wheelchair accessible?",
+                       "When was the {a} built?", "Is there parking at the {a}?"], None)},
+    "zh": {"thing": (["你卖{a}吗？", "哪里能买到{a}？", "我想要一个{a}。", "这儿卖不卖{a}？", "{a}有货吗？", "有{a}卖吗？", "帮我找个{a}。",
+                      "有没有卖{a}的？", "能借我一把{a}吗？", "来一个{a}。"],
                      ["吊床", "显微镜", "滑板", "象棋", "墨镜", "钢琴", "口红", "口琴", "独轮车", "吹风机", "独木舟", "打字机", "手电筒",
                       "游戏机", "电风扇"]),
            "place": (["最近的{a}在哪？", "镇上有{a}吗？", "去{a}怎么走？", "{a}几点开门？"],
                      ["图书馆", "邮局", "健身房", "消防站", "教堂", "洗衣店", "理发店", "夜总会", "公交车站"]),
-           "detail": (["{a}有厕所吗？", "{a}有电梯吗？", "可以带狗进{a}吗？", "{a}能刷卡吗？", "{a}是谁设计的？", "{a}有没有无障碍通道？"], None)},
+           "detail": (["{a}有厕所吗？", "{a}有电梯吗？", "可以带狗进{a}吗？", "{a}能刷卡吗？", "{a}是谁设计的？", "{a}有没有无障碍通道？",
+                       "{a}是哪一年建的？", "{a}能停车吗？"], None)},
 }
 
 

@@ -211,7 +211,8 @@ _MEASURE = frozenset("个份杯碗只件条本张双瓶把块斤盒包支袋")  
 _ZH_ASKED = re.compile(r"([\u3400-\u9fff]{2,6})是谁|谁是([\u3400-\u9fff]{2,6})|(?:可以|能)([\u3400-\u9fff]{2,4})吗|"
                        r"(?:有|卖|做|修|收)([\u3400-\u9fff]{2,6})吗|谁(?:做|造|画|写|建)的([\u3400-\u9fff]{2,6})|"
                        r"([\u3400-\u9fff]{2,6}?)(?:有吗|还有吗|卖不卖|能买吗|贵不贵|有没有|有货|有卖)")
-_ZH_OBJECT = re.compile(r"(?:买到|买得到|卖不卖|有没有卖|找个|找一个|要个|租个|借个)([\u3400-\u9fff]{2,5}?)(?:吗|呢|[？?。！!，,]|$)")
+_ZH_OBJECT = re.compile(r"(?:买到|买得到|卖不卖|有没有卖|找个|找一个|要个|租个|借个)([\u3400-\u9fff]{2,5}?)(?:吗|呢|[？?。！!，,]|$)|"
+                        r"[一两几][个份杯碗只件条本张双瓶把块斤盒包支袋]([\u3400-\u9fff]{2,5}?)(?:吗|呢|[？?。！!，,]|$)")
 _ZH_TRADE_VERBS = frozenset("卖 有 买 要 修 租 借 找 收 换".split())  # what follows one is the thing traded
 # "Who designed the Forge?": a who-question about how a place came to be, not who works there now.
 _WHO_DID = re.compile(r"\bwho\s+(?:first\s+|originally\s+)?([a-z]+ed|built|wrote|drew|began)\b", re.I)
@@ -295,6 +296,8 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     for name, matchers in _intent_matchers().items():
         if any(_matches(m, have, text) for m in matchers):
             q.intents.add(name)
+    if "history" in q.intents:  # "When was the Forge built?" asks no opening hours
+        q.intents.discard("hours")
     q.entities = vocabulary.entities_in(text, toks)
     named = {t for s in vocabulary.surfaces if s.entity in q.entities for t in s.toks}
     q.named = named & have
@@ -302,13 +305,15 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     pos = _pos(text)
     cuts = [w for i, (w, flag) in enumerate(pos)  # 卖|剑, not 问|一下
             if len(w) > 1 or (flag.startswith("n") and i and pos[i - 1][0] in _ZH_TRADE_VERBS)]
-    unknown = [t for t in dict.fromkeys([*toks, *cuts])
+    named_things = _things_named(text)
+    # What a measure word counts is a thing, however jieba cut it (一把手|套 for 一把 手套).
+    counted = [m.group(2) for m in _ZH_OBJECT.finditer(text) if m.group(2)]
+    unknown = [t for t in dict.fromkeys([*toks, *cuts, *counted])
                if t not in vocabulary.words and t not in _asking() and t not in _intent_words()
                and t not in _smalltalk_words() and t not in _need_words() and t not in named and not t.isdigit()
                and (len(t) > 1 or re.fullmatch(r"[\u3400-\u9fff]", t))
                and not any(t in s.text or (len(s.text) > 1 and s.text in t) for s in vocabulary.surfaces if s.zh)]
     unknown = [t for t in unknown if not _of_known_words(t)]
-    named_things = _things_named(text)
     # jieba's search mode cuts 自行车 into 自行, 行车 and 自行车: the longest stands for them.
     things = [t for t in unknown if t in named_things]
     unknown = [t for t in unknown if not any(t != u and t in u for u in unknown)]

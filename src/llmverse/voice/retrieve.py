@@ -154,7 +154,11 @@ class Retriever:
             if unknown and asked and _together(q, unknown):
                 # "a ticket to the museum", "the museum gift shop": the museum is real, the rest is not
                 return Found("unknown", top, None, missing=unknown[0], subject=subjects[0])
-            kinds = [f for f in self.facts if f.subject in subjects and f.kind in wants]
+            # When, how long or how much is answered only by what holds a number ("Museum tours start
+            # from the entrance hall" does not say when the museum was built).
+            counted = _attribute(q) in ("history", "duration", "measure")
+            kinds = [f for f in self.facts if f.subject in subjects and f.kind in wants
+                     and not (counted and not _ANSWERS[_attribute(q)].search(f.en))]
             if kinds:
                 return Found("answered", top, best(kinds), subject=subjects[0])
             # "Who runs the forge?": a fact of the asked kind that names the thing (Bram works at the Forge).
@@ -232,9 +236,10 @@ _WHO = re.compile(r"\bwho\b|谁", re.I)
 
 
 def _attribute(q: Question) -> str | None:
-    """The attribute a question asks of a thing, most specific first: a price, opening hours, a
-    length of time or a measure (size, age, count). Each is answered only by a fact that holds one."""
-    return next((a for a in ("price", "hours", "duration", "measure") if a in q.intents), None)
+    """The attribute a question asks of a thing, most specific first: when it came to be ("When was the
+    Forge built?" asks no opening hours), a price, opening hours, a length of time or a measure (size,
+    age, count). Each is answered only by a fact that holds one."""
+    return next((a for a in ("history", "price", "hours", "duration", "measure") if a in q.intents), None)
 
 
 def _together(q: Question, unknown: list[str]) -> bool:
@@ -258,6 +263,6 @@ _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|
 _ANSWERS = {"price": re.compile(r"\d|\bcoins?\b|\bfree\b", re.I),
             "hours": re.compile(r"\d\d?:\d\d|\b(?:dawn|dusk|noon|midnight|morning|evening|night|sunrise|sunset)\b",
                                 re.I),
-            "duration": _NUMBER, "measure": _NUMBER}
+            "duration": _NUMBER, "measure": _NUMBER, "history": _NUMBER}
 _KNOWLEDGE = frozenset({"knows", "about", "doc", "did", "plan", "event", "memory"})
 _TOLD = frozenset({"knows", "doc", "event", "memory"})  # what someone was told, not a place's description

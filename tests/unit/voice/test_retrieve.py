@@ -53,6 +53,9 @@ def test_what_the_world_lacks_is_declined(world, who, text, missing):
     ("lin", "这儿卖不卖独木舟？", "独木舟"),
     ("lin", "哪里能买到打字机？", "打字机"),
     ("bram", "你们铁匠铺卖剑吗？", "剑"),
+    ("nell", "能借我一把手套吗？", "手套"),  # jieba cuts 一把手|套: what the measure word counts is the thing
+    ("nell", "来一杯咖啡。", "咖啡"),
+    ("nell", "I could use a comb.", "comb"),
 ])
 def test_a_chinese_thing_asked_for_is_found_by_its_place_in_the_sentence(world, who, text, missing):
     found = find(world, who, text)
@@ -63,6 +66,9 @@ def test_a_chinese_thing_asked_for_is_found_by_its_place_in_the_sentence(world, 
     ("lin", "Who designed the Forge?", "place:forge"),
     ("lin", "Who built the Maritime Museum?", "place:museum"),
     ("nell", "Is the Forge wheelchair accessible?", "place:forge"),
+    ("lin", "When was the Forge built?", "place:forge"),  # opening hours say nothing of when it was built
+    ("mara", "When was the Maritime Museum built?", "place:museum"),  # 'tours start every hour' holds no year
+    ("nell", "海鸥旅店是哪一年建的？", "place:inn"),
 ])
 def test_what_a_named_place_is_asked_that_no_fact_tells_is_declined_about_it(world, who, text, subject):
     found = find(world, who, text)
@@ -74,6 +80,8 @@ def test_what_a_named_place_is_asked_that_no_fact_tells_is_declined_about_it(wor
     ("lin", "Is the Gull Inn comfortable?", "about:inn"),  # a judgement the description answers
     ("bram", "问一下铁锚的价格。", "price:anchor"),  # 问 is tagged a noun: not a thing asked for
     ("lin", "我想找个地方过夜。", "about:inn"),  # a need, not a thing the world lacks
+    ("nell", "来一碗鱼汤。", "price:fish_stew"),
+    ("bram", "When does the Forge open?", "hours:forge"),
 ])
 def test_those_readings_leave_answerable_questions_answered(world, who, text, key):
     found = find(world, who, text)
