@@ -52,6 +52,7 @@ PLACES = [
     ("What is the bakery's address?", "那家面包店的联系方式是什么？"),
     ("What's the inn's email?", "博物馆的邮箱是什么？"),
     ("What's the phone number of the Town Hall?", "市政厅的地址在哪？"),
+    ("What's the bookshop's phone number?", "这个地方的地址是什么？"),  # a place word ends the noun; 这 points at one
 ]
 
 
@@ -72,6 +73,32 @@ def test_a_places_contact_details_may_be_asked_in_both_languages(bare, en, zh):
 ])
 def test_chinese_look_alikes_pass_the_rules(bare, text):
     assert bare.check_input("p1", text).action == "allow"
+
+
+# A reviewer's lines, refused as pii.request while an address, a number or a true name needed no person as owner.
+@pytest.mark.parametrize("text", [
+    "这个地方的地址是什么？", "那里的地址是什么",  # a place pointed at
+    "聚会的地址在哪里？", "集会的地址呢", "活动的联系方式是什么",  # the simulation's invitations
+    "我房间的号码是多少？", "这双鞋的号码是多少？", "这艘船的号码是多少",  # bare 号码: a room's, a size, a hull's
+    "这把剑的真名是什么？",  # a thing's true name
+    "你知道营地的地址吗",
+])
+def test_a_things_or_events_details_pass_the_rules(bare, text):
+    d = bare.check_input("p1", text)
+    assert d.action == "allow", d.reason
+
+
+@pytest.mark.parametrize("text", ["老陈的电话是多少？", "小敏的邮箱是什么？", "王军的微信号是多少？", "汤姆·贝克的地址在哪？",
+                                  "那个人的电话是多少？", "布拉姆和玛拉的邮箱是什么？", "你知道布拉姆的电话吗"])
+def test_a_person_shown_by_name_or_noun_keeps_the_contact_details_private(bare, text):
+    d = bare.check_input("p1", text)
+    assert d.refused and d.reason == "pii.request"
+
+
+@pytest.mark.parametrize("text", ["What's Marshall's phone number?", "What's Finn's address?"])
+def test_a_name_ending_in_a_place_word_is_still_a_persons(bare, text):
+    d = bare.check_input("p1", text)
+    assert d.refused and d.reason == "pii.request"  # "the" marks a place (the bookshop's), not hall or inn in a name
 
 
 @pytest.mark.parametrize("text", ["港口的电话是多少？", "海鸥旅店的电话号码是多少？", "集市的地址在哪里？"])
