@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -39,6 +39,7 @@ from llmverse.voice.locale import phrase, prompt
 from llmverse.voice.question import ends_a_phrase
 from llmverse.voice.retrieve import Found, TextEmbedder
 from llmverse.voice.speak import Spoken, Voice
+from llmverse.voice.vocabulary import vocabulary
 from llmverse.world.grounding import Lexicon
 from llmverse.world.store import Event
 from llmverse.world.world import World
@@ -335,7 +336,8 @@ class Character:
         if found.status == "told_nothing":
             return phrase("decline_player_name", language)
         n = turn + int(hashlib.md5(question.encode()).hexdigest(), 16) % 7
-        what = _surface_phrase(question, found.missing, unknown) if found.missing else None
+        known = vocabulary(self.world.file).words
+        what = _surface_phrase(question, found.missing, unknown, known) if found.missing else None
         wares = self.world.things_owned_by(self.me.id)
         selling = bool(intents & {"sells", "price"})  # asked what it costs or whether I sell it
         mine = {None, f"character:{self.me.id}", f"place:{self.me.workplace}" if self.me.workplace else None}
@@ -397,10 +399,14 @@ def _told_name(lines: list[str]) -> str | None:
     return name
 
 
-def _surface_phrase(question: str, token: str, unknown: Sequence[str] = ()) -> str:
+_NOT_A_NOUN = frozenset("left right too again here there today now yet still around".split())
+
+
+def _surface_phrase(question: str, token: str, unknown: Sequence[str] = (), known: Collection[str] = ()) -> str:
     """What the player called the missing thing, as they wrote it and lower-cased: the word for the
     token ("swords" for "sword") with the words beside it that the world lacks too ("bowling alley",
-    "train station") and the rest of the noun phrase ("gift shop": the world knows shops, not this one).
+    "train station") and a word of the world's after it that makes the name ("gift shop": the world
+    knows shops, not this one; not "rope left" or "swords cheaply").
     Chinese is returned as the token itself (jieba already cut the whole word)."""
     found = list(re.finditer(r"[A-Za-z\u00c0-\u00ff][A-Za-z\u00c0-\u00ff'-]*", question))
     low = [m.group().lower() for m in found]
@@ -409,12 +415,14 @@ def _surface_phrase(question: str, token: str, unknown: Sequence[str] = ()) -> s
         return token
     others = [u for u in unknown if u != token]
 
-    def lacking(w: str) -> bool:  # a word the world lacks too, not a superlative ("nearest")
-        return any(w.startswith(u) for u in others) and not w.endswith("est")
+    def lacking(w: str) -> bool:  # a word the world lacks too, a noun's: not "nearest", "left", "cheaply"
+        return any(w.startswith(u) for u in others) and not re.search(r"(?:est|ly)$", w) and w not in _NOT_A_NOUN
 
-    def continues(i: int) -> bool:  # the next word of the same phrase: adjacent, lower-case, a noun's place
+    def continues(i: int) -> bool:  # the next word of the same name: adjacent, lower-case, a world word
         gap = question[found[i - 1].end():found[i].start()]
-        return gap.strip() == "" and found[i].group()[:1].islower() and not ends_a_phrase(low[i])
+        return gap.strip() == "" and found[i].group()[:1].islower() and not ends_a_phrase(low[i]) \
+            and bool(tokens(low[i])) and set(tokens(low[i])) <= set(known) \
+            and not re.search(r"(?:ly|ing|ed)$", low[i]) and low[i] not in _NOT_A_NOUN
 
     start, end = at, at + 1
     while start > 0 and lacking(low[start - 1]):

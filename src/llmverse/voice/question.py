@@ -211,17 +211,32 @@ _MEASURE = frozenset("个份杯碗只件条本张双瓶把块斤盒包支袋")  
 _ZH_ASKED = re.compile(r"([\u3400-\u9fff]{2,6})是谁|谁是([\u3400-\u9fff]{2,6})|(?:可以|能)([\u3400-\u9fff]{2,4})吗|"
                        r"(?:有|卖|做|修|收)([\u3400-\u9fff]{2,6})吗|谁(?:做|造|画|写|建)的([\u3400-\u9fff]{2,6})|"
                        r"([\u3400-\u9fff]{2,6}?)(?:有吗|还有吗|卖不卖|能买吗|贵不贵|有没有|有货|有卖)")
-_ZH_OBJECT = re.compile(r"(?:买到|买得到|卖不卖|有没有卖|找个|找一个|要个|租个|借个)([\u3400-\u9fff]{2,5}?)(?:吗|呢|[？?。！!，,]|$)|"
-                        r"[一两几][个份杯碗只件条本张双瓶把块斤盒包支袋]([\u3400-\u9fff]{2,5}?)(?:吗|呢|[？?。！!，,]|$)")
+_ZH_OBJECT = re.compile(r"(?:买到|买得到|卖不卖|有没有卖|找个|找一个|要个|租个|借个)([\u3400-\u9fff]{2,5}?)"
+                        r"(?:吗|呢|吧|多少|怎么|几|好吗|行吗|[？?。！!，,]|$)|"
+                        r"[一两几][个份杯碗只件条本张双瓶把块斤盒包支袋]([\u3400-\u9fff]{1,5}?)"
+                        r"(?:吗|呢|吧|多少|怎么|几|好吗|行吗|可以|要|[？?。！!，,]|$)")
 _ZH_TRADE_VERBS = frozenset("卖 有 买 要 修 租 借 找 收 换".split())  # what follows one is the thing traded
 # "Who designed the Forge?": a who-question about how a place came to be, not who works there now.
-_WHO_DID = re.compile(r"\bwho\s+(?:first\s+|originally\s+)?([a-z]+ed|built|wrote|drew|began)\b", re.I)
+_WHO_DID = re.compile(r"\bwho\s+(?:first\s+|originally\s+)?(built|designed|founded|established|made|created|"
+                      r"constructed|painted|carved|wrote|drew|began|started|planned|named)\b", re.I)
+_CAME_TO_BE = re.compile(r"\b(?:built|founded|established|made|created|constructed|opened first|set up|started)\b|"
+                         r"建|造|盖|开业|成立|创办|落成", re.I)
 # "Is the Forge wheelchair accessible?": a yes/no question about a named place or thing that asks
 # none of the kinds of fact the world holds asks about a detail it may not hold.
 _YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|has|have|can|could|will)\b.*\?\s*$", re.I | re.S)
 # Words that end a noun phrase begun after one of those ("the nearest bank in town": nearest, bank).
 _PHRASE_END = frozenset("""in on at for to of from with by near around here there please is are and or but
     do does can could will would you i me it""".split())
+
+
+_AFTER_A_NOUN = frozenset("left over around lying today now again too still yet here there".split())
+
+
+def _ends_noun_phrase(word: str, k: int) -> bool:
+    """Past a noun phrase's end: a connecting word, or after its first word an adverb or a word that
+    trails a noun ("any rope left", "swords cheaply", "rope lying around"; "bowling alley" stays)."""
+    low = word.lower()
+    return low in _PHRASE_END or (k > 0 and (low in _AFTER_A_NOUN or low.endswith(("ly", "ing"))))
 
 
 @lru_cache(maxsize=256)
@@ -244,8 +259,8 @@ def _things_named(text: str) -> set[str]:
         before = words[i - 1].lower() if i else ""
         opens = i == 1 and before in ("is", "are", "any", "got") and text.rstrip().endswith("?")  # "Is breakfast included?"
         if before in _BEFORE_A_THING or opens:
-            for nxt in words[i:i + 3]:  # the noun phrase: "the nearest bank", "a silver ring"
-                if nxt.lower() in _PHRASE_END:
+            for k, nxt in enumerate(words[i:i + 3]):  # the noun phrase: "the nearest bank", "a silver ring"
+                if _ends_noun_phrase(nxt, k):
                     break
                 out.update(tokens(nxt))
                 if nxt[:1].isupper():  # a name ends it: "the Forge keep" is the Forge
@@ -253,8 +268,8 @@ def _things_named(text: str) -> set[str]:
     for m in _MAY_I.finditer(text):
         out.update(tokens(m.group(1)))
     for m in _DO_YOU.finditer(text):
-        for w in m.group(1).split():
-            if w.lower() in _PHRASE_END:
+        for k, w in enumerate(m.group(1).split()):
+            if _ends_noun_phrase(w, k):
                 break
             out.update(tokens(w))
     for i, w in enumerate(words):  # a name the world lacks: "books by Dickens" (not the first word, not "I")
@@ -266,6 +281,7 @@ def _things_named(text: str) -> set[str]:
         prev, prev_flag = pos[i - 1] if i else ("", "")
         after = prev_flag == "q" or (prev_flag == "m" and prev[-1:] in _MEASURE) or prev in ("有没有", "买点", "买些")
         if flag.startswith("n") or flag == "vn" or (after and flag not in ("x", "y", "uj", "r", "p")):
+            word = _without_particle(word, text)
             out.add(word)
             out.update(tokens(word))
     for m in (*_ZH_ASKED.finditer(text), *_ZH_OBJECT.finditer(text)):
@@ -273,6 +289,13 @@ def _things_named(text: str) -> set[str]:
         out.add(asked)
         out.update(tokens(asked))
     return out
+
+
+def _without_particle(word: str, text: str) -> str:
+    """水 of 来一杯水吧: jieba reads 水吧 (a juice bar) where the sentence ends on the particle 吧."""
+    if len(word) > 1 and word[-1] in "吧呢啊呀嘛" and re.search(re.escape(word) + r"\s*(?:[。！？!?，,]|$)", text):
+        return word[:-1]
+    return word
 
 
 def ends_a_phrase(word: str) -> bool:
@@ -296,8 +319,10 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     for name, matchers in _intent_matchers().items():
         if any(_matches(m, have, text) for m in matchers):
             q.intents.add(name)
-    if "history" in q.intents:  # "When was the Forge built?" asks no opening hours
+    if "history" in q.intents and _CAME_TO_BE.search(text):  # "When was the Forge built?" asks no opening hours
         q.intents.discard("hours")
+    elif "history" in q.intents and "hours" in q.intents:  # "When was the Forge open yesterday?"
+        q.intents.discard("history")
     q.entities = vocabulary.entities_in(text, toks)
     named = {t for s in vocabulary.surfaces if s.entity in q.entities for t in s.toks}
     q.named = named & have
@@ -307,8 +332,8 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
             if len(w) > 1 or (flag.startswith("n") and i and pos[i - 1][0] in _ZH_TRADE_VERBS)]
     named_things = _things_named(text)
     # What a measure word counts is a thing, however jieba cut it (一把手|套 for 一把 手套).
-    counted = [m.group(2) for m in _ZH_OBJECT.finditer(text) if m.group(2)]
-    unknown = [t for t in dict.fromkeys([*toks, *cuts, *counted])
+    counted = [m.group(2) for m in _ZH_OBJECT.finditer(text) if m.group(2) and len(m.group(2)) > 1]
+    unknown = [t for t in dict.fromkeys(_without_particle(t, text) for t in [*toks, *cuts, *counted])
                if t not in vocabulary.words and t not in _asking() and t not in _intent_words()
                and t not in _smalltalk_words() and t not in _need_words() and t not in named and not t.isdigit()
                and (len(t) > 1 or re.fullmatch(r"[\u3400-\u9fff]", t))
@@ -318,7 +343,7 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     things = [t for t in unknown if t in named_things]
     unknown = [t for t in unknown if not any(t != u and t in u for u in unknown)]
     q.unknown = [t for t in things if not any(t != u and t in u for u in things)]
-    if lang == "en" and q.entities and not q.unknown:
+    if lang == "en" and q.entities and not q.unknown and "did" not in q.intents:
         made = {t for m in _WHO_DID.finditer(text) for t in tokens(m.group(1))}
         q.detail = [t for t in unknown if t in made]
         if not q.detail and unknown and not q.intents and _YES_NO.match(text):

@@ -202,6 +202,16 @@ def test_a_declined_thing_is_named_as_the_player_named_it(world):
     assert reply.status == "unknown" and "gift shop" in reply.text
 
 
+@pytest.mark.parametrize("question, named, not_named", [
+    ("Do you have any rope left?", "rope", "rope left"),
+    ("Do you sell swords cheaply?", "swords", "cheaply"),
+    ("Where is the nearest bowling alley?", "bowling alley", "nearest"),
+])
+def test_a_declined_thing_is_named_without_the_words_around_it(world, question, named, not_named):
+    reply = talk(world, ScriptedBackend(default="Hm."), "bram").reply("p1", question)
+    assert reply.status == "unknown" and named in reply.text and not_named not in reply.text
+
+
 def test_a_question_about_how_a_place_came_to_be_is_declined_about_the_place(world):
     backend = ScriptedBackend(default="Bram built it in 1820.")
     reply = talk(world, backend, "lin").reply("p1", "Who built the Forge?")

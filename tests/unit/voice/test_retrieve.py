@@ -55,6 +55,9 @@ def test_what_the_world_lacks_is_declined(world, who, text, missing):
     ("bram", "你们铁匠铺卖剑吗？", "剑"),
     ("nell", "能借我一把手套吗？", "手套"),  # jieba cuts 一把手|套: what the measure word counts is the thing
     ("nell", "来一杯咖啡。", "咖啡"),
+    ("nell", "一杯咖啡多少钱？", "咖啡"),  # the counted thing ends before what is asked of it
+    ("bram", "一把剑多少钱？", "剑"),
+    ("nell", "来一杯水吧。", "水"),  # not 水吧, which jieba reads where the sentence ends on 吧
     ("nell", "I could use a comb.", "comb"),
 ])
 def test_a_chinese_thing_asked_for_is_found_by_its_place_in_the_sentence(world, who, text, missing):
@@ -82,6 +85,9 @@ def test_what_a_named_place_is_asked_that_no_fact_tells_is_declined_about_it(wor
     ("lin", "我想找个地方过夜。", "about:inn"),  # a need, not a thing the world lacks
     ("nell", "来一碗鱼汤。", "price:fish_stew"),
     ("bram", "When does the Forge open?", "hours:forge"),
+    ("lin", "When was the Forge open yesterday?", "hours:forge"),  # hours, not when it was built
+    ("lin", "Who visited the Forge today?", "who:bram"),  # a past-tense who-question is no creation story
+    ("lin", "Who opened the Forge this morning?", "who:bram"),
 ])
 def test_those_readings_leave_answerable_questions_answered(world, who, text, key):
     found = find(world, who, text)
