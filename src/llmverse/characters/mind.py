@@ -5,10 +5,14 @@ the model — it chooses its next action as schema-constrained JSON among the fe
 talks through the model; a character far away follows its plan and speaks in templates, with no model
 call at all. The world stays the one writer of state: the mind only submits actions.
 
-A mind's own bookkeeping (`mind:<id>`: what it has seen and heard, what it is doing) is noted as it
-goes and committed with the action it takes (`World.apply(..., updates=)`), together with whatever the
-caller adds (the simulation's mark that this character is done with the step): one transaction, and
-one row of the log's journal, per character and step.
+What commits together: a mind's own bookkeeping (`mind:<id>`: what it has seen and heard, what it is
+doing; `mind_notes.py`) is noted as it goes and committed with the action it takes
+(`World.apply(..., updates=)`), with whatever the caller adds (the simulation's mark that this
+character is done with the step): one transaction and one journal row. A wait, a refused action or a
+talk arranged commits the notes and the mark without an event. Other writes of a step commit on
+their own: the plan's ten-minute steps (`DayPlan.subtasks`), an invitation accepted or an alarm's
+re-plan in `perceive` (`DayPlan.add`), memories and reflections (`MemorySystem`), and each line of a
+conversation (the first with both minds' `talked` marks, a reply with its relationship change).
 """
 
 from __future__ import annotations
@@ -18,40 +22,23 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from llmverse.characters.character import Character
+from llmverse.characters.mind_notes import Change, MindNotes
 from llmverse.characters.plans import DayPlan
 from llmverse.characters.recall import MemorySystem
 from llmverse.characters.relations import rel_key, talk_change
 from llmverse.llm.base import Cancelled, Message
 from llmverse.llm.gateway import Gateway
 from llmverse.world.actions import Buy, Move, Wait
-from llmverse.world.state import register_row
 from llmverse.world.store import Event
 from llmverse.world.world import ActionRefused, World
 
 log = logging.getLogger(__name__)
 TALK_GAP = timedelta(minutes=90)  # two characters chat at most this often
 PARTY_MINUTES = 120
-Change = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-class MindRow(BaseModel):
-    """`mind:<character>`: a mind's bookkeeping between steps (every write fits it)."""
-
-    model_config = ConfigDict(extra="forbid")
-    seen: int = Field(default=0, ge=0, description="id of the last event perceived")
-    invites: list[int] = Field(default=[], description="ids of the invitations heard, directly or passed on")
-    doing: str | None = Field(default=None, description="the ten-minute action under way")
-    refused: str | None = Field(default=None, description="why the last action was refused, in its language")
-    stayed_with: str | None = Field(default=None, description="the options it chose to stay with (cache_decisions)")
-    talked: str | None = Field(default=None, description="ISO world time of its last conversation")
-
-
-register_row("mind", MindRow)
 
 
 @dataclass(frozen=True)
@@ -85,13 +72,12 @@ class Mind:
         self.me = world.characters[character_id]
         self.plan = DayPlan(world, self.me)
         self.voice = Character(world, character_id, gateway, memory=memory)
-        self._key = f"mind:{character_id}"
+        self.notes = MindNotes(world, character_id)  # my row: noted as I go, committed with my action
         self.share_plans = False  # reuse ten-minute steps made for another character (Simulation sets it)
         self.summarise_talk = False  # far conversations as one summary line (Simulation sets it)
         self.cache_decisions = False  # keep at an activity chosen while the options stay the same (Simulation sets it)
         self.calls_cut = 0  # model calls cancelled (a step out of time budget): rules answered
         self.decisions_cached = 0  # choices answered from `cache_decisions`, no model call
-        self._notes: list[Change] = []  # changes to my row not yet committed (they go with my action)
 
     # --- 1. perceive -------------------------------------------------------------------------
     def perceive(self, detailed: bool = False, *, hold: bool = False) -> Perceived:
@@ -100,7 +86,7 @@ class Mind:
         committed with my next action (`act`), not in a write of its own; a run stopped before then
         perceives again (memories are not written twice: `MemorySystem.remember`; a plan change is
         not added twice: `DayPlan.add_change`)."""
-        st = self._mine()
+        st = self.notes.row()
         new = self.world.events(since_id=st.get("seen", 0))
         here = self.world.position(self.me.id)
         mine = [e for e in new if e.actor != self.me.id and (e.target == self.me.id or (
@@ -121,10 +107,10 @@ class Mind:
             own = [e for e in new if e.actor == self.me.id and e.kind in ("say", "arrive", "buy", "give", "invite")]
             self.memory.remember(self.world, self.me.id, sorted(mine + own, key=lambda e: e.id), detailed=detailed)
         seen = new[-1].id if new else st.get("seen", 0)
-        self._note(lambda cur: {  # merged: a later look never moves "seen" back
+        self.notes.note(lambda cur: {  # merged: a later look never moves "seen" back
             **cur, "seen": max(seen, cur.get("seen", 0)), "invites": sorted(heard | set(cur.get("invites", [])))})
         if not hold:
-            self._commit_notes()
+            self.notes.commit()
         return Perceived(mine, invites)
 
     # --- 3. reflect ------------------------------------------------------------------------------
@@ -174,19 +160,19 @@ class Mind:
         label, action = self.choose(detailed, present)
         extra = dict(marks(action if isinstance(action, TalkTo) else None)) if marks else {}
         if isinstance(action, TalkTo):
-            self._commit_notes(extra)
+            self.notes.commit(extra)
             return action
         try:
-            event = self.world.apply(self.me.id, action, updates=self._with_notes(extra))
+            event = self.world.apply(self.me.id, action, updates=self.notes.with_pending(extra))
         except ActionRefused as exc:  # perceived, not fatal: the character waits this step
             log.info("%s: %s refused: %s", self.me.id, label, exc.reason)
-            self._note(lambda cur: {**cur, "refused": exc.localized})
-            self._commit_notes(extra)
+            self.notes.note(lambda cur: {**cur, "refused": exc.localized})
+            self.notes.commit(extra)
             if self.memory is not None:
                 self.memory.stream.add(self.me.id, f"I could not {label}: {exc.reason}.",
                                        world_time=self.world.now(), kind="observation")
             return None
-        self._notes.clear()
+        self.notes.committed()
         return event
 
     def choose(self, detailed: bool, present: list[Mind]) -> tuple[str, Move | Wait | Buy | TalkTo]:
@@ -197,7 +183,7 @@ class Mind:
         except Cancelled:
             self.calls_cut += 1
             doing = self.plan.doing(self.world.now(), None)
-        self._note(lambda cur: {**cur, "doing": doing})
+        self.notes.note(lambda cur: {**cur, "doing": doing})
         options = self._options(present)
         pick = options[0]
         # A plan is a commitment, and news is told to whoever has not heard it: both are rules, not
@@ -242,14 +228,14 @@ class Mind:
         talk to, nothing new to buy, the same plan step): asked again, the situation is the one it
         answered ten minutes ago. A choice to talk or buy is never repeated from the cache."""
         key = "\n".join(label for label, _ in options)
-        if self.cache_decisions and self._mine().get("stayed_with") == key:
+        if self.cache_decisions and self.notes.row().get("stayed_with") == key:
             self.decisions_cached += 1
             return next(i for i, (_, act) in enumerate(options, 1) if isinstance(act, Wait))
         pick = self._ask(options)
         if pick is None:  # cut by the step budget: the rules' preference, not a choice to keep
             return 1
         stayed = key if isinstance(options[pick - 1][1], Wait) else None
-        self._note(lambda cur: {**cur, "stayed_with": stayed})
+        self.notes.note(lambda cur: {**cur, "stayed_with": stayed})
         return pick
 
     def _ask(self, options: list[tuple[str, object]]) -> int | None:
@@ -279,7 +265,7 @@ class Mind:
             return other.talk_to(self, detailed, turns, updates)
         news = self._news_for(other)
         talked = self.world.now().isoformat()
-        marks = {m._key: (lambda cur: {**cur, "talked": talked}) for m in (self, other)} | dict(updates or {})
+        marks = {m.notes.key: (lambda cur: {**cur, "talked": talked}) for m in (self, other)} | dict(updates or {})
         summary = not detailed and self.summarise_talk
         opener = self._summary(other, news) if summary else self._opener(other, news)
         data = {"shares": news.id} if news else {}
@@ -331,13 +317,13 @@ class Mind:
         return said
 
     def wants_to_talk(self, other: Mind) -> bool:
-        last = self._mine().get("talked")
+        last = self.notes.row().get("talked")
         return last is None or self.world.now() - datetime.fromisoformat(last) >= TALK_GAP
 
     def _news_for(self, other: Mind) -> Event | None:
-        mine = self._mine().get("invites", [])
+        mine = self.notes.row().get("invites", [])
         hosting = [e.id for e in self.world.events(actor=self.me.id, kind="invite")]
-        theirs = set(other._mine().get("invites", []))
+        theirs = set(other.notes.row().get("invites", []))
         fresh = [i for i in [*hosting, *mine] if i not in theirs]
         return self._event(fresh[-1]) if fresh else None
 
@@ -375,37 +361,6 @@ class Mind:
 
     def _event(self, event_id: int) -> Event | None:
         return self.world.event(event_id)
-
-    # --- my row: noted as I go, committed with my action ----------------------------------------------
-    def _note(self, change: Change) -> None:
-        self._notes.append(change)
-
-    def _mine(self) -> dict[str, Any]:
-        """My row as committed, with the notes not yet committed applied."""
-        row = self.world.state_of(self._key)
-        for change in self._notes:
-            row = change(row)
-        return row
-
-    def _with_notes(self, updates: Mapping[str, Change] | None = None) -> dict[str, Change]:
-        """`updates` and my pending notes, as changes for one transaction."""
-        out = dict(updates or {})
-        if self._notes:
-            notes, after = list(self._notes), out.get(self._key, lambda cur: cur)
-
-            def mine(cur: dict[str, Any]) -> dict[str, Any]:
-                for change in notes:
-                    cur = change(cur)
-                return after(cur)
-
-            out[self._key] = mine
-        return out
-
-    def _commit_notes(self, updates: Mapping[str, Change] | None = None) -> None:
-        changes = self._with_notes(updates)
-        if changes:
-            self.world.update_states(changes)
-        self._notes.clear()
 
 
 def invite(world: World, host: str, place: str, at: datetime, what: str, minutes: int = PARTY_MINUTES) -> Event:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from llmverse.world.state import journaled_key
 from llmverse.world.tables import JOURNAL
 
 if TYPE_CHECKING:
@@ -94,8 +95,6 @@ def journaled(world: World, start: dict[str, dict[str, Any]]) -> dict[str, dict[
 
 def verify(world: World) -> list[Mismatch]:
     """Every difference between the stored state and the state the log rebuilds (empty: they agree)."""
-    from llmverse.world.world import journaled_key
-
     stored = world.store.state(world.key)
     rebuilt = replay(world)
     out = []

@@ -24,6 +24,10 @@ from llmverse.world.transactions import StoreError
 R = TypeVar("R", bound="Row")
 M = TypeVar("M", bound=BaseModel)
 WORLD_PREFIXES = ("clock", "character", "thing", "world")  # typed here, written by actions only
+# Rows the replay rebuilds from the actions' events (move, arrive, give, buy) or from the world file (the
+# `world` marker, written when seeded): their changes are not journaled. Every other row's changes are,
+# in a row of kind `tables.JOURNAL` (`World.run`); `replay.verify` compares the two kinds apart.
+FROM_EVENTS = ("character", "thing", "world")
 LAYER_ROWS: dict[str, type[BaseModel]] = {}  # key prefix ("profile") or whole key ("sim:step") -> shape
 
 
@@ -65,6 +69,11 @@ def parse(model: type[R], entity: str, data: dict[str, Any] | None) -> R:
         problem = exc.errors()[0]
         raise StoreError(f"state row '{entity}' is malformed ({'.'.join(map(str, problem['loc']))}: "
                          f"{problem['msg']}); `verify` compares the state with the event log") from exc
+
+
+def journaled_key(entity: str) -> bool:
+    """Are this row's changes kept in the log's journal (not rebuilt from events or the file)?"""
+    return entity.split(":")[0] not in FROM_EVENTS
 
 
 def register_row(prefix: str, model: type[M]) -> type[M]:

@@ -167,12 +167,6 @@ class Store:
         """Append one event that changes no state (an utterance, a visit)."""
         return self.run(world, lambda tx: tx.append(world_time, kind, actor, target, data)).result
 
-    def put_state(self, world: str, entity: str, data: dict[str, Any]) -> None:
-        """Write an entity's state behind the world's back: no event, nothing in the log's journal
-        (versioned like every write). For tests and repairs; `World` writes through actions and
-        `update_state`, which the log records, and `verify` finds a row written here."""
-        self.run(world, lambda tx: tx.write(entity, data))
-
     def published(self, event: Event) -> None:
         """Called once for every event after its transaction committed: override to fan events out."""
 

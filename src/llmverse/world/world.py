@@ -29,18 +29,14 @@ from llmverse.world.loader import load_world
 from llmverse.world.model import Character, Place, Thing, WorldFile
 from llmverse.world.refusals import ActionRefused, refused
 from llmverse.world.rules import WALK_M_PER_MIN
-from llmverse.world.state import WORLD_PREFIXES, check_row
+from llmverse.world.state import WORLD_PREFIXES, check_row, journaled_key
 from llmverse.world.store import DEFAULT_URL, Event, Store, StoreError, Tx
 
 __all__ = ["ActionRefused", "DEFAULT_WORLD", "ThingState", "WALK_M_PER_MIN", "World", "open_world", "world_key"]
 
 DEFAULT_WORLD = Path(__file__).resolve().parent.parent / "worlds" / "harbor_town" / "world.yaml"
 MAX_SAY = 8000  # characters in one utterance
-WORLD_KEYS = WORLD_PREFIXES  # clock, character, thing, world: written by actions only
-SEEDED = "world"  # the marker row: written in the seeding transaction, last of all
-# Rows the replay rebuilds from the actions' events (move, arrive, give, buy) or from the file (the
-# marker): their changes are not journaled. Every other row's changes are (`World.run`).
-FROM_EVENTS = ("character", "thing", SEEDED)
+SEEDED = "world"  # the marker row: written in the seeding transaction, last of all (not journaled)
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Change = Callable[[dict[str, Any]], dict[str, Any]]
@@ -265,7 +261,7 @@ class World:
         return self.grid.route([start], self.grid.entrances(place_id), avoid=avoid)
 
     def _check_key(self, entity: str) -> None:
-        if entity.split(":")[0] in WORLD_KEYS:
+        if entity.split(":")[0] in WORLD_PREFIXES:
             raise ValueError(f"'{entity}' is world state: change it through an action")
 
     def _checked(self, changes: Mapping[str, Change]) -> dict[str, Change]:
@@ -339,11 +335,6 @@ _RULES: dict[type, Callable[..., Event]] = {
     Visit: lambda w, tx, actor, a: rules.visit(w, tx, actor, a.to),
     Rate: lambda w, tx, actor, a: rules.rate(w, tx, actor, a.item, a.stars),
 }
-
-
-def journaled_key(entity: str) -> bool:
-    """Are this row's changes kept in the log's journal (not rebuilt from events or the file)?"""
-    return entity.split(":")[0] not in FROM_EVENTS
 
 
 def _clash(key: str, stored: str, mine: str) -> StoreError:

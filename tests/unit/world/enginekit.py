@@ -1,5 +1,6 @@
 """Helpers for the engine tests: Harbor Town under a unique name (so parallel runs on one PostgreSQL
-database never share a world), and a child process that runs Python against the same database."""
+database never share a world), a state row written behind the world's back, and a child process that
+runs Python against the same database. The `url` fixture (SQLite, then PostgreSQL) is in conftest.py."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 import textwrap
 import uuid
 from pathlib import Path
+from typing import Any
 
 from llmverse.world.loader import load_world
 from llmverse.world.store import Store
@@ -42,6 +44,14 @@ def store(url: str, **kw: float) -> Store:
 def close_all() -> None:
     while OPENED:
         OPENED.pop().dispose()
+
+
+def put_state_unjournaled(store: Store, world: str, entity: str, data: dict[str, Any]) -> None:
+    """Write a state row behind the world's back: no event, nothing in the log's journal, no shape check
+    (versioned like every write). What a hand repair or code from before the journal leaves, for
+    `verify` to find, and a plain row for the store's own tests; `World` writes only through actions
+    and `update_state`, which the log records."""
+    store.run(world, lambda tx: tx.write(entity, data))
 
 
 def _env() -> dict[str, str]:

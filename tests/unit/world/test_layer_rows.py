@@ -1,7 +1,7 @@
 """Every row the layers above keep in the world's state is typed by the module that writes it
 (`state.register_row`): a write that does not fit is refused, naming the row and the field, and nothing
 of its transaction is written. One case per kind of row, and a check that no layer still replaces rows
-by hand (`put_state` is the store's, for tests and repairs)."""
+by hand (`put_state_unjournaled` is the engine tests' own, in enginekit)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from enginekit import close_all, harbor
-from llmverse.characters import mind, plans, reflection, relations, simulation
+from llmverse.characters import mind_notes, plans, reflection, relations, simulation
 from llmverse.safety import rails
 from llmverse.world.state import LAYER_ROWS, WORLD_PREFIXES
 from llmverse.world.store import StoreError
@@ -37,7 +37,7 @@ CASES = [
                      "why": "own walk"}]}, "overrides.0.start"),
     ("plans:0123456789abcdef", plans.SharedSteps, {"steps": ["light the ovens", "knead dough"]},
      {"steps": []}, "steps"),
-    ("mind:nell", mind.MindRow, {"seen": 4, "invites": [2], "doing": "selling fish"},
+    ("mind:nell", mind_notes.MindRow, {"seen": 4, "invites": [2], "doing": "selling fish"},
      {"seen": 5, "invites": ["the party"]}, "invites.0"),
     ("reflect:nell", reflection.ReflectRow, {"after": 7, "tried": 9}, {"after": 8, "tried": None}, "tried"),
     ("sim:step", simulation.StepRow, {"open": True, "near": ["nell"], "done": ["nell"], "talks": [["nell", "otto"]],
@@ -88,10 +88,12 @@ def test_every_row_a_simulated_day_writes_is_typed(tmp_path):
 
 
 def test_no_layer_replaces_state_rows_by_hand():
-    """Outside world/, state changes through actions and `update_state`: nothing calls `put_state`."""
-    callers = [f"{p.relative_to(SRC)}:{n}" for p in SRC.rglob("*.py") if "world" not in p.relative_to(SRC).parts[:1]
-               for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if "put_state(" in line]
+    """State changes through actions and `update_state`: the library has no write behind the world's back
+    (no shape check, no journal), neither on `World` nor on `Store`; the tests' is in enginekit."""
+    callers = [f"{p.relative_to(SRC)}:{n}" for p in SRC.rglob("*.py")
+               for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if "put_state" in line]
     assert callers == []
+    from llmverse.world.store import Store
     from llmverse.world.world import World
 
-    assert not hasattr(World, "put_state")
+    assert not hasattr(World, "put_state") and not hasattr(Store, "put_state")

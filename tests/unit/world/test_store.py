@@ -3,6 +3,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import text
 
+from enginekit import put_state_unjournaled
 from llmverse.world.store import Store
 
 T = datetime(2026, 5, 1, 8, 0)
@@ -36,9 +37,9 @@ def test_conversation_query_and_last_n(tmp_path):
 def test_state_is_rewritten_and_survives_a_restart(tmp_path):
     url = f"sqlite:///{tmp_path / 'w.db'}"
     store = Store(url)
-    store.put_state("w", "character:bram", {"place": "forge"})
-    store.put_state("w", "character:bram", {"place": "inn"})
-    store.put_state("v", "character:bram", {"place": "park"})
+    put_state_unjournaled(store, "w", "character:bram", {"place": "forge"})
+    put_state_unjournaled(store, "w", "character:bram", {"place": "inn"})
+    put_state_unjournaled(store, "v", "character:bram", {"place": "park"})
     store.engine.dispose()
     assert Store(url).state("w") == {"character:bram": {"place": "inn"}}
 
@@ -59,7 +60,7 @@ def test_postgresql_when_available():
     store = Store(postgres_url())
     e = store.append("pg_test", T, "say", "pg_test_actor", data={"text": "hello"})
     assert e.id in [x.id for x in store.events("pg_test", actor="pg_test_actor")]
-    store.put_state("pg_test", "clock", {"now": "2026-05-01T08:00"})
+    put_state_unjournaled(store, "pg_test", "clock", {"now": "2026-05-01T08:00"})
     assert store.state("pg_test")["clock"] == {"now": "2026-05-01T08:00"}
     store.dispose()
 
@@ -92,7 +93,7 @@ def test_a_sqlite_write_lock_held_elsewhere_is_retried_then_a_clear_conflict(tmp
 
     path = tmp_path / "w.db"
     store = Store(f"sqlite:///{path}", retries=3, busy_seconds=0.05)
-    store.put_state("w", "rel:a:b", {"n": 1})
+    put_state_unjournaled(store, "w", "rel:a:b", {"n": 1})
     other = sqlite3.connect(path, isolation_level=None)  # another process, holding the write lock
     other.execute("BEGIN IMMEDIATE")
     with pytest.raises(WriteConflict, match="3 times") as info:
@@ -106,9 +107,9 @@ def test_a_sqlite_write_lock_held_elsewhere_is_retried_then_a_clear_conflict(tmp
 def test_generation_moves_with_every_state_write_and_not_with_events(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'w.db'}")
     assert store.generation("w") == (0, 0)
-    store.put_state("w", "a", {"x": 1})
-    store.put_state("w", "a", {"x": 2})
-    store.put_state("w", "b", {"x": 1})
+    put_state_unjournaled(store, "w", "a", {"x": 1})
+    put_state_unjournaled(store, "w", "a", {"x": 2})
+    put_state_unjournaled(store, "w", "b", {"x": 1})
     assert store.generation("w") == (2, 3)
     store.append("w", T, "say", "p1", data={"text": "hi"})
     assert store.generation("w") == (2, 3)

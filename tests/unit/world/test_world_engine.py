@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from enginekit import child, close_all, harbor, unique_name
+from enginekit import child, close_all, harbor, put_state_unjournaled, unique_name
 from llmverse.errors import LlmverseError
 from llmverse.world.actions import Buy, Say, Use
 from llmverse.world.loader import load_world
@@ -24,15 +24,6 @@ from llmverse.world.world import DEFAULT_WORLD, ActionRefused, World, world_key
 def _close_stores():
     yield
     close_all()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    if request.param == "postgresql":
-        from services import postgres_url
-
-        return postgres_url()
-    return f"sqlite:///{tmp_path / 'w.db'}"
 
 
 def _chinese_name() -> str:
@@ -255,7 +246,7 @@ def test_a_world_whose_state_lacks_a_row_is_seeded_with_it_and_keeps_the_rest(ur
 
 def test_a_malformed_state_row_is_a_clear_error_naming_it(url):
     world = harbor(url)
-    world.store.put_state(world.key, "thing:anchor", {"owner": "bram"})  # no location: hand-made
+    put_state_unjournaled(world.store, world.key, "thing:anchor", {"owner": "bram"})  # no location: hand-made
     with pytest.raises(StoreError, match="'thing:anchor' is malformed"):
         world.apply("player1", Buy(thing="anchor"))
     assert world.events() == []

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from enginekit import close_all, harbor
+from enginekit import close_all, harbor, put_state_unjournaled
 from llmverse.world import rules
 from llmverse.world.actions import Buy, Give, Move
 from llmverse.world.replay import ABSENT, WHOLE, replay, verify
@@ -21,15 +21,6 @@ from llmverse.world.world import World
 def _close_stores():
     yield
     close_all()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request, tmp_path):
-    if request.param == "postgresql":
-        from services import postgres_url
-
-        return postgres_url()
-    return f"sqlite:///{tmp_path / 'w.db'}"
 
 
 def _found(world: World) -> set[tuple[str, str]]:
@@ -54,8 +45,8 @@ def test_the_log_rebuilds_the_stored_state_and_finds_a_change_made_behind_its_ba
     assert state["character:otto"] == {"place": "forge", "dest": None}
     assert state["clock"] == {"now": "2026-05-01T09:35"}
     assert verify(world) == []
-    # A write that bypasses the actions (as `put_state` on world keys once could): found.
-    world.store.put_state(world.key, "thing:anchor", {"location": "forge", "owner": "bram"})
+    # A write that bypasses the actions (as `World.put_state` once could on world keys): found.
+    put_state_unjournaled(world.store, world.key, "thing:anchor", {"location": "forge", "owner": "bram"})
     found = verify(world)
     assert [(m.entity, m.field) for m in found] == [("thing:anchor", "location"), ("thing:anchor", "owner")]
     assert "the log says 'player1'" in str(found[1])
@@ -104,11 +95,12 @@ def test_clock_plans_relationships_and_minds_notes_are_rebuilt_and_a_tampered_ro
     # a row changed behind the world's back is found, whichever kind it is
     behind = Store(url)
     try:
-        behind.put_state(world.key, "clock", {"now": "2026-05-01T12:00"})
-        behind.put_state(world.key, "rel:nell:player1", {"familiarity": 9})
-        behind.put_state(world.key, "plan:nell", {"subtasks_for": block, "subtasks": [], "overrides": [hosting]})
-        behind.put_state(world.key, "mind:nell", {"seen": 3, "doing": "sleeping"})
-        behind.put_state(world.key, "profile:player2", {"interests": ["forged"]})  # never in the log
+        put_state_unjournaled(behind, world.key, "clock", {"now": "2026-05-01T12:00"})
+        put_state_unjournaled(behind, world.key, "rel:nell:player1", {"familiarity": 9})
+        put_state_unjournaled(behind, world.key, "plan:nell",
+                              {"subtasks_for": block, "subtasks": [], "overrides": [hosting]})
+        put_state_unjournaled(behind, world.key, "mind:nell", {"seen": 3, "doing": "sleeping"})
+        put_state_unjournaled(behind, world.key, "profile:player2", {"interests": ["forged"]})  # never in the log
     finally:
         behind.dispose()
     assert _found(world) == {("clock", "now"), ("rel:nell:player1", "familiarity"), ("plan:nell", "subtasks"),
@@ -160,8 +152,9 @@ def test_a_simulated_day_with_a_party_leaves_state_and_log_in_step(tmp_path):
     report = sim.run(6)
     assert {"move", "arrive", "say"} <= {e.kind for e in report.events}
     assert verify(world) == []
-    # About one journal row per character and step: its mind's notes and the step's mark commit with its
-    # action (243 rows measured; 404 when each mark was a write of its own, docs/engine.md).
+    # A journal row per character and step (its mind's notes and the step's mark commit with its action),
+    # plus the steps' openings and the plans' and talks' own writes: 243 rows measured; 404 when each
+    # mark was a write of its own (docs/engine.md).
     steps = len(report.step_seconds)
     assert steps == 36 and len(world.store.events(world.key, kind=JOURNAL)) <= 250
     said = world.events(kind="say")
@@ -184,9 +177,10 @@ def test_a_simulated_day_with_a_party_leaves_state_and_log_in_step(tmp_path):
     rel = next(k for k in stored if k.startswith("rel:"))
     plan = next(k for k in stored if k.startswith("plan:"))
     mind = next(k for k in stored if k.startswith("mind:") and stored[k].get("seen"))
-    world.store.put_state(world.key, rel, {**stored[rel], "familiarity": 99})
-    world.store.put_state(world.key, plan, {k: v for k, v in stored[plan].items() if k != next(iter(stored[plan]))})
-    world.store.put_state(world.key, mind, {**stored[mind], "seen": 0})
-    world.store.put_state(world.key, "clock", {"now": "2026-05-01T14:10"})
+    put_state_unjournaled(world.store, world.key, rel, {**stored[rel], "familiarity": 99})
+    first = next(iter(stored[plan]))
+    put_state_unjournaled(world.store, world.key, plan, {k: v for k, v in stored[plan].items() if k != first})
+    put_state_unjournaled(world.store, world.key, mind, {**stored[mind], "seen": 0})
+    put_state_unjournaled(world.store, world.key, "clock", {"now": "2026-05-01T14:10"})
     found = _found(world)
     assert {(rel, "familiarity"), (plan, next(iter(stored[plan]))), (mind, "seen"), ("clock", "now")} == found

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 from typer.testing import CliRunner
 
+from enginekit import put_state_unjournaled
 from llmverse.cli.verify import world_verify
 from llmverse.world.actions import Buy
 from llmverse.world.world import open_world
@@ -25,7 +26,7 @@ def test_verify_passes_on_a_world_in_step_with_its_log_and_names_a_row_changed_b
     assert ok.exit_code == 0, ok.output
     assert "ok" in ok.output and "match the stored state" in " ".join(ok.output.split())  # rich wraps lines
 
-    world.store.put_state(world.key, "thing:anchor", {"location": "forge", "owner": "bram"})  # no event
+    put_state_unjournaled(world.store, world.key, "thing:anchor", {"location": "forge", "owner": "bram"})  # no event
     world.store.dispose()
     bad = CliRunner().invoke(_app(), ["--db", db])
     assert bad.exit_code == 1
