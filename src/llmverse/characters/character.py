@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -36,7 +36,7 @@ from llmverse.voice.check import Checker
 from llmverse.voice.clean import Cleaner
 from llmverse.voice.fact import make_fact
 from llmverse.voice.locale import phrase, prompt
-from llmverse.voice.question import ends_a_phrase
+from llmverse.voice.question import surface_phrase
 from llmverse.voice.retrieve import Found, TextEmbedder
 from llmverse.voice.speak import Spoken, Voice
 from llmverse.voice.vocabulary import vocabulary
@@ -337,7 +337,7 @@ class Character:
             return phrase("decline_player_name", language)
         n = turn + int(hashlib.md5(question.encode()).hexdigest(), 16) % 7
         known = vocabulary(self.world.file).words
-        what = _surface_phrase(question, found.missing, unknown, known) if found.missing else None
+        what = surface_phrase(question, found.missing, unknown, known) if found.missing else None
         wares = self.world.things_owned_by(self.me.id)
         selling = bool(intents & {"sells", "price"})  # asked what it costs or whether I sell it
         mine = {None, f"character:{self.me.id}", f"place:{self.me.workplace}" if self.me.workplace else None}
@@ -398,37 +398,3 @@ def _told_name(lines: list[str]) -> str | None:
             name = (m.group(1) or m.group(2) or "").strip() or name
     return name
 
-
-_NOT_A_NOUN = frozenset("left right too again here there today now yet still around".split())
-
-
-def _surface_phrase(question: str, token: str, unknown: Sequence[str] = (), known: Collection[str] = ()) -> str:
-    """What the player called the missing thing, as they wrote it and lower-cased: the word for the
-    token ("swords" for "sword") with the words beside it that the world lacks too ("bowling alley",
-    "train station") and a word of the world's after it that makes the name ("gift shop": the world
-    knows shops, not this one; not "rope left" or "swords cheaply").
-    Chinese is returned as the token itself (jieba already cut the whole word)."""
-    found = list(re.finditer(r"[A-Za-z\u00c0-\u00ff][A-Za-z\u00c0-\u00ff'-]*", question))
-    low = [m.group().lower() for m in found]
-    at = next((i for i, w in enumerate(low) if w.startswith(token)), None)
-    if at is None:
-        return token
-    others = [u for u in unknown if u != token]
-
-    def lacking(w: str) -> bool:  # a word the world lacks too, a noun's: not "nearest", "left", "cheaply"
-        return any(w.startswith(u) for u in others) and not re.search(r"(?:est|ly)$", w) and w not in _NOT_A_NOUN
-
-    def continues(i: int) -> bool:  # the next word of the same name: adjacent, lower-case, a world word
-        gap = question[found[i - 1].end():found[i].start()]
-        return gap.strip() == "" and found[i].group()[:1].islower() and not ends_a_phrase(low[i]) \
-            and bool(tokens(low[i])) and set(tokens(low[i])) <= set(known) \
-            and not re.search(r"(?:ly|ing|ed)$", low[i]) and low[i] not in _NOT_A_NOUN
-
-    start, end = at, at + 1
-    while start > 0 and lacking(low[start - 1]):
-        start -= 1
-    while end < len(low) and lacking(low[end]):
-        end += 1
-    while end < len(low) and end - at < 3 and continues(end):
-        end += 1
-    return " ".join(low[start:end])

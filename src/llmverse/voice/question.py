@@ -10,6 +10,7 @@ offering the price of an anchor. Words are data (`voice/intents.yaml`), matched 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib.resources import files
@@ -229,7 +230,7 @@ _PHRASE_END = frozenset("""in on at for to of from with by near around here ther
     do does can could will would you i me it""".split())
 
 
-_AFTER_A_NOUN = frozenset("left over around lying today now again too still yet here there".split())
+_AFTER_A_NOUN = frozenset("left right over around lying today now again too still yet here there".split())
 
 
 def _ends_noun_phrase(word: str, k: int) -> bool:
@@ -359,3 +360,35 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     q.needs = {tag for tag, ms in _needs().items() if any(_matches(m, have, text) for m in ms)}
     q.smalltalk = greets and not q.entities and not (q.intents - {"about", "self"}) and not q.unknown
     return q
+
+
+def surface_phrase(question: str, token: str, unknown: Sequence[str] = (), known: Collection[str] = ()) -> str:
+    """What the player called the missing thing, as they wrote it and lower-cased: the word for the
+    token ("swords" for "sword") with the words beside it that the world lacks too ("bowling alley",
+    "train station") and a word of the world's after it that makes the name ("gift shop": the world
+    knows shops, not this one; not "rope left" or "swords cheaply").
+    Chinese is returned as the token itself (jieba already cut the whole word)."""
+    found = list(re.finditer(r"[A-Za-z\u00c0-\u00ff][A-Za-z\u00c0-\u00ff'-]*", question))
+    low = [m.group().lower() for m in found]
+    at = next((i for i, w in enumerate(low) if w.startswith(token)), None)
+    if at is None:
+        return token
+    others = [u for u in unknown if u != token]
+
+    def lacking(w: str) -> bool:  # a word the world lacks too, a noun's: not "nearest", "left", "cheaply"
+        return any(w.startswith(u) for u in others) and not re.search(r"(?:est|ly)$", w) and w not in _AFTER_A_NOUN
+
+    def continues(i: int) -> bool:  # the next word of the same name: adjacent, lower-case, a world word
+        gap = question[found[i - 1].end():found[i].start()]
+        return gap.strip() == "" and found[i].group()[:1].islower() and not ends_a_phrase(low[i]) \
+            and not _ends_noun_phrase(low[i], 1) and not low[i].endswith("ed") \
+            and bool(tokens(low[i])) and all(t in known for t in tokens(low[i]))
+
+    start, end = at, at + 1
+    while start > 0 and lacking(low[start - 1]):
+        start -= 1
+    while end < len(low) and lacking(low[end]):
+        end += 1
+    while end < len(low) and end - at < 3 and continues(end):
+        end += 1
+    return " ".join(low[start:end])
