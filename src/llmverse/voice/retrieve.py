@@ -156,9 +156,10 @@ class Retriever:
                 return Found("unknown", top, None, missing=unknown[0], subject=subjects[0])
             # When, how long or how much is answered only by what holds a number ("Museum tours start
             # from the entrance hall" does not say when the museum was built).
-            counted = _attribute(q) in ("history", "duration", "measure")
+            attr = _attribute(q)
+            counted = _ANSWERS[attr] if attr in ("history", "duration", "measure") else None
             kinds = [f for f in self.facts if f.subject in subjects and f.kind in wants
-                     and not (counted and not _ANSWERS[_attribute(q)].search(f.en))]
+                     and (counted is None or counted.search(f.en))]
             if kinds:
                 return Found("answered", top, best(kinds), subject=subjects[0])
             # "Who runs the forge?": a fact of the asked kind that names the thing (Bram works at the Forge).
@@ -177,7 +178,6 @@ class Retriever:
             told = ("knows", "doc", "event", "memory", "did", "plan") if own else tuple(_KNOWLEDGE)
             cands = own + [i for i, f in enumerate(self.facts)
                            if f.subject not in subjects and f.kind in told and set(f.keys) & named]
-            attr = _attribute(q)
             if attr and asked:  # "the entrance fee of the park", "how old is the lighthouse": not told
                 knowing = [i for i in cands if self.facts[i].kind in ("knows", "doc", "event")
                            and base[i] >= self.w.answer_min and _ANSWERS[attr].search(self.facts[i].en)]
