@@ -7,14 +7,23 @@ details in both languages) on Harbor Town and on a generated
 world (`train/worldgen.py`, seed 9001), and counts the decisions that are wrong. It was tuned against,
 so it is no evidence of generalisation: `llmverse eval grounding --held-out` is, and is reported first.
 
+The last section asks details of real places (`detail_probe.yaml`): what a fact answers (hours, where,
+who works there, what is sold, a price) and what no fact holds (a guide, a booking, shows, parking,
+wifi ...). Its templates are split by a hash of their text into a dev half (built on) and a held half
+(not looked at while building), and the held half is printed first.
+
     OMP_NUM_THREADS=1 .venv/bin/python bench/answerability.py
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import re
 import tempfile
 from pathlib import Path
+
+import yaml
 
 from rich.console import Console
 from rich.table import Table
@@ -129,6 +138,112 @@ def _declined(w: World, emb) -> tuple[int, int]:
     return wrong, n
 
 
+DETAIL = yaml.safe_load(Path(__file__).with_name("detail_probe.yaml").read_text(encoding="utf-8"))
+FILLS = 4  # places (or things, or speakers) per template and world
+
+
+def half(template: str) -> str:
+    """The detail probe's half a template belongs to, by a hash of its text: nobody picks which."""
+    h = int(hashlib.sha256(f"detail-probe:{template}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "held" if h < 0.5 else "dev"
+
+
+def _place_text(w: World, p) -> str:
+    """What the world says of a place, lower-cased: names, description, tags, what is kept there, the
+    roles of those who work there, and every piece of knowledge that names it."""
+    names = [p.names.en, p.names.zh or "", *p.aliases]
+    parts = [*names, p.description or "", p.description_zh or "", *p.tags]
+    parts += [x for t in w.file.things if t.location == p.id
+              for x in (t.names.en, t.names.zh or "", t.description or "", t.description_zh or "", *t.aliases)]
+    parts += [x for c in w.file.characters if c.workplace == p.id for x in (c.role, c.role_zh or "")]
+    for c in w.file.characters:
+        for en, zh in c.knowledge_pairs():
+            if any(n and (n.lower() in en.lower() or (zh and n in zh)) for n in names):
+                parts += [en, zh or ""]
+    return " ".join(parts).lower()
+
+
+def _holds(text: str, words: list[str]) -> bool:
+    return any(re.search(rf"\b{re.escape(x.lower())}s?\b", text) if x.isascii() else x in text for x in words)
+
+
+def detail_items(w: World, lang: str) -> list[tuple[str, str, str, str, frozenset[str] | None]]:
+    """(half, ask, question, speaker, the fact ids that answer it; None: it must be declined)."""
+    name = (lambda n: n.en) if lang == "en" else (lambda n: n.zh or n.en)
+    role = (lambda c: c.role) if lang == "en" else (lambda c: c.role_zh or c.role)
+    chars, places = sorted(w.characters), list(w.file.places)
+    workers = {p.id: [c for c in w.file.characters if c.workplace == p.id] for p in places}
+    staffed = [p for p in places if workers[p.id]]
+    priced = {p.id: [t for t in w.file.things if t.location == p.id and t.price is not None] for p in places}
+    texts = {p.id: _place_text(w, p) for p in places}
+    out = []
+
+    def pick(pool: list, ti: int) -> list:
+        return [pool[(ti + i) % len(pool)] for i in range(min(FILLS, len(pool)))] if pool else []
+
+    for ask, temps in DETAIL[lang]["answer"].items():
+        for ti, t in enumerate(temps):
+            def ask_(q: str, expected: set[str], who: str | None = None, i: int = 0) -> None:
+                out.append((half(t), ask, q, who or chars[(ti + i) % len(chars)], frozenset(expected)))
+
+            if ask in ("hours", "where"):
+                for i, p in enumerate(pick(places, ti)):
+                    ask_(t.format(place=name(p.names)), {f"{ask}:{p.id}"}, i=i)
+            elif ask in ("who", "role"):
+                for i, p in enumerate(pick(staffed, ti)):
+                    c = workers[p.id][0]
+                    who = chars[(ti + i) % len(chars)]
+                    ask_(t.format(place=name(p.names), role=role(c)),
+                         {f"who:{x.id}" for x in workers[p.id]} | ({"self"} if who in {x.id for x in workers[p.id]} else set()), who)
+            elif ask in ("sells", "price"):
+                pairs = [(p, th) for p in places for th in priced[p.id]] if ask == "price" else \
+                    [(p, None) for p in places if priced[p.id]]
+                for i, (p, th) in enumerate(pick(pairs, ti)):
+                    who = chars[(ti + i) % len(chars)]
+                    owns = any(x.owner == who for x in priced[p.id])
+                    keys = {f"price:{th.id}"} if th else {f"price:{x.id}" for x in priced[p.id]} | {f"about:{p.id}"}
+                    ask_(t.format(place=name(p.names), thing=name(th.names) if th else ""), keys | ({"sells"} if owns else set()), who)
+            elif ask == "implied_hours":
+                for c in pick([c for c in w.file.characters if c.workplace], ti):
+                    ask_(t, {f"hours:{c.workplace}"}, c.id)
+    for ti, spec in enumerate(DETAIL[lang]["decline"]):
+        t, unless = spec["text"], spec["unless"]
+        if "{place}" not in t:  # put to someone at their workplace
+            for c in pick([c for c in w.file.characters if c.workplace and not _holds(texts[c.workplace], unless)], ti):
+                out.append((half(t), "decline", t, c.id, None))
+            continue
+        fits = [p for p in places if not _holds(texts[p.id], unless)]
+        for i, p in enumerate(pick(fits, ti)):
+            slots = {"place": name(p.names)}
+            if "{other_role}" in t:
+                others = [c for c in w.file.characters if c.workplace and c.workplace != p.id
+                          and not _holds(texts[p.id], [role(c)])]
+                if not others:
+                    continue
+                slots["other_role"] = role(others[(ti + i) % len(others)])
+            out.append((half(t), "decline", t.format(**slots), chars[(ti + i) % len(chars)], None))
+    return out
+
+
+def _detailed(w: World, emb, lang: str) -> dict[str, list[int]]:
+    """Per half: [answerable right, answerable, declined, to decline, substituted] for the detail probe
+    (substituted: a question to decline answered with a fact)."""
+    books: dict[str, FactBook] = {}
+    out = {h: [0, 0, 0, 0, 0] for h in ("held", "dev")}
+    for h, _ask, q, who, expected in detail_items(w, lang):
+        book = books.get(who) or books.setdefault(who, FactBook(w, w.characters[who], emb))
+        f = book.find(book.question(q))
+        c = out[h]
+        if expected is None:
+            c[3] += 1
+            c[2] += f.status in ("unknown", "told_nothing")
+            c[4] += f.status == "answered"
+        else:
+            c[1] += 1
+            c[0] += f.status == "answered" and f.key is not None and f.key.id in expected
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--embedder", default="e5", help="e5, minilm or none")
@@ -138,6 +253,7 @@ def main() -> None:
     for col in ("world", "paraphrases en wrong", "paraphrases zh wrong", "absent (zh) not declined",
                 "probe en not declined", "probe zh not declined"):
         t.add_column(col)
+    detail: list[tuple[str, str, str, list[int]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         generated = write_worlds(Path(tmp), range(9001, 9002))[0]
         for label, path in (("Harbor Town", None), ("generated (seed 9001)", generated)):
@@ -145,7 +261,16 @@ def main() -> None:
             cells = [_answered(w, emb, "en"), _answered(w, emb, "zh"), _declined(w, emb),
                      _probed(w, emb, "en"), _probed(w, emb, "zh")]
             t.add_row(label, *(f"{a} / {b}" for a, b in cells))
+            for lang in ("en", "zh"):
+                for h, c in _detailed(w, emb, lang).items():
+                    detail.append((h, label, lang, c))
     Console().print(t)
+    d = Table(title="details of real places (detail_probe.yaml): held half first, dev half (built on) after")
+    for col in ("half", "world", "lang", "answerable answered right", "unanswerable declined", "substituted"):
+        d.add_column(col)
+    for h, label, lang, c in sorted(detail, key=lambda r: r[0] != "held"):
+        d.add_row(h, label, lang, f"{c[0]} / {c[1]}", f"{c[2]} / {c[3]}", f"{c[4]} / {c[3]}")
+    Console().print(d)
 
 
 if __name__ == "__main__":
