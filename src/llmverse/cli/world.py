@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from llmverse.cli.common import _fail, console
+from llmverse.cli.common import _fail, console, no_world_file
 from llmverse.errors import LlmverseError, WorldFileError
 
 
@@ -16,6 +16,8 @@ def world_check(file: Path) -> None:
     """Validate a world file; errors name the file, line and field."""
     from llmverse.world.loader import load_world
 
+    if not file.is_file():
+        raise _fail(LlmverseError(no_world_file(file, bundled_instead=False)))
     try:
         world = load_world(file)
     except WorldFileError as exc:

@@ -47,7 +47,8 @@ class LlamaCppBackend:
     ) -> None:
         path = bundled_path(model) if model in BUNDLED else Path(model)
         if not path.is_file():
-            raise BackendUnavailable(f"no GGUF model at {path}")
+            raise BackendUnavailable(f"no GGUF model at {path}: give an existing .gguf file, a bundled model name "
+                                     "(`llmverse models` lists them) or an http(s):// URL")
         if not _is_gguf(path):
             raise BackendUnavailable(f"{path} is not a GGUF model file (it does not start with 'GGUF'); "
                                      "give a .gguf file, a bundled model name or an http(s):// URL")

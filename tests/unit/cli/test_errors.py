@@ -1,0 +1,62 @@
+"""Every CLI error a newcomer meets is one line that says what to do, never a traceback (issue 16:
+`--model` naming a file that is no GGUF printed 70 lines). Each mistake is tried on each command a
+newcomer types first, through the real `llmverse` app."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from llmverse.cli import app
+
+COMMANDS = (["chat"], ["ask", "hello"], ["simulate", "--hours", "1"], ["generate", "news"], ["serve"])
+
+
+def _one_line(args: list[str], tmp_path) -> str:
+    """The error, after checking it is all the output, on one line."""
+    r = CliRunner().invoke(app, [*args, "--db", f"sqlite:///{tmp_path / 'w.db'}"], input="/quit\n")
+    assert r.exit_code == 1, r.output
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    assert "Traceback" not in r.output and r.output.startswith("error "), r.output
+    assert len(r.output.splitlines()) == 1, r.output
+    return r.output.strip()
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_a_missing_world_file(command, tmp_path):
+    said = _one_line([*command, "--world", str(tmp_path / "nope.yaml"), "--model", "scripted"], tmp_path)
+    assert f"no world file at {tmp_path / 'nope.yaml'}" in said
+    assert "leave out --world for the bundled Harbor Town" in said and "Errno" not in said
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_a_model_file_that_is_no_gguf(command, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a model\n" * 100)
+    said = _one_line([*command, "--model", str(notes)], tmp_path)
+    assert "is not a GGUF model file" in said and "give a .gguf file, a bundled model name" in said
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_a_gguf_path_that_is_not_there(command, tmp_path):
+    said = _one_line([*command, "--model", str(tmp_path / "missing.gguf")], tmp_path)
+    assert "no GGUF model at" in said and "`llmverse models` lists them" in said
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_an_unknown_model_name(command, tmp_path):
+    said = _one_line([*command, "--model", "gpt-7"], tmp_path)
+    assert "unknown model 'gpt-7': give a bundled name" in said and "gemma3-npc" in said
+
+
+def test_an_unknown_character(tmp_path):
+    said = _one_line(["chat", "Gandalf", "--model", "scripted"], tmp_path)
+    assert "no one called 'Gandalf' here; try one of: Lin Wei, Mara, Bram, Nell, Otto" in said
+
+
+def test_world_check_of_a_missing_file(tmp_path):
+    r = CliRunner().invoke(app, ["world", "check", str(tmp_path / "nope.yaml")])
+    assert r.exit_code == 1 and r.output.startswith("error ") and len(r.output.splitlines()) == 1, r.output
+    said = r.output.strip()
+    assert f"no world file at {tmp_path / 'nope.yaml'}" in said and "llmverse world schema" in said
+    assert "--world" not in said  # world check takes the file itself
