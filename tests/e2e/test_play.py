@@ -106,6 +106,40 @@ def test_each_characters_history_comes_back_after_a_reload(page, tmp_path):
         assert page.locator("#chat-log .thread[data-with='bram']").is_hidden()
 
 
+def test_another_browser_opens_on_the_last_conversation_with_its_history_in_order(browser, tmp_path):
+    """The history lives on the server, not in the browser: another browser (no storage shared) logging in as
+    the same player opens on the character talked with last, every turn in order, the assistant's too; the
+    speakers' labels follow the language."""
+    rt, server = served(tmp_path)
+    rt.world.advance(90)
+    with server:
+        first = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        _register_and_log_in(first, server.url, "traveller")
+        _walk_to(first, rt, "traveller", "mara")
+        _say(first, "Hello Mara")
+        _walk_to(first, rt, "traveller", "bram")
+        replies = [_say(first, "Hello Bram"), _say(first, "How much is the anchor?")]
+        first.fill("#assistant-input", "Where is the museum?")
+        first.press("#assistant-input", "Enter")
+        first.wait_for_selector("#assistant-log .msg:not(.me)[data-state='done']")
+        first.context.close()
+
+        second = browser.new_context(viewport={"width": 1400, "height": 900}).new_page()
+        log_in(second, server.url, "traveller", "pass-word-1")
+        assert second.input_value("#chat-to") == "bram"  # the last conversation, not the first character
+        shown = "#chat-log .thread:not([hidden]) .msg"
+        second.wait_for_function(f"document.querySelectorAll('{shown}.past').length === 4")
+        said = [(m.locator(".from").inner_text(), m.locator(".text").inner_text()) for m in second.locator(shown).all()]
+        assert said == [("You:", "Hello Bram"), ("Bram:", replies[0]),
+                        ("You:", "How much is the anchor?"), ("Bram:", replies[1])], said
+        asked = second.locator("#assistant-log .msg.past .text").all_inner_texts()
+        assert len(asked) == 2 and asked[0] == "Where is the museum?" and "Maritime Museum" in asked[1], asked
+        second.click("#lang")
+        labels = second.locator(f"{shown} .from, #assistant-log .msg .from").all_inner_texts()
+        assert labels == ["你:", "布拉姆:", "你:", "布拉姆:", "你:", "助手:"], labels
+        second.context.close()
+
+
 def test_labels_never_overlap_in_either_language(page, tmp_path):
     rt, server = served(tmp_path)
     with server:

@@ -16,6 +16,7 @@ function applyLanguage() {
   $("chat-input").placeholder = t(state.lang, "chatPlaceholder");
   if (state.world) $("title").textContent = nameIn(state.world.name, state.lang);
   fillCharacters();
+  for (const el of document.querySelectorAll("#game .msg[data-who] .from")) el.textContent = `${speakerName(el.parentElement.dataset.who)}:`;
   if (state.map) { state.map.lang = state.lang; state.map.draw(); }
 }
 $("lang").addEventListener("click", () => {
@@ -81,6 +82,8 @@ async function start() {
   $("login").hidden = true; $("game").hidden = false; $("logout").hidden = false;
   $("who").textContent = me.name; $("clock").textContent = world.now.slice(11);
   applyLanguage();
+  const partner = await lastPartner();
+  if (partner) $("chat-to").value = partner;
   await Promise.all([showThread($("chat-to").value), loadHistory("assistant", $("assistant-log"))]);
   connect();
   loadGazette();
@@ -114,7 +117,7 @@ function onFrame(f) {
       map.draw(); break;
     case "event": onEvent(f.event); break;
     case "content": if (f.kind === "news") loadGazette(); break;
-    case "queued": if (pending) { pending.el.dataset.state = "queued"; pending.status.textContent = t(state.lang, "queued", f.position, pending.speaker); } break;
+    case "queued": if (pending) { pending.el.dataset.state = "queued"; pending.status.textContent = t(state.lang, "queued", f.position, speakerName(pending.speaker)); } break;
     case "token":
       if (pending) {
         pending.text.textContent += f.text; pending.log.scrollTop = 1e9; pending.status.textContent = "";
@@ -250,15 +253,24 @@ async function showThread(id) {
 }
 $("chat-to").addEventListener("change", () => { $("chat-status").textContent = ""; showThread($("chat-to").value); });
 
+// The character the player last talked with: after a reload, or in another browser, the page opens on
+// that conversation.
+async function lastPartner() {
+  const said = await api("/api/conversations?last=20").catch(() => []);
+  for (const ev of said.slice().reverse()) {
+    const other = ev.actor === state.name ? ev.target : ev.actor;
+    if (state.characters[other]) return other;
+  }
+  return null;
+}
+
 async function loadHistory(other, box) {
   box.dataset.loaded = "1";
   try {
     const said = await api(`/api/conversations?with=${encodeURIComponent(other)}&last=50`);
     const first = box.firstChild;
     for (const ev of said) {
-      const mine = ev.actor === state.name;
-      const who = mine ? t(state.lang, "you") : other === "assistant" ? t(state.lang, "assistant") : nameIn(state.characters[other].names, state.lang);
-      const b = bubble(box, who, ev.data.text || "", mine, false);
+      const b = bubble(box, ev.actor === state.name ? "me" : other, ev.data.text || "", false);
       b.el.dataset.event = ev.id; b.el.classList.add("past");
       box.insertBefore(b.el, first);
     }
@@ -268,20 +280,29 @@ async function loadHistory(other, box) {
   }
 }
 
-function bubble(log, who, text, mine, streaming = !mine) {
+// Who said a message, in the page's language: "me", "assistant" or a character's id. The labels are
+// written again when the language changes.
+function speakerName(who) {
+  if (who === "me") return t(state.lang, "you");
+  if (who === "assistant") return t(state.lang, "assistant");
+  return state.characters[who] ? nameIn(state.characters[who].names, state.lang) : who;
+}
+
+function bubble(log, who, text, streaming = who !== "me") {
+  const mine = who === "me";
   const el = document.createElement("div"), from = document.createElement("span"), body = document.createElement("span");
   el.className = `msg${mine ? " me" : ""}${streaming ? " streaming" : ""}`; from.className = "from"; body.className = "text";
-  from.textContent = `${who}:`; body.textContent = text;
+  el.dataset.who = who; from.textContent = `${speakerName(who)}:`; body.textContent = text;
   el.append(from, body); log.append(el); (log.closest(".log") || log).scrollTop = 1e9;
   return { el, text: body };
 }
 
 function request(frame, box, status, speaker) {
-  bubble(box, t(state.lang, "you"), frame.text, true);
-  const id = send(frame), reply = bubble(box, speaker, "", false);
+  bubble(box, "me", frame.text);
+  const id = send(frame), reply = bubble(box, speaker, "");
   reply.el.dataset.state = "thinking";
   state.pending[id] = { ...reply, log: box.closest(".log") || box, status, speaker };
-  status.textContent = t(state.lang, "thinking", speaker);
+  status.textContent = t(state.lang, "thinking", speakerName(speaker));
 }
 
 $("chat-form").addEventListener("submit", (e) => {
@@ -290,19 +311,19 @@ $("chat-form").addEventListener("submit", (e) => {
   if (!text) { $("chat-status").textContent = t(state.lang, "emptyMessage"); return; }
   if (!to) return;
   $("chat-input").value = "";
-  request({ type: "say", to, text }, thread(to), $("chat-status"), nameIn(state.characters[to].names, state.lang));
+  request({ type: "say", to, text }, thread(to), $("chat-status"), to);
 });
 $("assistant-form").addEventListener("submit", (e) => {
   e.preventDefault();
   const text = $("assistant-input").value.trim();
   if (!text) { $("assistant-status").textContent = t(state.lang, "emptyMessage"); return; }
   $("assistant-input").value = "";
-  request({ type: "ask", text, lang: state.lang }, $("assistant-log"), $("assistant-status"), t(state.lang, "assistant"));
+  request({ type: "ask", text, lang: state.lang }, $("assistant-log"), $("assistant-status"), "assistant");
 });
 // Recommendations: the assistant's recommend tool, from the player's interests and what they did.
 $("suggest").addEventListener("click", () => {
   const text = t(state.lang, "suggestText");
-  request({ type: "ask", text, lang: state.lang }, $("assistant-log"), $("assistant-status"), t(state.lang, "assistant"));
+  request({ type: "ask", text, lang: state.lang }, $("assistant-log"), $("assistant-status"), "assistant");
 });
 
 // --- the gazette -----------------------------------------------------------------------------
