@@ -140,3 +140,37 @@ def test_chinese_mode_shows_no_english_from_the_world(page, tmp_path):
         said = page.locator(ended + " .text").last.inner_text()
         assert "40" in said and not re.search(r"[A-Za-z]{2,}", said), said
         page.screenshot(path=str(DOCS / "web-zh.png"))
+
+
+def _sign(page, name: str, password: str, button: str) -> str:
+    """Fill the login form and press a button; the error it shows."""
+    page.fill("#login-name", name)
+    page.fill("#login-password", password)
+    page.evaluate("document.getElementById('login-error').textContent = ''")
+    page.click(button)
+    page.wait_for_function("document.getElementById('login-error').textContent.length > 0")
+    return page.locator("#login-error").inner_text()
+
+
+def test_sign_up_errors_are_in_the_pages_language_and_a_name_is_taken_in_any_case(page, tmp_path):
+    _, server = served(tmp_path)
+    with server:
+        httpx.post(server.url + "/api/register", json={"name": "mingming", "password": "pass-word-1"})
+        page.goto(server.url)
+        page.click("#lang")  # 中文 before signing up: the server's English never shows
+        said = {
+            "taken": _sign(page, "MingMing", "pass-word-2", "#register-button"),
+            "name": _sign(page, "小明", "pass-word-2", "#register-button"),
+            "password": _sign(page, "xiaoming", "123", "#register-button"),
+            "login": _sign(page, "mingming", "wrong-password", "#login-button"),
+        }
+        assert said == {"taken": "用户名“mingming”已被使用，请换一个。",
+                        "name": "用户名为 2–32 个字符：英文字母、数字或下划线，以字母开头。",
+                        "password": "密码至少 8 个字符。", "login": "用户名或密码错误。"}, said
+        page.click("#lang")
+        assert _sign(page, "xiaoming", "123", "#register-button") == "A password has at least 8 characters."
+        page.fill("#login-name", "MingMing")  # the account "mingming", whatever the case typed
+        page.fill("#login-password", "pass-word-1")
+        page.click("#login-button")
+        page.wait_for_selector("#game:not([hidden])")
+        assert page.locator("#who").inner_text() == "mingming"

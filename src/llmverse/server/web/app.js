@@ -39,16 +39,33 @@ async function api(path, options = {}) {
   return r.json();
 }
 
+// Names are lower-case on the server: "Alice" is the account "alice", at sign-up and at login.
 async function signIn(path) {
   $("login-error").textContent = "";
+  const name = $("login-name").value.trim().toLowerCase();
   try {
-    const body = JSON.stringify({ name: $("login-name").value.trim(), password: $("login-password").value });
+    const body = JSON.stringify({ name, password: $("login-password").value });
     const r = await api(path, { method: "POST", body });
     state.token = r.token;
     sessionStorage.setItem("token", r.token);
     await start();
   } catch (e) {
-    $("login-error").textContent = e.status === 401 ? t(state.lang, "loginFailed") : e.message;
+    $("login-error").textContent = accountError(e, name);
+  }
+}
+
+// A refused log-in or sign-up in the page's language: the server words it in English, so it is read by
+// its status, with the figures the server's text gives (the name's lengths, the password's).
+function accountError(e, name) {
+  const says = e.message || "", figures = says.match(/\d+/g) || [];
+  switch (e.status) {
+    case 401: return t(state.lang, "loginFailed");
+    case 403: return t(state.lang, "closed");
+    case 409: return t(state.lang, "nameTaken", name);
+    case 422: return /password/.test(says) ? t(state.lang, "passwordShort", figures[0] || 8)
+      : t(state.lang, "nameRules", figures[0] || 2, figures[1] || 32);
+    case 429: return t(state.lang, "retry", figures[0] || 60);
+    default: return t(state.lang, "failed");
   }
 }
 $("login-form").addEventListener("submit", (e) => { e.preventDefault(); signIn("/api/login"); });
