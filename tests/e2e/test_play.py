@@ -134,6 +134,7 @@ def test_another_browser_opens_on_the_last_conversation_with_its_history_in_orde
                         ("You:", "How much is the anchor?"), ("Bram:", replies[1])], said
         asked = second.locator("#assistant-log .msg.past .text").all_inner_texts()
         assert len(asked) == 2 and asked[0] == "Where is the museum?" and "Maritime Museum" in asked[1], asked
+        second.screenshot(path=str(DOCS / "web-history.png"))
         second.click("#lang")
         labels = second.locator(f"{shown} .from, #assistant-log .msg .from").all_inner_texts()
         assert labels == ["你:", "布拉姆:", "你:", "布拉姆:", "你:", "助手:"], labels
