@@ -174,3 +174,25 @@ def test_sign_up_errors_are_in_the_pages_language_and_a_name_is_taken_in_any_cas
         page.click("#login-button")
         page.wait_for_selector("#game:not([hidden])")
         assert page.locator("#who").inner_text() == "mingming"
+
+
+def test_the_page_fits_a_small_window_and_a_click_on_the_smaller_map_walks_to_its_tile(page, tmp_path):
+    rt, server = served(tmp_path)
+    with server:
+        _player(page, server.url, "smallscreen")
+        for width, height in ((1024, 700), (800, 600)):
+            page.set_viewport_size({"width": width, "height": height})
+            for lang in ("en", "zh"):
+                if page.evaluate("window.llmverse.lang") != lang:
+                    page.click("#lang")
+                assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing off to the right
+                for button in page.locator("aside button").all():
+                    box = button.bounding_box()
+                    assert box["x"] + box["width"] <= width, (width, lang, button.inner_text(), box)
+        assert page.locator("#map").bounding_box()["width"] < page.evaluate("document.getElementById('map').width")
+        start = tuple(rt.presence.tile("smallscreen"))
+        target = (start[0] + 2, start[1])
+        page.focus("#map")
+        _click_map(page, *target)  # the map is drawn smaller than its pixels: the click still finds its tile
+        page.wait_for_function(f"document.getElementById('map').dataset.tile === '{target[0]},{target[1]}'")
+        assert tuple(rt.presence.tile("smallscreen")) == target
