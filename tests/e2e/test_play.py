@@ -201,6 +201,25 @@ def test_a_slow_model_shows_thinking_and_the_queue(browser, tmp_path):
             pg.context.close()
 
 
+def test_a_dropped_connection_ends_the_wait_and_the_page_talks_again_once_reconnected(page, tmp_path):
+    slow = Gateway(SlowBackend(delay=0.3), GatewayConfig(timeout=30, retries=0))
+    rt = make_runtime(tmp_path, gateway=slow)
+    with ThreadServer(create_app(runtime=rt)) as server:
+        _register_and_log_in(page, server.url, "dropped")
+        _walk_to(page, rt, "dropped", "nell")
+        page.fill("#chat-input", "Hello Nell, what is new?")
+        page.press("#chat-input", "Enter")
+        reply = page.locator("#chat-log .thread:not([hidden]) .msg:not(.me)").last
+        page.wait_for_function("document.getElementById('chat-status').textContent === 'Nell is thinking…'")
+        page.evaluate("window.llmverse.ws.dropped = true; window.llmverse.ws.close()")  # the connection goes
+        page.wait_for_function("document.querySelector('#chat-log .msg:not(.me)').dataset.state === 'error'")
+        assert reply.locator(".text").inner_text() == "That did not work; try again."  # not "thinking" for ever
+        assert page.locator("#chat-status").inner_text() == ""
+        page.wait_for_function("!window.llmverse.ws.dropped && window.llmverse.ws.readyState === 1", timeout=30_000)
+        _say(page, "Hello again, Nell.")
+        assert page.locator("#chat-log .thread:not([hidden]) .msg:not(.me)").last.get_attribute("data-state") == "done"
+
+
 def test_the_gazette_comes_after_an_in_world_morning_in_both_languages(page, tmp_path):
     rt, server = served(tmp_path, tick_seconds=1.0, step_minutes=300)  # 08:00 -> the next 06:00 in 5 ticks
     with server:

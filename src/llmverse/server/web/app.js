@@ -111,7 +111,11 @@ function connect() {
   state.ws = ws;
   ws.onopen = () => ws.send(JSON.stringify({ type: "join", token: state.token, lang: state.lang }));
   ws.onmessage = (m) => onFrame(JSON.parse(m.data));
-  ws.onclose = (e) => { if (e.code === 4401) logout(); else if (state.token) setTimeout(connect, 2000); };
+  ws.onclose = (e) => {
+    // Replies under way on this socket never arrive: say so rather than "thinking" for ever.
+    for (const id of Object.keys(state.pending)) onError({ type: "error", reason: "failed", id }, state.pending[id]);
+    if (e.code === 4401) logout(); else if (state.token) setTimeout(connect, 2000);
+  };
 }
 
 function send(frame) {
