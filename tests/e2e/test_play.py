@@ -225,7 +225,9 @@ def test_the_gazette_comes_after_an_in_world_morning_in_both_languages(page, tmp
     with server:
         _register_and_log_in(page, server.url, "newsreader")
         page.wait_for_function("document.getElementById('gazette-body').textContent.length > 0")
-        assert page.locator("#gazette-body").inner_text() == "No gazette yet."  # day 1: nothing to report yet
+        # day 1: nothing to report yet, and the page says when there will be
+        assert page.locator("#gazette-body").inner_text() == \
+            "No gazette yet: each day's edition comes out the next morning, world time."
         page.wait_for_function("document.getElementById('gazette-body').dataset.doc", timeout=60_000)
         title = page.locator("#gazette-body h3").inner_text()
         paragraphs = page.locator("#gazette-body p").all_inner_texts()
