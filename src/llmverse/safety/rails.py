@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 
 from llmverse.lang import Language, detect_language
-from llmverse.safety import pii, refusals
+from llmverse.safety import pii, pii_requests, refusals
 from llmverse.safety.agency import permitted
 from llmverse.safety.audit import AuditLog
 from llmverse.safety.budget import Budget
@@ -36,6 +36,7 @@ from llmverse.safety.classify import Channel, SafetyClassifier, Verdict
 from llmverse.safety.errors import BudgetExceeded
 from llmverse.safety.leaks import find_leak
 from llmverse.safety.judge import Judge
+from llmverse.safety.normalize import fold
 from llmverse.safety.policy import CATEGORIES, SEVERE, Action, Level, Policy
 from llmverse.safety.refusals import Speaker
 from llmverse.voice.vocabulary import vocabulary
@@ -128,6 +129,10 @@ class Rails:
         # personal data ("What's the phone number of the Gull Inn?"), a person's is.
         self.place_names: frozenset[str] = frozenset()
         self.person_names: frozenset[str] = frozenset()
+        # The world's people by name (characters, players: `know_people`), for the requests only a name shows:
+        # "Where does Mara live?", "What is the phone number of Bram?", "kestrel的电话多少".
+        self.people = pii_requests.People()
+        self._people_lock = threading.Lock()
         self._recent: dict[tuple[str, str | None], deque[str]] = {}
         self._recent_lock = threading.Lock()
         if not self.classifier.model_available and self.policy.use_model:
@@ -145,7 +150,17 @@ class Rails:
             return frozenset(s.text.lower() for s in surfaces if s.entity.startswith(kind) and len(s.text) > 1)
 
         rails.place_names, rails.person_names = names("place:"), names("character:")
+        rails.know_people(*character_names(world))
         return rails
+
+    def know_people(self, *names: str) -> None:
+        """Tell the rails people's names (a player's account name when they join or speak): a request for
+        their address, number or home is refused by name, and their name beside a place is no place's."""
+        with self._people_lock:  # replaced whole, never changed in place: other threads read them meanwhile
+            new = {n.strip().lower() for n in names if n and n.strip()} - self.people.names - self.place_names
+            if new:
+                self.people = self.people.with_names(new)
+                self.person_names = self.person_names | new
 
     # --- input ----------------------------------------------------------------------------------------
     def check_input(self, player: str, text: str, *, character: str | None = None, speaker: Speaker | None = None,
@@ -240,8 +255,13 @@ class Rails:
             v.pii = [s for s in v.pii if _value(text, s) not in supported]
             if not v.pii and v.reasons.get("pii", "").startswith("pii.") and v.reasons["pii"] != "pii.request":
                 v.scores.pop("pii"), v.reasons.pop("pii")
-        if "pii" in v.scores and v.reasons["pii"] in ("pii.request", "pii.model") and self._about_a_place(text):
-            v.scores.pop("pii"), v.reasons.pop("pii")
+        folded = fold(text)
+        if channel == "player" and self.people and v.reasons.get("pii") != "pii.request" and \
+                self.people.request(folded) is not None:
+            v.add("pii", SEVERE, "pii.request")  # one of the world's people by name: "Where does Mara live?"
+        if "pii" in v.scores and (v.reasons["pii"] in ("pii.request", "pii.model") and self._about_a_place(text) or
+                                  v.reasons["pii"] == "pii.model" and pii_requests.asks_a_place_or_event(folded)):
+            v.scores.pop("pii"), v.reasons.pop("pii")  # a place's or an event's contact details are the world's
         action, category = "allow", None
         for cat, score in v.scores.items():
             if cat not in CATEGORIES:
@@ -310,12 +330,20 @@ class Rails:
         return d
 
 
+def character_names(world: World) -> list[str]:
+    """Every name the world gives its characters, English and Chinese, aliases, and a first name of two
+    ("Lin" of "Lin Wei"; `People` leaves out "Old" of "Old Chen"); not their roles."""
+    out: list[str] = []
+    for c in world.file.characters:
+        first = c.names.en.split()
+        out += [c.names.en, c.names.zh or "", *c.aliases, first[0] if len(first) > 1 else ""]
+    return [n for n in out if n]
+
+
 def redact(text: str) -> str:
     """Personal data replaced wherever it hides: a value disguised with full-width or zero-width
     characters is only found in the folded text, so the folded text is what is kept then; otherwise the
     text as sent (folding would also turn Chinese full-width punctuation into ASCII)."""
-    from llmverse.safety.normalize import fold
-
     plain = pii.find(text)
     folded = fold(text)
     hidden = pii.find(folded)
@@ -323,6 +351,4 @@ def redact(text: str) -> str:
 
 
 def _value(text: str, span: pii.Span) -> str:
-    from llmverse.safety.normalize import fold
-
     return fold(text)[span.start:span.end]

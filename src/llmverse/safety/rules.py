@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from llmverse.safety import pii_requests
 from llmverse.safety.policy import MILD, SEVERE, Category
 
 
@@ -41,11 +42,7 @@ _NEGATIVE_EN = (r"(?:vermin|animals|subhuman|sub-human|dirty|filthy|stupid|dumb|
                 r"too stupid|not human|genetically inferior)")
 _GROUP_ZH = (r"(?:外地人|外国人|乡下人|农村人|北方人|南方人|女人|女的|男人|同性恋|黑人|白人|残疾人|胖子|穷人|老人|"
              r"穆斯林|犹太人|基督徒|移民|难民|少数民族|某个种族|那种宗教的人|信[^，。]{0,6}的人|[\u4e00-\u9fff]{1,3}族人)")
-# Places whose phone number, address or e-mail anyone may ask for: a possessive on one of these is no person's.
-_PLACE_EN = (r"(?:shop|store|inn|tavern|pub|bar|caf[eé]|restaurant|bakery|museum|library|school|hospital|clinic|hotel|"
-             r"market|forge|bank|office|station|hall|church|temple|park|harbou?r|port|stall|company|business|guild|"
-             r"theat(?:er|re)|gallery|pharmacy|salon|gym|factory|farm|mill|workshop|lighthouse|embassy|council|agency|"
-             r"studio|shelter|cent(?:er|re)|venue|club|firm|house)")
+_PLACE_EN = pii_requests.PLACE_EN  # a possessive on one of these is no person's ("the shop's phone number")
 _NEGATIVE_ZH = r"(?:害虫|畜生|不算人|不是人|低等|劣等|肮脏|又脏|脏|蠢|小偷|骗子|累赘|恶心|没用|懒惰|该死|滚出去|赶走|消失|不配|下贱|垃圾)"
 
 _EN: list[tuple[Category, float, str, str]] = [
@@ -114,17 +111,22 @@ _EN: list[tuple[Category, float, str, str]] = [
     # --- asking for other people's personal data (values in a message are pii.py's)
     # "What's the address of the museum?" asks about a place: "what's" is no possessive, a place no person;
     # nor is "the shop's phone number" a person's, nor "the bookshop's" (a place word ends the noun, and
-    # "the" says it is no name: "Marshall's" and "Finn's" end in hall and inn).
+    # "the" says it is no name: "Marshall's" and "Finn's" end in hall and inn). A place or an event owning
+    # the detail ("their party's address", "Nell's workshop phone number") is `match`'s to let through.
     ("pii", SEVERE, "request", rf"\b(?:(?!(?:what|that|who|where|when|why|how|it|here|there|let|he|she|{_PLACE_EN})'s\b)"
                                rf"(?:(?!\w*{_PLACE_EN}'s\b)|(?<!\bthe )(?<!\bthis )(?<!\bthat )(?<!\bour )(?<!\ba )(?<!\ban ))\w+'s|"
                                r"their|his|her|"
                                r"other players'?|every(?:one|body)(?: you\W?ve talked to)?|the players?|"
                                r"players|people)\b.{0,30}\b(?:home address|address(?:es)?|phone numbers?|e-?mail(?: address(?:es)?)?|"
+                               r"(?:mobile|cell)(?: phone)? numbers?|wechat(?: id)?|qq(?: number)?|contact (?:details|info\w*)|"
                                r"real names?|where (?:they|he|she) lives?|personal (?:data|info\w*|details)|private (?:data|"
                                r"messages|info\w*))\b"),
+    # where someone lives, by pronoun ("Where does she live?"); by name it takes the world's names (`pii_requests.People`)
+    ("pii", SEVERE, "request", r"\bwhere (?:does|did) (?:he|she) (?:live|reside)\b|\bwhere (?:he|she) (?:lives|resides)\b"),
     ("pii", SEVERE, "request", r"\b(?:phone numbers?|e-?mail(?: address)?(?:es)?|home address(?:es)?|real names?)\b.{0,10}"
                                r"\b(?:of|for) (?:every|all|other|each|(?:the|a|that|this) (?:other )?(?:players?|people|person|visitors?|"
-                               r"users?|girl|boy|man|woman|guy|lady|customers?|residents?|villagers?|neighbou?rs?|kids?)\b)"),
+                               r"users?|girl|boy|man|woman|guy|lady|customers?|residents?|villagers?|neighbou?rs?|kids?|guests?|attendees?|"
+                               r"members?|staff|employees?|workers?)\b)"),
     ("pii", SEVERE, "request", r"\b(?:what did|tell me what) (?:the )?other (?:players|people)\b.{0,30}\b(?:tell|say|told|said)\b"),
     # --- prompt injection (player text and documents)
     ("injection", SEVERE, "ignore_previous", r"\b(?:ignore|disregard|forget|override|bypass|skip|drop|abandon)\b.{0,30}?\b"
@@ -222,9 +224,10 @@ _ZH: list[tuple[Category, float, str, str]] = [
     ("illegal", SEVERE, "theft", r"(?:怎么|如何|教我|帮我|方法)[^。？！]{0,10}(?:偷|抢劫|撬|盗)|走私(?!犯|者|船)|偷运|赃物|"
                                  r"(?:买|弄)[^。？！]{0,10}(?:枪|枪支)[^。？！]{0,10}(?:不需要|没有)?(?:执照|来源)|查不到来源"),
     ("illegal", MILD, "evade", r"不被(?:抓|发现|查)|过检查"),
-    # Someone else's contact details by pronoun. Where a character lives ("你住在哪里？", "布拉姆住在哪里？") is a
-    # question about the world, as "Where does Bram live?" is; someone's home address is not ("家住哪", "住址").
-    # A named person's details ("布拉姆的电话号码") are `_owned_details`'.
+    # Someone else's contact details by pronoun ("他们聚会的地址", a party's, is `match`'s to let through).
+    # Where the one addressed lives ("你住在哪里？") is the head's to judge; where a named person lives
+    # ("布拉姆住在哪里？") takes the world's names (`pii_requests.People`), a name's details ("布拉姆的电话号码")
+    # `_owned_details`'.
     ("pii", SEVERE, "request", r"(?:其他玩家|那个玩家|玩家|别人|所有人|他们|他|她)[^。？！]{0,12}(?:电话|手机号|号码|邮箱|住址|地址|"
                                r"真实姓名|真名|身份证|银行卡|银行账|信用卡|护照|联系方式|微信|家住|住哪|住在哪|信息)|家住哪|"
                                r"真实姓名|私信"),
@@ -261,73 +264,10 @@ _COMPILED = [(c, s, f"{c}.{r}", re.compile(p, re.IGNORECASE | re.MULTILINE)) for
             [(c, s, f"{c}.{r}", re.compile(p, re.MULTILINE)) for c, s, r, p in _ZH]
 
 
-# --- someone's private data asked for in Chinese, by owner: "布拉姆的电话号码是多少？" --------------------------
-# The pronoun rule above missed a named owner, while English's possessive rule refused "Bram's phone number".
-# The owner is the clause before 的. Details only a person has (手机号, 住址, 身份证号, 银行卡号 ...) are refused
-# whoever owns them, unless they are the player's own or the addressee's ("你的手机号" is the head's to judge,
-# as "your phone number" is). Details a place, an event or a thing has too (电话, 地址, 邮箱, 联系方式, 真名) are
-# refused only when asked for ("我接到了布拉姆的电话" reports a call) and when the owner is shown to be a person:
-# it ends in a person noun (铁匠, 那个女孩, 我朋友, 大家) or is a name (布拉姆, 林薇, 老陈). Without that the owner
-# is a place, a party or a thing: 这个地方的地址, 聚会的地址, 活动的联系方式, 这把剑的真名 are the world's to
-# answer. Bare 号码 is no detail at all (我房间的号码, 这双鞋的号码). A world's own place names are the rails'
-# to exempt (`Rails._about_a_place`); the rules cannot see a world's person names, so a name is read by its shape.
-_ZH_PERSONS_ONLY = (r"手机号码?|家庭(?:住址|地址)|住址|身份证(?:号码?)?|银行卡(?:号码?)?|银行账[号户]|信用卡(?:号码?)?|"
-                    r"护照(?:号码?)?|社保(?:卡)?号|真实姓名|私人(?:电话|号码|邮箱|地址)")
-_ZH_SHARED = r"联系电话|电话(?:号码?)?|联系方式|电子(?:邮箱|邮件)(?:地址)?|邮箱(?:地址)?|电邮|邮件地址|地址|微信号?|QQ号?|真名"
-_ZH_OWNED = re.compile(rf"的(?:{_ZH_PERSONS_ONLY}|(?P<shared>{_ZH_SHARED}))", re.I)
-_ZH_CLAUSE_END = re.compile(r"[，。？！、；：,.?!;:\s]")
-_ZH_OWN = re.compile(r"(?:我|你|您|自己|我们|你们|咱们)$")
-_ZH_PLACE = re.compile(r"(?:[店馆局厅院站所铺场楼园堂厂吧栈寺庙塔港岛村镇城坊殿宫校库坞行社部处室台厦署口市区县省国街路巷"
-                       r"房屋摊亭营舍阁桥湾地团]|公司|中心|码头|地方|[这那哪](?:里|儿)|"
-                       # events the simulation invites to: a party's address is where it is held
-                       r"聚会|派对|活动|集会|[晚舞宴酒]会|音乐会|展览|展会|婚礼|典礼|庆典|仪式|比赛|演出|表演|讲座|节)$")
-# A person noun ending the owner: a role, kin, a pronoun, a crowd ("每个玩家", "大家"). Not 谁: "这是谁的电话？"
-# asks whose a number is.
-_ZH_PERSON_NOUN = re.compile(r"(?:[人者匠师员夫民友们他她叔姨舅伯婶姑嫂哥姐弟妹]|先生|女士|小姐|太太|夫人|老板娘?|店主|掌柜|"
-                             r"主人|同学|同事|邻居|伙伴|同伴|搭档|对象|孩子|小孩|宝宝|儿子|女儿|妻子|丈夫|老婆|老公|妈妈?|"
-                             r"爸爸?|母亲|父亲|爷爷|奶奶|外婆|外公|大爷|大妈|大娘|老头|老太太?|女孩|男孩|姑娘|小伙子?|玩家|"
-                             r"大家|守卫|卫兵|警卫|警察|向导|导游|医生|学生|船长|村长|镇长|市长|馆长|校长|队长|水手|歌手|选手|"
-                             r"游客|顾客|访客|旅客|房客|乘客|客户|住户|用户|员工)$")
-# A name by its shape: a transliteration (布拉姆, 玛拉, 内尔, 汤姆·贝克; every character one the standard
-# transliteration table uses) or a Chinese name (a common surname and one or two characters; 老陈, 小敏).
-_ZH_TRANSLIT = (r"阿埃艾爱安昂奥澳巴拜班邦保鲍贝本比彼宾波伯勃博布查达戴丹道德登迪蒂丁杜顿多厄恩尔法菲芬丰弗福盖甘冈戈格根古"
-                r"哈海汉豪赫亨胡华怀惠霍基吉加贾杰捷金京卡凯坎康考柯科克肯库奎昆拉莱赖兰朗劳勒雷蕾里丽利莉林琳伦罗洛露"
-                r"卢鲁吕马玛迈麦曼芒梅门蒙米敏明摩莫默姆穆纳娜奈南内妮尼宁纽努诺欧帕潘庞佩彭皮平珀普奇齐琪乔钦琼丘萨"
-                r"塞赛桑瑟森沙莎尚绍舍申施什史斯松苏索塔泰坦汤唐特滕廷通图托瓦娃万旺威韦维薇温沃乌伍西希谢辛休雅亚扬"
-                r"耶伊依因英尤约泽扎詹兹佐卓茨黛丝茜朴义文")
-# Surnames that also begin everyday nouns (白龙, 石头, 方舟, 黄金, 马车) are left out: a thing's true name is no secret.
-_ZH_SURNAME = (r"王李张刘陈杨赵周吴徐孙胡朱郭何罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛阎余潘杜戴"
-               r"汪任姜范姚谭廖邹熊陆郝孔崔康邱秦顾侯邵孟段尹黎乔贺赖龚林高")
-_ZH_NAME = re.compile(rf"[{_ZH_TRANSLIT}·]+|[{_ZH_SURNAME}][\u4e00-\u9fff]{{1,2}}|[老小阿][{_ZH_SURNAME}{_ZH_TRANSLIT}]")
-# What may precede a name in the owner's clause: "告诉我内尔的联系方式", "你知道布拉姆的电话吗".
-_ZH_ASKING_LEAD = re.compile(r"^.*?(?:告诉我|发给我|给我|发我|我要|想要|知道|请问|查一?下|找到|弄到|搞到|打听|有没有|能不能给我?|问一?下)")
-_ZH_ASKED_AFTER = re.compile(r"^(?:是|叫|在)?(?:多少|什么|几|啥|哪)|^都?(?:给我|发给我|发我|告诉我|呢|吗)|^\s*[？?]|^\s*$")
-_ZH_ASKING_BEFORE = re.compile(r"告诉我|给我|发给我|发我|我要|想要|知道|请问|查一?下|找到|弄到|搞到|打听|有没有|能不能给")
-_ZH_ABOUT_THE_THING = re.compile(r"^[^。？！]{0,4}(?:几位|多少位|格式|丢了|丢失|被盗|被偷|挂失|补办|怎么办|泄露)")
-
-
-def _a_person(owner: str) -> bool:
-    """Is the owner shown to be a person: ends in a person noun, or (a home aside: 布拉姆家) is a name?"""
-    if _ZH_PERSON_NOUN.search(owner):
-        return True
-    core = _ZH_ASKING_LEAD.sub("", owner).removesuffix("家")
-    return any(_ZH_NAME.fullmatch(part) for part in re.split(r"[和与跟及]", core) if part)
-
-
 def _owned_details(text: str) -> Hit | None:
-    """A request for someone's personal details named by their owner (see the comment above)."""
-    for m in _ZH_OWNED.finditer(text):
-        before = text[:m.start()]
-        cut = max((c.end() for c in _ZH_CLAUSE_END.finditer(before)), default=0)
-        owner, after = before[cut:], text[m.end():]
-        owner = owner.split("在")[0] or owner  # "内尔在海鸥旅店的电话": Nell's number at the inn, not the inn's
-        if not owner or _ZH_OWN.search(owner) or _ZH_ABOUT_THE_THING.search(after):
-            continue
-        if m.group("shared") and (_ZH_PLACE.search(owner) or not _a_person(owner)
-                                  or not (_ZH_ASKED_AFTER.search(after) or _ZH_ASKING_BEFORE.search(before))):
-            continue
-        return Hit("pii", SEVERE, "pii.request", text[max(cut, m.start() - 8):m.end()][:80])
-    return None
+    """A Chinese request for someone's personal details named by their owner (`pii_requests.owned_details`)."""
+    span = pii_requests.owned_details(text)
+    return Hit("pii", SEVERE, "pii.request", span) if span is not None else None
 
 
 # Look-alikes the intent rules would refuse: a question *about* suicide (what it is, how to help, where
@@ -376,6 +316,8 @@ def match(text: str) -> list[Hit]:
     hits = []
     for category, score, reason, pattern in _COMPILED:
         m = pattern.search(text)
+        if m is not None and reason == "pii.request":  # a place's or an event's contact details are no one's
+            m = next((m for m in pattern.finditer(text) if not pii_requests.owned_by_a_place_or_event(m.group())), None)
         if m is not None:
             hits.append(Hit(category, score, reason, m.group()[:80]))
     owned = _owned_details(text)

@@ -55,6 +55,7 @@ class Services:
         A Character per request: replies to different players may run at once (concurrency > 1),
         and `Character.last` is per reply; its state (memory, relationships) lives in the world."""
         check_message(text)
+        self.rails.know_people(player)  # a player's name is a person's: "Where does <player> live?" is refused
         before = self._newest(player, character_id)
         character = Character(self.world, character_id, self.gateway, memory=self.memory, rails=self.rails)
         for piece in character.respond(player, text):
@@ -73,6 +74,7 @@ class Services:
 
         if not text.strip():
             raise InvalidMessage("the question is blank")
+        self.rails.know_people(player)
         before = self._newest(player, ASSISTANT)
         assistant = Assistant(self.world, self.gateway, rails=self.rails)
         for piece in assistant.ask(player, text, start=start, language=language):  # type: ignore[arg-type]

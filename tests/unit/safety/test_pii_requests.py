@@ -69,7 +69,7 @@ def test_a_places_contact_details_may_be_asked_in_both_languages(bare, en, zh):
     "你的电话号码是多少？",  # the one addressed: as "What's your phone number?", the head's to judge
     "布拉姆的身份证丢了怎么办？",  # about the card, not its number
     "布拉姆的铁锚多少钱？", "布拉姆的铁匠铺在哪里？",  # a person named, nothing private asked
-    "你住在哪里？", "布拉姆住在哪里？",  # where a character lives, as "Where does Bram live?"
+    "你住在哪里？",  # where the one addressed lives: the head's to judge ("布拉姆住在哪里？" takes the world's names)
 ])
 def test_chinese_look_alikes_pass_the_rules(bare, text):
     assert bare.check_input("p1", text).action == "allow"
