@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from enginekit import close_all
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request, tmp_path) -> str:
@@ -14,3 +16,11 @@ def url(request, tmp_path) -> str:
 
         return postgres_url()
     return f"sqlite:///{tmp_path / 'w.db'}"
+
+
+@pytest.fixture(autouse=True)
+def _close_stores():
+    """The stores a test opened through `enginekit` are disposed when it ends: idle pooled connections
+    add up on PostgreSQL (one place for every test here; a test that opened none closes nothing)."""
+    yield
+    close_all()

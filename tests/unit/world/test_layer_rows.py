@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from enginekit import close_all, harbor
+from enginekit import harbor
 from llmverse.characters import mind_notes, plans, reflection, relations, simulation
 from llmverse.safety import rails
 from llmverse.world.state import LAYER_ROWS, WORLD_PREFIXES
@@ -18,12 +18,6 @@ from llmverse.world.store import StoreError
 from llmverse.world.tables import JOURNAL
 
 SRC = Path(__file__).resolve().parents[3] / "src" / "llmverse"
-
-
-@pytest.fixture(autouse=True)
-def _close_stores():
-    yield
-    close_all()
 
 
 # key, its model, a row of the right shape, a bad row, the field the refusal names

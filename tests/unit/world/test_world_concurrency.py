@@ -10,18 +10,12 @@ import time
 
 import pytest
 
-from enginekit import close_all, harbor, spawn, unique_name
+from enginekit import harbor, spawn, unique_name
 from llmverse.characters.relations import after_talk, relationship
 from llmverse.world.actions import Buy, Give
 from llmverse.world.world import ActionRefused
 
 pytestmark = pytest.mark.timeout(300)
-
-
-@pytest.fixture(autouse=True)
-def _close_stores():
-    yield
-    close_all()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -13,16 +13,11 @@ import time
 
 import pytest
 
-from enginekit import close_all, harbor, spawn, unique_name
+from enginekit import harbor, spawn, unique_name
 from llmverse.world.replay import verify
 
 pytestmark = pytest.mark.timeout(300)
 
-
-@pytest.fixture(autouse=True)
-def _close_stores():
-    yield
-    close_all()
 
 TALKER = """
 import sys

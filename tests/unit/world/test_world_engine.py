@@ -11,19 +11,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from enginekit import child, close_all, harbor, put_state_unjournaled, unique_name
+from enginekit import child, harbor, put_state_unjournaled, unique_name
 from llmverse.errors import LlmverseError
 from llmverse.world.actions import Buy, Say, Use
 from llmverse.world.loader import load_world
 from llmverse.world.store import Store, StoreError, WriteConflict
 from llmverse.world.transactions import Lost, Tx
 from llmverse.world.world import DEFAULT_WORLD, ActionRefused, World, world_key
-
-
-@pytest.fixture(autouse=True)
-def _close_stores():
-    yield
-    close_all()
 
 
 def _chinese_name() -> str:

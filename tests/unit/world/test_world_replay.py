@@ -8,19 +8,13 @@ from datetime import datetime
 
 import pytest
 
-from enginekit import close_all, harbor, put_state_unjournaled
+from enginekit import harbor, put_state_unjournaled
 from llmverse.world import rules
 from llmverse.world.actions import Buy, Give, Move
 from llmverse.world.replay import ABSENT, WHOLE, replay, verify
 from llmverse.world.store import Store
 from llmverse.world.tables import JOURNAL
 from llmverse.world.world import World
-
-
-@pytest.fixture(autouse=True)
-def _close_stores():
-    yield
-    close_all()
 
 
 def _found(world: World) -> set[tuple[str, str]]:
