@@ -28,6 +28,11 @@ WORLD_PREFIXES = ("clock", "character", "thing", "world")  # typed here, written
 # `world` marker, written when seeded): their changes are not journaled. Every other row's changes are,
 # in a row of kind `tables.JOURNAL` (`World.run`); `replay.verify` compares the two kinds apart.
 FROM_EVENTS = ("character", "thing", "world")
+# ... except the fields of a character's row no event determines: the tile a walker has reached, the
+# tiles still to walk and the part of a tile carried into the next tick change with every tick. They
+# are facts players see (the map) and the assistant uses, so the journal keeps them like a layer's
+# fields (a move's and a tick's own journal row); the `move` and `arrive` events keep `place` and `dest`.
+WALK_FIELDS = ("tile", "path", "carry")
 LAYER_ROWS: dict[str, type[BaseModel]] = {}  # key prefix ("profile") or whole key ("sim:step") -> shape
 
 
@@ -74,6 +79,31 @@ def parse(model: type[R], entity: str, data: dict[str, Any] | None) -> R:
 def journaled_key(entity: str) -> bool:
     """Are this row's changes kept in the log's journal (not rebuilt from events or the file)?"""
     return entity.split(":")[0] not in FROM_EVENTS
+
+
+def journaled_fields(entity: str) -> tuple[str, ...] | None:
+    """Which of a row's fields the journal keeps: None every field (a layer's row, the clock), else
+    these (a character's walk; none of a thing's nor of the `world` marker)."""
+    if journaled_key(entity):
+        return None
+    return WALK_FIELDS if entity.split(":")[0] == "character" else ()
+
+
+def to_journal(changes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The part of a transaction's changes (`Tx.changes`) the journal keeps (`journaled_fields`)."""
+    out: dict[str, dict[str, Any]] = {}
+    for entity, change in changes.items():
+        fields = journaled_fields(entity)
+        if fields is None:
+            out[entity] = change
+            continue
+        kept = {"set": {k: v for k, v in change.get("set", {}).items() if k in fields}}
+        unset = [k for k in change.get("unset", []) if k in fields]
+        if unset:
+            kept["unset"] = unset
+        if kept["set"] or unset:
+            out[entity] = kept
+    return out
 
 
 def register_row(prefix: str, model: type[M]) -> type[M]:

@@ -90,6 +90,19 @@ class Tx:
         """Several entities, locked in one order (sorted) so two writers cannot deadlock on them."""
         return {e: self.read(e) for e in sorted(set(entities))}
 
+    def read_all(self) -> dict[str, dict[str, Any]]:
+        """Every state row of the world as committed now, each held like a `read` (a baseline's snapshot)."""
+        q = select(StateRow.entity, StateRow.data, StateRow.version).where(StateRow.world == self.world) \
+            .order_by(StateRow.entity)  # one query, locked in one order
+        if self.lock:
+            q = q.with_for_update()
+        for row in self.session.execute(q):
+            if row.entity not in self._versions:
+                self._versions[row.entity] = row.version
+                self._data[row.entity] = dict(row.data)
+                self._before[row.entity] = self._data[row.entity]
+        return {e: dict(d) for e, d in self._data.items() if d is not None}
+
     @property
     def seen(self) -> dict[str, dict[str, Any]]:
         """Every state read or written in this attempt (for the world's cache after the commit)."""
@@ -154,6 +167,16 @@ class Tx:
         self.session.add(EventRow(world=self.world, world_time=world_time, kind=JOURNAL, actor="world",
                                   target=None, data={"changes": changes}))
         self.session.flush()
+
+    def baseline(self, world_time: datetime, rows: dict[str, dict[str, Any]], why: str) -> int:
+        """Log a snapshot of state rows as they stand (kind JOURNAL, `{"baseline": {"why": ...},
+        "rows": {entity: row}}`): a replay starts from it instead of the world file's seed, and checks
+        only what the log holds after it. Returns its id."""
+        row = EventRow(world=self.world, world_time=world_time, kind=JOURNAL, actor="world", target=None,
+                       data={"baseline": {"why": why, "rows": len(rows)}, "rows": rows})
+        self.session.add(row)
+        self.session.flush()
+        return row.id
 
     def append(self, world_time: datetime, kind: str, actor: str, target: str | None = None,
                data: dict[str, Any] | None = None) -> Event:

@@ -29,7 +29,7 @@ from llmverse.world.loader import load_world
 from llmverse.world.model import Character, Place, Thing, WorldFile
 from llmverse.world.refusals import ActionRefused, refused
 from llmverse.world.rules import WALK_M_PER_MIN
-from llmverse.world.state import WORLD_PREFIXES, check_row, journaled_key
+from llmverse.world.state import WORLD_PREFIXES, check_row, journaled_fields, to_journal
 from llmverse.world.store import DEFAULT_URL, Event, Store, StoreError, Tx
 
 __all__ = ["ActionRefused", "DEFAULT_WORLD", "ThingState", "WALK_M_PER_MIN", "World", "open_world", "world_key"]
@@ -37,6 +37,11 @@ __all__ = ["ActionRefused", "DEFAULT_WORLD", "ThingState", "WALK_M_PER_MIN", "Wo
 DEFAULT_WORLD = Path(__file__).resolve().parent.parent / "worlds" / "harbor_town" / "world.yaml"
 MAX_SAY = 8000  # characters in one utterance
 SEEDED = "world"  # the marker row: written in the seeding transaction, last of all (not journaled)
+# What the log rebuilds, kept in the marker row as `journal`: 2 = every state change (the clock, the
+# layers' rows and walkers' tiles in the journal, the rest in events). A marker without it was written by
+# an older llmverse (before the journal, or before walkers' tiles were journaled): the first start on it
+# logs the state as it stands as a baseline (`_seed`), and a replay starts from there.
+JOURNAL_FORMAT = 2
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Change = Callable[[dict[str, Any]], dict[str, Any]]
@@ -144,7 +149,7 @@ class World:
             result = decide(tx)
             for entity, data in tx.written.items():
                 check_row(entity, data)  # a layer's row of the wrong shape: StoreError, nothing written
-            changes = tx.changes(journaled_key)
+            changes = to_journal(tx.changes(lambda e: journaled_fields(e) != ()))
             if changes:
                 clock = (tx.written.get("clock") or {}).get("now")
                 tx.journal(datetime.fromisoformat(clock) if clock else self.now(), changes)
@@ -301,28 +306,54 @@ class World:
     def _seed(self) -> None:
         """First opening (or a world file that gained a character or thing): every missing row from the
         file, and the marker, in one transaction; rows already there are kept. A kill at any point of a
-        first start leaves either nothing (seeded again next time) or a whole world."""
+        first start leaves either nothing (seeded again next time) or a whole world.
+
+        A store written by an older llmverse (its marker has no current `journal`, or there is no
+        marker but there are rows) holds state its log cannot rebuild: the same transaction logs every
+        row as it stands as a baseline (`Tx.baseline`) and names it in the marker, so `verify` checks
+        every change after it (and says nothing of what was wrong before it)."""
         rows = self._seed_rows()
         if SEEDED in self._state:
             self._check_clash(self._state[SEEDED])
-            if rows.keys() <= self._state.keys():
+            if rows.keys() <= self._state.keys() and _format(self._state[SEEDED]) >= JOURNAL_FORMAT:
                 return
 
-        def seed(tx: Tx) -> int:
+        def seed(tx: Tx) -> tuple[int, int | None, int]:
+            marker = tx.read(SEEDED)  # first, and locked: a second process opening it waits, then sees ours
+            if marker is not None:
+                self._check_clash(marker)
+            old = {} if marker is not None and _format(marker) >= JOURNAL_FORMAT else \
+                {e: d for e, d in tx.read_all().items() if e != SEEDED}
             missing = [e for e in rows if tx.read(e) is None]
             for entity in missing:
                 tx.write(entity, rows[entity])
-            marker = tx.read(SEEDED)
-            if marker is None:
-                tx.write(SEEDED, {"name": self.file.name.model_dump(mode="json"), "seeded_at": rows["clock"]["now"]})
-            else:
-                self._check_clash(marker)
-            return len(missing)
+            new = dict(marker) if marker is not None else \
+                {"name": self.file.name.model_dump(mode="json"), "seeded_at": rows["clock"]["now"]}
+            base = None
+            if old:  # rows an older llmverse wrote: their history is not in the log
+                clock = (old.get("clock") or rows["clock"])["now"]
+                base = tx.baseline(datetime.fromisoformat(clock), old,
+                                   "the state was written by an older llmverse whose log does not rebuild it")
+                new["baseline"] = base
+            new["journal"] = max(JOURNAL_FORMAT, _format(new))
+            if new != marker:
+                tx.write(SEEDED, new)
+            return len(missing), base, len(old)
 
-        added = self.store.run(self.key, seed, seen=self._state.update).result  # from the file: no journal
+        added, base, kept = self.store.run(self.key, seed, seen=self._state.update).result  # no journal
         self.reload()  # with the generation it is read at
         if added:
             log.info("world %s: %d state rows seeded from the file", self.key, added)
+        if base is not None:
+            log.warning("world %s: its state was written by an older llmverse, whose log does not rebuild "
+                        "it; the %d rows as they stand are now the baseline (log row %d): `llmverse world "
+                        "verify` checks every change after it, none before", self.key, kept, base)
+
+
+def _format(marker: dict[str, Any]) -> int:
+    """What the log of a world with this marker rebuilds (JOURNAL_FORMAT); 0: written before it was kept."""
+    value = marker.get("journal", 0)
+    return value if isinstance(value, int) else 0
 
 
 # The rule that decides each action (Say between two characters: both must stand in one place).

@@ -4,6 +4,7 @@ state row changed behind the world's back is found."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from enginekit import harbor, put_state_unjournaled
 from llmverse.world import rules
 from llmverse.world.actions import Buy, Give, Move
-from llmverse.world.replay import ABSENT, WHOLE, replay, verify
+from llmverse.world.replay import ABSENT, WHOLE, baseline, replay, verify
 from llmverse.world.store import Store
 from llmverse.world.tables import JOURNAL
 from llmverse.world.world import World
@@ -36,7 +37,7 @@ def test_the_log_rebuilds_the_stored_state_and_finds_a_change_made_behind_its_ba
     world.apply("bram", Give(thing="fishing_hook", to="player2"))
     state = replay(world)
     assert state["thing:fishing_hook"] == {"location": None, "owner": "player2"}
-    assert state["character:otto"] == {"place": "forge", "dest": None}
+    assert state["character:otto"] == {"place": "forge", "dest": None, "tile": list(world.tile("otto"))}
     assert state["clock"] == {"now": "2026-05-01T09:35"}
     assert verify(world) == []
     # A write that bypasses the actions (as `World.put_state` once could on world keys): found.
@@ -178,3 +179,98 @@ def test_a_simulated_day_with_a_party_leaves_state_and_log_in_step(tmp_path):
     put_state_unjournaled(world.store, world.key, "clock", {"now": "2026-05-01T14:10"})
     found = _found(world)
     assert {(rel, "familiarity"), (plan, next(iter(stored[plan]))), (mind, "seen"), ("clock", "now")} == found
+
+
+FIELDS = ("place", "dest", "tile", "path", "carry")
+
+
+def test_a_walk_is_rebuilt_tile_by_tile_and_a_tile_moved_behind_its_back_is_found(url):
+    """Where a walker stands is world state players see: the replay reaches the same tile, path and
+    carried part of a tile after every tick (the journal keeps them), not only its place and heading."""
+    world = harbor(url)
+    world.apply("lin", Move(to="park"))  # ~74 m: some 20 ticks of 4 m
+    walked = []
+    for _ in range(60):
+        world.tick(0.05)  # two tiles, or part of one after a diagonal: `carry` is kept between ticks
+        stored = world.store.state(world.key)["character:lin"]
+        walked.append(tuple(stored["tile"]))
+        rebuilt = replay(world)["character:lin"]
+        assert {f: rebuilt.get(f) for f in FIELDS} == {f: stored.get(f) for f in FIELDS}
+        assert verify(world) == []
+        if stored["place"] == "park":
+            break
+    assert world.position("lin") == "park" and len(set(walked)) > 10  # it walked, and arrived
+    # a move mid-walk: the new path starts where the walker stands
+    world.apply("nell", Move(to="park"))
+    world.tick(0.1)
+    assert world.heading("nell") == "park"
+    world.apply("nell", Move(to="market"))
+    world.tick(0.1)
+    assert verify(world) == []
+    # a tile moved behind the world's back (the place unchanged) is found, as is a path cut short
+    row = world.store.state(world.key)["character:lin"]
+    put_state_unjournaled(world.store, world.key, "character:lin", {**row, "tile": [row["tile"][0] + 1, row["tile"][1]]})
+    walker = world.store.state(world.key)["character:nell"]
+    put_state_unjournaled(world.store, world.key, "character:nell", {**walker, "path": walker["path"][:1]})
+    assert _found(world) == {("character:lin", "tile"), ("character:nell", "path")}
+
+
+def _as_an_older_llmverse_left_it(world: World) -> None:
+    """What a store written before the journal holds: state rows changed with no record in the log (a
+    clock that moved, a relationship, a plan, a thing sold, a character elsewhere) and a marker row
+    without the journal's format."""
+    marker = world.store.state(world.key)["world"]
+    old = {"clock": {"now": "2026-05-01T10:00"},
+           "rel:nell:player1": {"familiarity": 4, "affinity": 0.2},
+           "plan:nell": {"subtasks_for": "2026-05-01T08:00|market|selling fish", "subtasks": ["call out"]},
+           "thing:anchor": {"location": None, "owner": "player1"},
+           "character:otto": {"place": "forge", "tile": list(world.grid.door_of("forge"))},
+           "world": {k: v for k, v in marker.items() if k not in ("journal", "baseline")}}
+    for entity, row in old.items():
+        put_state_unjournaled(world.store, world.key, entity, row)
+    world.store.append(world.key, datetime(2026, 5, 1, 9, 30), "say", "player1", "nell", {"text": "Hello!"})
+
+
+def test_a_store_from_before_the_journal_gets_a_baseline_at_its_first_start_and_is_checked_after_it(url, caplog):
+    first = harbor(url)
+    assert first.store.state(first.key)["world"]["journal"] == 2  # a new world: its log rebuilds it from the seed
+    assert baseline(first) is None
+    name = first.file.name.en
+    _as_an_older_llmverse_left_it(first)
+    before = _found(first)
+    assert ("rel:nell:player1", WHOLE) in before and ("clock", "now") in before  # the log cannot rebuild them
+
+    # Two processes start on it at once: one baseline, taken in the transaction that reads the marker.
+    with caplog.at_level("WARNING", logger="llmverse.world.world"):
+        opened = []
+        threads = [threading.Thread(target=lambda: opened.append(harbor(url, name))) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    world = opened[0]
+    said = [r.getMessage() for r in caplog.records if "baseline" in r.getMessage()]
+    assert len(said) == 1 and "older llmverse" in said[0] and "verify" in said[0]
+    base = baseline(world)
+    assert base is not None and base.rows["rel:nell:player1"] == {"familiarity": 4, "affinity": 0.2}
+    assert "world" not in base.rows and base.at == datetime(2026, 5, 1, 10, 0)
+    assert sum("baseline" in e.data for e in world.store.events(world.key, kind=JOURNAL)) == 1
+    marker = world.store.state(world.key)["world"]
+    assert marker["journal"] == 2 and marker["baseline"] == base.id
+    assert verify(world) == []
+
+    # everything after the baseline is checked as in a new world
+    world.apply("otto", Move(to="market"))
+    world.tick(3)
+    world.update_state("rel:nell:player1", lambda cur: {**cur, "familiarity": cur["familiarity"] + 1})
+    world.apply("player2", Buy(thing="fishing_hook"))
+    assert replay(world)["rel:nell:player1"] == {"familiarity": 5, "affinity": 0.2}
+    assert verify(world) == []
+    put_state_unjournaled(world.store, world.key, "plan:nell", {"subtasks": []})
+    put_state_unjournaled(world.store, world.key, "thing:anchor", {"location": "market", "owner": "bram"})
+    assert _found(world) == {("plan:nell", "subtasks"), ("plan:nell", "subtasks_for"),
+                             ("thing:anchor", "location"), ("thing:anchor", "owner")}
+    # a later start takes no second baseline
+    again = harbor(url, name)
+    assert baseline(again) == base
+    assert sum("baseline" in e.data for e in again.store.events(again.key, kind=JOURNAL)) == 1
