@@ -27,6 +27,7 @@ from llmverse.errors import InvalidMessage
 from llmverse.server.accounts import Account
 from llmverse.server.auth import UNAUTHORIZED, bearer, runtime
 from llmverse.server.limits import retry_after_header
+from llmverse.server.notices import language_of, notice
 from llmverse.server.runtime import Runtime
 from llmverse.server.services import ASSISTANT, Outcome
 from llmverse.server.ws import fresh_first
@@ -102,13 +103,15 @@ async def chat_completions(request: Request, me: Account = Depends(api_account),
     text = next((m.text() for m in reversed(req.messages) if m.role == "user"), "").strip()
     if not text:
         raise OpenAIError(400, "no user message with text to answer", "invalid_request")
-    if rt.busy(me.name):
-        raise OpenAIError(429, f"you have {rt.cfg.max_model_requests} requests waiting or running; wait for one "
-                          "to end", "too_many_requests", kind="rate_limit_error", headers={"Retry-After": "1"})
+    lang = language_of(request.headers.get("accept-language"))  # of the refusals below
+    if rt.busy(me.name):  # refused at once: nothing queued, no rate-limit token spent
+        raise OpenAIError(429, notice("busy", rt.cfg.max_model_requests)[lang], "too_many_requests",
+                          kind="rate_limit_error", headers={"Retry-After": "1"})
     wait = rt.model_limits.take(me.name)
     if wait:
-        raise OpenAIError(429, f"rate limit: retry after {wait:.1f}s", "rate_limit_exceeded",
-                          kind="rate_limit_error", headers={"Retry-After": retry_after_header(wait)})
+        after = retry_after_header(wait)
+        raise OpenAIError(429, notice("rate_limited", after)[lang], "rate_limit_exceeded",
+                          kind="rate_limit_error", headers={"Retry-After": after})
     out = Outcome()
     if req.model == ASSISTANT:
         def work():

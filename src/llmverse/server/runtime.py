@@ -226,15 +226,17 @@ class Runtime:
 
     def queue(self, player: str, work: Work, loop: asyncio.AbstractEventLoop) -> tuple[Ticket, asyncio.Queue]:
         """Queue model work for a player; its progress arrives on an asyncio queue as
-        ("position", n), ("piece", text) and, last, ("done", error or None)."""
+        ("position", (requests ahead, of them or running the player's own)), ("piece", text) and,
+        last, ("done", error or None). A player's requests run one at a time, so one player never holds
+        more than one of the process's `concurrency` model slots: the others serve other players."""
         q: asyncio.Queue = asyncio.Queue()
 
         def put(item: tuple[str, Any]) -> None:
             if not loop.is_closed():
                 loop.call_soon_threadsafe(q.put_nowait, item)
 
-        ticket = Ticket(player, work, on_piece=lambda p: put(("piece", p)), on_done=lambda e: put(("done", e)),
-                        on_position=lambda n: put(("position", n)))
+        ticket = Ticket(player, work, on_piece=lambda p: put(("piece", p)), on_done=lambda e: put(("done", e)))
+        ticket.on_position = lambda n: put(("position", (n, ticket.own_ahead)))
         self.scheduler.submit(ticket)
         return ticket, q
 

@@ -80,6 +80,10 @@ class Ticket:
     number: int = 0
     state: str = "waiting"  # waiting | running | done | cancelled
     position: int = -1
+    # Of what it waits for, the player's own requests (waiting ahead of it, or running): it cannot start
+    # before they end, whatever its position, since a player's requests run one at a time. Set before
+    # `on_position` is called; a change of it alone calls `on_position` too.
+    own_ahead: int = 0
     gives_way: Callable[[], bool] = lambda: False  # background work: True while a player's request waits
     _cancel: threading.Event = field(default_factory=threading.Event)
 
@@ -240,6 +244,7 @@ class FairScheduler:
                     self._active.discard(ticket)
                     ticket.state = "cancelled" if ticket.cancelled else "done"
                     self.completed += 1
+                    self._announce()  # the player's next request no longer waits for this one
                     self._cond.notify_all()
             ticket.on_done(error)
 
@@ -259,19 +264,21 @@ class FairScheduler:
                 close()  # stops the model mid-reply when we broke off
 
     def _announce(self) -> None:
-        """Tell every waiting ticket how many requests will start before it (called under the lock).
+        """Tell every waiting ticket how many requests will start before it, and how many of them (or
+        running) are its player's own (called under the lock).
 
-        Simulates the round-robin: each round, every player in turn order gives one request.
+        Simulates the round-robin: each round, every player in turn order gives one request; a player
+        with a request running comes last in a round (the workers pass over them until it ends).
         """
         ahead = 0
         for group in ([p for p in self._queues if p not in self.background],
                       [p for p in self._queues if p in self.background]):
-            queues = [list(self._queues[p]) for p in group]
-            for depth in range(max((len(q) for q in queues), default=0)):
-                for q in queues:
+            queues = sorted(((p in self._running, list(self._queues[p])) for p in group), key=lambda q: q[0])
+            for depth in range(max((len(q) for _, q in queues), default=0)):
+                for running, q in queues:
                     if depth < len(q):
-                        t = q[depth]
-                        if t.position != ahead:
-                            t.position = ahead
+                        t, own = q[depth], depth + running
+                        if (t.position, t.own_ahead) != (ahead, own):
+                            t.position, t.own_ahead = ahead, own
                             t.on_position(ahead)
                         ahead += 1

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import math
 from datetime import datetime, timezone
 from typing import Any
 
@@ -31,6 +32,7 @@ from llmverse.errors import InvalidMessage
 from llmverse.server.accounts import Account, digest
 from llmverse.server.hub import Connection
 from llmverse.server.limits import RateLimiter
+from llmverse.server.notices import notice, queued
 from llmverse.server.protocol import Ask, Cancel, Join, MoveTo, Ping, ProtocolError, SayTo, parse
 from llmverse.server.runtime import Runtime
 from llmverse.server.scheduler import Ticket
@@ -267,7 +269,7 @@ class Session:
             return
         if not rt.presence.near(self.player, frame.to):
             reasons = rt.presence.too_far(self.player, frame.to)
-            self.conn.send(error("too_far", reasons["en"], ref, reasons=reasons))
+            self.conn.send(error("too_far", reasons.get(self.lang, reasons["en"]), ref, reasons=reasons))
             return
         out = Outcome()
         self._model_work(ref, lambda: rt.services.talk(self.player, frame.to, frame.text, out), out)
@@ -278,15 +280,21 @@ class Session:
         self._model_work(ref, lambda: self.rt.services.ask(self.player, frame.text, out, start=start,
                                                            language=frame.lang), out)
 
+    def _notice(self, reason: str, ref: str, *args: object, **extra: Any) -> None:
+        """An error frame with a request notice in the player's language, and `reasons` in both."""
+        said = notice(reason, *args)
+        self.conn.send(error(reason, said.get(self.lang, said["en"]), ref, reasons=said, **extra))
+
     def _model_work(self, ref: str, work, out: Outcome) -> None:
+        """Admit a model request: refused at once (`busy`, `rate_limited`: nothing queued, nothing spent)
+        or queued, and told at once why it waits (`queued` with `reason`)."""
         if self.rt.busy(self.player):
-            self.conn.send(error("busy", f"you have {self.rt.cfg.max_model_requests} requests waiting or running; "
-                                         "wait for one to end (or cancel one)", ref))
+            self._notice("busy", ref, self.rt.cfg.max_model_requests)
             return
         wait = self.rt.model_limits.take(self.player)
         if wait:
-            self.conn.send(error("rate_limited", "too many requests to the model; wait before the next",
-                                 ref, retry_after=max(0.01, round(wait, 2))))
+            after = max(0.01, round(wait, 2))
+            self._notice("rate_limited", ref, math.ceil(after), retry_after=after)
             return
         if ref in self.requests:
             self.conn.send(error("invalid", f"a request with id '{ref}' is still running", ref))
@@ -302,8 +310,12 @@ class Session:
         try:
             while True:
                 kind, value = await q.get()
-                if kind == "position":
-                    self.conn.send({"type": "queued", "id": ref, "position": value})
+                if kind == "position":  # (requests ahead, of them the player's own)
+                    position, own = value
+                    reason = queued(position, own)
+                    said = notice(reason, position)
+                    self.conn.send({"type": "queued", "id": ref, "position": position, "reason": reason,
+                                    "detail": said.get(self.lang, said["en"]), "reasons": said})
                 elif kind == "piece":
                     self.conn.send({"type": "token", "id": ref, "text": value})
                 else:

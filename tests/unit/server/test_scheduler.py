@@ -215,3 +215,30 @@ def test_rules_only_makes_every_model_call_in_the_block_give_way_in_this_thread_
         t.start()
         t.join()
     assert other == [False] and not is_cancelled()
+
+
+def test_a_waiting_request_hears_how_many_of_its_own_come_first_and_others_are_not_counted_behind_them():
+    """A player's requests run one at a time: one waiting behind its player's running request is told so
+    (`own_ahead`), and another player's request, which a free worker starts first, is not told it waits
+    for it."""
+    s = FairScheduler(2)
+    gate = threading.Event()
+    seen: dict[str, list[tuple[int, int]]] = {"a1": [], "a2": [], "b": []}
+
+    def told(label: str, ticket: list):
+        return lambda n: seen[label].append((n, ticket[0].own_ahead))
+
+    s.submit(Ticket("block", _gate_work([], "block", gate)))  # one worker busy elsewhere
+    a0 = s.submit(Ticket("a", _gate_work([], "a0", gate)))
+    _wait(lambda: a0.state == "running")
+    holders: dict[str, list] = {k: [] for k in seen}
+    for label, player in (("a1", "a"), ("a2", "a"), ("b", "b")):
+        t = Ticket(player, _gate_work([], label), on_position=told(label, holders[label]))
+        holders[label].append(t)
+        s.submit(t)
+    # both workers are busy: b waits, but for no request of its own, and a's are behind a0
+    assert seen["a1"][-1] == (1, 1) and seen["a2"][-1] == (2, 2) and seen["b"][-1] == (0, 0)
+    gate.set()
+    _wait(lambda: s.completed == 5)
+    assert all(holders[k][0].state == "done" for k in holders)
+    s.close()
