@@ -26,7 +26,9 @@ EVENT_EN = (r"(?:party|parties|festival|concert|wedding|gathering|meeting|celebr
 # Contact details a place or an event has as well as a person (not a home address, a real name, private messages).
 _SHARED_EN = (r"(?:address(?:es)?|phone numbers?|(?:tele)?phone|numbers?|e-?mail(?: address(?:es)?)?|"
               r"contact (?:details|info\w*|numbers?))")
-_PLACE_NOT_HOME = PLACE_EN.replace("|house)", ")")  # "Bram's house address" is his home's
+# "Bram's house address" is his home's, a teahouse's or a bookshop's number a place's
+_PLACE_NOT_HOME = PLACE_EN.replace("(?:shop|", r"(?:\w*shop|\w*store|(?:tea|coffee|ale|guest|ware|opera|bath|boat|club|"
+                                   r"gate|pump|mill|work)house|").replace("|house)", ")")
 _OWNED_EN = re.compile(rf"\b(?:{_PLACE_NOT_HOME}|{EVENT_EN})(?:'s|’s|s')?\s+{_SHARED_EN}$", re.I)
 
 # --- Chinese: the owner is the clause before 的 -----------------------------------------------------------

@@ -65,6 +65,7 @@ def test_ordinary_questions_about_the_worlds_people_pass(harbor, text):
     "他们聚会的地址在哪里？", "他的生日派对地址是哪里？", "我想知道他们婚礼的地址", "他们聚会的信息",
     "What's their party's address?", "What's Nell's lunch party address?", "Tell me the address of his party.",
     "Where's their party?", "What is Bram's workshop's phone number?", "What's his shop's phone number?",
+    "Old Chen's teahouse phone number?",  # a compound place word
 ])
 def test_an_events_or_places_details_pass_whoever_owns_it(harbor, text):
     d = harbor.check_input("p1", text)
