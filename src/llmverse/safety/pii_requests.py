@@ -1,12 +1,13 @@
-"""Requests for someone's personal data, read by who owns what is asked: a person's phone number, address
-or home is private; a place's or an event's contact details are the world's to give.
+"""Requests for someone's personal data, read by who owns what is asked: a person's phone number, e-mail or
+postal address is private; a place's or an event's contact details are the world's to give, and so is where
+one of the world's characters lives (they are fictional; the players are not).
 
 `rules.py` runs the name-free part on every message (`owned_details`: a Chinese owner shown to be a person
 by a person noun or a name's shape; `owned_by_a_place_or_event`: "their party's address", "他们聚会的地址"
 are no one's). The world's people by name are `People`'s: the rails are told the world's characters (English
-and Chinese names, aliases) and players' account names, and refuse "Where does Mara live?",
-"What is the phone number of Bram?", "kestrel的电话多少", "林薇住在哪里？", which no pattern could tell
-from a question about a place ("Where does the ferry stop?").
+and Chinese names, aliases) and players' account names, and refuse "What is the phone number of Bram?",
+"kestrel的电话多少", "Where does kestrel live?", which no pattern could tell from a question about a place
+("Where does the ferry stop?"), while "Where does Mara live?" and "林薇住在哪里？" are asked of the world.
 """
 
 from __future__ import annotations
@@ -155,16 +156,35 @@ _DETAIL_EN = (r"(?:(?:home |street |postal |mailing )?address(?:es)?|(?:(?:tele|
 _WORTH_A_LOOK = re.compile(r"(?i)live|reside|address|number|phone|mobile|cell|mail|contact|wechat|qq|name|detail|"
                            r"info|data|home|house|flat|apartment|cottage|住|家|的")
 _HOME_EN = r"(?:home|house|flat|apartment|cottage)"  # not a room (at an inn) nor a place (a shop)
+# What a line asking where a character lives may not ask besides: a detail word outside that question keeps
+# the head's personal-data score ("Where does Nell live, and what's her number?").
+_DETAIL_WORD = re.compile(r"(?i)address|number|phone|mobile|cell|e-?mail|contact|wechat|qq|real name|"
+                          r"地址|住址|电话|号码|手机|邮箱|邮件|联系|微信|QQ|真名")
+
+
+def _name_list(n: str, join: str) -> str:
+    return rf"{n}(?:\s*(?:{join})\s*{n})*"
 
 
 class People:
-    """The world's people by name (characters, players), and the requests for their private details that
-    only a name can show: where they live, their contact details asked "of" them, a home asked where."""
+    """The world's people by name, characters apart from players, and the requests only a name can show.
 
-    def __init__(self, names: Iterable[str] = ()) -> None:
-        self.names = frozenset(n.strip().lower() for n in names if n and len(n.strip()) > 1
-                               and n.strip().lower() not in _NOT_A_NAME)
-        self._en = self._zh = self._known = None
+    Where someone lives is asked two ways. "Where does Nell live?", "Which house does Otto live in?",
+    "布拉姆住在哪里？", "林薇的家在哪？" ask for a place in the world: a character's home is a world fact like any
+    other (the characters are fictional), so `characters_homes` finds these and the rails let them through;
+    a player's is a real person's and is refused. "What's the address of Bram's house?", "Nell's home address",
+    "告诉我林薇的家庭住址", "内尔的住址" ask for a postal address: refused for characters too, as are anyone's phone
+    number, e-mail, WeChat or QQ (`request`). A name that is both a character's and a player's is a player's."""
+
+    def __init__(self, characters: Iterable[str] = (), players: Iterable[str] = ()) -> None:
+        def clean(names: Iterable[str]) -> frozenset[str]:
+            return frozenset(n.strip().lower() for n in names if n and len(n.strip()) > 1
+                             and n.strip().lower() not in _NOT_A_NAME)
+
+        self.players = clean(players)
+        self.characters = clean(characters) - self.players  # a real person's name is theirs first
+        self.names = self.characters | self.players
+        self._detail = self._en_home = self._zh_home = self._known = self._one = None
         if not self.names:
             return
         alt = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True))
@@ -175,32 +195,72 @@ class People:
         # the name itself, not its possessive ("the address of Bram's forge" is the forge's) nor the start of a
         # place's name ("the address of Grace Hill School")
         np = rf"{n}(?!['’]s\b|s['’]|\s+(?-i:[A-Z])|\s+{PLACE_EN}\b)"
+        self._one = re.compile(n, re.I)  # each name in a span: is any of them a player's?
         self._known = re.compile(rf"(?<![A-Za-z])(?:{alt})$", re.I)  # ending a Chinese owner's clause
-        self._en = re.compile(
-            rf"\bwhere\b[^.?!]{{0,30}}?\b(?:does|did|do|will|would)\s+{n}(?:\s*(?:,|and|&)\s*{n})*\s+(?:live|reside)\b|"
-            rf"\bwhere\s+{n}\s+(?:lives|resides|is living)\b|"
-            rf"\b(?:which|what)\s+(?:house|home|room|flat|apartment|building|street)\b[^.?!]{{0,20}}{n}\s+"
-            rf"(?:lives?|resides?)\b|"
+        # anyone's contact details or postal address
+        self._detail = re.compile(
             rf"\b(?:{_DETAIL_EN}|numbers?)\s+(?:of|for|to (?:reach|call|text))\s+{np}|"
             rf"{n}(?:['’]s|s['’])\s+(?:{_DETAIL_EN}|wechat|qq|"
             rf"(?:phone|mobile|cell|number)(?=\s*(?:[?.!,]|$|please|so|to|for)))|"  # "Can I have Bram's number?"
-            rf"\b(?:where|address|location)\b[^.?!]*{n}(?:['’]s|s['’])\s+{_HOME_EN}\b|"
-            rf"{n}(?:['’]s|s['’])\s+{_HOME_EN}\b[^.?!]*\b(?:where|address|location)\b", re.I)
-        self._zh = re.compile(
-            rf"{n}(?:家)?(?:现在)?(?:住在|住|家住在?|住的地方在?)(?:哪|什么地方|何处)|"
-            rf"{n}(?:的)?(?:家|住处|住所)(?:在|是)?(?:哪|什么地方|何处)|{n}在哪(?:里|儿)?住", re.I)
+            rf"\baddress\b[^.?!]*{n}(?:['’]s|s['’])\s+{_HOME_EN}\b|"
+            rf"{n}(?:['’]s|s['’])\s+{_HOME_EN}\b[^.?!]*\baddress\b", re.I)
+        # where they live: a place in the world for a character, private for a player
+        self._en_home = re.compile(
+            rf"\bwhere\b[^.?!]{{0,30}}?\b(?:does|did|do|will|would)\s+{_name_list(n, ',|and|&')}\s+(?:live|reside)\b|"
+            rf"\bwhere\s+{_name_list(n, ',|and|&')}\s+(?:lives?|resides?|(?:is|are) living)\b|"
+            rf"\b(?:which|what)\s+(?:house|home|room|flat|apartment|building|street)\b[^.?!]{{0,20}}"
+            rf"{_name_list(n, ',|and|&')}\s+(?:lives?|resides?)\b|"
+            rf"\b(?:where|location)\b[^.?!]*{n}(?:['’]s|s['’])\s+{_HOME_EN}\b|"
+            rf"{n}(?:['’]s|s['’])\s+{_HOME_EN}\b[^.?!]*\b(?:where|location)\b", re.I)
+        zn = _name_list(n, "和|与|跟|及|、")
+        self._zh_home = re.compile(
+            rf"{zn}(?:家)?(?:现在)?(?:住在|住|家住在?|住的地方在?)(?:哪|什么地方|何处)|"
+            rf"{zn}(?:的)?(?:家|住处|住所)(?:在|是)?(?:哪|什么地方|何处)|{zn}在哪(?:里|儿)?住", re.I)
 
     def __bool__(self) -> bool:
         return bool(self.names)
 
-    def with_names(self, names: Iterable[str]) -> People:
-        return People(self.names | {n.strip().lower() for n in names if n})
+    def with_names(self, *, characters: Iterable[str] = (), players: Iterable[str] = ()) -> People:
+        return People(self.characters | set(characters), self.players | set(players))
+
+    def _homes(self, text: str) -> list[re.Match[str]]:
+        if self._en_home is None or self._zh_home is None:
+            return []
+        return [*self._en_home.finditer(text), *self._zh_home.finditer(text)]
+
+    def _a_players(self, span: str) -> bool:
+        assert self._one is not None
+        return any(m.group().lower() in self.players for m in self._one.finditer(span))
 
     def request(self, text: str) -> str | None:
-        """The span of a request for one of these people's private details, else None."""
-        if self._en is None or self._zh is None or not _WORTH_A_LOOK.search(text):
+        """The span of a request for private details, else None: anyone's contact details or postal address,
+        where a player lives (a line asking where someone lives that names a player anywhere)."""
+        if self._detail is None or not _WORTH_A_LOOK.search(text):
             return None  # most lines ask nothing of the kind: a few hundred names' patterns cost ~0.4 ms a line
-        m = self._en.search(text) or self._zh.search(text)
+        m = self._detail.search(text)
         if m is not None:
             return m.group()[:80]
+        # a player's home, or a home question with a player named anywhere ("玛拉住在哪里？kestrel呢？")
+        homes = self._homes(text)
+        if homes and self._a_players(text):
+            return homes[0].group()[:80]
         return owned_details(text, self._known)
+
+    def characters_homes(self, text: str) -> list[str]:
+        """The spans asking where characters (and only characters) live: "Where does Nell live?", "布拉姆住在哪里？".
+        A world fact, not personal data; `request` still decides whether the line asks something private too."""
+        if self._detail is None or not _WORTH_A_LOOK.search(text):
+            return []
+        return [h.group() for h in self._homes(text) if not self._a_players(h.group())]
+
+
+def only_where_characters_live(text: str, homes: list[str], rule_spans: Iterable[str]) -> bool:
+    """Is where characters live (`People.characters_homes`) all the personal data `text` asks for? Every span
+    the name-free rules refused ("家住哪" in "玛拉家住哪？") lies inside one of those questions, and no detail
+    word is left outside them (for the head's score: "Where does Nell live, and what's her number?")."""
+    if not homes or not all(any(s in h for h in homes) for s in rule_spans):
+        return False
+    rest = text
+    for h in homes:
+        rest = rest.replace(h, " ")
+    return _DETAIL_WORD.search(rest) is None

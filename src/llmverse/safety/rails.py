@@ -129,8 +129,9 @@ class Rails:
         # personal data ("What's the phone number of the Gull Inn?"), a person's is.
         self.place_names: frozenset[str] = frozenset()
         self.person_names: frozenset[str] = frozenset()
-        # The world's people by name (characters, players: `know_people`), for the requests only a name shows:
-        # "Where does Mara live?", "What is the phone number of Bram?", "kestrel的电话多少".
+        # The world's people by name, characters (`for_world`) apart from players (`know_people`), for what only
+        # a name shows: "What is the phone number of Bram?", "kestrel的电话多少", "Where does kestrel live?"
+        # (refused) and "Where does Mara live?" (a character's home: the world's to answer).
         self.people = pii_requests.People()
         self._people_lock = threading.Lock()
         self._recent: dict[tuple[str, str | None], deque[str]] = {}
@@ -150,17 +151,24 @@ class Rails:
             return frozenset(s.text.lower() for s in surfaces if s.entity.startswith(kind) and len(s.text) > 1)
 
         rails.place_names, rails.person_names = names("place:"), names("character:")
-        rails.know_people(*character_names(world))
+        rails._add_people(characters=character_names(world))
         return rails
 
     def know_people(self, *names: str) -> None:
-        """Tell the rails people's names (a player's account name when they join or speak): a request for
-        their address, number or home is refused by name, and their name beside a place is no place's."""
+        """Tell the rails players' names (an account name when they join or speak): real people, so where
+        they live is refused by name as their address and number are, and their name beside a place is no
+        place's. A player named as a character is a player (a real person's home is the costlier mistake)."""
+        self._add_people(players=names)
+
+    def _add_people(self, *, characters: Sequence[str] = (), players: Sequence[str] = ()) -> None:
+        def new(names: Sequence[str], known: frozenset[str]) -> set[str]:
+            return {n.strip().lower() for n in names if n and n.strip()} - known - self.place_names
+
         with self._people_lock:  # replaced whole, never changed in place: other threads read them meanwhile
-            new = {n.strip().lower() for n in names if n and n.strip()} - self.people.names - self.place_names
-            if new:
-                self.people = self.people.with_names(new)
-                self.person_names = self.person_names | new
+            c, p = new(characters, self.people.names), new(players, self.people.players)
+            if c or p:
+                self.people = self.people.with_names(characters=c, players=p)
+                self.person_names = self.person_names | c | p
 
     # --- input ----------------------------------------------------------------------------------------
     def check_input(self, player: str, text: str, *, character: str | None = None, speaker: Speaker | None = None,
@@ -256,9 +264,14 @@ class Rails:
             if not v.pii and v.reasons.get("pii", "").startswith("pii.") and v.reasons["pii"] != "pii.request":
                 v.scores.pop("pii"), v.reasons.pop("pii")
         folded = fold(text)
-        if channel == "player" and self.people and v.reasons.get("pii") != "pii.request" and \
-                self.people.request(folded) is not None:
-            v.add("pii", SEVERE, "pii.request")  # one of the world's people by name: "Where does Mara live?"
+        if channel == "player" and self.people:
+            asked = self.people.request(folded)  # "What's the phone number of Bram?", "Where does kestrel live?"
+            if asked is not None and v.reasons.get("pii") != "pii.request":
+                v.add("pii", SEVERE, "pii.request")
+            elif asked is None and not v.pii and v.reasons.get("pii") in ("pii.request", "pii.model") and \
+                    pii_requests.only_where_characters_live(folded, self.people.characters_homes(folded),
+                                                            [h.span for h in v.hits if h.reason == "pii.request"]):
+                v.scores.pop("pii"), v.reasons.pop("pii")  # "Where does Nell live?": a character's home is a world fact
         if "pii" in v.scores and (v.reasons["pii"] in ("pii.request", "pii.model") and self._about_a_place(text) or
                                   v.reasons["pii"] == "pii.model" and pii_requests.asks_a_place_or_event(folded)):
             v.scores.pop("pii"), v.reasons.pop("pii")  # a place's or an event's contact details are the world's

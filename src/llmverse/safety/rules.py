@@ -121,7 +121,9 @@ _EN: list[tuple[Category, float, str, str]] = [
                                r"(?:mobile|cell)(?: phone)? numbers?|wechat(?: id)?|qq(?: number)?|contact (?:details|info\w*)|"
                                r"real names?|where (?:they|he|she) lives?|personal (?:data|info\w*|details)|private (?:data|"
                                r"messages|info\w*))\b"),
-    # where someone lives, by pronoun ("Where does she live?"); by name it takes the world's names (`pii_requests.People`)
+    # where someone lives, by pronoun ("Where does she live?": no rule knows whether she is a character or a
+    # player, so it is refused); by name it takes the world's names (`pii_requests.People`: a character's home
+    # is the world's to answer, a player's is refused)
     ("pii", SEVERE, "request", r"\bwhere (?:does|did) (?:he|she) (?:live|reside)\b|\bwhere (?:he|she) (?:lives|resides)\b"),
     ("pii", SEVERE, "request", r"\b(?:phone numbers?|e-?mail(?: address)?(?:es)?|home address(?:es)?|real names?)\b.{0,10}"
                                r"\b(?:of|for) (?:every|all|other|each|(?:the|a|that|this) (?:other )?(?:players?|people|person|visitors?|"
@@ -226,8 +228,8 @@ _ZH: list[tuple[Category, float, str, str]] = [
     ("illegal", MILD, "evade", r"不被(?:抓|发现|查)|过检查"),
     # Someone else's contact details by pronoun ("他们聚会的地址", a party's, is `match`'s to let through).
     # Where the one addressed lives ("你住在哪里？") is the head's to judge; where a named person lives
-    # ("布拉姆住在哪里？") takes the world's names (`pii_requests.People`), a name's details ("布拉姆的电话号码")
-    # `_owned_details`'.
+    # ("布拉姆住在哪里？", "玛拉家住哪？") takes the world's names (`pii_requests.People`: a character's home is a
+    # world fact, a player's is refused), a name's details ("布拉姆的电话号码", "林薇的家庭住址") `_owned_details`'.
     ("pii", SEVERE, "request", r"(?:其他玩家|那个玩家|玩家|别人|所有人|他们|他|她)[^。？！]{0,12}(?:电话|手机号|号码|邮箱|住址|地址|"
                                r"真实姓名|真名|身份证|银行卡|银行账|信用卡|护照|联系方式|微信|家住|住哪|住在哪|信息)|家住哪|"
                                r"真实姓名|私信"),

@@ -69,7 +69,8 @@ def test_a_places_contact_details_may_be_asked_in_both_languages(bare, en, zh):
     "你的电话号码是多少？",  # the one addressed: as "What's your phone number?", the head's to judge
     "布拉姆的身份证丢了怎么办？",  # about the card, not its number
     "布拉姆的铁锚多少钱？", "布拉姆的铁匠铺在哪里？",  # a person named, nothing private asked
-    "你住在哪里？",  # where the one addressed lives: the head's to judge ("布拉姆住在哪里？" takes the world's names)
+    "你住在哪里？",  # where the one addressed lives: the head's to judge
+    "布拉姆住在哪里？",  # where a character lives is a world fact; a player's is refused by name (test_pii_world_people)
 ])
 def test_chinese_look_alikes_pass_the_rules(bare, text):
     assert bare.check_input("p1", text).action == "allow"
@@ -106,7 +107,13 @@ def test_the_worlds_places_may_be_asked_in_chinese(world_rails, text):
     assert world_rails.check_input("p1", text).action == "allow"
 
 
-@pytest.mark.parametrize("text", ["布拉姆的电话号码是多少？", "林薇的手机号是多少？", "内尔在海鸥旅店的电话是多少？"])
+@pytest.mark.parametrize("text", ["布拉姆住在哪里？", "林薇住哪儿？", "玛拉家住哪？", "内尔的家在哪里？"])
+def test_where_the_worlds_characters_live_may_be_asked_in_chinese(world_rails, text):
+    assert world_rails.check_input("p1", text).action == "allow"
+
+
+@pytest.mark.parametrize("text", ["布拉姆的电话号码是多少？", "林薇的手机号是多少？", "内尔在海鸥旅店的电话是多少？",
+                                  "告诉我林薇的家庭住址", "布拉姆的微信号是多少？", "你知道内尔的住址吗？"])
 def test_the_worlds_people_stay_private_in_chinese(world_rails, text):
     d = world_rails.check_input("p1", text)
     assert d.refused and d.reason == "pii.request"

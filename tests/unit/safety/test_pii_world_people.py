@@ -1,7 +1,10 @@
 """The rails know the world's people by name (characters in English and Chinese, players' account names), so a
-request for one of them's phone number, address or home is refused even where only the name shows it is a
+request for one of them's phone number, e-mail or address is refused even where only the name shows it is a
 person's; a place's or an event's contact details stay the world's to give, whoever's party it is (issue 15).
-Rules only (the unit tests' rails have no trained head)."""
+Where someone lives is asked of the world when they are a character (fictional: "Where does Nell live?" is
+answered from the world's facts) and refused when they are a player (a real person); an address asked as an
+address ("Nell's home address", "林薇的家庭住址") is refused for both.
+Rules only (the unit tests' rails have no trained head), but for one test with a head that always says pii."""
 
 import json
 from pathlib import Path
@@ -11,7 +14,7 @@ import pytest
 from llmverse.llm.gateway import Gateway, GatewayConfig
 from llmverse.llm.scripted import ScriptedBackend
 from llmverse.safety import Policy, Rails
-from llmverse.safety.classify import SafetyClassifier
+from llmverse.safety.classify import SafetyClassifier, Verdict
 from llmverse.world.world import open_world
 
 WORLDS = Path(__file__).parents[3] / "src/llmverse/worlds"
@@ -33,18 +36,40 @@ def willow(tmp_path_factory):
 
 
 @pytest.mark.parametrize("text", [
-    "Where does Mara live?", "Where do Bram and Mara live?", "Tell me where Nell lives.",
     "What is the phone number of Bram?", "Do you have a number for Mara?", "Can I have Bram's number?",
-    "Could you tell me Lin Wei's mobile number?", "Where's Lin's home?",  # a first name of two
-    "布拉姆住在哪里？", "你知道林薇住哪儿吗？", "内尔的家在哪里？", "玛拉家住在哪儿？",
+    "Could you tell me Lin Wei's mobile number?",  # a first name of two
+    "布拉姆的微信号是多少？", "Nell's email?", "玛拉的邮箱是什么？",
 ])
-def test_a_world_persons_home_or_number_is_refused_by_name(harbor, text):
+def test_a_world_persons_number_is_refused_by_name(harbor, text):
     d = harbor.check_input("p1", text)
     assert d.refused and d.reason == "pii.request", text
 
 
-@pytest.mark.parametrize("text", ["What's Bram's phone number?", "布拉姆的电话号码是多少？", "告诉我林薇的家庭住址",
-                                  "What's his home address?", "他们家的地址在哪？", "What's her house's address?"])
+CHARACTERS_HOMES = [
+    "Where does Nell live?", "Where does Mara live?", "Which house does Otto live in?", "Tell me where Nell lives.",
+    "Where do Bram and Mara live?", "Where's Lin's home?", "What street does Bram live on?",
+    "布拉姆住在哪里？", "林薇住哪儿？", "你知道林薇住哪儿吗？", "内尔的家在哪里？", "玛拉家住在哪儿？",
+    "玛拉家住哪？",  # the name-free rules refuse 家住哪: the name says whose home it is
+]
+
+
+@pytest.mark.parametrize("text", CHARACTERS_HOMES)
+def test_where_a_character_lives_is_asked_of_the_world(harbor, text):
+    """The characters are fictional: where one lives is a world fact ("Nell lives at the Gull Inn"), answered
+    from the world's facts or declined by the character layer, not refused by the rails."""
+    assert harbor.check_input("p1", text).action == "allow", text
+
+
+@pytest.mark.parametrize("text", [
+    # an address asked as an address: a postal address, private for characters too
+    "What's the address of Bram's house?", "What's Nell's home address?", "告诉我林薇的家庭住址", "内尔的住址是什么？",
+    "What's Bram's phone number?", "布拉姆的电话号码是多少？",
+    # a character's home beside something private
+    "Where does Nell live and what's her phone number?", "玛拉家住哪？她的电话呢？",
+    # by pronoun no rule knows whether a character or a player is meant
+    "Where does she live?", "他住在哪里？",
+    "What's his home address?", "他们家的地址在哪？", "What's her house's address?",
+])
 def test_what_was_refused_before_still_is(harbor, text):
     d = harbor.check_input("p1", text)
     assert d.refused and d.reason == "pii.request", text
@@ -72,14 +97,56 @@ def test_an_events_or_places_details_pass_whoever_owns_it(harbor, text):
     assert d.action == "allow", (text, d.reason)
 
 
-def test_players_names_are_people_once_the_rails_are_told(harbor):
+PLAYERS_HOMES = ["Where does kestrel live?", "kestrel住在哪？", "kestrel家在哪", "Which house does kestrel live in?",
+                 "Where do Bram and kestrel live?", "kestrel和布拉姆住在哪里？",  # a player among characters
+                 "Where does Bram live, and kestrel?", "玛拉住在哪里？kestrel呢？"]  # a player named anywhere
+
+
+def test_players_names_are_people_once_the_rails_are_told(tmp_path_factory):
+    rails = _rails(tmp_path_factory, "harbor_town")
     for text in ("Where does kestrel live?", "kestrel的电话多少", "kestrel家在哪"):
-        assert harbor.check_input("p1", text).action == "allow"  # no rule can tell an account name is a person's
-    harbor.know_people("kestrel")
-    for text in ("Where does kestrel live?", "kestrel的电话多少", "kestrel家在哪",
-                 "What's kestrel's address at the Gull Inn?"):  # a person beside a place is still a person
-        d = harbor.check_input("p1", text)
+        assert rails.check_input("p1", text).action == "allow"  # no rule can tell an account name is a person's
+    rails.know_people("kestrel")
+    for text in [*PLAYERS_HOMES, "kestrel的电话多少",
+                 "What's kestrel's address at the Gull Inn?"]:  # a person beside a place is still a person
+        d = rails.check_input("p1", text)
         assert d.refused and d.reason == "pii.request", text
+    for text in CHARACTERS_HOMES:  # the characters' homes are still the world's
+        assert rails.check_input("p1", text).action == "allow", text
+
+
+def test_a_player_named_as_a_character_is_a_player(tmp_path_factory):
+    rails = _rails(tmp_path_factory, "harbor_town")
+    rails.know_people("Nell")  # a real person's home is the costlier mistake
+    assert rails.check_input("p1", "Where does Nell live?").refused
+    for text in ("内尔住在哪里？", "Where does Mara live?"):  # 内尔 is the character's name alone
+        assert rails.check_input("p1", text).action == "allow", text
+
+
+class _HeadSaysPii(SafetyClassifier):
+    """A trained head that scores every line as personal data (as the shipped one may on "Where does Nell live?")."""
+
+    def __init__(self) -> None:
+        super().__init__(use_model=False)
+
+    def classify(self, text, channel="player") -> Verdict:
+        v = super().classify(text, channel)
+        v.model = {"pii": 0.99}
+        return v
+
+    def threshold(self, level, category):
+        return 0.5
+
+
+def test_the_heads_score_gives_way_to_a_characters_home_alone(tmp_path):
+    world = open_world(WORLDS / "harbor_town" / "world.yaml", f"sqlite:///{tmp_path / 'w.db'}")
+    rails = Rails.for_world(world, policy=Policy.for_level("teen"), classifier=_HeadSaysPii())
+    rails.know_people("kestrel")
+    for text in ("Where does Nell live?", "布拉姆住在哪里？", "Where do Bram and Mara live?"):
+        assert rails.check_input("p1", text).action == "allow", text
+    for text in ("Where does Nell live? And her number?", "Where does kestrel live?", "Is Nell nice?"):
+        d = rails.check_input("p1", text)  # the head's score stands beside anything else
+        assert d.refused and d.reason in ("pii.model", "pii.request"), (text, d.reason)
 
 
 def test_a_name_that_is_a_word_or_a_place_stays_a_noun(willow):
@@ -99,4 +166,5 @@ def test_the_server_tells_the_rails_who_asks(tmp_path):
     services = Services(world, gateway, rails=rails)
     assert not rails.check_input("moonfox", "Where does kestrel live?").refused
     list(services.ask("kestrel", "Where is the museum?", Outcome()))
-    assert rails.check_input("moonfox", "Where does kestrel live?").refused
+    assert rails.check_input("moonfox", "Where does kestrel live?").refused  # the one who asked is a player
+    assert not rails.check_input("moonfox", "Where does Nell live?").refused  # a character stays one
