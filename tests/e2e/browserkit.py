@@ -7,6 +7,8 @@ from typing import Any
 from serverkit import ThreadServer, make_runtime
 from llmverse.server import create_app
 
+SIGN_UP_SECONDS = 60  # an argon2 hash at nice 19 on a loaded machine took longer than httpx's 5 s
+
 
 def served(tmp_path, **cfg: Any):
     """(runtime, server): the world server on the scripted backend, in a thread of this process."""

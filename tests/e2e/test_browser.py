@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from browserkit import log_in, served
+from browserkit import SIGN_UP_SECONDS, log_in, served
 
 ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots (git-ignored)
 ROUTE_RGB = (255, 122, 0)  # ROUTE_COLOR in web/map.js
@@ -30,7 +30,8 @@ def test_log_in_walk_chat_ask_and_see_the_route(page, tmp_path):
     rt, server = served(tmp_path)
     ContentStore(rt.world).save(generate("news", rt.world, rt.gateway, day=1, language="en"))
     with server:
-        httpx.post(server.url + "/api/register", json={"name": "alice", "password": "wonderland"})
+        httpx.post(server.url + "/api/register", json={"name": "alice", "password": "wonderland"},
+                   timeout=SIGN_UP_SECONDS)
         frames: list[dict] = []
         page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(json.loads(payload))))
         log_in(page, server.url, "alice", "wonderland")
@@ -85,7 +86,8 @@ def test_log_in_walk_chat_ask_and_see_the_route(page, tmp_path):
 def test_language_switch_arrow_keys_and_characters_moving_live(page, tmp_path):
     rt, server = served(tmp_path, tick_seconds=0.3, step_minutes=30)
     with server:
-        httpx.post(server.url + "/api/register", json={"name": "bob", "password": "builder-99"})
+        httpx.post(server.url + "/api/register", json={"name": "bob", "password": "builder-99"},
+                   timeout=SIGN_UP_SECONDS)
         log_in(page, server.url, "bob", "builder-99")
         page.click("#lang")
         assert page.locator("#chat h2").inner_text() == "对话"
@@ -121,10 +123,12 @@ def test_a_wrong_password_shows_an_error_and_no_game(page, tmp_path):
 def test_the_logout_button_revokes_the_token(page, tmp_path):
     _, server = served(tmp_path)
     with server:
-        httpx.post(server.url + "/api/register", json={"name": "carol", "password": "carol-pass"})
+        httpx.post(server.url + "/api/register", json={"name": "carol", "password": "carol-pass"},
+                   timeout=SIGN_UP_SECONDS)
         log_in(page, server.url, "carol", "carol-pass")
         token = page.evaluate("sessionStorage.getItem('token')")
-        me = lambda: httpx.get(server.url + "/api/me", headers={"Authorization": f"Bearer {token}"})  # noqa: E731
+        me = lambda: httpx.get(server.url + "/api/me", headers={"Authorization": f"Bearer {token}"},  # noqa: E731
+                               timeout=SIGN_UP_SECONDS)
         assert me().status_code == 200
         page.click("#logout")
         page.wait_for_selector("#login:not([hidden])")

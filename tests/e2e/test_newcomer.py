@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from browserkit import log_in, served
+from browserkit import SIGN_UP_SECONDS, log_in, served
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 IDS = re.compile(r"\b(?:place|thing|character|npc|doc|event):[a-z_#0-9]+")  # how the world names things inside
@@ -19,7 +19,7 @@ ANSWERED = "#assistant-log .msg:not(.me)[data-state='done'], #assistant-log .msg
 
 
 def _player(page, url: str, name: str) -> None:
-    httpx.post(url + "/api/register", json={"name": name, "password": "pass-word-1"})
+    httpx.post(url + "/api/register", json={"name": name, "password": "pass-word-1"}, timeout=SIGN_UP_SECONDS)
     log_in(page, url, name, "pass-word-1")
 
 
@@ -155,7 +155,8 @@ def _sign(page, name: str, password: str, button: str) -> str:
 def test_sign_up_errors_are_in_the_pages_language_and_a_name_is_taken_in_any_case(page, tmp_path):
     _, server = served(tmp_path)
     with server:
-        httpx.post(server.url + "/api/register", json={"name": "mingming", "password": "pass-word-1"})
+        httpx.post(server.url + "/api/register", json={"name": "mingming", "password": "pass-word-1"},
+                   timeout=SIGN_UP_SECONDS)
         page.goto(server.url)
         page.click("#lang")  # 中文 before signing up: the server's English never shows
         said = {

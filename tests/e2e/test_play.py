@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from browserkit import log_in, served
+from browserkit import SIGN_UP_SECONDS, log_in, served
 from serverkit import SlowBackend, ThreadServer, make_runtime
 from llmverse.llm.gateway import Gateway, GatewayConfig
 from llmverse.server import create_app
@@ -21,7 +21,7 @@ CHARACTERS = ("lin", "mara", "bram", "nell", "otto")
 
 
 def _register_and_log_in(page, url: str, name: str, password: str = "pass-word-1") -> None:
-    httpx.post(url + "/api/register", json={"name": name, "password": password})
+    httpx.post(url + "/api/register", json={"name": name, "password": password}, timeout=SIGN_UP_SECONDS)
     log_in(page, url, name, password)
 
 
