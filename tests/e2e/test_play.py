@@ -1,8 +1,8 @@
 """The web client as a newcomer meets it (issue 16), in headless Debian chromium on the scripted backend:
 walk to each of the five characters and talk; errors in the player's language naming places; history
 per character kept over a reload; labels that never overlap; characters walking tile by tile; a slow
-model shows "thinking" and the queue; the gazette arrives after an in-world morning, in Chinese in 中文
-mode. Screenshots go to docs/ (the README shows them) and tests/e2e/artifacts/."""
+model shows "thinking" and the queue, and a second message says it waits for the first (English, 中文);
+the gazette arrives after an in-world morning, in Chinese in 中文 mode. Screenshots go to docs/ (the README shows them) and tests/e2e/artifacts/."""
 
 from __future__ import annotations
 
@@ -199,6 +199,38 @@ def test_a_slow_model_shows_thinking_and_the_queue(browser, tmp_path):
             pg.wait_for_function("document.querySelector('#chat-log .msg:not(.me)').dataset.state === 'done'",
                                  timeout=60_000)
             pg.context.close()
+
+
+OWN_REQUEST = {"en": "your previous request is still being answered: this one follows it",
+               "zh": "你上一个请求还在回答中：这个排在它后面"}
+STATUS_IS = "([text]) => document.getElementById('chat-status').textContent === text"
+
+
+def test_a_second_message_says_it_waits_for_the_first_in_both_languages(page, tmp_path):
+    """Two messages sent quickly: the second waits behind the player's own first (`queued` with reason
+    `own_request`, position 0), and the page says so, not "Nell is thinking…", while the first is
+    answered, and in Chinese once the page is switched to 中文; then both are answered."""
+    slow = Gateway(SlowBackend(delay=0.25), GatewayConfig(timeout=30, retries=0))
+    rt = make_runtime(tmp_path, gateway=slow)
+    with ThreadServer(create_app(runtime=rt)) as server:
+        _register_and_log_in(page, server.url, "twice")
+        _walk_to(page, rt, "twice", "nell")
+        for text in ("Hello Nell, what is new?", "And how is the harbour?"):
+            page.fill("#chat-input", text)
+            page.press("#chat-input", "Enter")
+        replies = page.locator("#chat-log .thread:not([hidden]) .msg:not(.me)")
+        page.wait_for_function(STATUS_IS, arg=[OWN_REQUEST["en"]])
+        assert replies.nth(1).get_attribute("data-state") == "queued"
+        page.wait_for_function("document.querySelector('#chat-log .thread:not([hidden]) .msg:not(.me)')"
+                               ".dataset.state === 'speaking'")  # the first is answered ...
+        assert page.locator("#chat-status").inner_text() == OWN_REQUEST["en"]  # ... and the second still waits
+        page.click("#lang")  # 中文: the same wait in the page's new language
+        page.wait_for_function(STATUS_IS, arg=[OWN_REQUEST["zh"]])
+        page.screenshot(path=str(Path(__file__).parent / "artifacts" / "own-request-zh.png"))
+        page.wait_for_function("[...document.querySelectorAll('#chat-log .thread:not([hidden]) .msg:not(.me)')]"
+                               ".every((m) => m.dataset.state === 'done')", timeout=60_000)
+        assert replies.count() == 2
+        assert page.locator("#chat-status").inner_text() == ""
 
 
 def test_a_dropped_connection_ends_the_wait_and_the_page_talks_again_once_reconnected(page, tmp_path):

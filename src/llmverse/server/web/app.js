@@ -18,6 +18,7 @@ function applyLanguage() {
   fillCharacters();
   for (const el of document.querySelectorAll("#game .msg[data-who] .from")) el.textContent = `${speakerName(el.parentElement.dataset.who)}:`;
   if (state.map) { state.map.lang = state.lang; state.map.draw(); }
+  for (const p of Object.values(state.pending)) if (p.queued && p.el.dataset.state === "queued") p.status.textContent = queuedText(p);
 }
 $("lang").addEventListener("click", () => {
   state.lang = state.lang === "en" ? "zh" : "en";
@@ -138,22 +139,42 @@ function onFrame(f) {
       map.draw(); break;
     case "event": onEvent(f.event); break;
     case "content": if (f.kind === "news") loadGazette(); break;
-    case "queued": if (pending) { pending.el.dataset.state = "queued"; pending.status.textContent = t(state.lang, "queued", f.position, speakerName(pending.speaker)); } break;
+    case "queued": if (pending) { pending.el.dataset.state = "queued"; pending.queued = f; pending.status.textContent = queuedText(pending); } break;
     case "token":
       if (pending) {
-        pending.text.textContent += f.text; pending.log.scrollTop = 1e9; pending.status.textContent = "";
-        pending.el.dataset.state = "speaking";
+        pending.text.textContent += f.text; pending.log.scrollTop = 1e9; pending.el.dataset.state = "speaking";
+        pending.status.textContent = waitingText(pending);
       }
       break;
     case "route":
       map.route = f.path; map.draw();
       $("map").dataset.route = JSON.stringify(f.path); break;
     case "end":
-      if (pending) { pending.text.textContent = f.text; pending.el.classList.remove("streaming"); pending.status.textContent = "";
-        pending.el.dataset.events = f.events.join(","); pending.el.dataset.state = "done"; delete state.pending[f.id]; }
+      if (pending) { pending.text.textContent = f.text; pending.el.classList.remove("streaming");
+        pending.el.dataset.events = f.events.join(","); pending.el.dataset.state = "done"; delete state.pending[f.id];
+        pending.status.textContent = waitingText(pending); }
       break;
     case "error": onError(f, pending); break;
   }
+}
+
+// Why a request waits, in the page's language. The server says why (`reason`): behind the player's own
+// earlier request (`own_request`: its words, `reasons[lang]`, else `detail`), behind other players'
+// (`queue`: how many, and who is busy) or next (`next`: "thinking", as no frame says when it starts
+// running). A frame without a reason (an older server) shows its position.
+function queuedText(pending) {
+  const f = pending.queued, who = speakerName(pending.speaker);
+  if (!f.reason || f.reason === "queue" || f.reason === "next") return t(state.lang, "queued", f.position || 0, who);
+  return (f.reasons && f.reasons[state.lang]) || f.detail || t(state.lang, "queued", f.position || 0, who);
+}
+
+// The status line once `done` speaks or ends: another request of the same panel still waiting says
+// why it waits (its previous one is what was being answered), else the line is cleared.
+function waitingText(done) {
+  for (const p of Object.values(state.pending)) {
+    if (p !== done && p.status === done.status && p.queued && p.el.dataset.state === "queued") return queuedText(p);
+  }
+  return "";
 }
 
 // The world moved on: each character walks the tiles it walked, over most of the time until the next
@@ -190,7 +211,7 @@ function onError(f, pending) {
   const text = errorText(f);
   if (pending) {
     pending.el.classList.remove("streaming"); pending.el.classList.add("error"); pending.el.dataset.state = "error";
-    pending.text.textContent = text; pending.status.textContent = ""; delete state.pending[f.id];
+    pending.text.textContent = text; delete state.pending[f.id]; pending.status.textContent = waitingText(pending);
   } else if (f.reason === "refused" && f.tile) {
     state.map.me.tile = f.tile; state.map.draw(); $("chat-status").textContent = text;
   } else {
