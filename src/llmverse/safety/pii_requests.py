@@ -30,7 +30,27 @@ _SHARED_EN = (r"(?:address(?:es)?|phone numbers?|(?:tele)?phone|numbers?|e-?mail
 # "Bram's house address" is his home's, a teahouse's or a bookshop's number a place's
 _PLACE_NOT_HOME = PLACE_EN.replace("(?:shop|", r"(?:\w*shop|\w*store|(?:tea|coffee|ale|guest|ware|opera|bath|boat|club|"
                                    r"gate|pump|mill|work)house|").replace("|house)", ")")
-_OWNED_EN = re.compile(rf"\b(?:{_PLACE_NOT_HOME}|{EVENT_EN})(?:'s|’s|s')?\s+{_SHARED_EN}$", re.I)
+_OWNED_EN = re.compile(rf"\b(?P<place>{_PLACE_NOT_HOME}|{EVENT_EN})(?P<poss>'s|’s|s')?\s+{_SHARED_EN}$", re.I)
+# A place word that also says whose line a person's detail is ("everyone's office phone numbers", "kestrel's
+# office email", "the players' studio addresses"): before a detail, not a possessive, it names no place.
+_PERSONS_LINE = re.compile(r"(?:office|work|business|club|studio|school|company|firm|agency|bank)$", re.I)
+# Who owns what the place word qualifies: a crowd of people, a pronoun, or a name's possessive.
+_CROWD_OWNER = re.compile(r"\b(?:every(?:one|body)|any(?:one|body)|some(?:one|body)|guests?|people|persons?|visitors?|"
+                          r"players?|customers?|staff|members?|attendees?|workers?|employees?|residents?|villagers?|"
+                          r"kids?|children|friends?|users?|m[ae]n|wom[ae]n|girls?|boys?)(?:'s|’s|'|’)?\s+$", re.I)
+_ONE_OWNER = re.compile(r"(?:\b(?:his|her|their|my|your|our)|\w(?:'s|’s|s'))\s+$", re.I)
+
+
+def _a_persons_line(before: str, m: re.Match[str]) -> bool:
+    """Is a place word before a detail ("office phone numbers") a person's line, by who is named before it?
+    A crowd's ("everyone's office phone numbers", "the players' party addresses") always; a pronoun's or a
+    name's ("his office email", "kestrel's office email") when the word is no place's possessive and is one a
+    person has a line at (office, work, club, studio); "his shop's phone number", "Old Chen's teahouse phone
+    number", "Nell's lunch party address" stay the place's or the event's."""
+    if _CROWD_OWNER.search(before):
+        return True
+    return not m.group("poss") and _PERSONS_LINE.search(m.group("place")) is not None and \
+        _ONE_OWNER.search(before) is not None
 
 # --- Chinese: the owner is the clause before 的 -----------------------------------------------------------
 # Details only a person has (手机号, 住址, 身份证号, 银行卡号 ...) are refused whoever owns them, unless they are
@@ -135,21 +155,38 @@ def asks_a_place_or_event(text: str) -> bool:
     """Are the contact details asked a place's or an event's ("What's their concert's address?", "Is there a
     phone number for her festival?", "我想知道他们婚礼的地址")? The rails drop the head's personal-data score
     for such a line (the rules' own `pii.request`, a person's details beside the event's, stays)."""
-    return _ASKS_A_PLACE_OR_EVENT.search(text) is not None and not _ZH_HOME.search(text)
+    if _ZH_HOME.search(text):
+        return False
+    for m in _ASKS_A_PLACE_OR_EVENT.finditer(text):
+        owned = _OWNED_EN.search(m.group())  # the first alternative: a place word before the detail
+        if owned is None or not _a_persons_line(text[:m.start()] + m.group()[:owned.start()], owned):
+            return True
+    return False
 
 
 def owned_by_a_place_or_event(span: str) -> bool:
     """Does a pronoun's or possessive's request (`rules.py`'s match, ending in the detail asked) ask what a
     place or an event has? "their party's address", "Nell's workshop phone number", "他们聚会的地址",
     "他的生日派对地址": the world's to answer. Not "his house address", not "他们家的地址", not "他在旅店的电话"."""
-    if _OWNED_EN.search(span):
-        return True
+    m = _OWNED_EN.search(span)
+    if m is not None:
+        return not _a_persons_line(span[:m.start()], m)
     return _ZH_OWNED_BY_PLACE.search(span) is not None and "在" not in span and not _ZH_HOME.search(span)
 
 
 # --- the world's people by name ------------------------------------------------------------------------
 _NOT_A_NAME = {"old", "young", "little", "big", "mr", "mrs", "ms", "miss", "dr", "sir", "lady", "the", "uncle", "aunt",
-               "auntie", "granny", "grandpa", "grandma", "captain", "father", "mother", "brother", "sister", "he", "she"}
+               "auntie", "granny", "grandpa", "grandma", "captain", "father", "mother", "brother", "sister",
+               # pronouns, function words and everyday words an account may be named: never a person by name
+               "i", "me", "my", "mine", "you", "your", "yours", "he", "him", "his", "she", "her", "hers", "it", "its",
+               "we", "us", "our", "they", "them", "their", "there", "here", "where", "what", "who", "whom", "whose",
+               "which", "when", "why", "how", "this", "that", "these", "those", "a", "an", "and", "or", "but", "of",
+               "to", "in", "on", "at", "for", "with", "from", "by", "is", "are", "was", "be", "do", "does", "did",
+               "not", "no", "yes", "ok", "hi", "hello", "everyone", "everybody", "someone", "somebody", "anyone",
+               "people", "person", "player", "players", "guest", "user", "admin", "town", "city", "home", "house",
+               "world", "friend", "man", "woman", "boy", "girl", "name", "live", "lives", "address", "phone", "number",
+               "你", "您", "我", "他", "她", "它", "我们", "你们", "他们", "她们", "大家", "谁", "这", "那", "哪",
+               "这里", "那里", "哪里", "什么", "玩家", "朋友", "人", "家"}
 _DETAIL_EN = (r"(?:(?:home |street |postal |mailing )?address(?:es)?|(?:(?:tele|mobile |cell )?phone|mobile|cell) numbers?|"
               r"e-?mail(?: address(?:es)?)?|contact (?:details|info\w*|numbers?)|wechat(?: id)?|qq(?: number)?|"
               r"real (?:full )?names?|personal (?:data|info\w*|details)|private (?:info\w*|details))")
@@ -160,6 +197,15 @@ _HOME_EN = r"(?:home|house|flat|apartment|cottage)"  # not a room (at an inn) no
 # the head's personal-data score ("Where does Nell live, and what's her number?").
 _DETAIL_WORD = re.compile(r"(?i)address|number|phone|mobile|cell|e-?mail|contact|wechat|qq|real name|"
                           r"地址|住址|电话|号码|手机|邮箱|邮件|联系|微信|QQ|真名")
+
+
+# "Where does kestrel live?" before the rails were told kestrel plays (after a restart): a name that is no
+# character's may be a player's or a real person's, so where they live is refused like a player's.
+_WHO_LIVES = re.compile(
+    r"(?i:\bwhere\b)[^.?!]{0,30}?\b(?i:does|did|will|would)\s+(?P<a>[A-Za-z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)\s+(?i:live|reside)\b|"
+    r"(?i:\bwhere)\s+(?P<b>[A-Za-z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)\s+(?i:lives|resides|is living)\b|"
+    r"(?<![A-Za-z0-9_])(?P<c>[A-Za-z][\w.\-]*)\s*(?:家)?(?:现在)?(?:住在|住|家住在?|住的地方在?)(?:哪|什么地方|何处)|"
+    r"(?<![A-Za-z0-9_])(?P<d>[A-Za-z][\w.\-]*)\s*(?:的)?(?:家|住处|住所)(?:在|是)?(?:哪|什么地方|何处)")
 
 
 def _name_list(n: str, join: str) -> str:
@@ -174,17 +220,24 @@ class People:
     other (the characters are fictional), so `characters_homes` finds these and the rails let them through;
     a player's is a real person's and is refused. "What's the address of Bram's house?", "Nell's home address",
     "告诉我林薇的家庭住址", "内尔的住址" ask for a postal address: refused for characters too, as are anyone's phone
-    number, e-mail, WeChat or QQ (`request`). A name that is both a character's and a player's is a player's."""
+    number, e-mail, WeChat or QQ (`request`). A name that is both a character's and a player's is the character's
+    (an account named mara cannot close "Where does Mara live?" to everyone); where someone no character is
+    named lives is refused (they may be a player the rails were not told of, or a real person).
+    The patterns run only over the names a line holds (found as substrings first): thousands of names cost
+    a line no more than a few."""
 
     def __init__(self, characters: Iterable[str] = (), players: Iterable[str] = ()) -> None:
         def clean(names: Iterable[str]) -> frozenset[str]:
             return frozenset(n.strip().lower() for n in names if n and len(n.strip()) > 1
                              and n.strip().lower() not in _NOT_A_NAME)
 
-        self.players = clean(players)
-        self.characters = clean(characters) - self.players  # a real person's name is theirs first
+        self.characters = clean(characters)
+        # a player's account name that is a character's name or alias stays the character's: "Where does Mara
+        # live?" is asked of the world whoever signs up as mara
+        self.players = clean(players) - self.characters
         self.names = self.characters | self.players
         self._detail = self._en_home = self._zh_home = self._known = self._one = None
+        self._subs: dict[frozenset[str], People] = {}  # the same rails over the names a line holds
         if not self.names:
             return
         alt = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True))
@@ -202,16 +255,16 @@ class People:
             rf"\b(?:{_DETAIL_EN}|numbers?)\s+(?:of|for|to (?:reach|call|text))\s+{np}|"
             rf"{n}(?:['’]s|s['’])\s+(?:{_DETAIL_EN}|wechat|qq|"
             rf"(?:phone|mobile|cell|number)(?=\s*(?:[?.!,]|$|please|so|to|for)))|"  # "Can I have Bram's number?"
-            rf"\baddress\b[^.?!]*{n}(?:['’]s|s['’])\s+{_HOME_EN}\b|"
-            rf"{n}(?:['’]s|s['’])\s+{_HOME_EN}\b[^.?!]*\baddress\b", re.I)
+            rf"\baddress\b[^.?!]{{0,60}}{n}(?:['’]s|s['’])\s+{_HOME_EN}\b|"
+            rf"{n}(?:['’]s|s['’])\s+{_HOME_EN}\b[^.?!]{{0,60}}\baddress\b", re.I)
         # where they live: a place in the world for a character, private for a player
         self._en_home = re.compile(
             rf"\bwhere\b[^.?!]{{0,30}}?\b(?:does|did|do|will|would)\s+{_name_list(n, ',|and|&')}\s+(?:live|reside)\b|"
             rf"\bwhere\s+{_name_list(n, ',|and|&')}\s+(?:lives?|resides?|(?:is|are) living)\b|"
             rf"\b(?:which|what)\s+(?:house|home|room|flat|apartment|building|street)\b[^.?!]{{0,20}}"
             rf"{_name_list(n, ',|and|&')}\s+(?:lives?|resides?)\b|"
-            rf"\b(?:where|location)\b[^.?!]*{n}(?:['’]s|s['’])\s+{_HOME_EN}\b|"
-            rf"{n}(?:['’]s|s['’])\s+{_HOME_EN}\b[^.?!]*\b(?:where|location)\b", re.I)
+            rf"\b(?:where|location)\b[^.?!]{{0,60}}{n}(?:['’]s|s['’])\s+{_HOME_EN}\b|"
+            rf"{n}(?:['’]s|s['’])\s+{_HOME_EN}\b[^.?!]{{0,60}}\b(?:where|location)\b", re.I)
         zn = _name_list(n, "和|与|跟|及|、")
         self._zh_home = re.compile(
             rf"{zn}(?:家)?(?:现在)?(?:住在|住|家住在?|住的地方在?)(?:哪|什么地方|何处)|"
@@ -223,6 +276,22 @@ class People:
     def with_names(self, *, characters: Iterable[str] = (), players: Iterable[str] = ()) -> People:
         return People(self.characters | set(characters), self.players | set(players))
 
+    def _here(self, text: str) -> People | None:
+        """People over the names `text` holds (as substrings, so a name inside a word counts), else None."""
+        low = text.lower()
+        present = frozenset(n for n in self.names if n in low)
+        if not present:
+            return None
+        if present == self.names:
+            return self
+        sub = self._subs.get(present)
+        if sub is None:
+            sub = People(present & self.characters, present & self.players)
+            if len(self._subs) >= 512:
+                self._subs.clear()
+            self._subs[present] = sub
+        return sub
+
     def _homes(self, text: str) -> list[re.Match[str]]:
         if self._en_home is None or self._zh_home is None:
             return []
@@ -232,26 +301,47 @@ class People:
         assert self._one is not None
         return any(m.group().lower() in self.players for m in self._one.finditer(span))
 
+    def _someone_elses_home(self, text: str) -> str | None:
+        """Where someone lives who is named but is no character ("Where does kestrel live?" after a restart,
+        "Where does John Smith live?"): the span, else None. Pronouns and everyday words are no names."""
+        for m in _WHO_LIVES.finditer(text):
+            who = next(g for g in m.groups() if g is not None)
+            words = who.lower().split()
+            if words[0] in _NOT_A_NAME or who.lower() in self.characters or \
+                    all(w in self.characters or w in _NOT_A_NAME for w in words):
+                continue
+            return m.group()[:80]
+        return None
+
     def request(self, text: str) -> str | None:
         """The span of a request for private details, else None: anyone's contact details or postal address,
-        where a player lives (a line asking where someone lives that names a player anywhere)."""
-        if self._detail is None or not _WORTH_A_LOOK.search(text):
-            return None  # most lines ask nothing of the kind: a few hundred names' patterns cost ~0.4 ms a line
-        m = self._detail.search(text)
-        if m is not None:
-            return m.group()[:80]
-        # a player's home, or a home question with a player named anywhere ("玛拉住在哪里？kestrel呢？")
-        homes = self._homes(text)
-        if homes and self._a_players(text):
-            return homes[0].group()[:80]
-        return owned_details(text, self._known)
+        where a player lives (a line asking where someone lives that names a player anywhere), where someone
+        lives who is named and is no character."""
+        if not _WORTH_A_LOOK.search(text):
+            return None  # most lines ask nothing of the kind
+        here = self._here(text)
+        if here is not None and here._detail is not None:
+            m = here._detail.search(text)
+            if m is not None:
+                return m.group()[:80]
+            # a player's home, or a home question with a player named anywhere ("玛拉住在哪里？kestrel呢？")
+            homes = here._homes(text)
+            if homes and here._a_players(text):
+                return homes[0].group()[:80]
+        elsewhere = self._someone_elses_home(text)
+        if elsewhere is not None:
+            return elsewhere
+        return owned_details(text, here._known if here is not None else None)
 
     def characters_homes(self, text: str) -> list[str]:
         """The spans asking where characters (and only characters) live: "Where does Nell live?", "布拉姆住在哪里？".
         A world fact, not personal data; `request` still decides whether the line asks something private too."""
-        if self._detail is None or not _WORTH_A_LOOK.search(text):
+        if not _WORTH_A_LOOK.search(text):
             return []
-        return [h.group() for h in self._homes(text) if not self._a_players(h.group())]
+        here = self._here(text)
+        if here is None:
+            return []
+        return [h.group() for h in here._homes(text) if not here._a_players(h.group())]
 
 
 def only_where_characters_live(text: str, homes: list[str], rule_spans: Iterable[str]) -> bool:

@@ -157,7 +157,8 @@ class Rails:
     def know_people(self, *names: str) -> None:
         """Tell the rails players' names (an account name when they join or speak): real people, so where
         they live is refused by name as their address and number are, and their name beside a place is no
-        place's. A player named as a character is a player (a real person's home is the costlier mistake)."""
+        place's. A player named as a character stays the character (`People`: an account named mara cannot
+        close "Where does Mara live?"); pronouns and everyday words ("you", "town", "他") are no one's name."""
         self._add_people(players=names)
 
     def _add_people(self, *, characters: Sequence[str] = (), players: Sequence[str] = ()) -> None:
@@ -168,7 +169,7 @@ class Rails:
             c, p = new(characters, self.people.names), new(players, self.people.players)
             if c or p:
                 self.people = self.people.with_names(characters=c, players=p)
-                self.person_names = self.person_names | c | p
+                self.person_names = self.person_names | self.people.names  # as People kept them
 
     # --- input ----------------------------------------------------------------------------------------
     def check_input(self, player: str, text: str, *, character: str | None = None, speaker: Speaker | None = None,

@@ -104,8 +104,9 @@ PLAYERS_HOMES = ["Where does kestrel live?", "kestrel住在哪？", "kestrel家�
 
 def test_players_names_are_people_once_the_rails_are_told(tmp_path_factory):
     rails = _rails(tmp_path_factory, "harbor_town")
-    for text in ("Where does kestrel live?", "kestrel的电话多少", "kestrel家在哪"):
-        assert rails.check_input("p1", text).action == "allow"  # no rule can tell an account name is a person's
+    assert rails.check_input("p1", "kestrel的电话多少").action == "allow"  # no rule can tell kestrel is a person
+    for text in ("Where does kestrel live?", "kestrel家在哪"):  # but no character is named kestrel: maybe a player
+        assert rails.check_input("p1", text).refused, text
     rails.know_people("kestrel")
     for text in [*PLAYERS_HOMES, "kestrel的电话多少",
                  "What's kestrel's address at the Gull Inn?"]:  # a person beside a place is still a person
@@ -115,11 +116,21 @@ def test_players_names_are_people_once_the_rails_are_told(tmp_path_factory):
         assert rails.check_input("p1", text).action == "allow", text
 
 
-def test_a_player_named_as_a_character_is_a_player(tmp_path_factory):
+def test_a_player_named_as_a_character_stays_the_character(tmp_path_factory):
+    """An account named mara must not close "Where does Mara live?" to every player (review item 2)."""
     rails = _rails(tmp_path_factory, "harbor_town")
-    rails.know_people("Nell")  # a real person's home is the costlier mistake
-    assert rails.check_input("p1", "Where does Nell live?").refused
-    for text in ("内尔住在哪里？", "Where does Mara live?"):  # 内尔 is the character's name alone
+    rails.know_people("Nell", "mara")
+    for text in ("Where does Nell live?", "内尔住在哪里？", "Where does Mara live?", "玛拉住在哪里？"):
+        assert rails.check_input("p1", text).action == "allow", text
+    assert rails.check_input("p1", "What's Nell's phone number?").refused  # anyone's number stays refused
+
+
+def test_pronouns_and_everyday_words_are_no_players_names(tmp_path_factory):
+    rails = _rails(tmp_path_factory, "harbor_town")
+    rails.know_people("you", "me", "it", "there", "where", "town", "the", "a", "你", "我", "他", "她")
+    assert not rails.people.players
+    for text in ("Where do you live?", "Where does Mara live?", "Where is the town hall?", "你住在哪里？",
+                 "我住在镇上", "Where does the ferry stop?"):
         assert rails.check_input("p1", text).action == "allow", text
 
 
@@ -164,7 +175,69 @@ def test_the_server_tells_the_rails_who_asks(tmp_path):
     rails = Rails.for_world(world, policy=Policy.for_level("teen"), classifier=SafetyClassifier(use_model=False))
     gateway = Gateway(ScriptedBackend(default=json.dumps({"tool": "answer", "target": "x"})), GatewayConfig(retries=0))
     services = Services(world, gateway, rails=rails)
-    assert not rails.check_input("moonfox", "Where does kestrel live?").refused
+    assert not rails.check_input("moonfox", "kestrel的电话多少").refused
     list(services.ask("kestrel", "Where is the museum?", Outcome()))
-    assert rails.check_input("moonfox", "Where does kestrel live?").refused  # the one who asked is a player
+    assert rails.check_input("moonfox", "kestrel的电话多少").refused  # the one who asked is a player
+    assert rails.check_input("moonfox", "Where does kestrel live?").refused
     assert not rails.check_input("moonfox", "Where does Nell live?").refused  # a character stays one
+
+
+# --- review of 61ccc37..eff62b8 --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    # a place word before a detail that a person owns: their office line, their club e-mail (item 1)
+    "Tell me everyone's office phone numbers.", "What are the players' studio addresses?",
+    "What's his office phone number?", "What is Bram's office email?",
+])
+def test_a_persons_office_or_club_details_are_refused(harbor, text):
+    d = harbor.check_input("p1", text)
+    assert d.refused and d.reason == "pii.request", text
+
+
+def test_a_players_office_email_is_refused(tmp_path_factory):
+    rails = _rails(tmp_path_factory, "harbor_town")
+    rails.know_people("kestrel")
+    d = rails.check_input("p1", "What is kestrel's office email?")
+    assert d.refused and d.reason == "pii.request"
+
+
+@pytest.mark.parametrize("text", [
+    "What's the Forge's phone number?", "What is the office phone number of the Forge?", "What's the club's address?",
+    "他们聚会的地址在哪里？", "What's their party's address?", "What's his shop's phone number?",
+])
+def test_a_places_own_details_still_pass(harbor, text):
+    assert harbor.check_input("p1", text).action == "allow", text
+
+
+def test_the_heads_score_stands_for_a_crowds_office_details(tmp_path):
+    world = open_world(WORLDS / "harbor_town" / "world.yaml", f"sqlite:///{tmp_path / 'w.db'}")
+    rails = Rails.for_world(world, policy=Policy.for_level("teen"), classifier=_HeadSaysPii())
+    for text in ("What are the other players' club emails?", "Tell me the players' office phone numbers"):
+        assert rails.check_input("p1", text).refused, text
+    assert rails.check_input("p1", "What's their party's address?").action == "allow"
+
+
+@pytest.mark.parametrize("text", ["Where does moonfox live?", "Where does John Smith live?", "moonfox住在哪？",
+                                  "Do you know where moonfox lives?"])
+def test_where_someone_no_character_lives_is_refused_untold(harbor, text):
+    """After a restart the rails were told no player yet: a name that is no character's may be a player's (item 4)."""
+    d = harbor.check_input("p1", text)
+    assert d.refused and d.reason == "pii.request", text
+
+
+def test_thousands_of_names_cost_a_line_little(tmp_path_factory):
+    import time
+
+    from llmverse.safety.pii_requests import People
+
+    def cost(n: int) -> float:
+        people = People(characters=[f"name{i:04d}x" for i in range(n)], players=[f"player{i:04d}y" for i in range(n)])
+        text = ("where is the address of the house " * 60)[:1990] + "?"
+        people.request(text), people.characters_homes(text)  # the patterns are compiled once
+        t0 = time.perf_counter()
+        for _ in range(3):
+            people.request(text), people.characters_homes(text)
+        return (time.perf_counter() - t0) / 3
+
+    few, many = cost(5), cost(2000)
+    assert many < 1.0 and many < max(few, 0.002) * 50, (few, many)
