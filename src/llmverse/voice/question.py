@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.resources import files
+
+import yaml
 
 from llmverse.lang import Language, detect_language, tokens
-from llmverse.voice.asked import by_role, said
-from llmverse.voice.words import (INTENTS, asking_words, asks, except_pattern, intent_matchers, intent_words, matches,
-                                  need_matchers, need_words, of_listed_words, pos_tags, request_matchers,
-                                  smalltalk_matchers, smalltalk_words)
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,6 @@ class Surface:
     text: str
     toks: tuple[str, ...]  # its tokens (English) or the text itself (Chinese)
     zh: bool
-    role: bool = False  # a common noun for a person ("tour guide", "铁匠"), not their name
 
 
 @dataclass
@@ -46,15 +45,100 @@ class Question:
     needs: set[str] = field(default_factory=set)  # place tags that meet what the player needs ("food")
     detail: list[str] = field(default_factory=list)  # what is asked of a named entity that no fact tells
     # ("Who designed the Forge?", "Is the Forge wheelchair accessible?"): declined about the entity
-    by_role: list[str] = field(default_factory=list)  # people named only by a word of their role ("a guide")
-    said: list[str] = field(default_factory=list)  # what is asked of its subjects, beyond their names
-    # and the asking words ("shows" in "Are there shows at the Gull Inn?"): voice/asked.py
-    said_thing: str | None = None  # the word of `said` that names a thing ("guide"), to name in a decline
 
     @property
     def wants(self) -> set[str]:
         """The fact kinds that would answer it."""
         return {k for i in self.intents for k in INTENTS()[i]["answered_by"]}
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    return yaml.safe_load(files("llmverse.voice").joinpath("intents.yaml").read_text(encoding="utf-8"))
+
+
+def INTENTS() -> dict[str, dict]:  # noqa: N802 - a constant loaded lazily (jieba and yaml are slow to import)
+    return _data()["intents"]
+
+
+Matcher = tuple[str, str | re.Pattern]  # ("tok", token) | ("zh", text) | ("re", pattern)
+
+
+def _matcher(word: str) -> Matcher:
+    """A Chinese word matches as a substring, one English word as a token (stemmed), a phrase as words."""
+    if re.search(r"[\u3400-\u9fff]", word):
+        return ("zh", word) if len(word) > 1 else ("zh1", word)  # 卖 in 卖些, not the 钱 of 钱包
+    if " " in word.strip():
+        return ("re", re.compile(rf"\b{re.escape(word.strip())}\b", re.I))
+    toks = tokens(word)
+    return ("tok", toks[0] if toks else word.lower())
+
+
+def _matches(m: Matcher, toks: set[str], text: str) -> bool:
+    kind, what = m
+    if kind == "zh":
+        return what in text
+    if kind == "zh1":  # one character: anywhere but inside a noun (钱 of 钱包 is a wallet, not money)
+        return what in text and any(what in w and not (flag.startswith("n") and w != what)
+                                    for w, flag in _pos(text))
+    if kind == "re":
+        return what.search(text) is not None
+    return what in toks
+
+
+@lru_cache(maxsize=1)
+def _intent_matchers() -> dict[str, list[Matcher]]:
+    return {name: [_matcher(w) for lang in ("en", "zh") for w in spec.get(lang, [])]
+            for name, spec in INTENTS().items()}
+
+
+@lru_cache(maxsize=1)
+def _intent_words() -> frozenset[str]:
+    return frozenset(t for spec in INTENTS().values() for lang in ("en", "zh") for w in spec.get(lang, [])
+                     for t in tokens(w))
+
+
+def asking_words() -> frozenset[str]:
+    """Words that ask or connect rather than say what is asked about."""
+    return _asking()
+
+
+def intent_words() -> frozenset[str]:
+    """Every token of every intent's words (what kind of fact is asked, not about what)."""
+    return _intent_words()
+
+
+@lru_cache(maxsize=1)
+def _asking() -> frozenset[str]:
+    words = [w for lang in ("en", "zh") for w in _data()["asking"][lang]]
+    return frozenset(words) | frozenset(t for w in words for t in tokens(w))
+
+
+@lru_cache(maxsize=1)
+def _smalltalk_words() -> frozenset[str]:
+    return frozenset(t for lang in ("en", "zh") for w in _data()["smalltalk"][lang] for t in tokens(w))
+
+
+@lru_cache(maxsize=1)
+def _need_words() -> frozenset[str]:
+    """过夜, hungry: a need that a place's tag meets, not a thing the world lacks."""
+    return frozenset(t for spec in _data()["needs"].values() for lang in ("en", "zh") for w in spec.get(lang, [])
+                     for t in [w, *tokens(w)])
+
+
+@lru_cache(maxsize=1)
+def _needs() -> dict[str, list[Matcher]]:
+    return {tag: [_matcher(w) for lang in ("en", "zh") for w in spec.get(lang, [])]
+            for tag, spec in _data()["needs"].items()}
+
+
+@lru_cache(maxsize=1)
+def _requests() -> list[Matcher]:
+    return [_matcher(w) for lang in ("en", "zh") for w in _data()["requests"][lang]]
+
+
+def _smalltalk() -> list[Matcher]:
+    return [_matcher(w) for lang in ("en", "zh") for w in _data()["smalltalk"][lang]]
 
 
 class Vocabulary:
@@ -65,34 +149,28 @@ class Vocabulary:
         self.words = words
         # A word of a name that names one entity only ("schooner", "一晚" of 客房一晚) finds it alone.
         owners: dict[str, set[str]] = {}
-        roles: dict[str, bool] = {}  # a word found only in role words ("tour" of "tour guide")
         for s in surfaces:
             # Chinese names by their character pairs too: jieba cuts 客房一晚 and 住一晚 differently.
             parts = [*tokens(s.text), *(s.text[i:i + 2] for i in range(len(s.text) - 1))] if s.zh else s.toks
             for t in parts:
-                if len(t) > 1 and t not in asking_words() and t not in intent_words():
+                if len(t) > 1 and t not in _asking() and t not in _intent_words():
                     owners.setdefault(t, set()).add(s.entity)
-                    roles[t] = roles.get(t, True) and s.role
-        self.unique = {t: Surface(next(iter(es)), t, (t,), bool(re.search(r"[\u3400-\u9fff]", t)), roles[t])
-                       for t, es in owners.items() if len(es) == 1}
+        self.unique = {t: next(iter(es)) for t, es in owners.items() if len(es) == 1}
 
     def entities_in(self, text: str, toks: list[str]) -> list[str]:
         """World entities the text names, each once, longest surface first; a shorter name inside a
         longer one already found does not count again ('lantern' inside 'Lantern Park')."""
-        return list(dict.fromkeys(e for e, _ in self.hits(text, toks)))
-
-    def hits(self, text: str, toks: list[str]) -> list[tuple[str, Surface]]:
-        """(entity, the surface that named it) for each entity the text names, longest surface first,
-        then those found by a word that belongs to one name only."""
         low, have = text.lower(), set(toks)
-        found: list[tuple[str, Surface]] = []
+        found: list[str] = []
         used_toks: set[str] = set()
-        rest = text  # the Chinese not yet read as a name: 铁匠 counts again in 铁匠铺有铁匠吗
+        used_zh: list[str] = []
         for s in self.surfaces:
-            if any(e == s.entity for e, _ in found):
+            if s.entity in found:
                 continue
             if s.zh:
-                hit = s.text in rest if len(s.text) > 1 else s.text in have  # 茶 is not the 茶 of 茶壶
+                hit = s.text in text if len(s.text) > 1 else s.text in have  # 茶 is not the 茶 of 茶壶
+                if hit and any(s.text in u for u in used_zh):
+                    continue
             elif len(s.toks) == 1:
                 hit = s.toks[0] in have and s.toks[0] not in used_toks
             else:
@@ -100,17 +178,17 @@ class Vocabulary:
                 if hit and set(s.toks) <= used_toks:
                     continue
             if hit:
-                found.append((s.entity, s))
+                found.append(s.entity)
                 if s.zh:
-                    rest = rest.replace(s.text, "\0")
+                    used_zh.append(s.text)
                 else:
                     used_toks.update(s.toks)
-        pairs = [m[i:i + 2] for m in re.findall(r"[\u3400-\u9fff]+", rest) for i in range(len(m) - 1)]
+        pairs = [m[i:i + 2] for m in re.findall(r"[\u3400-\u9fff]+", text) for i in range(len(m) - 1)]
         for t in [*toks, *pairs]:  # then the words that belong to one name only
-            one = self.unique.get(t)
-            if one is not None and all(e != one.entity for e, _ in found) and t not in used_toks \
-                    and (not one.zh or t in rest):
-                found.append((one.entity, one))
+            entity = self.unique.get(t)
+            if entity is not None and entity not in found and t not in used_toks \
+                    and not any(t in u for u in used_zh):
+                found.append(entity)
         return found
 
 
@@ -162,6 +240,18 @@ def _ends_noun_phrase(word: str, k: int) -> bool:
     return low in _PHRASE_END or (k > 0 and (low in _AFTER_A_NOUN or low.endswith(("ly", "ing"))))
 
 
+@lru_cache(maxsize=256)
+def _pos(text: str) -> tuple[tuple[str, str], ...]:
+    """jieba's words and part-of-speech tags for the Chinese in `text`."""
+    if not re.search(r"[\u3400-\u9fff]", text):
+        return ()
+    from llmverse.lang import _jieba
+    from jieba import posseg
+
+    _jieba()  # quiet logging, loaded once
+    return tuple((p.word, p.flag) for p in posseg.cut(text))
+
+
 def _things_named(text: str) -> set[str]:
     """The tokens of `text` that stand where a thing is named."""
     out: set[str] = set()
@@ -186,7 +276,7 @@ def _things_named(text: str) -> set[str]:
     for i, w in enumerate(words):  # a name the world lacks: "books by Dickens" (not the first word, not "I")
         if i and w[:1].isupper() and w != "I" and not re.search(r"[.!?]\s*$", text[:text.find(w)]):
             out.update(tokens(w))
-    pos = pos_tags(text)
+    pos = _pos(text)
     for i, (word, flag) in enumerate(pos):
         # a noun, a verbal noun (牙刷 is tagged vn), or whatever follows a measure word or 有没有 ("拿个X")
         prev, prev_flag = pos[i - 1] if i else ("", "")
@@ -212,12 +302,12 @@ def _without_particle(word: str, text: str) -> str:
 def ends_a_phrase(word: str) -> bool:
     """A word that cannot continue a noun phrase ("the gift shop at the museum": at)."""
     low = word.lower()
-    return low in _PHRASE_END or low in asking_words() or any(t in intent_words() for t in tokens(low))
+    return low in _PHRASE_END or low in _asking() or any(t in _intent_words() for t in tokens(low))
 
 
 def _of_known_words(token: str) -> bool:
     """营业时间 is 营业 + 时间: a word made of two asking or intent words asks, it names nothing."""
-    known = asking_words() | intent_words()
+    known = _asking() | _intent_words()
     return any(token[:k] in known and token[k:] in known for k in range(1, len(token)))
 
 
@@ -227,40 +317,28 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     toks = tokens(text)
     have = set(toks)
     q = Question(text, lang, toks)
-    for name, matchers in intent_matchers().items():
-        # A phrase that uses an intent's word in another sense does not ask it ("close by" is no closing time).
-        t = except_pattern(name).sub(" ", text) if except_pattern(name) else text
-        if any(matches(m, set(tokens(t)) if t != text else have, t) for m in matchers):
+    for name, matchers in _intent_matchers().items():
+        if any(_matches(m, have, text) for m in matchers):
             q.intents.add(name)
     if "history" in q.intents and _CAME_TO_BE.search(text):  # "When was the Forge built?" asks no opening hours
         q.intents.discard("hours")
     elif "history" in q.intents and "hours" in q.intents:  # "When was the Forge open yesterday?"
         q.intents.discard("history")
-    hits = vocabulary.hits(text, toks)
-    q.entities = list(dict.fromkeys(e for e, _ in hits))
-    people = by_role(hits)
-    if people and any(not e.startswith("character:") for e in q.entities):  # "Does the Market have a guide?"
-        q.by_role, q.entities = people, [e for e in q.entities if e not in people]
+    q.entities = vocabulary.entities_in(text, toks)
     named = {t for s in vocabulary.surfaces if s.entity in q.entities for t in s.toks}
-    # What the names leave of the line: a word jieba glued across a name's end (铺里 of 草药铺里,
-    # 膏贵 of 薄荷膏贵吗) names nothing the world lacks.
-    rest = text
-    for _, s in hits:
-        rest = rest.replace(s.text, "\0") if s.zh and len(s.text) > 1 else rest
-    q.named = named & have | {s.text for e, s in hits if s.zh and e in q.entities and len(s.text) > 1}
+    q.named = named & have
     # jieba's search mode and its tagger cut differently (卖剑 | 卖 剑): both cuts are candidates.
-    pos = pos_tags(text)
+    pos = _pos(text)
     cuts = [w for i, (w, flag) in enumerate(pos)  # 卖|剑, not 问|一下
             if len(w) > 1 or (flag.startswith("n") and i and pos[i - 1][0] in _ZH_TRADE_VERBS)]
     named_things = _things_named(text)
     # What a measure word counts is a thing, however jieba cut it (一把手|套 for 一把 手套).
     counted = [m.group(2) for m in _ZH_OBJECT.finditer(text) if m.group(2) and len(m.group(2)) > 1]
     unknown = [t for t in dict.fromkeys(_without_particle(t, text) for t in [*toks, *cuts, *counted])
-               if t not in vocabulary.words and t not in asking_words() and t not in intent_words()
-               and t not in smalltalk_words() and t not in need_words() and t not in named and not t.isdigit()
+               if t not in vocabulary.words and t not in _asking() and t not in _intent_words()
+               and t not in _smalltalk_words() and t not in _need_words() and t not in named and not t.isdigit()
                and (len(t) > 1 or re.fullmatch(r"[\u3400-\u9fff]", t))
-               and not any(t in s.text or (len(s.text) > 1 and s.text in t) for s in vocabulary.surfaces if s.zh)
-               and (not re.search(r"[\u3400-\u9fff]", t) or t in rest)]
+               and not any(t in s.text or (len(s.text) > 1 and s.text in t) for s in vocabulary.surfaces if s.zh)]
     unknown = [t for t in unknown if not _of_known_words(t)]
     # jieba's search mode cuts 自行车 into 自行, 行车 and 自行车: the longest stands for them.
     things = [t for t in unknown if t in named_things]
@@ -274,15 +352,12 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     if len(q.unknown) > 1 and q.language == "en":  # "silver ring", "nearest bank": the head noun is last
         q.unknown = [q.unknown[-1], *q.unknown[:-1]]
     elif len(q.unknown) > 1:  # 能租自行车: the noun (自行车) is what is missing, not the verb jieba glued (能租)
-        nouns = {w for w, flag in pos_tags(text) if flag.startswith("n") or flag == "vn"}
+        nouns = {w for w, flag in _pos(text) if flag.startswith("n") or flag == "vn"}
         q.unknown.sort(key=lambda t: (t not in nouns, -len(t)))
-    q.said = [t for t in said(text, toks, hits, q.by_role, asks(text, have)) if not of_listed_words(t)]
-    nouns = named_things | {w for w, flag in pos_tags(text) if flag.startswith("n") or flag == "vn"}
-    q.said_thing = next((t for t in reversed(q.said) if t in nouns), None)
-    greets = any(matches(m, have, text) for m in smalltalk_matchers())
+    greets = any(_matches(m, have, text) for m in _smalltalk())
     q.addressed = bool(re.search(r"\b(?:you|your|yours)\b|你|您", text, re.I))
-    q.request = any(matches(m, have, text) for m in request_matchers())
-    q.needs = {tag for tag, ms in need_matchers().items() if any(matches(m, have, text) for m in ms)}
+    q.request = any(_matches(m, have, text) for m in _requests())
+    q.needs = {tag for tag, ms in _needs().items() if any(_matches(m, have, text) for m in ms)}
     q.smalltalk = greets and not q.entities and not (q.intents - {"about", "self"}) and not q.unknown
     return q
 

@@ -21,7 +21,6 @@ from rank_bm25 import BM25Okapi
 from llmverse.lang import split_sentences, tokens
 from llmverse.voice.fact import Fact
 from llmverse.voice.locale import section
-from llmverse.voice.asked import inside, yes_no
 from llmverse.voice.question import Question, asking_words, intent_words
 
 log = logging.getLogger(__name__)
@@ -101,7 +100,8 @@ class Retriever:
     def _names_all(f: Fact, q: Question, subjects: list[str]) -> bool:
         """Does a fact name the thing asked about by every word the question names it with ("Who runs
         the Gull Inn?" → Nell works at the Gull Inn), not merely a word of a place it is kept at?"""
-        return f.subject not in subjects and bool(q.named) and all(_holds(f, t) for t in q.named)
+        keys = set(f.keys)
+        return f.subject not in subjects and bool(q.named) and q.named <= keys
 
     def _names_a_person(self, f: Fact) -> bool:
         """Does the fact name one of the world's people (the answers of the facts about who someone is)?"""
@@ -135,10 +135,6 @@ class Retriever:
         unknown = [t for t in q.unknown if t not in self.words]
         wants = q.wants
         subjects = q.entities or []
-        said = [t for t in q.said if t not in self.ignore]
-        if not subjects and here and here.startswith("place:") and not unknown and (q.needs or said) and (
-                inside(q.text) or (yes_no(q.text) and not q.addressed and not q.intents and not q.needs)):
-            subjects = [here]  # "Can I eat in here?", "要预约吗？": asked of the place the listener is at
         boosted = [s * (self.w.kind_boost if f.kind in wants else 1.0)
                    * (self.w.subject_boost if f.subject in subjects else 1.0)
                    for f, s in zip(self.facts, base, strict=True)]
@@ -167,15 +163,8 @@ class Retriever:
             if kinds:
                 return Found("answered", top, best(kinds), subject=subjects[0])
             # "Who runs the forge?": a fact of the asked kind that names the thing (Bram works at the Forge).
-            if wants & {"who"}:  # ... or me, where I work ("Who runs the Herb Shop?" asked of its herbalist)
-                kinds = [f for f in self.facts if f.kind in wants and (self._names_all(f, q, subjects)
-                                                                      or f.kind == "self" and work in subjects)]
-                if kinds:
-                    return Found("answered", top, best(kinds), subject=subjects[0])
-            # "What do they sell at the Market?": the wares kept there (their prices name it), or mine.
-            if "sells" in q.intents and attr is None:
-                kinds = [f for f in self.facts if f.kind == "price" and self._names_all(f, q, subjects)
-                         or f.kind == "sells" and work in subjects]
+            if wants & {"who"}:
+                kinds = [f for f in self.facts if f.kind in wants and self._names_all(f, q, subjects)]
                 if kinds:
                     return Found("answered", top, best(kinds), subject=subjects[0])
             # Otherwise the most relevant fact about the thing, or of what is known that names it
@@ -189,13 +178,6 @@ class Retriever:
             told = ("knows", "doc", "event", "memory", "did", "plan") if own else tuple(_KNOWLEDGE)
             cands = own + [i for i, f in enumerate(self.facts)
                            if f.subject not in subjects and f.kind in told and set(f.keys) & named]
-            # The people asked of a place by their role, where a fact puts them there ("Does the Museum
-            # have a guide?" → Mara is the tour guide at the Museum; I, when I work there).
-            cands += [i for i, f in enumerate(self.facts) if f.subject in q.by_role and (
-                f.kind == "who" and set(f.keys) & named or f.kind == "self" and work in subjects)]
-            if q.needs and asked and not wants and not any(  # "Can I eat in the Museum?": not a place for it
-                    f.kind == "about" and f.subject in subjects and q.needs & set(f.keys) for f in self.facts):
-                return Found("unknown", top, None, subject=subjects[0])
             if attr and asked:  # "the entrance fee of the park", "how old is the lighthouse": not told
                 knowing = [i for i in cands if self.facts[i].kind in ("knows", "doc", "event")
                            and base[i] >= self.w.answer_min and _ANSWERS[attr].search(self.facts[i].en)]
@@ -205,15 +187,9 @@ class Retriever:
                 return Found("unknown", top, None, missing=section("attributes", q.language).get(attr), subject=subjects[0])
             if _WHO.search(q.text):  # "Who runs the inn?" is answered by a fact that names someone
                 cands = [i for i in cands if self._names_a_person(self.facts[i])
-                         and (self.facts[i].subject in subjects or all(_holds(self.facts[i], t) for t in q.named))]
+                         and (self.facts[i].subject in subjects or q.named <= set(self.facts[i].keys))]
                 if not cands:  # "Who painted the old sea chart?": nobody is told of
                     return Found("unknown", top, None, subject=subjects[0])
-            # What is asked of a place or thing must be what a fact holds, not a word in another sense.
-            if said and asked and not all(e.startswith("character:") for e in subjects):
-                cands = [i for i in cands if all(_holds(self.facts[i], t) for t in said)
-                         and (not q.by_role or self.facts[i].subject in q.by_role)]  # a guide: a person
-                if not cands:  # "Are there shows at the Gull Inn?", "Does the Market have a guide?"
-                    return Found("unknown", top, None, missing=q.said_thing, subject=subjects[0])
             if cands:
                 i = max(cands, key=lambda j: (base[j], -rank[id(self.facts[j])]))
                 return Found("answered", top, self.facts[i], subject=subjects[0])
@@ -257,13 +233,6 @@ class Retriever:
 
 
 _WHO = re.compile(r"\bwho\b|谁", re.I)
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def _holds(f: Fact, word: str) -> bool:
-    """Does a fact hold a word of the question (Chinese also inside its text: jieba cuts 记忆馆 in a
-    fact's sentence otherwise than in the question)?"""
-    return word in f.keys or bool(_CJK.search(word) and word in f.zh)
 
 
 def _attribute(q: Question) -> str | None:

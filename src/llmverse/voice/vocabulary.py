@@ -19,20 +19,13 @@ _CACHE: dict[int, tuple[weakref.ref, Vocabulary]] = {}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-def _surface(entity: str, text: str | None, role: bool = False) -> Surface | None:
+def _surface(entity: str, text: str | None) -> Surface | None:
     if not text or not text.strip():
         return None
     if _CJK.search(text):
-        return Surface(entity, text, (text,), True, role)
+        return Surface(entity, text, (text,), True)
     toks = tuple(tokens(text)) or (text.lower(),)
-    return Surface(entity, text, toks, False, role)
-
-
-def _common_noun(alias: str, zh_name: str | None) -> bool:
-    """An alias that says what someone is ("the guide", "导游"), not who ("Ms Lin", "小林")."""
-    if _CJK.search(alias):
-        return not (zh_name and set(alias) & set(zh_name))
-    return alias[:1].islower()
+    return Surface(entity, text, toks, False)
 
 
 def vocabulary(world: WorldFile) -> Vocabulary:
@@ -49,9 +42,7 @@ def vocabulary(world: WorldFile) -> Vocabulary:
         surfaces += [_surface(e, x) for x in (t.names.en, t.names.zh, t.id.replace("_", " "), *t.aliases)]
     for c in world.characters:
         e = f"character:{c.id}"
-        surfaces += [_surface(e, x) for x in (c.names.en, c.names.zh)]
-        surfaces += [_surface(e, x, _common_noun(x, c.names.zh)) for x in c.aliases]
-        surfaces += [_surface(e, x, True) for x in (c.role, c.role_zh)]
+        surfaces += [_surface(e, x) for x in (c.names.en, c.names.zh, *c.aliases, c.role, c.role_zh)]
         surfaces += [_surface(e, x) for x in c.names.en.split()[:1] if len(c.names.en.split()) > 1]  # "Lin" of "Lin Wei"
     for i, b in enumerate(world.map.blocked):  # landmarks: "the lighthouse", "the fountain"
         if b.name:
