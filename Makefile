@@ -43,11 +43,11 @@ demo: install
 
 # The NPC voice that ships in the package (llm/adapters/gemma3-npc/adapter.npz): Gemma-3-270M + LoRA on
 # conversations from generated bilingual worlds, with the characters' real prompts. Not in CI: about an
-# hour on 2 cores. It rebuilds the shipped adapter from scratch (docs/training.md).
+# hour and a half on 2 quiet cores. It rebuilds the shipped adapter from scratch (docs/training.md).
 models: install
-	HF_HUB_OFFLINE=1 $(VENV)/bin/llmverse train dialogues --out models/npc-dialogues --worlds 15 --held-worlds 2
+	HF_HUB_OFFLINE=1 $(VENV)/bin/llmverse train dialogues --out models/npc-dialogues --worlds 50 --held-worlds 3
 	HF_HUB_OFFLINE=1 nice -n 19 $(VENV)/bin/llmverse train sft --train models/npc-dialogues/train.jsonl \
-		--eval models/npc-dialogues/eval.jsonl --out models/gemma3-npc --steps 300 --rank 16 \
+		--eval models/npc-dialogues/eval.jsonl --out models/gemma3-npc --steps 700 --rank 16 \
 		--targets q_proj,k_proj,v_proj,o_proj --max-length 512 --last-turn-only \
 		--adapter-out src/llmverse/llm/adapters/gemma3-npc/adapter.npz
 	cp models/gemma3-npc/run_card.json models/gemma3-npc/run_card.md src/llmverse/llm/adapters/gemma3-npc/
