@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -236,7 +237,9 @@ class Runtime:
                 loop.call_soon_threadsafe(q.put_nowait, item)
 
         ticket = Ticket(player, work, on_piece=lambda p: put(("piece", p)), on_done=lambda e: put(("done", e)))
-        ticket.on_position = lambda n: put(("position", (n, ticket.own_ahead)))
+        mine = weakref.ref(ticket)  # not the ticket itself: a ticket holding a closure over itself is a
+        # cycle that keeps the session's queue (and the session) alive until the collector runs
+        ticket.on_position = lambda n: put(("position", (n, t.own_ahead if (t := mine()) else 0)))
         self.scheduler.submit(ticket)
         return ticket, q
 
