@@ -25,6 +25,10 @@ def serve(
     header_timeout: Annotated[float, typer.Option(
         help="seconds a client has to send a request's headers (slowloris)")] = 10.0,
     body_timeout: Annotated[float, typer.Option(help="seconds a client has to send a request's body")] = 10.0,
+    login_rate: Annotated[float, typer.Option(
+        help="logins and registrations per second per address and per name, once the burst is spent")] = 0.2,
+    login_burst: Annotated[int, typer.Option(help="logins and registrations allowed at once (each costs an argon2 "
+                                                  "hash); raise both behind a NAT or proxy")] = 10,
 ) -> None:
     """Serve the world: web client at http://HOST:PORT/, OpenAI-compatible API at /v1. The admin
     account's password comes from LLMVERSE_ADMIN_PASSWORD."""
@@ -35,7 +39,7 @@ def serve(
 
     cfg = ServerConfig(world=world, model=model, database_url=db, threads=threads, tick_seconds=tick,
                        concurrency=concurrency, open_registration=not closed, header_seconds=header_timeout,
-                       body_seconds=body_timeout)
+                       body_seconds=body_timeout, auth_rate=login_rate, auth_burst=login_burst)
     if redis:
         cfg.redis_url = redis
     try:
