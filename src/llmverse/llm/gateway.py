@@ -25,6 +25,10 @@ _DONE = object()
 # Programming errors are not a backend being down: they raise, they never turn into a fallback.
 _BUGS = (TypeError, AttributeError, NameError, AssertionError)
 M = TypeVar("M", bound=BaseModel)
+# Said once with every call that failed for good (issue 16: a newcomer saw four lines a turn, none
+# saying what to do). Retries are logged at debug level; callers do not log the failure again.
+ADVICE = ("check that the model runs and answers within LLMVERSE_TIMEOUT seconds "
+          "(`llmverse models` lists the others; --model scripted needs none)")
 
 
 @dataclass
@@ -97,6 +101,11 @@ class Gateway:
                               self._failed, self.config.breaker_cooldown)
                 self._open_until = time.monotonic() + self.config.breaker_cooldown
 
+    def _why(self, exc: Exception | None) -> str:
+        """An error's text without the backend's name in front (the log line names it already)."""
+        text = str(exc)
+        return text[len(self.backend.name) + 2:] if text.startswith(self.backend.name + ": ") else text
+
     def deadline(self) -> Deadline:
         """The limits of one call starting now."""
         total = self.config.total if self.config.total is not None else 4 * self.config.timeout
@@ -118,8 +127,13 @@ class Gateway:
     def stream(self, messages: list[Message], *, max_tokens: int = 256, usage: Usage | None = None) -> Iterator[str]:
         """Stream text. A failure before the first piece is retried with backoff (nothing was shown
         yet) while the first-piece deadline allows; after it, or when every attempt failed,
-        BackendUnavailable is raised to the caller, whose fallback then speaks."""
-        self._admit()
+        BackendUnavailable is raised to the caller, whose fallback then speaks. The failure is logged
+        here, once (the retries at debug level): the caller need not log it again."""
+        try:
+            self._admit()
+        except BackendUnavailable as exc:
+            log.warning("%s; the caller's fallback answers", exc)
+            raise
         deadline = self.deadline()
         for attempt in range(self.config.retries + 1):
             attempt_usage = Usage()
@@ -136,12 +150,12 @@ class Gateway:
                 raise
             except BackendUnavailable as exc:
                 if started or attempt == self.config.retries or not self._time_for_retry(attempt + 1, deadline):
-                    log.error("stream from %s failed%s: %s", self.backend.name,
-                              " mid-reply" if started else f" after {attempt + 1} attempt(s)", exc)
+                    log.error("stream from %s failed%s: %s; %s", self.backend.name,
+                              " mid-reply" if started else f" after {attempt + 1} attempt(s)", self._why(exc), ADVICE)
                     self._outcome(False)
                     raise
-                log.warning("stream from %s failed (attempt %d), retrying: %s", self.backend.name,
-                            attempt + 1, exc)
+                log.debug("stream from %s failed (attempt %d), retrying: %s", self.backend.name,
+                          attempt + 1, exc)
             finally:
                 if usage is not None:
                     usage.__dict__.update(attempt_usage.__dict__)
@@ -168,16 +182,18 @@ class Gateway:
             return Completion(text=fallback, fallback=True)
         deadline = self.deadline()
         answered = False  # an attempt gave a whole reply: the next gets a fresh first-piece window
+        tried = 0
         for attempt in range(self.config.retries + 1):
             if attempt:
                 if not self._time_for_retry(attempt, deadline, answered):
-                    log.warning("model call to %s: no time left for attempt %d", self.backend.name, attempt + 1)
+                    log.debug("model call to %s: no time left for attempt %d", self.backend.name, attempt + 1)
                     break
                 if not self._pause(attempt, deadline):
                     raise Cancelled(f"{self.backend.name}: the call was cancelled")
             if answered:
                 deadline = deadline.renewed()
             usage = Usage()
+            tried += 1
             try:
                 text = "".join(self._timed(messages, max_tokens, schema, usage, deadline))
                 answered = True
@@ -193,12 +209,15 @@ class Gateway:
                 raise
             except (BackendUnavailable, json.JSONDecodeError, jsonschema.ValidationError) as exc:
                 last_error = exc
-                log.warning("model call to %s failed (attempt %d): %s", self.backend.name, attempt + 1, exc)
+                log.debug("model call to %s failed (attempt %d): %s", self.backend.name, attempt + 1, exc)
         # A backend that answered, only not in the schema, is up: the breaker counts outages only.
         self._outcome(answered)
+        # One line for the whole call; advice only for an outage (a reply off the schema is the model's doing).
+        why = f"after {tried} attempt(s): {self._why(last_error)}" + ("" if answered else f"; {ADVICE}")
         if fallback is not None:
-            log.error("model call to %s gave up, answering with fallback: %s", self.backend.name, last_error)
+            log.error("model call to %s failed %s (answered with the fallback)", self.backend.name, why)
             return Completion(text=fallback, fallback=True)
+        log.error("model call to %s failed %s", self.backend.name, why)
         raise BackendUnavailable(f"{self.backend.name}: {last_error}") from last_error
 
     def decide(self, messages: list[Message], model: type[M], *, fallback: M, max_tokens: int = 128) -> M:

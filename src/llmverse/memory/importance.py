@@ -149,7 +149,9 @@ class ImportanceScorer:
             rating = ImportanceRating.model_validate_json(out.text).importance
         except (BackendUnavailable, ValidationError) as exc:
             self.stats.fallbacks += 1
-            log.warning("importance by model failed, using the heuristic: %s", exc)
+            # A backend failure was logged by the gateway already (one line per failed call); a bad rating is news.
+            level = logging.INFO if isinstance(exc, BackendUnavailable) else logging.WARNING
+            log.log(level, "importance by model failed, using the heuristic: %s", exc)
             return self.heuristic(text, kind=kind)
         self.stats.model += 1
         return rating
@@ -185,7 +187,8 @@ class ImportanceScorer:
                 raise ValueError(f"{len(ratings)} ratings for {len(part)} memories: {ratings}")
         except (BackendUnavailable, ValidationError, ValueError) as exc:
             self.stats.fallbacks += len(part)
-            log.warning("batched importance failed, using the heuristic: %s", exc)
+            level = logging.INFO if isinstance(exc, BackendUnavailable) else logging.WARNING  # as in by_model
+            log.log(level, "batched importance failed, using the heuristic: %s", exc)
             return [self.heuristic(t, kind=k) for t, k in part]
         self.stats.model += len(part)
         return ratings

@@ -93,9 +93,9 @@ class Voice:
                     yield sentence if len(out.kept) == 1 else self._join(sentence)
                 if len(out.kept) >= self.max_sentences or len(out.dropped) >= self.max_dropped:
                     break  # closing the stream stops the model
-        except BackendUnavailable as exc:  # the gateway retried and logged; the speaker carries on
+        except BackendUnavailable as exc:  # the gateway retried and logged it (once); the speaker carries on
             if not out.kept:
-                log.error("voice: the model is unavailable, answering with the fallback line: %s", exc)
+                log.info("voice: the model is unavailable, answering with the fallback line: %s", exc)
                 out.text, out.fallback = fallback(), True
                 yield out.text
                 return out

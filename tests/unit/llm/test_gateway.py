@@ -1,3 +1,4 @@
+import logging
 import time
 
 import pytest
@@ -250,3 +251,22 @@ def test_a_failed_probe_opens_the_circuit_again_and_the_breaker_is_off_by_defaul
     for _ in range(10):
         with pytest.raises(BackendUnavailable, match="server down"):
             off.complete(ask("x"))
+
+
+@pytest.mark.parametrize("call", ["stream", "complete", "complete_with_fallback"])
+def test_a_call_that_fails_for_good_is_one_logged_line_with_what_to_do(call, caplog):
+    """Issue 16: each retry used to log a warning and the final failure an error (and the voice a third
+    line): a player's turn against a dead server printed four. Now: retries at debug, the end once."""
+    gw = Gateway(Broken(), GatewayConfig(timeout=2, retries=2, backoff=0.01))
+    caplog.set_level("DEBUG", logger="llmverse")
+    if call == "complete_with_fallback":
+        assert gw.complete(ask("hello"), fallback="Bram shrugs.").fallback
+    else:
+        with pytest.raises(BackendUnavailable):
+            list(gw.stream(ask("hello"))) if call == "stream" else gw.complete(ask("hello"))
+    said = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(said) == 1, [r.getMessage() for r in said]
+    line = said[0].getMessage()
+    assert "broken" in line and "after 3 attempt(s): server down" in line and "LLMVERSE_TIMEOUT" in line
+    assert "\n" not in line and said[0].exc_info is None  # no traceback for an expected failure
+    assert len([r for r in caplog.records if r.levelno == logging.DEBUG and "attempt" in r.getMessage()]) >= 2
