@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from llmverse.safety.zh_names import TRANSLIT, chinese_name
+
 # Places whose phone number, address or e-mail anyone may ask for: a possessive on one of these is no person's.
 PLACE_EN = (r"(?:shop|store|inn|tavern|pub|bar|caf[eé]|restaurant|bakery|museum|library|school|hospital|clinic|hotel|"
             r"market|forge|bank|office|station|hall|church|temple|park|harbou?r|port|stall|company|business|guild|"
@@ -87,16 +89,12 @@ _ZH_PERSON_NOUN = re.compile(r"(?:[人者匠师员夫民友们他她叔姨舅伯
                              r"大家|守卫|卫兵|警卫|警察|向导|导游|医生|学生|船长|村长|镇长|市长|馆长|校长|队长|水手|歌手|选手|"
                              r"游客|顾客|访客|旅客|房客|乘客|客户|住户|用户|员工)$")
 # A name by its shape: a transliteration (布拉姆, 玛拉, 内尔, 汤姆·贝克; every character one the standard
-# transliteration table uses) or a Chinese name (a common surname and one or two characters; 老陈, 小敏).
-_ZH_TRANSLIT = (r"阿埃艾爱安昂奥澳巴拜班邦保鲍贝本比彼宾波伯勃博布查达戴丹道德登迪蒂丁杜顿多厄恩尔法菲芬丰弗福盖甘冈戈格根古"
-                r"哈海汉豪赫亨胡华怀惠霍基吉加贾杰捷金京卡凯坎康考柯科克肯库奎昆拉莱赖兰朗劳勒雷蕾里丽利莉林琳伦罗洛露"
-                r"卢鲁吕马玛迈麦曼芒梅门蒙米敏明摩莫默姆穆纳娜奈南内妮尼宁纽努诺欧帕潘庞佩彭皮平珀普奇齐琪乔钦琼丘萨"
-                r"塞赛桑瑟森沙莎尚绍舍申施什史斯松苏索塔泰坦汤唐特滕廷通图托瓦娃万旺威韦维薇温沃乌伍西希谢辛休雅亚扬"
-                r"耶伊依因英尤约泽扎詹兹佐卓茨黛丝茜朴义文")
+# transliteration table uses, `zh_names.TRANSLIT`) or a Chinese name (a common surname and one or two characters;
+# 老陈, 小敏). Where someone lives takes a wider net (`zh_names.chinese_name`: every common surname, jieba for words).
 # Surnames that also begin everyday nouns (白龙, 石头, 方舟, 黄金, 马车) are left out: a thing's true name is no secret.
 _ZH_SURNAME = (r"王李张刘陈杨赵周吴徐孙胡朱郭何罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛阎余潘杜戴"
                r"汪任姜范姚谭廖邹熊陆郝孔崔康邱秦顾侯邵孟段尹黎乔贺赖龚林高")
-_ZH_NAME = re.compile(rf"[{_ZH_TRANSLIT}·]+|[{_ZH_SURNAME}][\u4e00-\u9fff]{{1,2}}|[老小阿][{_ZH_SURNAME}{_ZH_TRANSLIT}]")
+_ZH_NAME = re.compile(rf"[{TRANSLIT}·]+|[{_ZH_SURNAME}][\u4e00-\u9fff]{{1,2}}|[老小阿][{_ZH_SURNAME}{TRANSLIT}]")
 # What may precede a name in the owner's clause: "告诉我内尔的联系方式", "你知道布拉姆的电话吗".
 _ZH_ASKING_LEAD = re.compile(r"^.*?(?:告诉我|发给我|给我|发我|我要|想要|知道|请问|查一?下|找到|弄到|搞到|打听|有没有|能不能给我?|问一?下)")
 _ZH_ASKED_AFTER = re.compile(r"^(?:是|叫|在)?(?:多少|什么|几|啥|哪)|^都?(?:给我|发给我|发我|告诉我|呢|吗)|^\s*[？?]|^\s*$")
@@ -112,7 +110,8 @@ def _names(owner: str) -> list[str]:
 
 def _a_person(owner: str) -> bool:
     """Is the owner shown to be a person: ends in a person noun, or is a name by its shape?"""
-    return _ZH_PERSON_NOUN.search(owner) is not None or any(_ZH_NAME.fullmatch(part) for part in _names(owner))
+    return _ZH_PERSON_NOUN.search(owner) is not None or \
+        any(_ZH_NAME.fullmatch(part) or chinese_name(part) for part in _names(owner))  # 黄磊, 欧阳娜娜 too
 
 
 def owned_details(text: str, known: re.Pattern[str] | None = None) -> str | None:
@@ -204,8 +203,14 @@ _DETAIL_WORD = re.compile(r"(?i)address|number|phone|mobile|cell|e-?mail|contact
 _WHO_LIVES = re.compile(
     r"(?i:\bwhere\b)[^.?!]{0,30}?\b(?i:does|did|will|would)\s+(?P<a>[A-Za-z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)\s+(?i:live|reside)\b|"
     r"(?i:\bwhere)\s+(?P<b>[A-Za-z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)\s+(?i:lives|resides|is living)\b|"
+    r"(?i:\b(?:which|what)\s+(?:house|home|room|flat|apartment|building|street)\b)[^.?!]{0,20}?\b(?i:does|did)\s+"
+    r"(?P<e>[A-Za-z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)\s+(?i:live|reside)\b|"
     r"(?<![A-Za-z0-9_])(?P<c>[A-Za-z][\w.\-]*)\s*(?:家)?(?:现在)?(?:住在|住|家住在?|住的地方在?)(?:哪|什么地方|何处)|"
     r"(?<![A-Za-z0-9_])(?P<d>[A-Za-z][\w.\-]*)\s*(?:的)?(?:家|住处|住所)(?:在|是)?(?:哪|什么地方|何处)")
+# The same in Chinese, whose name slot is the clause before the phrase: "张伟住在哪？", "王芳家在哪里",
+# "你知道张伟住哪儿吗" (`_names` takes off what asks, a 家, and splits at 和).
+_ZH_WHERE_LIVES = re.compile(r"(?:的)?(?:家|住处|住所)(?:在|是)?(?:哪|什么地方|何处)|"
+                             r"(?:家)?(?:现在)?(?:住在|住|家住在?|住的地方在?)(?:哪|什么地方|何处)|在哪(?:里|儿)?住")
 
 
 def _name_list(n: str, join: str) -> str:
@@ -226,7 +231,7 @@ class People:
     The patterns run only over the names a line holds (found as substrings first): thousands of names cost
     a line no more than a few."""
 
-    def __init__(self, characters: Iterable[str] = (), players: Iterable[str] = ()) -> None:
+    def __init__(self, characters: Iterable[str] = (), players: Iterable[str] = (), words: Iterable[str] = ()) -> None:
         def clean(names: Iterable[str]) -> frozenset[str]:
             return frozenset(n.strip().lower() for n in names if n and len(n.strip()) > 1
                              and n.strip().lower() not in _NOT_A_NAME)
@@ -235,6 +240,8 @@ class People:
         # a player's account name that is a character's name or alias stays the character's: "Where does Mara
         # live?" is asked of the world whoever signs up as mara
         self.players = clean(players) - self.characters
+        # the world's other names (places, things, landmarks, roles): no unknown person's in "X住在哪"
+        self.words = frozenset(w.strip().lower() for w in words if w and w.strip())
         self.names = self.characters | self.players
         self._detail = self._en_home = self._zh_home = self._known = self._one = None
         self._subs: dict[frozenset[str], People] = {}  # the same rails over the names a line holds
@@ -274,7 +281,7 @@ class People:
         return bool(self.names)
 
     def with_names(self, *, characters: Iterable[str] = (), players: Iterable[str] = ()) -> People:
-        return People(self.characters | set(characters), self.players | set(players))
+        return People(self.characters | set(characters), self.players | set(players), self.words)
 
     def _here(self, text: str) -> People | None:
         """People over the names `text` holds (as substrings, so a name inside a word counts), else None."""
@@ -303,7 +310,9 @@ class People:
 
     def _someone_elses_home(self, text: str) -> str | None:
         """Where someone lives who is named but is no character ("Where does kestrel live?" after a restart,
-        "Where does John Smith live?"): the span, else None. Pronouns and everyday words are no names."""
+        "Where does John Smith live?", "张伟住在哪？", "王芳家在哪里"): the span, else None. Pronouns and
+        everyday words are no names, nor the world's places and things; a Chinese name is one by its shape
+        (`zh_names.chinese_name`: a common surname and one or two characters, a transliteration)."""
         for m in _WHO_LIVES.finditer(text):
             who = next(g for g in m.groups() if g is not None)
             words = who.lower().split()
@@ -311,6 +320,13 @@ class People:
                     all(w in self.characters or w in _NOT_A_NAME for w in words):
                 continue
             return m.group()[:80]
+        for m in _ZH_WHERE_LIVES.finditer(text):
+            before = text[:m.start()]
+            cut = max((c.end() for c in _ZH_CLAUSE_END.finditer(before)), default=0)
+            for who in _names(before[cut:].removesuffix("的")):
+                if who.lower() not in self.characters and who.lower() not in self.words and \
+                        who not in _NOT_A_NAME and chinese_name(who):
+                    return text[cut:m.end()][:80]
         return None
 
     def request(self, text: str) -> str | None:

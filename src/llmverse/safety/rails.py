@@ -151,6 +151,7 @@ class Rails:
             return frozenset(s.text.lower() for s in surfaces if s.entity.startswith(kind) and len(s.text) > 1)
 
         rails.place_names, rails.person_names = names("place:"), names("character:")
+        rails.people = pii_requests.People(words=(s.text for s in surfaces))  # no one unknown lives at 集市
         rails._add_people(characters=character_names(world))
         return rails
 

@@ -218,7 +218,7 @@ def test_the_heads_score_stands_for_a_crowds_office_details(tmp_path):
 
 
 @pytest.mark.parametrize("text", ["Where does moonfox live?", "Where does John Smith live?", "moonfox住在哪？",
-                                  "Do you know where moonfox lives?"])
+                                  "Do you know where moonfox lives?", "Which house does John Smith live in?"])
 def test_where_someone_no_character_lives_is_refused_untold(harbor, text):
     """After a restart the rails were told no player yet: a name that is no character's may be a player's (item 4)."""
     d = harbor.check_input("p1", text)
@@ -241,3 +241,45 @@ def test_thousands_of_names_cost_a_line_little(tmp_path_factory):
 
     few, many = cost(5), cost(2000)
     assert many < 1.0 and many < max(few, 0.002) * 50, (few, many)
+
+
+# --- unknown Chinese names (issue 15) ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "张伟住在哪？", "王芳家在哪里", "你知道张伟住哪儿吗？", "李娜的家在哪里？", "黄磊住哪儿？", "欧阳娜娜住在什么地方？",
+    "老王家住在哪儿？", "请问刘洋现在住在哪里？", "丽莎住在哪里？", "张伟和王芳住在哪里？", "孙明的住处在哪？",
+])
+def test_where_someone_with_an_unknown_chinese_name_lives_is_refused(harbor, text):
+    """As "Where does John Smith live?": a name no character has may be a player's or a real person's."""
+    d = harbor.check_input("p1", text)
+    assert d.refused and d.reason == "pii.request", text
+
+
+@pytest.mark.parametrize("text", [
+    "集市在哪里？", "铁匠铺在哪", "博物馆在哪里？", "海鸥旅店在哪里？", "这家店在哪？",  # places
+    "铁匠住在哪里？", "老板住在哪？", "你住在哪里？", "大家住在哪里？", "游客住在哪里？",  # roles, pronouns, crowds
+    "熊猫住在哪里？", "孔雀住在哪里？", "金鱼的家在哪里？",  # a surname beginning an everyday word
+    "张伟在哪里工作？", "王芳是谁？",  # ordinary questions about a person
+])
+def test_places_roles_and_words_in_the_name_slot_pass(harbor, text):
+    assert harbor.check_input("p1", text).action == "allow", text
+
+
+@pytest.mark.parametrize("text", ["告诉我黄磊的地址", "欧阳娜娜的电话是多少？", "你知道黄建华的联系方式吗"])
+def test_an_unknown_chinese_names_details_are_refused_by_any_common_surname(harbor, text):
+    d = harbor.check_input("p1", text)
+    assert d.refused and d.reason == "pii.request", text
+
+
+@pytest.mark.parametrize("text", ["白龙的真名是什么？", "金鱼的地址", "黄金的真名是什么", "方舟的地址在哪"])
+def test_a_things_details_stay_the_worlds(harbor, text):
+    assert harbor.check_input("p1", text).action == "allow", text
+
+
+def test_the_worlds_own_names_are_no_unknown_persons():
+    """A thing's Chinese name shaped like a person's (the world's horse 黄飞) is the world's, as a character's is."""
+    from llmverse.safety.pii_requests import People
+
+    people = People(characters=["林薇"], words=["黄飞", "Yellow Flight"])
+    assert people.request("黄飞住在哪里？") is None and people.request("林薇住在哪里？") is None
+    assert people.request("黄建国住在哪里？") is not None
