@@ -13,7 +13,7 @@ import logging
 import re
 import secrets
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
@@ -107,9 +107,11 @@ def _now() -> datetime:
 class Accounts:
     """Accounts, tokens and the audit log of one world."""
 
-    def __init__(self, engine: Engine, world: str, hasher: PasswordHasher | None = None) -> None:
+    def __init__(self, engine: Engine, world: str, hasher: PasswordHasher | None = None, *,
+                 on_create: Callable[[str], object] | None = None) -> None:
         self.engine, self.world = engine, world
         self.hasher = hasher or PasswordHasher()
+        self.on_create = on_create  # told each new account's name (the rails: a player's name is a person's)
         _Base.metadata.create_all(engine)
         self._dummy = self.hasher.hash(secrets.token_hex(8))  # spent on unknown names
 
@@ -128,7 +130,14 @@ class Accounts:
         except IntegrityError as exc:
             raise AccountError(f"the name '{name}' is taken") from exc
         self.audit(name, "account.create", role=role)
+        if self.on_create is not None:
+            self.on_create(name)
         return Account(name, role)
+
+    def names(self) -> list[str]:
+        """Every account name of the world, for what must know its players before they speak (the rails)."""
+        with Session(self.engine) as s:
+            return list(s.scalars(select(_AccountRow.name).where(_AccountRow.world == self.world)))
 
     def get(self, name: str) -> Account | None:
         if not valid_name(name):

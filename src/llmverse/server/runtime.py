@@ -99,7 +99,11 @@ class Runtime:
         self.memory = self._memory() if cfg.memory else None
         self.services = Services(self.world, self.gateway, self.memory)
         self.presence = Presence(self.world)
-        self.accounts = Accounts(self.store.engine, self.world.key)
+        # The rails refuse where a player lives by their account name ("Where's kestrel's home?"):
+        # every account is told them now and each new one when it is made, not only those who spoke since the
+        # start (an account made by another process is told when its player first speaks here).
+        self.accounts = Accounts(self.store.engine, self.world.key, on_create=self.services.rails.know_people)
+        self.services.rails.know_people(*self.accounts.names())
         if cfg.admin_password:
             self.accounts.ensure_admin(ADMIN, cfg.admin_password)
         # Players before the world's own work; LLMVERSE_PRIORITY=off turns that off (bench/load.py compares).
