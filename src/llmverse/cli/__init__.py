@@ -12,13 +12,15 @@ from typing import Annotated
 
 import typer
 
+from llmverse.cli.usage import OneLineUsage
 from llmverse.train.cli import predict_command, train_app  # imports only typer and rich
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # nothing is ever fetched from a model hub
 
 from llmverse.cli import data, evals, generate, router, safety, serve, simulate, talk, verify, world  # noqa: E402  (after HF_HUB_OFFLINE is set)
 
-app = typer.Typer(help="llmverse: LLM-driven inhabitants for virtual worlds.", no_args_is_help=True)
+app = typer.Typer(help="llmverse: LLM-driven inhabitants for virtual worlds.", no_args_is_help=True,
+                  cls=OneLineUsage)  # usage errors are one line, not a Rich box
 world_app = typer.Typer(help="World files.")
 eval_app = typer.Typer(help="Evaluations that print a figure.")
 app.add_typer(world_app, name="world")

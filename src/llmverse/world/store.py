@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -26,7 +27,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, create_engine, event, func, or_, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from llmverse.errors import LlmverseError
@@ -63,6 +65,18 @@ def _wal_normal(dbapi_conn, _record) -> None:
     dbapi_conn.execute("PRAGMA synchronous=NORMAL")
 
 
+def _open_advice(sqlite: bool, exc: Exception) -> str:
+    """What to do when the database cannot be opened, by what went wrong (issue 16: one line each)."""
+    usable = "sqlite:///FILE.db or postgresql+psycopg://USER@HOST/DB"
+    if isinstance(exc, ImportError):
+        return f"its driver is not installed: give {usable}, or install the driver (--db or DATABASE_URL)"
+    if isinstance(exc, ArgumentError):  # not a URL, or a dialect SQLAlchemy does not know
+        return f"give a database URL such as {usable} (--db or DATABASE_URL)"
+    if sqlite:
+        return "check that the file's folder exists and is writable (--db or DATABASE_URL)"
+    return "check that the database server runs and the URL (--db or DATABASE_URL) is right"
+
+
 def _memory(url: str) -> bool:
     return url.startswith("sqlite") and (url in ("sqlite://", "sqlite:///") or ":memory:" in url)
 
@@ -85,9 +99,9 @@ class Store:
                 if not _memory(url):
                     self._writer = self._sqlite_writer(url, busy_seconds)
             upgrade(self.engine)
-        except SQLAlchemyError as exc:
+        except (SQLAlchemyError, ImportError) as exc:  # ImportError: the URL names a driver not installed
             raise StoreError(f"cannot open the world database {self._shown()}: {exc.__class__.__name__}: "
-                             f"{str(exc).splitlines()[0]} (check DATABASE_URL and that the server runs)") from exc
+                             f"{str(exc).splitlines()[0]}; {_open_advice(self.sqlite, exc)}") from exc
         self._write_lock = threading.Lock() if self.sqlite else None
 
     @staticmethod
@@ -110,10 +124,11 @@ class Store:
         return writer
 
     def _shown(self) -> str:
+        """The URL with its password hidden, also when SQLAlchemy could not make sense of it."""
         try:
-            return self.engine.url.render_as_string(hide_password=True)
-        except AttributeError:
-            return self.url.split("@")[-1]
+            return make_url(self.url).render_as_string(hide_password=True)
+        except (ArgumentError, ValueError):
+            return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", self.url)
 
     # --- writing: one transaction per decision -------------------------------------------------------
     def run(self, world: str, decide: Callable[[Tx], T], *,

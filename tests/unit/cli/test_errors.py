@@ -60,3 +60,41 @@ def test_world_check_of_a_missing_file(tmp_path):
     said = r.output.strip()
     assert f"no world file at {tmp_path / 'nope.yaml'}" in said and "llmverse world schema" in said
     assert "--world" not in said  # world check takes the file itself
+
+
+BAD_DATABASES = [
+    ("nosuchdriver://x", "nosuchdriver://x", "give a database URL such as sqlite:///FILE.db"),
+    ("notaurl", "notaurl", "give a database URL such as sqlite:///FILE.db"),
+    ("mysql://ann:s3cret@127.0.0.1:1/w", "mysql://ann:***@127.0.0.1:1/w", "its driver is not installed"),
+    ("postgresql+psycopg://ann:s3cret@127.0.0.1:1/w", "postgresql+psycopg://ann:***@127.0.0.1:1/w",
+     "check that the database server runs"),
+]
+
+
+@pytest.mark.parametrize("command", [*COMMANDS, ["world", "verify"]], ids=lambda c: c[0])
+@pytest.mark.parametrize("url, shown, advice", BAD_DATABASES, ids=lambda v: v.split(":")[0] if ":" in v else v)
+def test_a_database_url_that_cannot_be_opened(command, url, shown, advice, tmp_path):
+    """The URL shown with its password hidden, and what to do (a missing driver was a 40-line traceback)."""
+    model = ["--model", "scripted"] if command[0] != "world" else []
+    r = CliRunner().invoke(app, [*command, *model, "--db", url], input="/quit\n")
+    assert r.exit_code == 1 and not isinstance(r.exception, ImportError), (r.output, repr(r.exception))
+    assert r.output.startswith("error ") and len(r.output.splitlines()) == 1, r.output
+    assert f"cannot open the world database {shown}: " in r.output and advice in r.output
+    assert "s3cret" not in r.output and "--db or DATABASE_URL" in r.output
+
+
+@pytest.mark.parametrize("args, said, command", [
+    (["simulate", "--hours", "abc"], "Error: Invalid value for '--hours': ", "llmverse simulate"),
+    (["chat", "--frob"], "Error: No such option: --frob", "llmverse chat"),
+    (["world", "check"], "Error: Missing argument 'file'.", "llmverse world check"),
+    (["data", "export"], "Error: Missing argument 'kind'. Choose from: dialogues, lore, events.", "llmverse data export"),
+    (["frobnicate"], "Error: No such command 'frobnicate'.", "llmverse"),
+    (["generate"], "Error: Missing command.", "llmverse generate"),
+], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_a_usage_error_is_one_line_naming_the_help_to_read(args, said, command):
+    """Typer drew a five-line Rich box for these; now one line on stderr, click's exit status 2."""
+    r = CliRunner().invoke(app, args, prog_name="llmverse")
+    assert r.exit_code == 2, r.output
+    assert len(r.output.splitlines()) == 1 and "╭" not in r.output, r.output
+    line = r.output.strip()
+    assert line.startswith(said) and line.endswith(f"Try '{command} --help'."), line

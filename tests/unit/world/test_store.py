@@ -79,7 +79,7 @@ def test_a_world_rereads_what_another_process_wrote(tmp_path):
 def test_a_database_that_does_not_answer_is_our_error_with_what_to_check():
     from llmverse.world.store import StoreError
 
-    with pytest.raises(StoreError, match="check DATABASE_URL") as info:
+    with pytest.raises(StoreError, match="check that the database server runs and the URL") as info:
         Store("postgresql+psycopg://nobody@127.0.0.1:9/none")
     assert info.value.__cause__ is not None
 
