@@ -244,9 +244,15 @@ class People:
         self.words = frozenset(w.strip().lower() for w in words if w and w.strip())
         self.names = self.characters | self.players
         self._detail = self._en_home = self._zh_home = self._known = self._one = None
+        self._compiled = False
         self._subs: dict[frozenset[str], People] = {}  # the same rails over the names a line holds
-        if not self.names:
-            return
+
+    def _compile(self) -> People:
+        """The patterns over these names, built at first use: a line is read by the People of the names it
+        holds (`_here`), so the whole world's People (rebuilt as each account is made or player speaks) is
+        rarely compiled at all; compiling it on every new name cost seconds at a thousand names, each time."""
+        if self._compiled or not self.names:
+            return self
         alt = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True))
         # Latin words end a Latin name (Chinese runs on); an article or a possessive before it makes it a noun
         # ("the party's address" with a player called party).
@@ -276,6 +282,8 @@ class People:
         self._zh_home = re.compile(
             rf"{zn}(?:家)?(?:现在)?(?:住在|住|家住在?|住的地方在?)(?:哪|什么地方|何处)|"
             rf"{zn}(?:的)?(?:家|住处|住所)(?:在|是)?(?:哪|什么地方|何处)|{zn}在哪(?:里|儿)?住", re.I)
+        self._compiled = True
+        return self
 
     def __bool__(self) -> bool:
         return bool(self.names)
@@ -290,14 +298,14 @@ class People:
         if not present:
             return None
         if present == self.names:
-            return self
+            return self._compile()
         sub = self._subs.get(present)
         if sub is None:
             sub = People(present & self.characters, present & self.players)
             if len(self._subs) >= 512:
                 self._subs.clear()
             self._subs[present] = sub
-        return sub
+        return sub._compile()
 
     def _homes(self, text: str) -> list[re.Match[str]]:
         if self._en_home is None or self._zh_home is None:

@@ -243,6 +243,21 @@ def test_thousands_of_names_cost_a_line_little(tmp_path_factory):
     assert many < 1.0 and many < max(few, 0.002) * 50, (few, many)
 
 
+def test_learning_names_one_by_one_compiles_nothing_until_a_line_holds_them(harbor):
+    """Each account made or player who speaks rebuilds the rails' People; compiling its patterns over every
+    name each time made a thousand sign-ups take minutes (bench/load.py stalled at 1,000 players). A line is
+    read by the People of the names it holds, so the whole set's patterns are never built for it."""
+    from llmverse.safety.pii_requests import People
+
+    people = People(characters=["bram", "mara"])
+    for i in range(300):
+        people = people.with_names(players=[f"walker{i:03d}"])
+        assert not people._compiled
+    assert people.request("Where does walker123 live?") is not None  # a player's home: refused
+    assert people.characters_homes("Where does Bram live?") == ["Where does Bram live"]
+    assert not people._compiled  # only the People of {walker123} and of {bram} were built
+
+
 # --- unknown Chinese names (issue 15) ----------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", [
