@@ -146,14 +146,16 @@ class Assistant:
             pieces = {"navigate": self._navigate, "answer": self._answer, "recommend": self._recommend,
                       "smalltalk": self._smalltalk}[decision.tool](player, decision, text, here, session, reply)
             for piece in pieces:
-                # Routes and recommendations are the world's own words; the output rail still reads
-                # every piece (hazards, personal data, a leaked prompt) before the player does.
+                # Routes, recommendations and greetings are the world's own words in our sentences; the
+                # output rail's rules still read every piece (hazards, personal data, a leaked prompt)
+                # before the player does, and the trained head reads what a model wrote (`answer`).
                 # A leak is looked for in the whole reply so far: one short sentence at a time shares
                 # too few words with a prompt to tell.
                 so_far = reply.text + piece
                 out = self.rails.check_output(so_far if leaked(so_far, self.secrets) else piece, player=player,
                                               secrets=self.secrets, language=lang,
-                                              supported=piece if decision.tool != "answer" else "")
+                                              supported=piece if decision.tool != "answer" else "",
+                                              composed=decision.tool != "answer")
                 if out.refused:
                     reply.rail, reply.citations = out.reason, []
                     reply.text += out.text

@@ -84,7 +84,8 @@ class SafetyClassifier:
     def model_available(self) -> bool:
         return self.use_model and self._load() is not None
 
-    def classify(self, text: str, channel: Channel = "player") -> Verdict:
+    def classify(self, text: str, channel: Channel = "player", *, model: bool = True) -> Verdict:
+        """The rules' and (unless `model` is False) the trained head's scores per category."""
         un = normalize.unmask(text)
         v = Verdict(detect_language(un.text), encodings=list(un.encodings))
         for i, form in enumerate(un.forms):
@@ -101,7 +102,7 @@ class SafetyClassifier:
             v.add("pii", SEVERE, f"pii.{span.kind}")
         # An attack on the system or self-harm the rules already found is refused at every level: the
         # head would change nothing, so its 10-60 ms are saved.
-        if self.use_model and not any(v.scores.get(c, 0.0) >= MILD for c in _ALWAYS_REFUSED):
+        if self.use_model and model and not any(v.scores.get(c, 0.0) >= MILD for c in _ALWAYS_REFUSED):
             self._model_scores(text, un, v, channel)
         return v
 

@@ -90,3 +90,34 @@ def test_a_follow_up_goes_to_the_last_place_talked_about_and_sources_are_names(w
     assert r.tool == "navigate" and r.route.destination == "forge" and "铁匠铺" in r.text
     pieces = list(a.ask("p1", "How do I get to the museum?"))
     assert pieces[-1].strip() == "Sources: Maritime Museum" and "place:" not in "".join(pieces)
+
+
+def test_the_trained_head_reads_what_a_model_wrote_and_not_a_route_composed_from_the_world(world):
+    """A route is the world's names in the project's sentences: the output rail's rules read it, the head
+    does not (its embedding was half of an ask's time with 100 players); a model's answer meets the head."""
+    from llmverse.safety import Policy, Rails
+    from llmverse.safety.classify import SafetyClassifier
+
+    class HeadSaysViolence(SafetyClassifier):
+        def __init__(self) -> None:
+            super().__init__(use_model=False)
+            self.read: list[str] = []
+
+        def classify(self, text, channel="player", *, model=True):
+            v = super().classify(text, channel)
+            if model and channel == "output":
+                self.read.append(text)
+                v.model = {"violence": 0.99}
+            return v
+
+        def threshold(self, level, category):
+            return 0.5
+
+    head = HeadSaysViolence()
+    a = Assistant(world, scripted("answer"), rails=Rails.for_world(world, policy=Policy.for_level("teen"),
+                                                                    classifier=head))
+    r = a.reply("p1", "How do I get to the museum?", start="market")
+    assert r.tool == "navigate" and r.rail is None and r.route.destination == "museum"
+    assert head.read == []
+    r = a.reply("p1", "How much does the iron anchor cost?")
+    assert r.tool == "answer" and head.read and r.rail == "violence.model"

@@ -140,8 +140,10 @@ class _HeadSaysPii(SafetyClassifier):
     def __init__(self) -> None:
         super().__init__(use_model=False)
 
-    def classify(self, text, channel="player") -> Verdict:
+    def classify(self, text, channel="player", *, model=True) -> Verdict:
         v = super().classify(text, channel)
+        if not model:
+            return v
         v.model = {"pii": 0.99}
         return v
 

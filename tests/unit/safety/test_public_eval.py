@@ -13,8 +13,10 @@ class _Head(SafetyClassifier):
     def __init__(self) -> None:
         super().__init__(use_model=False)
 
-    def classify(self, text, channel="player") -> Verdict:
+    def classify(self, text, channel="player", *, model=True) -> Verdict:
         v = super().classify(text, channel)
+        if not model:
+            return v
         v.model = {"illegal": 0.8 if "crowbar" in text else 0.1}
         return v
 
