@@ -5,9 +5,10 @@ after an `unauthorized` error frame. After that, every bad frame (too large, not
 bad fields, over the rate limit) gets an error frame and the session goes on. Talk and ask are model
 work: they are queued fairly (the player hears their queue position), stream back piece by piece,
 and end with the ids of the events they wrote — the acknowledgement that those are in the store.
-Closing the socket cancels whatever the player still had queued or running. A session lives as long
-as its token: past the token's expiry the next frame is answered `unauthorized` and the socket
-closes with 4401; a revoked token (logout) ends its sockets at once in this process, and within
+Closing the socket drops whatever the player still had queued; a reply already running is finished
+and stored (a reload mid-reply finds it in the history, and the new page is sent its events). A
+session lives as long as its token: past the token's expiry the next frame is answered
+`unauthorized` and the socket closes with 4401; a revoked token (logout) ends its sockets at once in this process, and within
 `ServerConfig.token_check_seconds` in the others.
 
 The event loop does not write to the database: a move into a place (it records a visit) and leaving
@@ -132,8 +133,13 @@ class Session:
         except Exception as exc:  # a broken socket: the session ends, the server carries on
             log.info("session of %s ended: %s", self.player, exc)
         finally:
+            # Requests still waiting are dropped; a reply already being written is finished and stored
+            # (`withdraw` leaves a running one alone): a reload mid-reply then finds it in the history.
+            # It holds the model no longer than it would have with the player still there, and a player
+            # runs one request at a time and may hold only `max_model_requests`, so leaving and coming
+            # back frees no extra slot. An explicit cancel, or a revoked token (`end`), still stops it.
             for ticket in list(self.requests.values()):
-                rt.scheduler.cancel(ticket)
+                rt.scheduler.withdraw(ticket)
             for task in self.tasks:
                 task.cancel()
             rt.hub.remove(self.conn)

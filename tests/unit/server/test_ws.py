@@ -191,30 +191,45 @@ def test_queue_positions_count_down_and_cancel_drops_a_waiting_request(tmp_path)
         assert backend.started == 3 and backend.finished == 3  # alice, bob, carol; not dave
 
 
-def test_a_client_that_disconnects_mid_stream_is_cancelled_and_the_server_carries_on(tmp_path):
-    backend = SlowBackend(delay=0.1)
-    rt, client = slow_client(tmp_path, backend)
+def test_a_reload_mid_reply_finishes_the_reply_stores_it_and_the_new_page_gets_it(tmp_path):
+    """Issue 16: a reload while Bram replied lost the reply (closing the socket cancelled the model call,
+    so the exchange was never written). Now the running reply is finished and stored, the request still
+    waiting behind it is dropped unrun, the reloaded page is sent the reply's event, and the history
+    (what the page restores from) holds the whole reply."""
+    backend = SlowBackend(delay=0.2)  # ~4 s for the reply: the close comes in its middle
+    rt, client = slow_client(tmp_path, backend, concurrency=1)
     with client, ExitStack() as sockets:
         token = client.post("/api/register", json={"name": "alice", "password": "wonderland"}).json()["token"]
         ws, _ = join(client, sockets, token)
         walk_to(ws, rt, "bram")
-        ws.send_json({"type": "say", "to": "bram", "text": "Tell me a long story.", "id": "s1"})
-        until(ws, "queued", "s1")
+        ws.send_json({"type": "say", "to": "bram", "text": "What do you think of the sea?", "id": "s1"})
+        ws.send_json({"type": "say", "to": "bram", "text": "And of the wind?", "id": "s2"})  # waits behind s1
+        until(ws, "queued", "s2")
         deadline = time.monotonic() + 5
         while backend.started == 0 and time.monotonic() < deadline:
             time.sleep(0.02)
-        ws.close()
-        deadline = time.monotonic() + 5
-        while backend.stopped_early == 0 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert backend.stopped_early == 1 and backend.finished == 0, "the model ran on for a closed socket"
-        # the server carries on: a new session talks to the end
+        ws.close()  # the reload
+        assert backend.finished == 0, "the close came after the reply, not in it"
+        page, _ = join(client, sockets, token)
+        said: list[dict] = []
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not (said and said[-1]["actor"] == "bram"):
+            time.sleep(0.1)
+            said = client.get("/api/conversations?with=bram&last=10", headers=bearer(token)).json()
+        assert [e["actor"] for e in said] == ["alice", "bram"], said  # (s2 never said: it was dropped)
+        assert said[0]["data"]["text"] == "What do you think of the sea?"
+        assert "The sea is calm" in said[1]["data"]["text"], said[1]  # the sentence after the close
+        assert backend.finished == 1 and backend.stopped_early == 0
+        page.send_json({"type": "ping", "id": "after"})
+        _, frames = until(page, "pong", "after")
+        assert said[1]["id"] in [f["event"]["id"] for f in frames if f["type"] == "event"]
+        time.sleep(0.5)
+        assert backend.started == 1, "the request still waiting when the socket closed was run"
+        # the new page talks as before
         backend.delay = 0.0
-        ws2, _ = join(client, sockets, token)
-        walk_to(ws2, rt, "bram")
-        ws2.send_json({"type": "say", "to": "bram", "text": "Hello again.", "id": "s2"})
-        end, _ = until(ws2, "end", "s2")
-        assert end["text"] and backend.finished == 1
+        page.send_json({"type": "say", "to": "bram", "text": "Hello again.", "id": "s3"})
+        end, _ = until(page, "end", "s3")
+        assert end["text"] and backend.finished == 2
 
 
 def test_world_events_reach_connected_players(client, sockets, register, admin_token):
