@@ -20,7 +20,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -244,6 +244,25 @@ class Store:
         """Every entity state of a world, by entity key; empty for a world never opened."""
         q = select(StateRow.entity, StateRow.data).where(StateRow.world == world)
         return self._read(lambda s: {r.entity: dict(r.data) for r in s.execute(q)})
+
+    def versions(self, world: str) -> dict[str, int]:
+        """Every entity key of a world with its row's version (no data: a copy re-reads only what moved)."""
+        q = select(StateRow.entity, StateRow.version).where(StateRow.world == world)
+        return self._read(lambda s: {r.entity: int(r.version) for r in s.execute(q)})
+
+    def rows(self, world: str, entities: Collection[str]) -> dict[str, tuple[dict[str, Any], int]]:
+        """The state and version of these entities (those that exist), read in chunks of a few hundred."""
+        keys = sorted(set(entities))
+
+        def read(s: Session) -> dict[str, tuple[dict[str, Any], int]]:
+            out: dict[str, tuple[dict[str, Any], int]] = {}
+            for i in range(0, len(keys), 500):
+                q = select(StateRow.entity, StateRow.data, StateRow.version).where(
+                    StateRow.world == world, StateRow.entity.in_(keys[i:i + 500]))
+                out.update((r.entity, (dict(r.data), int(r.version))) for r in s.execute(q))
+            return out
+
+        return self._read(read)
 
     def generation(self, world: str) -> tuple[int, int]:
         """(rows, sum of versions) of a world's state: it changes with every state write anywhere, so

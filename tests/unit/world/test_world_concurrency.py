@@ -88,6 +88,29 @@ def test_one_thing_given_to_two_people_at_once_goes_to_one(db):
     assert [e.target for e in worlds[0].events(kind="give")] == [given[0].target]
 
 
+def test_a_copy_reloads_only_the_rows_that_moved_and_equals_the_store(db):
+    """`World.reload` reads whole only the rows whose version changed (a busy server reloaded every row on
+    each model request); the copy still equals the store after writes here, there and in between."""
+    name = unique_name()
+    mine, theirs = harbor(db, name), harbor(db, name)
+    read: list[list[str]] = []
+    rows = mine.store.rows
+    mine.store.rows = lambda world, entities: read.append(sorted(entities)) or rows(world, entities)
+    assert not mine.refresh()  # nothing moved: not even the versions are read
+    assert read == []
+    after_talk(theirs, "nell", "player1", "hello")
+    assert mine.refresh()
+    assert read[-1] == ["rel:nell:player1"]  # one row of the world's dozens
+    after_talk(mine, "nell", "player1", "hello again")  # written here: read again at the next reload
+    after_talk(theirs, "bram", "player2", "hi")
+    theirs.apply("bram", Give(thing="fishing_knife", to="friend"))
+    assert mine.refresh()
+    assert set(read[-1]) >= {"rel:nell:player1", "rel:bram:player2", "thing:fishing_knife"}
+    assert len(read[-1]) < len(mine.store.versions(mine.key)) / 2
+    assert mine._state == mine.store.state(mine.key)
+    assert relationship(mine, "nell", "player1").familiarity == 2
+
+
 PROCESS = """
 import json, threading, time
 from enginekit import harbor
