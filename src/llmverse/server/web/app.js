@@ -5,7 +5,8 @@ import { TownMap, expand } from "./map.js";
 
 const $ = (id) => document.getElementById(id);
 const state = { lang: localStorage.getItem("lang") || "en", token: sessionStorage.getItem("token"), name: null,
-  ws: null, map: null, world: null, characters: {}, pending: {}, seq: 0, walking: null, walks: 0, lastTick: 0 };
+  ws: null, map: null, world: null, characters: {}, pending: {}, seq: 0, walking: null, walks: 0, lastTick: 0,
+  seen: new Set() };  // ids of the conversation events shown (history, replies, live): each is shown once
 
 // --- language --------------------------------------------------------------------------------
 function applyLanguage() {
@@ -113,8 +114,12 @@ function connect() {
   ws.onopen = () => ws.send(JSON.stringify({ type: "join", token: state.token, lang: state.lang }));
   ws.onmessage = (m) => onFrame(JSON.parse(m.data));
   ws.onclose = (e) => {
-    // Replies under way on this socket never arrive: say so rather than "thinking" for ever.
-    for (const id of Object.keys(state.pending)) onError({ type: "error", reason: "failed", id }, state.pending[id]);
+    // Replies under way on this socket never stream here: say so rather than "thinking" for ever. The
+    // server still finishes a reply it had begun; its event, once reconnected, takes the bubble's place.
+    for (const [id, p] of Object.entries(state.pending)) {
+      onError({ type: "error", reason: "failed", id }, p);
+      p.el.dataset.dropped = "1";
+    }
     if (e.code === 4401) logout(); else if (state.token) setTimeout(connect, 2000);
   };
 }
@@ -152,6 +157,7 @@ function onFrame(f) {
     case "end":
       if (pending) { pending.text.textContent = f.text; pending.el.classList.remove("streaming");
         pending.el.dataset.events = f.events.join(","); pending.el.dataset.state = "done"; delete state.pending[f.id];
+        for (const id of f.events) state.seen.add(id);
         pending.status.textContent = waitingText(pending); }
       break;
     case "error": onError(f, pending); break;
@@ -197,6 +203,41 @@ function onTick(f) {
 function onEvent(ev) {
   const c = state.map.characters[ev.actor];
   if (ev.kind === "arrive" && c) c.place = ev.target;
+  if (ev.kind === "say") onSay(ev);
+}
+
+// A line of the player's conversation that no request of this page is streaming: a reply the server
+// finished after a reload (or after the connection dropped), or one from the player's other tab. It goes
+// to its thread once the thread's history is there (history and live lines are matched by event id); a
+// reply cut off by a dropped connection is filled in where the page said it failed.
+function onSay(ev) {
+  const other = ev.actor === state.name ? ev.target : ev.target === state.name ? ev.actor : null;
+  const box = other === "assistant" ? $("assistant-log")
+    : document.querySelector(`#chat-log .thread[data-with="${CSS.escape(other || "")}"]`);
+  if (!box || !box.dataset.loaded || state.seen.has(ev.id) || ownRequest(ev, other)) return;
+  state.seen.add(ev.id);
+  const mine = ev.actor === state.name, text = ev.data.text || "";
+  const dropped = mine ? null : box.querySelector(".msg[data-dropped]");
+  if (dropped) {
+    dropped.querySelector(".text").textContent = text; dropped.classList.remove("error");
+    delete dropped.dataset.dropped; dropped.dataset.state = "done"; dropped.dataset.events = String(ev.id);
+    return;
+  }
+  const b = bubble(box, mine ? "me" : other, text, false);
+  b.el.dataset.event = ev.id;
+}
+
+// Is this line one of a request this page streams? A player's requests run one at a time, in the order
+// sent, and each writes the player's line before the reply: the player's line belongs to the first
+// waiting request to that speaker with none yet, a reply to the first that has its line and no reply.
+function ownRequest(ev, other) {
+  const mine = ev.actor === state.name;
+  for (const p of Object.values(state.pending)) { // in the order sent
+    if (p.speaker !== other) continue;
+    if (mine && !p.line) { p.line = ev.id; return true; }
+    if (!mine && p.line && !p.reply) { p.reply = ev.id; return true; }
+  }
+  return false;
 }
 
 // An error in the player's language: the server gives `reasons` per language where it can.
@@ -312,6 +353,8 @@ async function loadHistory(other, box) {
     const said = await api(`/api/conversations?with=${encodeURIComponent(other)}&last=50`);
     const first = box.firstChild;
     for (const ev of said) {
+      if (state.seen.has(ev.id)) continue; // already shown live while the history was on its way
+      state.seen.add(ev.id);
       const b = bubble(box, ev.actor === state.name ? "me" : other, ev.data.text || "", false);
       b.el.dataset.event = ev.id; b.el.classList.add("past");
       box.insertBefore(b.el, first);
