@@ -11,9 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from typer._click.core import Context  # typer vendors its own click: the `click` package's classes are others
-from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
+
+try:  # typer 0.2x vendors its own click: there the `click` package's classes are other classes
+    from typer._click.core import Context
+    from typer._click.exceptions import UsageError
+except ImportError:  # an older typer (pyproject allows >= 0.12) runs on click itself
+    from click import Context, UsageError  # type: ignore[assignment]
 
 
 def one_line(exc: UsageError) -> str:
@@ -34,19 +38,25 @@ class OneLineUsage(TyperGroup):
         try:
             return super().make_context(info_name, args, parent=parent, **extra)
         except UsageError as exc:
+            if _is_help(exc):
+                raise
             raise _said(exc) from exc
 
     def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except UsageError as exc:
+            if _is_help(exc):
+                raise
             raise _said(exc) from exc
 
 
-def _said(exc: UsageError) -> UsageError | typer.Exit:
-    """Print the one line and end with the error's exit code; `llmverse` alone (help, not an error)
-    goes on to typer as it is."""
-    if type(exc).__name__ == "NoArgsIsHelpError":
-        return exc
+def _is_help(exc: UsageError) -> bool:
+    """`llmverse` or a group alone: typer shows the help (not an error), left to it as it is."""
+    return type(exc).__name__ == "NoArgsIsHelpError"
+
+
+def _said(exc: UsageError) -> typer.Exit:
+    """Print the one line; the exit it returns ends with the error's exit code (2)."""
     typer.echo(one_line(exc), err=True)
     return typer.Exit(exc.exit_code)

@@ -98,3 +98,8 @@ def test_a_usage_error_is_one_line_naming_the_help_to_read(args, said, command):
     assert len(r.output.splitlines()) == 1 and "╭" not in r.output, r.output
     line = r.output.strip()
     assert line.startswith(said) and line.endswith(f"Try '{command} --help'."), line
+
+
+def test_llmverse_alone_still_shows_its_help_not_an_error():
+    r = CliRunner().invoke(app, [], prog_name="llmverse")
+    assert "Usage: llmverse" in r.output and "Commands" in r.output and "Error" not in r.output, r.output
