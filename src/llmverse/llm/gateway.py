@@ -175,8 +175,9 @@ class Gateway:
         last_error: Exception | None = None
         try:
             self._admit()
-        except BackendUnavailable as exc:
+        except BackendUnavailable as exc:  # the circuit is open: one line for this call too
             if fallback is None:
+                log.warning("%s", exc)
                 raise
             log.warning("%s, answering with fallback", exc)
             return Completion(text=fallback, fallback=True)

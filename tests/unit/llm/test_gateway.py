@@ -270,3 +270,19 @@ def test_a_call_that_fails_for_good_is_one_logged_line_with_what_to_do(call, cap
     assert "broken" in line and "after 3 attempt(s): server down" in line and "LLMVERSE_TIMEOUT" in line
     assert "\n" not in line and said[0].exc_info is None  # no traceback for an expected failure
     assert len([r for r in caplog.records if r.levelno == logging.DEBUG and "attempt" in r.getMessage()]) >= 2
+
+
+@pytest.mark.parametrize("call", ["stream", "complete", "complete_with_fallback"])
+def test_with_the_circuit_open_each_failed_call_is_still_one_line(call, caplog):
+    gw = Gateway(Broken(), GatewayConfig(timeout=2, retries=0, breaker_failures=1, breaker_cooldown=60))
+    with pytest.raises(BackendUnavailable):
+        gw.complete(ask("hello"))  # opens the circuit
+    caplog.clear()
+    caplog.set_level("DEBUG", logger="llmverse")
+    if call == "complete_with_fallback":
+        assert gw.complete(ask("hello"), fallback="Bram shrugs.").fallback
+    else:
+        with pytest.raises(BackendUnavailable, match="circuit open"):
+            list(gw.stream(ask("hello"))) if call == "stream" else gw.complete(ask("hello"))
+    said = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(said) == 1 and "circuit open" in said[0], said
