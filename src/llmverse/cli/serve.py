@@ -26,8 +26,8 @@ def serve(
         help="seconds a client has to send a request's headers (slowloris)")] = 10.0,
     body_timeout: Annotated[float, typer.Option(help="seconds a client has to send a request's body")] = 10.0,
     login_rate: Annotated[float, typer.Option(
-        help="logins and registrations per second per address and per name, once the burst is spent")] = 0.2,
-    login_burst: Annotated[int, typer.Option(help="logins and registrations allowed at once (each costs an argon2 "
+        min=0.0001, help="logins and registrations per second per address and per name, once the burst is spent")] = 0.2,
+    login_burst: Annotated[int, typer.Option(min=1, help="logins and registrations allowed at once (each costs an argon2 "
                                                   "hash); raise both behind a NAT or proxy")] = 10,
 ) -> None:
     """Serve the world: web client at http://HOST:PORT/, OpenAI-compatible API at /v1. The admin

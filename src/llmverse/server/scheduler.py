@@ -88,6 +88,7 @@ class Ticket:
     # `on_position` is called; a change of it alone calls `on_position` too.
     own_ahead: int = 0
     told_at: float = 0.0  # monotonic time `on_position` was last called
+    told: tuple[int, int] = (-1, 0)  # (position, own_ahead) as last told
     gives_way: Callable[[], bool] = lambda: False  # background work: True while a player's request waits
     _cancel: threading.Event = field(default_factory=threading.Event)
 
@@ -112,6 +113,7 @@ class FairScheduler:
         self._cond = threading.Condition()
         self._numbers = itertools.count(1)
         self._closed = False
+        self._flush: threading.Timer | None = None  # tells positions held back, once they are due
         self.completed = 0
         self._workers = [threading.Thread(target=self._work, name=f"{name}-{i}", daemon=True)
                          for i in range(concurrency)]
@@ -186,6 +188,8 @@ class FairScheduler:
     def close(self) -> None:
         with self._cond:
             self._closed = True
+            if self._flush is not None:
+                self._flush.cancel()
             pending = [t for q in self._queues.values() for t in q]
             self._queues.clear()
             self._cond.notify_all()
@@ -278,7 +282,7 @@ class FairScheduler:
         server's time with 1,000 players), so a far position may show a little high until the next.
         """
         now = time.monotonic()
-        ahead = 0
+        ahead, held = 0, False
         for group in ([p for p in self._queues if p not in self.background],
                       [p for p in self._queues if p in self.background]):
             queues = sorted(((p in self._running, list(self._queues[p])) for p in group), key=lambda q: q[0])
@@ -286,10 +290,21 @@ class FairScheduler:
                 for running, q in queues:
                     if depth < len(q):
                         t, own = q[depth], depth + running
-                        if (t.position, t.own_ahead) != (ahead, own):
-                            own_moved = t.own_ahead != own
-                            t.position, t.own_ahead = ahead, own
-                            if ahead < EXACT_POSITIONS or own_moved or now - t.told_at >= TELL_EVERY:
-                                t.told_at = now
+                        t.position, t.own_ahead = ahead, own
+                        if t.told != (ahead, own):
+                            if ahead < EXACT_POSITIONS or own != t.told[1] or now - t.told_at >= TELL_EVERY:
+                                t.told, t.told_at = (ahead, own), now
                                 t.on_position(ahead)
+                            else:
+                                held = True
                         ahead += 1
+        if held and self._flush is None and not self._closed:  # told within a second, even if nothing moves
+            self._flush = threading.Timer(TELL_EVERY, self._tell_held)
+            self._flush.daemon = True
+            self._flush.start()
+
+    def _tell_held(self) -> None:
+        with self._cond:
+            self._flush = None
+            if not self._closed:
+                self._announce()

@@ -90,6 +90,8 @@ def test_a_database_url_that_cannot_be_opened(command, url, shown, advice, tmp_p
     (["data", "export"], "Error: Missing argument 'kind'. Choose from: dialogues, lore, events.", "llmverse data export"),
     (["frobnicate"], "Error: No such command 'frobnicate'.", "llmverse"),
     (["generate"], "Error: Missing command.", "llmverse generate"),
+    (["serve", "--login-rate", "0"], "Error: Invalid value for '--login-rate': ", "llmverse serve"),
+    (["serve", "--login-burst", "0"], "Error: Invalid value for '--login-burst': ", "llmverse serve"),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
 def test_a_usage_error_is_one_line_naming_the_help_to_read(args, said, command):
     """Typer drew a five-line Rich box for these; now one line on stderr, click's exit status 2."""

@@ -261,3 +261,24 @@ def test_a_long_queue_hears_every_step_near_the_front_and_at_most_one_a_second_f
     assert heard[-10:] == list(range(9, -1, -1)) and heard == sorted(heard, reverse=True)
     assert len(heard) < 20, heard
     s.close()
+
+
+def test_a_position_held_back_is_told_within_a_second_while_the_request_in_front_runs_on():
+    """A far position not told at once (at most one a second) is told when due even if nothing moves,
+    e.g. while a slow model call holds the only worker (the reviewer saw 23 shown for 20 for seconds)."""
+    s = FairScheduler(1)
+    first, slow = threading.Event(), threading.Event()
+    s.submit(Ticket("block", _gate_work([], "block", first)))
+    _wait(lambda: s.waiting() == 0)
+    heard: list[int] = []
+    for i in range(39):
+        s.submit(Ticket(f"p{i}", _gate_work([], f"p{i}", slow if i == 10 else None)))
+    t = s.submit(Ticket("last", _gate_work([], "last"), on_position=heard.append))
+    first.set()  # p0..p9 run at once, p10 then holds the worker
+    _wait(lambda: t.position == 28)
+    _wait(lambda: heard[-1] == 28, seconds=3)
+    assert heard[0] == 39 and heard == sorted(heard, reverse=True)
+    slow.set()
+    _wait(lambda: t.state == "done", seconds=10)
+    assert heard[-1] == 0
+    s.close()
