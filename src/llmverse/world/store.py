@@ -127,8 +127,9 @@ class Store:
         """The URL with its password hidden, also when SQLAlchemy could not make sense of it."""
         try:
             return make_url(self.url).render_as_string(hide_password=True)
-        except (ArgumentError, ValueError):
-            return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", self.url)
+        except (ArgumentError, ValueError):  # not a URL: whatever stands before the last "@" may hold a password
+            head, at, host = self.url.rpartition("@")
+            return f"{re.match(r'[A-Za-z0-9+._-]*', head)[0]}***@{host}" if at else self.url
 
     # --- writing: one transaction per decision -------------------------------------------------------
     def run(self, world: str, decide: Callable[[Tx], T], *,

@@ -148,6 +148,9 @@ class World:
             self._state.update(rows)
             for entity in rows:
                 self._versions.pop(entity, None)
+            # and the next `refresh` reloads: a concurrent reload may have read the generation after
+            # this write, and a newer row before it, which this older one has just overwritten
+            self._generation = (-1, -1)
 
     def refresh(self) -> bool:
         """Reload only if any state row changed since this copy was read (one small query when none

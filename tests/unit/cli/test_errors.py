@@ -65,6 +65,8 @@ def test_world_check_of_a_missing_file(tmp_path):
 BAD_DATABASES = [
     ("nosuchdriver://x", "nosuchdriver://x", "give a database URL such as sqlite:///FILE.db"),
     ("notaurl", "notaurl", "give a database URL such as sqlite:///FILE.db"),
+    ("postgresql+psycopg//ann:s3cret@127.0.0.1/w", "postgresql+psycopg***@127.0.0.1/w",  # no ':' : not a URL
+     "give a database URL such as sqlite:///FILE.db"),
     ("mysql://ann:s3cret@127.0.0.1:1/w", "mysql://ann:***@127.0.0.1:1/w", "its driver is not installed"),
     ("postgresql+psycopg://ann:s3cret@127.0.0.1:1/w", "postgresql+psycopg://ann:***@127.0.0.1:1/w",
      "check that the database server runs"),
