@@ -300,3 +300,34 @@ def test_the_worlds_own_names_are_no_unknown_persons():
     people = People(characters=["林薇"], words=["黄飞", "Yellow Flight"])
     assert people.request("黄飞住在哪里？") is None and people.request("林薇住在哪里？") is None
     assert people.request("黄建国住在哪里？") is not None
+
+
+# --- review of 3002a63 (issue 15) --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def pine(tmp_path_factory):
+    return _rails(tmp_path_factory, "pine_hollow")
+
+
+@pytest.mark.parametrize("text", ["汤姆住在哪里？", "萨姆住在哪儿？", "奥马尔住哪？", "格蕾丝住在哪里？", "艾达的家在哪里？",
+                                  "贝克住在哪里？"])
+def test_a_part_of_a_characters_transliterated_name_is_the_character(willow, text):
+    """汤姆·贝克 is Tom Baker: "汤姆住在哪里？" asks of him as "Where does Tom live?" does (allowed at 0f3221a)."""
+    assert willow.check_input("p1", text).action == "allow", text
+
+
+def test_a_place_among_ten_thousand_names_is_looked_for_among_the_names_present(harbor, monkeypatch):
+    """`_about_a_place` compiled a pattern per known name for every line it read (220-410 ms a line with ten
+    thousand accounts): now one pattern, over the Latin names the line holds."""
+    import re
+
+    rails = Rails(Policy.for_level("teen"), classifier=SafetyClassifier(use_model=False))
+    rails.place_names = harbor.place_names
+    rails.know_people(*[f"walker{i:05d}" for i in range(10_000)])
+    compiled: list[str] = []
+    real = re._compile
+    monkeypatch.setattr(re, "_compile", lambda p, flags: compiled.append(p) or real(p, flags))
+    assert rails._about_a_place("What's the phone number of the gull inn?")
+    assert not rails._about_a_place("What's the phone number of walker00042 at the gull inn?")
+    assert len(compiled) <= 2, len(compiled)  # a pattern over {gull inn}, one over {walker00042}: not 10,000
+    assert all("walker00041" not in p for p in compiled)
