@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from llmverse.safety import zh_names
 from llmverse.safety.zh_names import TRANSLIT, chinese_name
 
 # Places whose phone number, address or e-mail anyone may ask for: a possessive on one of these is no person's.
@@ -90,7 +91,8 @@ _ZH_PERSON_NOUN = re.compile(r"(?:[人者匠师员夫民友们他她叔姨舅伯
                              r"游客|顾客|访客|旅客|房客|乘客|客户|住户|用户|员工)$")
 # A name by its shape: a transliteration (布拉姆, 玛拉, 内尔, 汤姆·贝克; every character one the standard
 # transliteration table uses, `zh_names.TRANSLIT`) or a Chinese name (a common surname and one or two characters;
-# 老陈, 小敏). Where someone lives takes a wider net (`zh_names.chinese_name`: every common surname, jieba for words).
+# 老陈, 小敏). Where someone lives takes a wider net (`zh_names.chinese_name`: every common surname, jieba for words),
+# and so does an owner's (`_a_person`), but for a shop's name (汤记) and an everyday word's (金鹰).
 # Surnames that also begin everyday nouns (白龙, 石头, 方舟, 黄金, 马车) are left out: a thing's true name is no secret.
 _ZH_SURNAME = (r"王李张刘陈杨赵周吴徐孙胡朱郭何罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛阎余潘杜戴"
                r"汪任姜范姚谭廖邹熊陆郝孔崔康邱秦顾侯邵孟段尹黎乔贺赖龚林高")
@@ -109,9 +111,11 @@ def _names(owner: str) -> list[str]:
 
 
 def _a_person(owner: str) -> bool:
-    """Is the owner shown to be a person: ends in a person noun, or is a name by its shape?"""
+    """Is the owner shown to be a person: ends in a person noun, or is a name by its shape (黄磊, 欧阳娜娜 by
+    any common surname) and no shop's (汤记, 陈记, 黄记: a shop's number is the world's to give) nor a creature's
+    or a brand's (金鹰, `zh_names.everyday_word`)?"""
     return _ZH_PERSON_NOUN.search(owner) is not None or \
-        any(_ZH_NAME.fullmatch(part) or chinese_name(part) for part in _names(owner))  # 黄磊, 欧阳娜娜 too
+        any(not zh_names.shop_name(part) and (_ZH_NAME.fullmatch(part) or chinese_name(part)) for part in _names(owner))
 
 
 def owned_details(text: str, known: re.Pattern[str] | None = None) -> str | None:
@@ -243,6 +247,9 @@ class People:
         # the world's other names (places, things, landmarks, roles): no unknown person's in "X住在哪"
         self.words = frozenset(w.strip().lower() for w in words if w and w.strip())
         self.names = self.characters | self.players
+        # the characters' Chinese surnames (陈 of 陈美 and 老陈, 贝克 of 汤姆·贝克): "陈老板住在哪里？" asks of one
+        self.surnames = frozenset(s for s in map(zh_names.surname_of, (n for n in self.characters if not n.isascii()))
+                                  if s)
         self._detail = self._en_home = self._zh_home = self._known = self._one = None
         self._compiled = False
         self._subs: dict[frozenset[str], People] = {}  # the same rails over the names a line holds
@@ -332,10 +339,25 @@ class People:
             before = text[:m.start()]
             cut = max((c.end() for c in _ZH_CLAUSE_END.finditer(before)), default=0)
             for who in _names(before[cut:].removesuffix("的")):
-                if who.lower() not in self.characters and who.lower() not in self.words and \
-                        who not in _NOT_A_NAME and chinese_name(who):
+                if self._an_unknown_chinese_name(who):
                     return text[cut:m.end()][:80]
         return None
+
+    def _an_unknown_chinese_name(self, who: str) -> bool:
+        """Is `who` (a name slot's words) a person by name who is no character: "张伟", "我邻居张伟", "张伟老师",
+        "金老板" where no character is a 金? A character's surname with a title or 老/小 is that character (陈老板,
+        周医生, 老陈 where a 陈 lives); a word of the world's, a pronoun, a role or an everyday word is no one."""
+        def known(word: str) -> bool:
+            return word.lower() in self.characters or word.lower() in self.words or word in _NOT_A_NAME
+
+        if not who or known(who) or zh_names.everyday_word(who):
+            return False
+        name, title = zh_names.strip_person_words(who)
+        if not name or known(name):
+            return False
+        if title and zh_names.is_surname(name):
+            return name not in self.surnames
+        return chinese_name(name)
 
     def request(self, text: str) -> str | None:
         """The span of a request for private details, else None: anyone's contact details or postal address,
