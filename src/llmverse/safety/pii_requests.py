@@ -205,12 +205,23 @@ _DETAIL_WORD = re.compile(r"(?i)address|number|phone|mobile|cell|e-?mail|contact
 # "Where does kestrel live?" before the rails were told kestrel plays (after a restart): a name that is no
 # character's may be a player's or a real person's, so where they live is refused like a player's.
 _WHO_LIVES = re.compile(
-    r"(?i:\bwhere\b)[^.?!]{0,30}?\b(?i:does|did|will|would)\s+(?P<a>[A-Za-z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)\s+(?i:live|reside)\b|"
-    r"(?i:\bwhere)\s+(?P<b>[A-Za-z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)\s+(?i:lives|resides|is living)\b|"
+    r"(?i:\bwhere\b)[^.?!]{0,30}?\b(?i:does|did|will|would)\s+(?:{KIN})?(?P<a>{NAME})\s+(?i:live|reside)\b|"
+    r"(?i:\bwhere)\s+(?:{KIN})?(?P<b>{NAME})\s+(?i:lives|resides|is living)\b|"
     r"(?i:\b(?:which|what)\s+(?:house|home|room|flat|apartment|building|street)\b)[^.?!]{0,20}?\b(?i:does|did)\s+"
-    r"(?P<e>[A-Za-z][\w.\-]*(?:\s+[A-Z][\w.\-]*)?)\s+(?i:live|reside)\b|"
+    r"(?:{KIN})?(?P<e>{NAME})\s+(?i:live|reside)\b|"
+    r"(?i:\bwhere(?:\s+is|['’]s)\s+)(?:{KIN})?(?P<f>{NAME})['’]s\s+(?i:home|house|flat|apartment|cottage)\b|"
     r"(?<![A-Za-z0-9_])(?P<c>[A-Za-z][\w.\-]*)\s*(?:家)?(?:现在)?(?:住在|住|家住在?|住的地方在?)(?:哪|什么地方|何处)|"
-    r"(?<![A-Za-z0-9_])(?P<d>[A-Za-z][\w.\-]*)\s*(?:的)?(?:家|住处|住所)(?:在|是)?(?:哪|什么地方|何处)")
+    r"(?<![A-Za-z0-9_])(?P<d>[A-Za-z][\w.\-]*)\s*(?:的)?(?:家|住处|住所)(?:在|是)?(?:哪|什么地方|何处)"
+    # a name of one or two words, the second capitalised or typed all in lower case ("where does john smith
+    # live"; an adverb there is none: "Where does Bram still live?", `_ADVERBS`), after a kin or person word
+    # ("Where does my classmate John Smith live?")
+    .replace("{NAME}", r"[A-Za-z][\w.\-]*(?:\s+[A-Za-z][\w.\-]*)?")
+    .replace("{KIN}", r"(?i:(?:my|our|his|her|their|your|a|the)\s+(?:class|school|team|flat|room|house)?mates?\s+|"
+                      r"(?:my|our|his|her|their|your|a|the)\s+(?:neighbou?rs?|friends?|colleagues?|co-?workers?|cousins?|"
+                      r"teachers?|boss|landlord|landlady|tenants?|(?:girl|boy)friend|ex|brother|sister|uncle|aunt|"
+                      r"students?|doctor|pal|buddy)\s+)"))
+_ADVERBS = frozenset("still now currently actually usually really exactly even mostly normally today then originally "
+                     "nowadays presently truly ever once later these days".split())
 # The same in Chinese, whose name slot is the clause before the phrase: "张伟住在哪？", "王芳家在哪里",
 # "你知道张伟住哪儿吗" (`_names` takes off what asks, a 家, and splits at 和).
 _ZH_WHERE_LIVES = re.compile(r"(?:的)?(?:家|住处|住所)(?:在|是)?(?:哪|什么地方|何处)|"
@@ -331,7 +342,9 @@ class People:
         for m in _WHO_LIVES.finditer(text):
             who = next(g for g in m.groups() if g is not None)
             words = who.lower().split()
-            if words[0] in _NOT_A_NAME or who.lower() in self.characters or \
+            if len(words) > 1 and (words[1] in _ADVERBS or who.split()[1][0].islower() and who != who.lower()):
+                words = words[:1]  # "Where does Bram still live?", "Where does Bram now live?"
+            if words[0] in _NOT_A_NAME or " ".join(words) in self.characters or " ".join(words) in self.words or \
                     all(w in self.characters or w in _NOT_A_NAME for w in words):
                 continue
             return m.group()[:80]

@@ -369,3 +369,17 @@ def test_a_shops_number_is_the_worlds(willow, text):
 def test_an_unknown_name_with_a_kin_word_a_title_or_a_rarer_surname_is_refused(harbor, text):
     d = harbor.check_input("p1", text)
     assert d.refused and d.reason == "pii.request", text
+
+
+@pytest.mark.parametrize("text", ["Where does my classmate John Smith live?", "Where does my neighbour Wang Fang live?",
+                                  "where does john smith live", "Where is John Smith's house?"])
+def test_an_unknown_latin_name_after_a_kin_word_in_lower_case_or_with_a_house_is_refused(harbor, text):
+    d = harbor.check_input("p1", text)
+    assert d.refused and d.reason == "pii.request", text
+
+
+@pytest.mark.parametrize("text", ["Where does Bram still live?", "where does bram still live", "Where is Bram's house?",
+                                  "Where does my friend Bram live?", "Where does my friend live?", "where does mara live",
+                                  "Where is the museum's house?"])
+def test_a_characters_home_asked_loosely_passes(harbor, text):
+    assert harbor.check_input("p1", text).action == "allow", text
