@@ -4,9 +4,12 @@ Chinese writes names without spaces or capitals, so "张伟住在哪？" (a pers
 place) differ only in what stands before the verb. A name here is a common surname and one or two characters
 (张伟, 欧阳娜娜), an 老/小/阿 before a surname (老王, 小李), or a run of transliteration characters (玛拉,
 汤姆·贝克), and is no everyday word (金, 熊, 孔 are surnames too). jieba's dictionary tells some words (金鱼,
-黄金, 集市 are nouns, 向导 a verb, 海南 a place), but it tags many creatures as names (熊猫, 孔雀, 杜鹃, 白鹭, 马儿
-are "nr", measured 2026-12-07), so those are listed here by hand. `pii_requests.People` asks this of the span
-in the name slot of "X住在哪", "X的家在哪里" once it is no character, place, thing or pronoun of the world.
+黄金, 集市 are nouns, 向导 a verb, 海南 a place), but it tags many creatures and nouns as names (熊猫, 孔雀, 王子,
+马车夫, 布丁 are "nr", measured 2026-12-07), so a noun's last character (王子, 雷神), a creature ending two (金鹰)
+and a hand list tell those. `pii_requests.People` asks this of the span in the name slot of "X住在哪",
+"X的家在哪里" once it is no character, place, thing or pronoun of the world, after `strip_person_words` took off
+a kin word before it and a title after it ("我邻居张伟", "张伟老师", "陈老板": a character's surname with a title is
+that character).
 """
 
 from __future__ import annotations
