@@ -19,20 +19,24 @@ def _texts(page, selector: str) -> list[str]:
     return page.locator(selector).all_inner_texts()
 
 
+def _while_nell_speaks(page, url: str, name: str) -> None:
+    """A new player beside Nell who has said hello; returns once her reply has begun."""
+    httpx.post(url + "/api/register", json={"name": name, "password": "pass-word-1"}, timeout=SIGN_UP_SECONDS)
+    log_in(page, url, name, "pass-word-1")
+    page.select_option("#chat-to", "nell")
+    walks = page.evaluate("window.llmverse.walks")
+    page.click("#walk-to")
+    page.wait_for_function(f"window.llmverse.walks > {walks}")
+    page.fill("#chat-input", "Hello Nell, what is new?")
+    page.press("#chat-input", "Enter")
+    page.wait_for_function("document.querySelector('#chat-log .msg:not(.me)').dataset.state === 'speaking'")
+
+
 def test_a_reply_under_way_at_a_reload_is_finished_shown_and_kept(page, tmp_path):
     backend = SlowBackend(delay=0.5)  # ~10 s for the reply while the page reloads; then sped up
     rt = make_runtime(tmp_path, gateway=Gateway(backend, GatewayConfig(timeout=30, retries=0)))
     with ThreadServer(create_app(runtime=rt)) as server:
-        httpx.post(server.url + "/api/register", json={"name": "reloader", "password": "pass-word-1"},
-                   timeout=SIGN_UP_SECONDS)
-        log_in(page, server.url, "reloader", "pass-word-1")
-        page.select_option("#chat-to", "nell")
-        walks = page.evaluate("window.llmverse.walks")
-        page.click("#walk-to")
-        page.wait_for_function(f"window.llmverse.walks > {walks}")
-        page.fill("#chat-input", "Hello Nell, what is new?")
-        page.press("#chat-input", "Enter")
-        page.wait_for_function("document.querySelector('#chat-log .msg:not(.me)').dataset.state === 'speaking'")
+        _while_nell_speaks(page, server.url, "reloader")
 
         page.reload()  # mid-reply: the session's socket closes
         page.wait_for_selector("#game:not([hidden])")
@@ -60,16 +64,7 @@ def test_a_reply_cut_off_by_a_dropped_connection_takes_the_failed_bubbles_place(
     backend = SlowBackend(delay=0.5)  # ~10 s a reply: the page reconnects (2 s) well inside the first
     rt = make_runtime(tmp_path, gateway=Gateway(backend, GatewayConfig(timeout=30, retries=0)))
     with ThreadServer(create_app(runtime=rt)) as server:
-        httpx.post(server.url + "/api/register", json={"name": "dropper", "password": "pass-word-1"},
-                   timeout=SIGN_UP_SECONDS)
-        log_in(page, server.url, "dropper", "pass-word-1")
-        page.select_option("#chat-to", "nell")
-        walks = page.evaluate("window.llmverse.walks")
-        page.click("#walk-to")
-        page.wait_for_function(f"window.llmverse.walks > {walks}")
-        page.fill("#chat-input", "Hello Nell, what is new?")
-        page.press("#chat-input", "Enter")
-        page.wait_for_function("document.querySelector('#chat-log .msg:not(.me)').dataset.state === 'speaking'")
+        _while_nell_speaks(page, server.url, "dropper")
         page.evaluate("window.llmverse.ws.dropped = true; window.llmverse.ws.close()")
         first = page.locator(f"{NELL} .msg:not(.me)").first
         page.wait_for_function("document.querySelector('#chat-log .msg:not(.me)').dataset.state === 'error'")

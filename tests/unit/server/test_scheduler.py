@@ -244,17 +244,25 @@ def test_a_waiting_request_hears_how_many_of_its_own_come_first_and_others_are_n
     s.close()
 
 
-def test_a_long_queue_hears_every_step_near_the_front_and_at_most_one_a_second_further_back():
-    """A queue of hundreds told of every step sent O(n^2) position frames (14% of a server's time with
-    1,000 players); the last of 40 now hears far fewer than 40, yet every step from 9 down to 0."""
+def _forty_behind_a_block(on_done=lambda e: None, slow: threading.Event | None = None):
+    """One worker held by a gated request, 39 players' requests waiting (the 11th gated by `slow`), and a
+    40th whose positions are heard: (scheduler, the gate, positions heard, the 40th ticket)."""
     s = FairScheduler(1)
-    gate, done = threading.Event(), threading.Event()
+    gate = threading.Event()
     s.submit(Ticket("block", _gate_work([], "block", gate)))
     _wait(lambda: s.waiting() == 0)
     heard: list[int] = []
     for i in range(39):
-        s.submit(Ticket(f"p{i}", _gate_work([], f"p{i}")))
-    s.submit(Ticket("last", _gate_work([], "last"), on_position=heard.append, on_done=lambda e: done.set()))
+        s.submit(Ticket(f"p{i}", _gate_work([], f"p{i}", slow if i == 10 else None)))
+    last = s.submit(Ticket("last", _gate_work([], "last"), on_position=heard.append, on_done=on_done))
+    return s, gate, heard, last
+
+
+def test_a_long_queue_hears_every_step_near_the_front_and_at_most_one_a_second_further_back():
+    """A queue of hundreds told of every step sent O(n^2) position frames (14% of a server's time with
+    1,000 players); the last of 40 now hears far fewer than 40, yet every step from 9 down to 0."""
+    done = threading.Event()
+    s, gate, heard, _ = _forty_behind_a_block(lambda e: done.set())
     assert heard == [39]
     gate.set()
     assert done.wait(10)
@@ -266,14 +274,8 @@ def test_a_long_queue_hears_every_step_near_the_front_and_at_most_one_a_second_f
 def test_a_position_held_back_is_told_within_a_second_while_the_request_in_front_runs_on():
     """A far position not told at once (at most one a second) is told when due even if nothing moves,
     e.g. while a slow model call holds the only worker (the reviewer saw 23 shown for 20 for seconds)."""
-    s = FairScheduler(1)
-    first, slow = threading.Event(), threading.Event()
-    s.submit(Ticket("block", _gate_work([], "block", first)))
-    _wait(lambda: s.waiting() == 0)
-    heard: list[int] = []
-    for i in range(39):
-        s.submit(Ticket(f"p{i}", _gate_work([], f"p{i}", slow if i == 10 else None)))
-    t = s.submit(Ticket("last", _gate_work([], "last"), on_position=heard.append))
+    slow = threading.Event()
+    s, first, heard, t = _forty_behind_a_block(slow=slow)
     first.set()  # p0..p9 run at once, p10 then holds the worker
     _wait(lambda: t.position == 28)
     _wait(lambda: heard[-1] == 28, seconds=3)
