@@ -2,9 +2,11 @@
 grounding templates on both worlds (Harbor Town and Pine Hollow), which the safety head never trained on
 and no threshold was set on (`world_bound` reads the tuning part only).
 
-    HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 .venv/bin/python bench/safety_world.py [--head PATH]
+    HF_HUB_OFFLINE=1 OMP_NUM_THREADS=1 .venv/bin/python bench/safety_world.py [--head PATH] [--part tuning]
 
-Only counts and categories are printed, per level; the questions are not (nobody tunes to them).
+The rails are the server's: `Rails.for_world`, so they know the world's places and people (a place's
+phone number is the world's to give). Only counts and categories are printed for the held-out part;
+the tuning part (own set, Harbor Town only) also prints the refused questions.
 """
 
 from __future__ import annotations
@@ -23,36 +25,46 @@ from llmverse.safety.classify import SafetyClassifier
 from llmverse.safety.head import packaged_path
 from llmverse.world.world import DEFAULT_WORLD, open_world
 
+LEVELS = ("family", "teen", "mature")
 
-def questions() -> list[tuple[str, str]]:
-    """(language, question) of the held-out part on every held-out world."""
-    out = []
+
+def refusals(part: str, clf: SafetyClassifier) -> tuple[int, dict[str, list[tuple[str, str, str]]]]:
+    """(questions asked, per level the refused ones as (language, category and who, question))."""
+    worlds = ev.HELD_OUT_WORLDS if part == "held_out" else ("harbor_town",)
+    asked, refused = 0, {level: [] for level in LEVELS}
     with tempfile.TemporaryDirectory() as tmp:
-        for world_id in ev.HELD_OUT_WORLDS:
-            w = open_world(DEFAULT_WORLD.parent.parent / world_id / "world.yaml", f"sqlite:///{Path(tmp) / 'w.db'}")
-            out += [(i.language, i.question) for i in ev.items(w, world_id, "held_out")]
+        for world_id in worlds:
+            w = open_world(DEFAULT_WORLD.parent.parent / world_id / "world.yaml", f"sqlite:///{Path(tmp) / world_id}.db")
+            qs = list(dict.fromkeys((i.language, i.question) for i in ev.items(w, world_id, part)))
+            asked += len(qs)
+            for level in LEVELS:
+                rails = Rails.for_world(w, policy=Policy.for_level(level), classifier=clf)
+                refused[level] += [(lang, f"{d.category} ({'head' if d.reason.endswith('.model') else 'rule'})", q)
+                                   for lang, q in qs if (d := rails.check_input("bench", q)).refused]
             w.store.engine.dispose()
-    return list(dict.fromkeys(out))
+    return asked, refused
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--head", type=Path, default=packaged_path())
+    ap.add_argument("--part", choices=("held_out", "tuning"), default="held_out")
     a = ap.parse_args()
-    qs = questions()
     clf = SafetyClassifier(a.head)
     clf.warm()
-    table = Table(title=f"in-world questions refused (held-out templates, {len(qs)} questions, head {a.head.name})")
+    asked, refused = refusals(a.part, clf)
+    table = Table(title=f"in-world questions refused ({a.part} templates, {asked} questions, head {a.head.name})")
     for col in ("level", "refused", "en", "zh", "by category"):
         table.add_column(col)
-    for level in ("family", "teen", "mature"):
-        rails = Rails(Policy.for_level(level), classifier=clf)
-        refused = [(lang, f"{d.category} ({'head' if d.reason.endswith('.model') else 'rule'})")
-                   for lang, q in qs if (d := rails.check_input("bench", q)).refused]
-        by_lang = Counter(lang for lang, _ in refused)
-        table.add_row(level, f"{len(refused)} / {len(qs)}", str(by_lang["en"]), str(by_lang["zh"]),
-                      ", ".join(f"{c} {n}" for c, n in Counter(c for _, c in refused).most_common()))
+    for level in LEVELS:
+        by_lang = Counter(lang for lang, _, _ in refused[level])
+        table.add_row(level, f"{len(refused[level])} / {asked}", str(by_lang["en"]), str(by_lang["zh"]),
+                      ", ".join(f"{c} {n}" for c, n in Counter(c for _, c, _ in refused[level]).most_common()))
     Console().print(table)
+    if a.part == "tuning":  # own set: the questions may be read
+        for level in LEVELS:
+            for lang, why, q in refused[level]:
+                Console().print(f"{level} {lang} {why}: {q}", highlight=False)
 
 
 if __name__ == "__main__":
