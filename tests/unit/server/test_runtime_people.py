@@ -24,7 +24,10 @@ def test_a_restarted_server_knows_its_players_before_they_speak(tmp_path):
 
 def test_a_new_account_is_known_at_once(tmp_path):
     rt = make_runtime(tmp_path)
-    assert rt.services.rails.check_input("moonfox", ASKED[0]).action == "allow"
+    # an unknown name's home is refused anyway (it may be anyone's); its number in Chinese is no pattern's
+    assert "kestrel" not in rt.services.rails.people.players
+    assert rt.services.rails.check_input("moonfox", ASKED[1]).action == "allow"
     rt.accounts.create("kestrel", "correct-horse")
+    assert "kestrel" in rt.services.rails.people.players
     for text in ASKED:
         assert rt.services.rails.check_input("moonfox", text).refused, text
