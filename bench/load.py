@@ -166,8 +166,38 @@ async def player(url: str, token: str, walkable: list[str], t: Tally, stop: floa
             await asyncio.sleep(args.think * random.uniform(0.5, 1.5))
 
 
+def crowds(url: str, tokens: list[str], walkable: list[str], args, pid: int | None = None) -> tuple[Tally, float, float]:
+    """`crowd` in this process, or split over `--procs` client processes (one Python event loop reading
+    every broadcast for 1,000 sockets is itself the bottleneck: 74% of a core while the server's loop was
+    busy 19% of the time); their tallies merged, the server's CPU and RSS from the first part."""
+    if args.procs <= 1:
+        return asyncio.run(crowd(url, tokens, walkable, args, pid))
+    from concurrent.futures import ProcessPoolExecutor
+
+    parts = [tokens[i::args.procs] for i in range(args.procs)]
+    with ProcessPoolExecutor(args.procs) as pool:
+        done = list(pool.map(_crowd_part, [url] * args.procs, parts, [walkable] * args.procs,
+                             [args] * args.procs, [pid] + [None] * (args.procs - 1), [True] + [False] * (args.procs - 1)))
+    t = Tally()
+    for part, _, _ in done:
+        t.moves += part.moves
+        t.asks += part.asks
+        t.firsts += part.firsts
+        t.ticks += part.ticks
+        t.answered += part.answered
+        for k, v in part.errors.items():
+            t.errors[k] = t.errors.get(k, 0) + v
+    t.cpu = (done[0][0].cpu[0], sum(part.cpu[1] for part, _, _ in done))
+    return t, max(took for _, took, _ in done), done[0][2]
+
+
+def _crowd_part(url: str, tokens: list[str], walkable: list[str], args, pid: int | None,
+                watch: bool) -> tuple[Tally, float, float]:
+    return asyncio.run(crowd(url, tokens, walkable, args, pid, watch=watch))
+
+
 async def crowd(url: str, tokens: list[str], walkable: list[str], args,
-                pid: int | None = None) -> tuple[Tally, float, float]:
+                pid: int | None = None, watch: bool = True) -> tuple[Tally, float, float]:
     """The crowd's tally, the seconds it ran, and the server's RSS sampled at 80% of the run."""
     print(f"  a crowd of {len(tokens)} connects", file=sys.stderr, flush=True)
     t = Tally()
@@ -180,7 +210,8 @@ async def crowd(url: str, tokens: list[str], walkable: list[str], args,
         await asyncio.sleep(args.seconds * 0.8)
         sampled.append(rss_mb(pid))
 
-    results = await asyncio.gather(sample(), watcher(url, tokens[0], t, stop),
+    watching = [watcher(url, tokens[0], t, stop)] if watch else []
+    results = await asyncio.gather(sample(), *watching,
                                    *(player(url, tok, walkable, t, stop, args) for tok in tokens),
                                    return_exceptions=True)
     for r in results:
@@ -217,6 +248,7 @@ def start_server(args, port: int) -> subprocess.Popen:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", default="100,500,1000", help="crowd sizes, comma-separated")
+    ap.add_argument("--procs", type=int, default=1, help="client processes the crowd is split over")
     ap.add_argument("--seconds", type=float, default=20.0, help="duration of each run")
     ap.add_argument("--think", type=float, default=1.0, help="mean seconds between a player's actions")
     ap.add_argument("--ask-every", type=int, default=10, help="every n-th action asks the assistant (0: never)")
@@ -256,7 +288,7 @@ def main() -> None:
             while len(made) < n:
                 made.append(http(url + "/api/admin/accounts", {"name": f"load{len(made):05d}_{os.getpid() % 1000}"},
                                  admin)["token"])
-            t, took, _ = asyncio.run(crowd(url, made[:n], walkable, args, proc.pid if proc else None))
+            t, took, _ = crowds(url, made[:n], walkable, args, proc.pid if proc else None)
             rows.append((n, t.answered / took, pct(t.moves, .5), pct(t.moves, .99), len(t.asks), pct(t.asks, .5),
                          pct(t.asks, .99), sum(t.errors.values()), rss_mb(proc.pid if proc else None), t.cpu,
                          t.errors))
@@ -300,7 +332,7 @@ def memory_cycles(url: str, admin: str, walkable: list[str], made: list[str], pi
     idle = rss_mb(pid)
     rows = []
     for cycle in range(1, args.cycles + 1):
-        t, took, full = asyncio.run(crowd(url, made[:n], walkable, args, pid))
+        t, took, full = crowds(url, made[:n], walkable, args, pid)
         time.sleep(args.settle)
         rows.append((cycle, full, rss_mb(pid), len(t.moves), pct(t.moves, .5), pct(t.moves, .99),
                      sum(t.errors.values()), t.errors))
