@@ -8,6 +8,8 @@ commands themselves print (cli/common.py `_fail`). The top group catches them wh
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -35,20 +37,24 @@ class OneLineUsage(TyperGroup):
 
     def make_context(self, info_name: str | None, args: list[str], parent: Context | None = None,
                      **extra: Any) -> Context:
-        try:
+        with _one_line():
             return super().make_context(info_name, args, parent=parent, **extra)
-        except UsageError as exc:
-            if _is_help(exc):
-                raise
-            raise _said(exc) from exc
 
     def invoke(self, ctx: Context) -> Any:
-        try:
+        with _one_line():
             return super().invoke(ctx)
-        except UsageError as exc:
-            if _is_help(exc):
-                raise
-            raise _said(exc) from exc
+
+
+@contextmanager
+def _one_line() -> Iterator[None]:
+    """A usage error raised inside becomes its one line and click's exit code; the help typer shows for a
+    group called alone passes through."""
+    try:
+        yield
+    except UsageError as exc:
+        if _is_help(exc):
+            raise
+        raise _said(exc) from exc
 
 
 def _is_help(exc: UsageError) -> bool:
