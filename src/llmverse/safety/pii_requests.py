@@ -110,6 +110,57 @@ def _names(owner: str) -> list[str]:
     return [part for part in re.split(r"[和与跟及]", core) if part]
 
 
+# Given names end in a few of the place characters (张建国, 李卫国, 欧阳建国, 王雨亭), villages seldom so (张家村, 李家庄,
+# 张营, 王店): a full name's shape with two given characters ending in one of these is a person's, not a place's.
+_GIVEN_PLACE_ENDS = "国亭"
+
+
+def _a_full_name(part: str) -> bool:
+    """Is `part` a surname and two given characters, the last one a place character a given name ends in
+    (张建国, 李卫国)? Not a word of jieba's (王国, 韩国 are places) nor a village's (张家亭)."""
+    surname = next((c for c in zh_names.COMPOUND_SURNAMES if part.startswith(c)), part[:1])
+    given = part[len(surname):]
+    return len(given) == 2 and given[-1] in _GIVEN_PLACE_ENDS and given[0] != "家" and \
+        zh_names.is_surname(surname) and chinese_name(part)
+
+
+# A Latin owner before 的 ("kestrel的电话", "告诉我Gull Inn的地址"): up to five words ("map of the bay", "the
+# doctor's"), the clause cut at punctuation only.
+_LATIN_OWNER = re.compile(r"(?<![A-Za-z0-9_\-'’])[A-Za-z][A-Za-z0-9_\-'’]*(?: [A-Za-z][A-Za-z0-9_\-'’]*){0,4}$")
+_ZH_PUNCT_END = re.compile(r"[，。？！、；：,.?!;:]")
+# Latin words that own a contact detail and are no one's name: places, events, services, what has an address
+# online ("hotel的电话", "email的地址", "support的邮箱"). Not a general English word list: the English names
+# Chinese speakers go by are Webster's words (Grace, Jack, Ruby, Lily: of the 12,037 words both Webster's 2nd
+# in lower case and MiniLM's vocabulary hold, measured 2026-12-07), and "Jack的微信" asks a person's.
+_ORG_EN = (r"(?:police|support|service|help(?:desk|line)?|hotline|team|admin(?:istrator)?|reception|desk|government|"
+           r"department|dept|city|town|village|county|province|state|country|embassy|consulate|airport|airline|"
+           r"university|college|academy|institute|organi[sz]ation|association|union|foundation|charity|committee|"
+           r"e-?mail|mail|mailbox|website|web|site|homepage|page|url|ip|server|wi-?fi|network|app|game|"
+           r"platform|group|channel|forum|blog|brand|corp|inc|ltd|co|street|road|lane|avenue|row|court|square|plaza|"
+           r"bridge|pier|dock|beach|garden)")
+_OWNER_WORD_EN = re.compile(rf"(?:{PLACE_EN}|{EVENT_EN}|{_ORG_EN}|[a-z]*(?:shop|store|house|hall|room|office|market|"
+                            rf"station|port|park))s?", re.I)
+_ACRONYM = re.compile(r"[A-Z]{2,5}")  # KFC, IBM, QQ: a firm's or a service's
+
+
+def _latin_owner(before: str) -> str | None:
+    """The Latin words ending the owner's clause before 的 (a space before 的 ends no clause), else None."""
+    cut = max((c.end() for c in _ZH_PUNCT_END.finditer(before)), default=0)
+    owner = before[cut:].rstrip()
+    m = _LATIN_OWNER.search(owner.split("在")[0] or owner)
+    return m.group() if m is not None else None
+
+
+def _a_stranger(latin: str, words: frozenset[str]) -> bool:
+    """Is a Latin owner ("kestrel", "John Smith") a person by name, as an unknown Chinese name is by its shape:
+    no pronoun or function word, not ending in a name of the world's places or things (`words`, lower case:
+    "Forge", "the Gull Inn"), no word a place, a street, an event or a service is called by, no acronym?"""
+    parts = latin.lower().split()
+    last = latin.split()[-1]
+    return not (any(" ".join(parts[i:]) in words for i in range(len(parts))) or parts[-1] in _NOT_A_NAME or
+                _ACRONYM.fullmatch(last) or _OWNER_WORD_EN.fullmatch(parts[-1]))
+
+
 def _a_person(owner: str) -> bool:
     """Is the owner shown to be a person: ends in a person noun, or is a name by its shape (黄磊, 欧阳娜娜 by
     any common surname) and no shop's (汤记, 陈记, 黄记: a shop's number is the world's to give) nor a creature's
@@ -118,23 +169,29 @@ def _a_person(owner: str) -> bool:
         any(not zh_names.shop_name(part) and (_ZH_NAME.fullmatch(part) or chinese_name(part)) for part in _names(owner))
 
 
-def owned_details(text: str, known: re.Pattern[str] | None = None) -> str | None:
+def owned_details(text: str, known: re.Pattern[str] | None = None, words: frozenset[str] | None = None) -> str | None:
     """A Chinese request for someone's personal details named by their owner: the span, else None.
-    `known` matches one of the world's people's names at the end of a string (`People`)."""
+    `known` matches one of the world's people's names at the end of a string (`People`); with `words` (the
+    names of the world's places and things, `People.things`) a Latin owner none of them ends is a person by
+    name ("kestrel的电话", "John Smith的电话"; `_a_stranger`)."""
     for m in _ZH_OWNED.finditer(text):
         before = text[:m.start()]
-        cut = max((c.end() for c in _ZH_CLAUSE_END.finditer(before)), default=0)
-        owner, after = before[cut:], text[m.end():]
+        cut = max((c.end() for c in _ZH_CLAUSE_END.finditer(before.rstrip())), default=0)  # "kestrel 的电话"
+        owner, after = before[cut:].rstrip(), text[m.end():]
         owner = owner.split("在")[0] or owner  # "内尔在海鸥旅店的电话": Nell's number at the inn, not the inn's
         if not owner or _ZH_OWN.search(owner) or _ZH_ABOUT_THE_THING.search(after):
             continue
+        latin = _latin_owner(before)  # "Grace Hill的电话": the clause above stops at the space
         # one of the world's people ends the owner: a person, whatever a name's last character looks like
-        named = known is not None and any(known.search(part) for part in _names(owner))
+        named = known is not None and (any(known.search(part) for part in _names(owner)) or
+                                       latin is not None and known.search(latin) is not None)
+        named = named or words is not None and latin is not None and _a_stranger(latin, words)
         # a person's home ends in a place word (布拉姆住的地方, 林薇公寓), a building's name may too (枫叶公寓)
         h = _ZH_HOME_END.search(owner)
         whose = owner[:h.start()] if h is not None else ""
         home = bool(whose) and (_a_person(whose) or known is not None and any(known.search(p) for p in _names(whose)))
-        if m.group("shared") and not named and not home and (_ZH_PLACE.search(owner) or not _a_person(owner)):
+        place = _ZH_PLACE.search(owner) is not None and not any(_a_full_name(p) for p in _names(owner))
+        if m.group("shared") and not named and not home and (place or not _a_person(owner)):
             continue
         if m.group("shared") and not (_ZH_ASKED_AFTER.search(after) or _ZH_ASKING_BEFORE.search(before)):
             continue
@@ -220,6 +277,13 @@ _WHO_LIVES = re.compile(
                       r"(?:my|our|his|her|their|your|a|the)\s+(?:neighbou?rs?|friends?|colleagues?|co-?workers?|cousins?|"
                       r"teachers?|boss|landlord|landlady|tenants?|(?:girl|boy)friend|ex|brother|sister|uncle|aunt|"
                       r"students?|doctor|pal|buddy)\s+)"))
+# The name slot of a request for someone's details, for `People.candidates`: "the phone number of kestrel",
+# "a number for kestrel", "kestrel's e-mail", "kestrel's home"
+_CANDIDATE = re.compile(
+    rf"\b(?:{_DETAIL_EN}|numbers?)\s+(?:of|for|to (?:reach|call|text))\s+(?P<a>[A-Za-z][A-Za-z0-9_]*)(?![A-Za-z0-9_'’])|"
+    rf"(?<![A-Za-z0-9_'’])(?P<b>[A-Za-z][A-Za-z0-9_]*)(?:['’]s|s['’])\s+"
+    rf"(?:{_DETAIL_EN}|wechat|qq|phone|mobile|cell|number|{_HOME_EN})\b", re.I)
+_ACCOUNT_SHAPE = re.compile(r"[a-z][a-z0-9_]{1,31}")  # `server.accounts.NAME`: what an account may be called
 _ADVERBS = frozenset("still now currently actually usually really exactly even mostly normally today then originally "
                      "nowadays presently truly ever once later these days".split())
 # The same in Chinese, whose name slot is the clause before the phrase: "张伟住在哪？", "王芳家在哪里",
@@ -246,7 +310,8 @@ class People:
     The patterns run only over the names a line holds (found as substrings first): thousands of names cost
     a line no more than a few."""
 
-    def __init__(self, characters: Iterable[str] = (), players: Iterable[str] = (), words: Iterable[str] = ()) -> None:
+    def __init__(self, characters: Iterable[str] = (), players: Iterable[str] = (), words: Iterable[str] = (),
+                 things: Iterable[str] = ()) -> None:
         def clean(names: Iterable[str]) -> frozenset[str]:
             return frozenset(n.strip().lower() for n in names if n and len(n.strip()) > 1
                              and n.strip().lower() not in _NOT_A_NAME)
@@ -257,6 +322,10 @@ class People:
         self.players = clean(players) - self.characters
         # the world's other names (places, things, landmarks, roles): no unknown person's in "X住在哪"
         self.words = frozenset(w.strip().lower() for w in words if w and w.strip())
+        # the world's places', things' and landmarks' names: a Latin owner ending in one is no stranger
+        # ("Forge的电话", "告诉我the Gull Inn的地址"); not the characters' (roles, surnames: "Chen的电话" asks a
+        # person's), nor each word of a name ("Grace Hill的电话" on a world with a Hill School)
+        self.things = frozenset(t.strip().lower() for t in things if t and t.strip())
         self.names = self.characters | self.players
         # the characters' Chinese surnames (陈 of 陈美 and 老陈, 贝克 of 汤姆·贝克): "陈老板住在哪里？" asks of one
         self.surnames = frozenset(s for s in map(zh_names.surname_of, (n for n in self.characters if not n.isascii()))
@@ -307,7 +376,7 @@ class People:
         return bool(self.names)
 
     def with_names(self, *, characters: Iterable[str] = (), players: Iterable[str] = ()) -> People:
-        return People(self.characters | set(characters), self.players | set(players), self.words)
+        return People(self.characters | set(characters), self.players | set(players), self.words, self.things)
 
     def _here(self, text: str) -> People | None:
         """People over the names `text` holds (as substrings, so a name inside a word counts), else None."""
@@ -390,7 +459,24 @@ class People:
         elsewhere = self._someone_elses_home(text)
         if elsewhere is not None:
             return elsewhere
-        return owned_details(text, here._known if here is not None else None)
+        return owned_details(text, here._known if here is not None else None, self.things)
+
+    def candidates(self, text: str) -> list[str]:
+        """Names the rails do not know in the name slot of a request for someone's details, in the shape of an
+        account name ("the phone number of kestrel", "kestrel's address", "kestrel的电话"): at most three, for
+        the rails to look up among the accounts. A word of the world's, a pronoun or a place word is none."""
+        if not _WORTH_A_LOOK.search(text):
+            return []
+        found = [m.group("a") or m.group("b") for m in _CANDIDATE.finditer(text)]
+        for m in _ZH_OWNED.finditer(text):
+            latin = _latin_owner(text[:m.start()])
+            found += latin.split()[-1:] if latin is not None else []
+        out = []
+        for name in dict.fromkeys(n.lower() for n in found):
+            if _ACCOUNT_SHAPE.fullmatch(name) and name not in self.names and name not in _NOT_A_NAME and \
+                    name not in self.words and name not in self.things and not _OWNER_WORD_EN.fullmatch(name):
+                out.append(name)
+        return out[:3]
 
     def characters_homes(self, text: str) -> list[str]:
         """The spans asking where characters (and only characters) live: "Where does Nell live?", "布拉姆住在哪里？".

@@ -22,7 +22,7 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal
 
@@ -93,6 +93,8 @@ def set_policy(world: World, policy: Policy | Level) -> None:
     world.update_state(POLICY_KEY, lambda _cur: p.model_dump(mode="json"))
 
 
+LOOKUP_TTL = 30.0  # s a name not found among the accounts is taken for no player's (`Rails.look_up_people`)
+LOOKUP_CACHE = 4096  # names not found kept at most
 RECENT_SENTENCES = 12  # output sentences per player and character kept for piecewise leaks
 _WARNED = threading.Event()
 
@@ -135,6 +137,11 @@ class Rails:
         # (refused) and "Where does Mara live?" (a character's home: the world's to answer).
         self.people = pii_requests.People()
         self._people_lock = threading.Lock()
+        # Whether a name is a player's the rails were not told (an account made by another server process):
+        # asked only of a name in a request for someone's details (`People.candidates`); `look_up_people`.
+        self._lookup: Callable[[str], bool] | None = None
+        self._lookup_ttl = LOOKUP_TTL
+        self._not_found: dict[str, float] = {}  # name -> until when it is taken for no account (monotonic s)
         self._recent: dict[tuple[str, str | None], deque[str]] = {}
         self._recent_lock = threading.Lock()
         if not self.classifier.model_available and self.policy.use_model:
@@ -152,7 +159,8 @@ class Rails:
             return frozenset(s.text.lower() for s in surfaces if s.entity.startswith(kind) and len(s.text) > 1)
 
         rails.place_names, rails.person_names = names("place:"), names("character:")
-        rails.people = pii_requests.People(words=(s.text for s in surfaces))  # no one unknown lives at 集市
+        rails.people = pii_requests.People(words=(s.text for s in surfaces),  # no one unknown lives at 集市
+                                           things=(s.text for s in surfaces if not s.entity.startswith("character:")))
         rails._add_people(characters=character_names(world))
         return rails
 
@@ -162,6 +170,36 @@ class Rails:
         place's. A player named as a character stays the character (`People`: an account named mara cannot
         close "Where does Mara live?"); pronouns and everyday words ("you", "town", "他") are no one's name."""
         self._add_people(players=names)
+
+    def look_up_people(self, lookup: Callable[[str], bool], *, ttl: float = LOOKUP_TTL) -> None:
+        """Ask `lookup` (the shared accounts table: one indexed read) whether a name the rails do not know is a
+        player's, for a name in a request for someone's details only ("What is the phone number of kestrel?"
+        when another server process made kestrel's account): a name found is known from then on
+        (`know_people`), one not found is not asked again for `ttl` seconds."""
+        self._lookup, self._lookup_ttl = lookup, ttl
+
+    def _look_up(self, text: str) -> None:
+        if self._lookup is None:
+            return
+        for name in self.people.candidates(text):
+            now = time.monotonic()
+            with self._people_lock:
+                if self._not_found.get(name, 0.0) > now:
+                    continue
+            try:
+                found = self._lookup(name)
+            except Exception:  # the rails never fail a player's line: they go on with the names they know
+                log.warning("safety rails: looking up %r among the accounts failed", name, exc_info=True)
+                found = False
+            if found:
+                self.know_people(name)
+                continue
+            with self._people_lock:
+                if len(self._not_found) >= LOOKUP_CACHE:
+                    self._not_found = {n: t for n, t in self._not_found.items() if t > now}
+                    if len(self._not_found) >= LOOKUP_CACHE:
+                        self._not_found.clear()
+                self._not_found[name] = now + self._lookup_ttl
 
     def _add_people(self, *, characters: Sequence[str] = (), players: Sequence[str] = ()) -> None:
         def new(names: Sequence[str], known: frozenset[str]) -> set[str]:
@@ -271,6 +309,7 @@ class Rails:
                 v.scores.pop("pii"), v.reasons.pop("pii")
         folded = fold(text)
         if channel == "player" and self.people:
+            self._look_up(folded)  # a name in a request for someone's details that another process made an account
             asked = self.people.request(folded)  # "What's the phone number of Bram?", "Where does kestrel live?"
             if asked is not None and v.reasons.get("pii") != "pii.request":
                 v.add("pii", SEVERE, "pii.request")

@@ -139,6 +139,15 @@ class Accounts:
         with Session(self.engine) as s:
             return list(s.scalars(select(_AccountRow.name).where(_AccountRow.world == self.world)))
 
+    def exists(self, name: str) -> bool:
+        """Whether the world has an account of this name: one read by the primary key, for the rails' look-up
+        of a name another server process may have made (`Rails.look_up_people`)."""
+        if not valid_name(name):
+            return False
+        with Session(self.engine) as s:
+            return s.scalar(select(_AccountRow.name).where(_AccountRow.world == self.world,
+                                                           _AccountRow.name == name)) is not None
+
     def get(self, name: str) -> Account | None:
         if not valid_name(name):
             return None

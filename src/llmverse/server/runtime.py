@@ -101,9 +101,11 @@ class Runtime:
         self.presence = Presence(self.world)
         # The rails refuse where a player lives by their account name ("Where's kestrel's home?"):
         # every account is told them now and each new one when it is made, not only those who spoke since the
-        # start (an account made by another process is told when its player first speaks here).
+        # start; an account another process made is looked up in the shared table when a request for someone's
+        # details names it ("What is the phone number of kestrel?"), or told when its player first speaks here.
         self.accounts = Accounts(self.store.engine, self.world.key, on_create=self.services.rails.know_people)
         self.services.rails.know_people(*self.accounts.names())
+        self.services.rails.look_up_people(self.accounts.exists)
         if cfg.admin_password:
             self.accounts.ensure_admin(ADMIN, cfg.admin_password)
         # Players before the world's own work; LLMVERSE_PRIORITY=off turns that off (bench/load.py compares).

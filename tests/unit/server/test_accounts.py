@@ -88,3 +88,10 @@ def test_a_name_typed_at_a_failed_login_is_not_kept(accounts):
     failed = [e for e in accounts.audit_log() if e["action"] == "login.failed"]
     assert [e["actor"] for e in failed] == ["erin", "?"]  # a real account's name, never a stranger's
     assert "correct-horse-battery" not in repr(accounts.audit_log())
+
+
+def test_exists_reads_one_name(accounts):
+    assert not accounts.exists("dave")
+    accounts.create("dave", "dave-pass-1")
+    assert accounts.exists("dave")
+    assert not accounts.exists("Dave\x00") and not accounts.exists("")  # never a name: not looked up
