@@ -117,7 +117,7 @@ class Session:
         self.conn.send({"type": "welcome", "player": self.player, "tile": list(tile),
                         "now": w.now().isoformat(timespec="minutes"),
                         "characters": {c: {"tile": list(w.tile(c)), "place": w.position(c)} for c in w.characters},
-                        "players": {p: list(t) for p, t in rt.presence.all().items() if p != self.player}})
+                        "players": rt.hub.welcome(self.conn, tile, rt.presence.all())})
         rt.announce_presence(self.player, tile)
         try:
             while True:

@@ -1,10 +1,12 @@
-"""The hub: a slow client's full outbox drops world broadcasts but never its own replies."""
+"""The hub: a slow client's full outbox drops world broadcasts but never its own replies; in a crowd each
+player is told of the avatars nearest it, not of everyone."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
-from llmverse.server.hub import OUTBOX, Connection
+from llmverse.server.hub import OUTBOX, VIEW, Connection, Hub, views_of
 
 
 async def _nowhere(_: str) -> None:
@@ -21,3 +23,69 @@ def test_a_full_outbox_drops_broadcasts_but_still_takes_direct_frames():
     assert conn.outbox.qsize() == OUTBOX + 2
     waiting = [json.loads(conn.outbox.get_nowait()) for _ in range(OUTBOX + 2)]
     assert [f["type"] for f in waiting[-2:]] == ["end", "error"]
+
+
+def test_a_small_crowd_sees_everyone_else():
+    names = [f"p{i}" for i in range(VIEW + 1)]
+    tiles = [(i, 0) for i in range(VIEW + 1)]
+    views = views_of(tiles, names, names, tiles, VIEW)
+    assert all(len(v) == VIEW and names[i] not in v for i, v in enumerate(views))
+    assert views[0]["p50"] == (50, 0)  # the farthest too
+
+
+def test_in_a_crowd_a_player_is_told_of_its_nearest_avatars_and_never_of_itself():
+    names = [f"p{i}" for i in range(200)]
+    tiles = [(i, i % 3) for i in range(200)]  # a line of avatars, one a tile
+    (view,) = views_of([(0, 0)], ["p0"], names, tiles, VIEW)
+    assert set(view) == {f"p{i}" for i in range(1, VIEW + 1)}
+    (middle,) = views_of([(100, 1)], ["p100"], names, tiles, VIEW)
+    assert set(middle) == {f"p{i}" for i in range(75, 126)} - {"p100"}
+
+
+def test_at_equal_distance_a_view_depends_on_who_stands_where_not_on_order_or_unrelated_moves():
+    names = [f"p{i}" for i in range(300)]
+    ring = [(10 + dx, 10 + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if (dx, dy) != (0, 0)]
+    tiles = [(10, 10)] + [ring[i % 8] for i in range(299)]  # 299 avatars all one step from p0
+    (before,) = views_of([(10, 10)], ["p0"], names, tiles, VIEW)
+    outside = next(i for i in range(1, 300) if names[i] not in before)
+    moved = list(tiles)
+    moved[outside] = (60, 40)  # one the view did not hold walks far off
+    (after,) = views_of([(10, 10)], ["p0"], names, moved, VIEW)
+    assert after == before
+    order = list(range(300))[::-1]  # the hub's list after players left and came back in another order
+    (reordered,) = views_of([(10, 10)], ["p0"], [names[i] for i in order], [tiles[i] for i in order], VIEW)
+    assert reordered == before
+
+
+def test_an_avatar_leaving_a_players_view_is_sent_as_gone_and_far_moves_are_not_sent():
+    got: dict[str, list[dict]] = {}
+
+    async def scenario() -> None:
+        hub = Hub(lambda event, player: True)
+        conns = {}
+        for i in range(VIEW + 20):  # a crowd on a line, one a tile
+            name = f"p{i}"
+            conns[name] = hub.add(Connection(name, _recorder(got, name)))
+            hub.deliver({"type": "presence", "tiles": {name: [i, 0]}})
+        welcome = hub.welcome(conns["p0"], (0, 0), {})
+        assert set(welcome) == {f"p{i}" for i in range(1, VIEW + 1)}
+        for name, conn in conns.items():
+            if name != "p0":
+                hub.welcome(conn, (int(name[1:]), 0), {})
+        hub.deliver({"type": "presence", "tiles": {"p1": [200, 0]}})  # p1 walks far off to the east
+        hub.deliver({"type": "presence", "tiles": {"p60": [61, 1]}})  # a step, far from p0
+        await hub._tell_views()
+        await asyncio.sleep(0.05)  # the writers send
+        await hub.close()
+
+    asyncio.run(scenario())
+    (to_p0,) = got["p0"]
+    assert to_p0["tiles"] == {"p1": None, f"p{VIEW + 1}": [VIEW + 1, 0]}  # p1 left its view, p51 came in
+    assert [f["tiles"] for f in got["p69"]] == [{"p60": [61, 1]}]  # its neighbour's step; p1 was never in its view
+    assert all("p60" not in f["tiles"] for f in got.get("p2", []))  # p60 is not among p2's 50 nearest
+
+
+def _recorder(got: dict[str, list[dict]], name: str):
+    async def send(text: str) -> None:
+        got.setdefault(name, []).append(json.loads(text))
+    return send
