@@ -12,6 +12,7 @@ VIEW + 1 players everyone sees everyone (the frames are what they always were); 
 socket carries the moves of its 50 neighbours (~2 KB a flush) instead of all 1,000 (~25 KB), which is
 what a client, and the writer sending to it, could not keep up with. An avatar that drops out of a
 player's view is sent as `null`, as one that left, so the client's picture holds only what it was told.
+A player's visits (walking into a place) go to the players who see the avatar, like its moves.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ OUTBOX = 256  # frames a connection may have waiting before broadcasts to it are
 PRESENCE_FLUSH = 0.25  # seconds between coalesced `players` frames (longer for large crowds)
 TRIM_DELAY = 3.0  # seconds after the crowd halved before memory is given back (see memory.py)
 VIEW = 50  # other avatars a player is told of: the nearest ones (everyone, in a crowd this small)
+AVATAR_KINDS = {"visit"}  # events of a player's avatar: told to those who see the avatar
 SLICE = 100  # connections given their `players` frame between two returns to the event loop
 
 Tile = tuple[int, int]
@@ -117,8 +119,13 @@ class Hub:
         if kind == "event":
             event = message["event"]
             text = json.dumps({"type": "event", "event": event}, ensure_ascii=False)  # once for all
+            walker = event.get("actor") if event.get("kind") in AVATAR_KINDS else None
+            if walker not in self._tiles:
+                walker = None
             for c in list(self.connections):
-                if self.can_see(event, c.player):
+                # An avatar's comings and goings reach those who see it, as its moves do (else, in a crowd,
+                # every visit would be a frame to every socket); the log keeps them all for /api/events.
+                if (c.player == walker or walker in c.view) if walker else self.can_see(event, c.player):
                     c.send(text, broadcast=True)
         elif kind == "presence":
             for player, tile in message["tiles"].items():

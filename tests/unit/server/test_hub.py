@@ -89,3 +89,26 @@ def _recorder(got: dict[str, list[dict]], name: str):
     async def send(text: str) -> None:
         got.setdefault(name, []).append(json.loads(text))
     return send
+
+
+def test_in_a_crowd_a_players_visit_reaches_those_who_see_the_avatar_and_a_characters_reaches_all():
+    got: dict[str, list[dict]] = {}
+
+    async def scenario() -> None:
+        hub = Hub(lambda event, player: True)
+        conns = {}
+        for i in range(VIEW + 20):
+            name = f"p{i}"
+            conns[name] = hub.add(Connection(name, _recorder(got, name)))
+            hub.deliver({"type": "presence", "tiles": {name: [i, 0]}})
+        for name, conn in conns.items():
+            hub.welcome(conn, (int(name[1:]), 0), {})
+        hub.deliver({"type": "event", "event": {"id": 1, "kind": "visit", "actor": "p1", "target": "forge"}})
+        hub.deliver({"type": "event", "event": {"id": 2, "kind": "arrive", "actor": "bram", "target": "forge"}})
+        await asyncio.sleep(0.05)
+        await hub.close()
+
+    asyncio.run(scenario())
+    ids = {name: [f["event"]["id"] for f in frames if f["type"] == "event"] for name, frames in got.items()}
+    assert ids["p1"] == [1, 2] and ids["p0"] == [1, 2] and ids["p20"] == [1, 2]  # p1 is among their 50 nearest
+    assert ids["p69"] == [2]  # p1 is 68 tiles away, out of its view: Bram's arrival only
