@@ -21,6 +21,7 @@ import asyncio
 import itertools
 import json
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,9 +36,12 @@ PRESENCE_FLUSH = 0.25  # seconds between coalesced `players` frames (longer for 
 TRIM_DELAY = 3.0  # seconds after the crowd halved before memory is given back (see memory.py)
 VIEW = 50  # other avatars a player is told of: the nearest ones (everyone, in a crowd this small)
 AVATAR_KINDS = {"visit"}  # events of a player's avatar: told to those who see the avatar
+SNAPSHOT = 5.0  # seconds between a process's messages listing all its avatars (with Redis)
+EXPIRE = 3 * SNAPSHOT  # a process not heard this long has no avatars on the map any more
 SLICE = 100  # connections given their `players` frame between two returns to the event loop
 
 Tile = tuple[int, int]
+now = time.monotonic  # the hub's clock (tests move it)
 
 
 @dataclass(eq=False)
@@ -80,7 +84,9 @@ class Hub:
         self.connections: set[Connection] = set()
         self._numbers = itertools.count(1)
         self._moved = False  # an avatar moved, came or left since the last flush
-        self._tiles: dict[str, Tile] = {}  # every avatar on the map, this process's and others' (the bus)
+        self._tiles: dict[str, Tile] = {}  # every avatar on the map this hub was told of, here and (Redis) elsewhere
+        self._origin: dict[str, str] = {}  # avatar -> the process that told of it (Redis only)
+        self._heard: dict[str, float] = {}  # process -> when it last told of its avatars
         self._flusher: asyncio.Task | None = None
         self._watermark = Watermark()
         self._trim: asyncio.TimerHandle | None = None
@@ -128,21 +134,49 @@ class Hub:
                 if (c.player == walker or walker in c.view) if walker else self.can_see(event, c.player):
                     c.send(text, broadcast=True)
         elif kind == "presence":
-            for player, tile in message["tiles"].items():
-                if tile:
-                    self._tiles[player] = (int(tile[0]), int(tile[1]))
-                else:
-                    self._tiles.pop(player, None)
-            self._moved = True
+            self._presence(message)
         elif kind in ("tick", "content"):  # the clock moved; a new gazette is out
             text = json.dumps({k: v for k, v in message.items() if k != "origin"}, ensure_ascii=False)
             for c in list(self.connections):
                 c.send(text, broadcast=True)
 
+    def _presence(self, message: dict[str, Any]) -> None:
+        """Avatars moved, came or left. From another process (with Redis) each message names its
+        origin, and every SNAPSHOT seconds a process sends all its avatars (`snapshot`): one it no
+        longer lists has left, and a process not heard for EXPIRE seconds (stopped, crashed, cut off)
+        takes its avatars with it, so a lost `null` leaves no avatar on the map for good."""
+        origin = message.get("origin")
+        if origin is not None:
+            self._heard[origin] = now()
+            if message.get("snapshot"):
+                self._forget([p for p, o in self._origin.items() if o == origin and p not in message["tiles"]])
+        for player, tile in message["tiles"].items():
+            if tile:
+                self._tiles[player] = (int(tile[0]), int(tile[1]))
+                if origin is not None:
+                    self._origin[player] = origin
+            else:
+                self._forget([player])
+        self._moved = True
+
+    def _forget(self, players: list[str]) -> None:
+        for p in players:
+            self._tiles.pop(p, None)
+            self._origin.pop(p, None)
+        self._moved = self._moved or bool(players)
+
+    def _expire(self) -> None:
+        at = now()
+        for origin in [o for o, t in self._heard.items() if at - t > EXPIRE]:
+            del self._heard[origin]
+            self._forget([p for p, o in self._origin.items() if o == origin])
+
     def welcome(self, conn: Connection, tile: Tile, present: dict[str, Tile]) -> dict[str, list[int]]:
         """The avatars a joining player is shown (the nearest VIEW); `present` is this process's own
-        list, which may be ahead of what the bus has told the hub."""
-        self._tiles.update(present)  # this process's own avatars, ahead of their round trip through Redis
+        list, which may be ahead of what the bus has told the hub. Only players with a socket here are
+        taken from it: one whose last socket just closed is still in it while its tile is saved."""
+        live = self.players()
+        self._tiles.update({p: t for p, t in present.items() if p in live})
         conn.at = tile
         conn.view = views_of([tile], [conn.player], list(self._tiles), list(self._tiles.values()), VIEW)[0]
         return {p: list(t) for p, t in conn.view.items()}
@@ -151,9 +185,13 @@ class Hub:
         while True:
             # Every flush goes to every watcher: slow down as the crowd grows (0.25 s to 1 s).
             await asyncio.sleep(min(1.0, max(PRESENCE_FLUSH, len(self.connections) / 1000)))
+            self._expire()
             if self._moved and self.connections:
                 self._moved = False
-                await self._tell_views()
+                try:
+                    await self._tell_views()
+                except Exception:  # never let one bad flush end the flusher: no `players` frame would follow
+                    log.exception("presence flush failed")
 
     async def _tell_views(self) -> None:
         """Send each socket what changed in its view since the last flush: avatars that moved in it,
@@ -161,6 +199,8 @@ class Hub:
         names = list(self._tiles)
         tiles = [self._tiles[n] for n in names]
         conns = [c for c in self.connections if self._tiles.get(c.player, c.at) is not None]
+        if not conns:
+            return
         at = [self._tiles.get(c.player, c.at) for c in conns]
         who = [c.player for c in conns]
         if len(names) > VIEW + 1:  # the matrix in a worker thread (numpy lets go of the GIL): moves go on
@@ -194,7 +234,7 @@ def views_of(watchers: Sequence[Tile], who: Sequence[str], names: Sequence[str],
     if len(names) <= k + 1:  # everyone sees everyone else
         everyone = dict(zip(names, tiles))
         return [{p: t for p, t in everyone.items() if p != me} for me in who]
-    pos, at = np.asarray(tiles, dtype=np.int32), np.asarray(watchers, dtype=np.int32)
+    pos, at = np.asarray(tiles, dtype=np.int32), np.asarray(watchers, dtype=np.int32).reshape(-1, 2)
     steps = np.maximum(np.abs(at[:, :1] - pos[:, 0]), np.abs(at[:, 1:] - pos[:, 1]))  # watchers x avatars
     key = (steps.astype(np.int64) << 32) | np.array([hash(n) & 0xFFFFFFFF for n in names], dtype=np.int64)
     index = {n: j for j, n in enumerate(names)}

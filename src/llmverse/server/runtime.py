@@ -28,7 +28,7 @@ from llmverse.llm.gateway import Gateway, GatewayConfig
 from llmverse.server.accounts import ADMIN, Accounts, digest
 from llmverse.server.bus import ORIGIN, LocalBus, PublishingStore, open_bus
 from llmverse.server.config import ServerConfig
-from llmverse.server.hub import PRESENCE_FLUSH, Hub
+from llmverse.server.hub import PRESENCE_FLUSH, SNAPSHOT, Hub
 from llmverse.server.limits import LoginThrottle, RateLimiter
 from llmverse.server.presence import Presence, visible
 from llmverse.server.scheduler import FairScheduler, Ticket, Work, check_cancelled, is_cancelled, rules_only
@@ -125,6 +125,7 @@ class Runtime:
         self._content = None
         self._gazette_day: int | None = None  # the last day whose gazette was written (None: look it up)
         self._watcher: asyncio.Task | None = None
+        self._lister: asyncio.Task | None = None  # with Redis: lists this process's avatars to the others
 
     # --- life -----------------------------------------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -132,16 +133,20 @@ class Runtime:
         self.bus.start(self._on_bus)
         self._watcher = loop.create_task(self._watch_tokens())
         self._keeper = loop.create_task(self._keep_fresh())
+        self._lister = None if isinstance(self.bus, LocalBus) else loop.create_task(self._list_avatars())
         if self.cfg.tick_seconds > 0:
             self._ticker = threading.Thread(target=self._tick_loop, name="world-clock", daemon=True)
             self._ticker.start()
 
     async def stop(self) -> None:
         self._stop.set()
-        for task in (self._watcher, self._keeper):
+        for task in (self._watcher, self._keeper, self._lister):
             if task is not None:
                 task.cancel()
-        for player in self.presence.all():
+        gone = list(self.presence.all())
+        if gone and not isinstance(self.bus, LocalBus):  # tell the other processes now, not at a flush
+            self._publish({"type": "presence", "tiles": {p: None for p in gone}})
+        for player in gone:
             self.presence.leave(player)
         self.scheduler.close()
         self.bus.close()
@@ -214,6 +219,15 @@ class Runtime:
         if not self._outgoing and self._loop is not None:
             self._loop.call_later(PRESENCE_FLUSH, self._publish_presence)
         self._outgoing[player] = spot
+
+    async def _list_avatars(self) -> None:
+        """With Redis: every SNAPSHOT seconds, all this process's avatars, so the other processes' hubs
+        drop one whose `null` was lost and learn of those standing still since before they started."""
+        while True:
+            await asyncio.sleep(SNAPSHOT)
+            here = self.hub.players()
+            tiles = {p: list(t) for p, t in self.presence.all().items() if p in here}
+            await asyncio.to_thread(self._publish, {"type": "presence", "tiles": tiles, "snapshot": True})
 
     def _publish_presence(self) -> None:
         tiles, self._outgoing = self._outgoing, {}

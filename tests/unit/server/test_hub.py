@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from llmverse.server.hub import OUTBOX, VIEW, Connection, Hub, views_of
+from llmverse.server import hub as hub_module
+from llmverse.server.hub import EXPIRE, OUTBOX, VIEW, Connection, Hub, views_of
 
 
 async def _nowhere(_: str) -> None:
@@ -112,3 +113,56 @@ def test_in_a_crowd_a_players_visit_reaches_those_who_see_the_avatar_and_a_chara
     ids = {name: [f["event"]["id"] for f in frames if f["type"] == "event"] for name, frames in got.items()}
     assert ids["p1"] == [1, 2] and ids["p0"] == [1, 2] and ids["p20"] == [1, 2]  # p1 is among their 50 nearest
     assert ids["p69"] == [2]  # p1 is 68 tiles away, out of its view: Bram's arrival only
+
+
+def test_a_player_who_left_is_not_brought_back_by_a_join_while_their_tile_is_saved():
+    got: dict[str, list[dict]] = {}
+
+    async def scenario() -> dict:
+        hub = Hub(lambda event, player: True)
+        a = hub.add(Connection("alice", _recorder(got, "alice")))
+        b = hub.add(Connection("bob", _recorder(got, "bob")))
+        hub.welcome(a, (1, 1), {"alice": (1, 1)})
+        hub.welcome(b, (2, 2), {"alice": (1, 1), "bob": (2, 2)})
+        hub.remove(a)
+        hub.deliver({"type": "presence", "tiles": {"alice": None}})  # she left; her tile is being saved,
+        c = hub.add(Connection("carol", _recorder(got, "carol")))  # so the process's presence still lists her
+        welcome = hub.welcome(c, (3, 3), {"alice": (1, 1), "bob": (2, 2), "carol": (3, 3)})
+        await hub._tell_views()
+        await asyncio.sleep(0.05)
+        await hub.close()
+        return welcome
+
+    welcome = asyncio.run(scenario())
+    assert welcome == {"bob": [2, 2]}
+    assert {"alice": None} in [{k: v for k, v in f["tiles"].items() if k == "alice"} for f in got["bob"]]
+
+
+def test_another_processs_avatars_go_when_its_list_leaves_them_out_or_it_falls_silent(monkeypatch):
+    got: dict[str, list[dict]] = {}
+    clock = [1000.0]
+    monkeypatch.setattr(hub_module, "now", lambda: clock[0])
+
+    async def scenario() -> None:
+        hub = Hub(lambda event, player: True)
+        me = hub.add(Connection("me", _recorder(got, "me")))
+        hub.deliver({"type": "presence", "tiles": {"x": [1, 1], "y": [2, 2]}, "origin": "other"})
+        hub.deliver({"type": "presence", "tiles": {"z": [3, 3]}, "origin": "third"})
+        assert set(hub.welcome(me, (0, 0), {"me": (0, 0)})) == {"x", "y", "z"}
+        clock[0] += 4
+        hub.deliver({"type": "presence", "tiles": {"x": [1, 1]}, "origin": "other", "snapshot": True})  # y is gone
+        hub._expire()
+        await hub._tell_views()
+        clock[0] += EXPIRE  # "third" said nothing since; "other" spoke 4 s later
+        hub._expire()
+        await hub._tell_views()
+        await asyncio.sleep(0.05)
+        await hub.close()
+
+    asyncio.run(scenario())
+    assert [f["tiles"] for f in got["me"]] == [{"y": None}, {"z": None}]
+
+
+def test_no_watchers_make_no_views():
+    names = [f"p{i}" for i in range(VIEW + 10)]
+    assert views_of([], [], names, [(i, 0) for i in range(len(names))], VIEW) == []

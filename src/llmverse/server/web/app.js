@@ -136,7 +136,7 @@ function onFrame(f) {
     case "welcome":
       map.me.tile = f.tile; $("clock").textContent = f.now.slice(11);
       for (const [id, c] of Object.entries(f.characters)) Object.assign(map.characters[id], c);
-      Object.assign(map.players, f.players); map.draw(); break;
+      map.players = { ...f.players }; map.draw(); break;  // the view as it is now: a reconnect forgets the old one
     case "moved": walk(f.waypoints); break;
     case "tick": onTick(f); break;
     case "players":
