@@ -37,7 +37,7 @@ from llmverse.world.world import World
 Part = Literal["tuning", "held_out"]
 HELD_OUT_SHARE = 0.5
 FILLS = 5  # slot values per template and world (the held-out part: over 500 replies)
-TUNING_WORLDS = ("harbor_town",)
+TUNING_WORLDS = ("harbor_town", "willow_bend")  # Willow Bend: the 25-person town, looked at while tuning
 HELD_OUT_WORLDS = ("harbor_town", "pine_hollow")
 _DECLINE = re.compile(r"don't know|do not know|no \w+ (?:here|in)|know of no|know of none|not sure|"
                       r"don't sell|do not sell|can't help|haven't told|no .* that I know|I'm afraid|"
@@ -141,9 +141,13 @@ def _fills(kind, lang, w, spec, part, rng, priced, timed, roles) -> Iterator[tup
         for p in rng.sample(pool, min(FILLS, len(pool))):
             yield {"place": name(p.names), "_place": p.id}, None, (p.hours,) if kind == "hours" else ()
     elif kind == "who":
+        def role_of(c) -> str:
+            return c.role if lang == "en" else (c.role_zh or c.role)
+
         for c in rng.sample(roles, min(FILLS, len(roles))):
-            role = c.role if lang == "en" else (c.role_zh or c.role)
-            yield {"role": role}, None, (c.names.en, _zh(c.names))
+            # Every character with that role is a right answer ("the student": Willow Bend has two).
+            yield {"role": role_of(c)}, None, tuple(n for o in roles if role_of(o) == role_of(c)
+                                                     for n in (o.names.en, _zh(o.names)))
     elif kind in ("self", "sells"):
         for _ in range(FILLS):
             yield {}, None, ()

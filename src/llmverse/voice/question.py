@@ -332,14 +332,20 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     cuts = [w for i, (w, flag) in enumerate(pos)  # 卖|剑, not 问|一下
             if len(w) > 1 or (flag.startswith("n") and i and pos[i - 1][0] in _ZH_TRADE_VERBS)]
     named_things = _things_named(text)
+    # Chinese has no spaces: jieba may glue a name's last character to the next word (杂货店主|是 cut as
+    # 杂货店, 主是). A cut that overlaps where the question names one of the world's entities is no word it lacks.
+    covered = {i for s in vocabulary.surfaces if s.zh and s.entity in q.entities
+               for m in re.finditer(re.escape(s.text), text) for i in range(m.start(), m.end())}
     # What a measure word counts is a thing, however jieba cut it (一把手|套 for 一把 手套).
     counted = [m.group(2) for m in _ZH_OBJECT.finditer(text) if m.group(2) and len(m.group(2)) > 1]
     unknown = [t for t in dict.fromkeys(_without_particle(t, text) for t in [*toks, *cuts, *counted])
                if t not in vocabulary.words and t not in _asking() and t not in _intent_words()
                and t not in _smalltalk_words() and t not in _need_words() and t not in named and not t.isdigit()
                and (len(t) > 1 or re.fullmatch(r"[\u3400-\u9fff]", t))
-               and not any(t in s.text or (len(s.text) > 1 and s.text in t) for s in vocabulary.surfaces if s.zh)]
-    unknown = [t for t in unknown if not _of_known_words(t)]
+               and not any(t in s.text or (len(s.text) > 1 and s.text in t) for s in vocabulary.surfaces if s.zh)
+               and not _overlaps(t, text, covered)]
+    asks = [t for t in unknown if _of_known_words(t)]  # 负责人 = 负责 + 人: and 责人, jieba's other cut of it
+    unknown = [t for t in unknown if t not in asks and not any(t in a for a in asks)]
     # jieba's search mode cuts 自行车 into 自行, 行车 and 自行车: the longest stands for them.
     things = [t for t in unknown if t in named_things]
     unknown = [t for t in unknown if not any(t != u and t in u for u in unknown)]
@@ -360,6 +366,12 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     q.needs = {tag for tag, ms in _needs().items() if any(_matches(m, have, text) for m in ms)}
     q.smalltalk = greets and not q.entities and not (q.intents - {"about", "self"}) and not q.unknown
     return q
+
+
+def _overlaps(word: str, text: str, covered: set[int]) -> bool:
+    """Does an occurrence of `word` in `text` share a character with the `covered` positions?"""
+    return bool(covered) and any(covered.intersection(range(m.start(), m.end()))
+                                 for m in re.finditer(re.escape(word), text))
 
 
 def surface_phrase(question: str, token: str, unknown: Sequence[str] = (), known: Collection[str] = ()) -> str:

@@ -13,7 +13,7 @@ from llmverse.world.world import DEFAULT_WORLD, open_world
 def worlds(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("heldout")
     out = {w: open_world(DEFAULT_WORLD.parent.parent / w / "world.yaml", f"sqlite:///{tmp / (w + '.db')}")
-           for w in ("harbor_town", "pine_hollow")}
+           for w in ("harbor_town", "pine_hollow", "willow_bend")}
     yield out
     for w in out.values():
         w.store.engine.dispose()
@@ -70,3 +70,13 @@ def test_distinct_n_falls_when_replies_repeat_themselves():
         varied.add(ev.Scored(_item(), Reply(text=text, language="en", draft=text), 0.1))
         samey.add(ev.Scored(_item(), Reply(text="The hook is two coins.", language="en", draft="The hook is two coins."), 0.1))
     assert varied.distinct() == 1.0 and samey.distinct() < 0.5
+
+
+def test_a_role_several_characters_share_is_answered_by_any_of_them(worlds):
+    """Willow Bend has two students: "who is the student?" is answered right by naming either."""
+    w = worlds["willow_bend"]
+    students = {n for c in w.file.characters if c.role == "student" for n in (c.names.en, c.names.zh)}
+    asked = [i for p in ("tuning", "held_out") for i in ev.items(w, "willow_bend", p)
+             if i.kind == "who" and i.language == "en" and "student" in i.question]
+    assert len(students) == 4 and asked
+    assert all(set(i.expected) == students for i in asked)

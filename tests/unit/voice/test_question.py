@@ -49,3 +49,21 @@ def test_a_longer_name_wins_over_a_word_inside_it(vocab):
 @pytest.mark.parametrize("text, small", [("Hello!", True), ("你好", True), ("Hi, how much is the anchor?", False)])
 def test_greetings_need_no_fact(vocab, text, small):
     assert parse(text, vocab).smalltalk is small
+
+
+@pytest.fixture(scope="module")
+def willow():
+    return vocabulary(load_world(DEFAULT_WORLD.parent.parent / "willow_bend" / "world.yaml"))
+
+
+@pytest.mark.parametrize("text, entity", [
+    ("请问杂货店主是哪位？", "character:sun_li"),  # jieba cuts 杂货店 | 主是: the 主 is the role's, not a word it lacks
+    ("哪位是邮局的负责人？", "place:post_office"),  # 负责人 cut as 负责 | 责人: a cut of an asking word
+])
+def test_a_chinese_who_question_names_no_word_jieba_cut_from_a_name(willow, text, entity):
+    q = parse(text, willow)
+    assert "who" in q.intents and entity in q.entities and q.unknown == []
+
+
+def test_which_person_you_are_asks_about_yourself(vocab):
+    assert "self" in parse("你是哪位？", vocab).intents
