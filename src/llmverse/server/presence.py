@@ -122,13 +122,12 @@ class Presence:
             raise _refused(MOVE_REASONS["no_way"], self.spot(x, y))
         before, after = grid.place_at(*here), grid.place_at(x, y)
         event = None
-        if after is not None and after != before:
-            ev = self.world.apply(player, Visit(to=after))  # may refuse: closed now
+        if after is not None and after != before:  # the visit and the saved tile in one commit
+            ev = self.world.apply(player, Visit(to=after),  # may refuse: closed now
+                                  updates={player_key(player): lambda cur: {**cur, "tile": [x, y]}})
             event = ev.id if ev is not None else None
         with self._lock:
             self._tiles[player] = (x, y)
-        if event is not None:
-            self.save(player)
         return Moved((x, y), turning_points(path), after, event)
 
     def spot(self, x: int, y: int) -> Names:
