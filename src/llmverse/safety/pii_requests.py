@@ -8,6 +8,7 @@ are no one's). The world's people by name are `People`'s: the rails are told the
 and Chinese names, aliases) and players' account names, and refuse "What is the phone number of Bram?",
 "kestrel的电话多少", "Where does kestrel live?", which no pattern could tell from a question about a place
 ("Where does the ferry stop?"), while "Where does Mara live?" and "林薇住在哪里？" are asked of the world.
+A name the rails do not know is read by its shape (`owners.py`: "Jenny Park" a person's, "Starbucks" a brand's).
 """
 
 from __future__ import annotations
@@ -15,18 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from llmverse.safety import zh_names
-from llmverse.safety.zh_names import TRANSLIT, chinese_name
+from llmverse.safety import owners, zh_names
+from llmverse.safety.owners import (EVENT_EN, NOT_A_NAME, PLACE_EN, ZH_CLAUSE_END, a_persons_line, latin_owner,
+                                    latin_person, names)
 
-# Places whose phone number, address or e-mail anyone may ask for: a possessive on one of these is no person's.
-PLACE_EN = (r"(?:shop|store|inn|tavern|pub|bar|caf[eé]|restaurant|bakery|museum|library|school|hospital|clinic|hotel|"
-            r"market|forge|bank|office|station|hall|church|temple|park|harbou?r|port|stall|company|business|guild|"
-            r"theat(?:er|re)|gallery|pharmacy|salon|gym|factory|farm|mill|workshop|lighthouse|embassy|council|agency|"
-            r"studio|shelter|cent(?:er|re)|venue|club|firm|house)")
-# What characters invite to and players ask the way to: an event's address is where it is held.
-EVENT_EN = (r"(?:party|parties|festival|concert|wedding|gathering|meeting|celebration|picnic|feast|banquet|dinner|"
-            r"lunch|supper|breakfast|brunch|fair|ceremony|show|dance|ball|reception|event|performance|recital|"
-            r"lecture|reunion|get-together|barbecue|bbq|tournament|contest|competition|parade|exhibition|match|game)")
 # Contact details a place or an event has as well as a person (not a home address, a real name, private messages).
 _SHARED_EN = (r"(?:address(?:es)?|phone numbers?|(?:tele)?phone|numbers?|e-?mail(?: address(?:es)?)?|"
               r"contact (?:details|info\w*|numbers?))")
@@ -34,26 +27,6 @@ _SHARED_EN = (r"(?:address(?:es)?|phone numbers?|(?:tele)?phone|numbers?|e-?mail
 _PLACE_NOT_HOME = PLACE_EN.replace("(?:shop|", r"(?:\w*shop|\w*store|(?:tea|coffee|ale|guest|ware|opera|bath|boat|club|"
                                    r"gate|pump|mill|work)house|").replace("|house)", ")")
 _OWNED_EN = re.compile(rf"\b(?P<place>{_PLACE_NOT_HOME}|{EVENT_EN})(?P<poss>'s|’s|s')?\s+{_SHARED_EN}$", re.I)
-# A place word that also says whose line a person's detail is ("everyone's office phone numbers", "kestrel's
-# office email", "the players' studio addresses"): before a detail, not a possessive, it names no place.
-_PERSONS_LINE = re.compile(r"(?:office|work|business|club|studio|school|company|firm|agency|bank)$", re.I)
-# Who owns what the place word qualifies: a crowd of people, a pronoun, or a name's possessive.
-_CROWD_OWNER = re.compile(r"\b(?:every(?:one|body)|any(?:one|body)|some(?:one|body)|guests?|people|persons?|visitors?|"
-                          r"players?|customers?|staff|members?|attendees?|workers?|employees?|residents?|villagers?|"
-                          r"kids?|children|friends?|users?|m[ae]n|wom[ae]n|girls?|boys?)(?:'s|’s|'|’)?\s+$", re.I)
-_ONE_OWNER = re.compile(r"(?:\b(?:his|her|their|my|your|our)|\w(?:'s|’s|s'))\s+$", re.I)
-
-
-def _a_persons_line(before: str, m: re.Match[str]) -> bool:
-    """Is a place word before a detail ("office phone numbers") a person's line, by who is named before it?
-    A crowd's ("everyone's office phone numbers", "the players' party addresses") always; a pronoun's or a
-    name's ("his office email", "kestrel's office email") when the word is no place's possessive and is one a
-    person has a line at (office, work, club, studio); "his shop's phone number", "Old Chen's teahouse phone
-    number", "Nell's lunch party address" stay the place's or the event's."""
-    if _CROWD_OWNER.search(before):
-        return True
-    return not m.group("poss") and _PERSONS_LINE.search(m.group("place")) is not None and \
-        _ONE_OWNER.search(before) is not None
 
 # --- Chinese: the owner is the clause before 的 -----------------------------------------------------------
 # Details only a person has (手机号, 住址, 身份证号, 银行卡号 ...) are refused whoever owns them, unless they are
@@ -67,7 +40,6 @@ _ZH_PERSONS_ONLY = (r"手机号码?|家庭(?:住址|地址)|住址|身份证(?:�
                     r"护照(?:号码?)?|社保(?:卡)?号|真实姓名|私人(?:电话|号码|邮箱|地址)")
 _ZH_SHARED = r"联系电话|电话(?:号码?)?|联系方式|电子(?:邮箱|邮件)(?:地址)?|邮箱(?:地址)?|电邮|邮件地址|地址|微信号?|QQ号?|真名"
 _ZH_OWNED = re.compile(rf"的(?:{_ZH_PERSONS_ONLY}|(?P<shared>{_ZH_SHARED}))", re.I)
-_ZH_CLAUSE_END = re.compile(r"[，。？！、；：,.?!;:\s]")
 _ZH_OWN = re.compile(r"(?:我|你|您|自己|我们|你们|咱们)$")
 _ZH_PLACE_WORD = (r"(?:[店馆局厅院站所铺场楼园堂厂吧栈寺庙塔港岛村镇城坊殿宫校库坞行社部处室台厦署口市区县省国街路巷"
                   r"房屋摊亭营舍阁桥湾地团府]|公司|中心|码头|地方|[这那哪](?:里|儿)|"
@@ -82,116 +54,38 @@ _ZH_OWNED_BY_PLACE = re.compile(rf"{_ZH_PLACE_WORD}[里的]{{0,2}}{_ZH_SHARED_WO
 _ZH_HOMES = r"(?:住处|住所|住的地方|住的房子|宿舍|住宅|寓所|公寓|房子|家)"
 _ZH_HOME = re.compile(rf"{_ZH_HOMES}[里的]{{0,2}}{_ZH_SHARED_WORD}")
 _ZH_HOME_END = re.compile(rf"{_ZH_HOMES}$")
-# A person noun ending the owner: a role, kin, a pronoun, a crowd ("每个玩家", "大家"). Not 谁: "这是谁的电话？"
-# asks whose a number is.
-_ZH_PERSON_NOUN = re.compile(r"(?:[人者匠师员夫民友们他她叔姨舅伯婶姑嫂哥姐弟妹]|先生|女士|小姐|太太|夫人|老板娘?|店主|掌柜|"
-                             r"主人|同学|同事|邻居|伙伴|同伴|搭档|对象|孩子|小孩|宝宝|儿子|女儿|妻子|丈夫|老婆|老公|妈妈?|"
-                             r"爸爸?|母亲|父亲|爷爷|奶奶|外婆|外公|大爷|大妈|大娘|老头|老太太?|女孩|男孩|姑娘|小伙子?|玩家|"
-                             r"大家|守卫|卫兵|警卫|警察|向导|导游|医生|学生|船长|村长|镇长|市长|馆长|校长|队长|水手|歌手|选手|"
-                             r"游客|顾客|访客|旅客|房客|乘客|客户|住户|用户|员工)$")
-# A name by its shape: a transliteration (布拉姆, 玛拉, 内尔, 汤姆·贝克; every character one the standard
-# transliteration table uses, `zh_names.TRANSLIT`) or a Chinese name (a common surname and one or two characters;
-# 老陈, 小敏). Where someone lives takes a wider net (`zh_names.chinese_name`: every common surname, jieba for words),
-# and so does an owner's (`_a_person`), but for a shop's name (汤记) and an everyday word's (金鹰).
-# Surnames that also begin everyday nouns (白龙, 石头, 方舟, 黄金, 马车) are left out: a thing's true name is no secret.
-_ZH_SURNAME = (r"王李张刘陈杨赵周吴徐孙胡朱郭何罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛阎余潘杜戴"
-               r"汪任姜范姚谭廖邹熊陆郝孔崔康邱秦顾侯邵孟段尹黎乔贺赖龚林高")
-_ZH_NAME = re.compile(rf"[{TRANSLIT}·]+|[{_ZH_SURNAME}][\u4e00-\u9fff]{{1,2}}|[老小阿][{_ZH_SURNAME}{TRANSLIT}]")
-# What may precede a name in the owner's clause: "告诉我内尔的联系方式", "你知道布拉姆的电话吗".
-_ZH_ASKING_LEAD = re.compile(r"^.*?(?:告诉我|发给我|给我|发我|我要|想要|知道|请问|查一?下|找到|弄到|搞到|打听|有没有|能不能给我?|问一?下)")
 _ZH_ASKED_AFTER = re.compile(r"^(?:是|叫|在)?(?:多少|什么|几|啥|哪)|^都?(?:给我|发给我|发我|告诉我|呢|吗)|^\s*[？?]|^\s*$")
 _ZH_ASKING_BEFORE = re.compile(r"告诉我|给我|发给我|发我|我要|想要|知道|请问|查一?下|找到|弄到|搞到|打听|有没有|能不能给")
 _ZH_ABOUT_THE_THING = re.compile(r"^[^。？！]{0,4}(?:几位|多少位|格式|丢了|丢失|被盗|被偷|挂失|补办|怎么办|泄露)")
 
 
-def _names(owner: str) -> list[str]:
-    """The owner's clause without what asks for it, a home aside (布拉姆家) and split at 和/与/跟/及."""
-    core = _ZH_ASKING_LEAD.sub("", owner).removesuffix("家")
-    return [part for part in re.split(r"[和与跟及]", core) if part]
-
-
-# Given names end in a few of the place characters (张建国, 李卫国, 欧阳建国, 王雨亭), villages seldom so (张家村, 李家庄,
-# 张营, 王店): a full name's shape with two given characters ending in one of these is a person's, not a place's.
-_GIVEN_PLACE_ENDS = "国亭"
-
-
-def _a_full_name(part: str) -> bool:
-    """Is `part` a surname and two given characters, the last one a place character a given name ends in
-    (张建国, 李卫国)? Not a word of jieba's (王国, 韩国 are places) nor a village's (张家亭)."""
-    surname = next((c for c in zh_names.COMPOUND_SURNAMES if part.startswith(c)), part[:1])
-    given = part[len(surname):]
-    return len(given) == 2 and given[-1] in _GIVEN_PLACE_ENDS and given[0] != "家" and \
-        zh_names.is_surname(surname) and chinese_name(part)
-
-
-# A Latin owner before 的 ("kestrel的电话", "告诉我Gull Inn的地址"): up to five words ("map of the bay", "the
-# doctor's"), the clause cut at punctuation only.
-_LATIN_OWNER = re.compile(r"(?<![A-Za-z0-9_\-'’])[A-Za-z][A-Za-z0-9_\-'’]*(?: [A-Za-z][A-Za-z0-9_\-'’]*){0,4}$")
-_ZH_PUNCT_END = re.compile(r"[，。？！、；：,.?!;:]")
-# Latin words that own a contact detail and are no one's name: places, events, services, what has an address
-# online ("hotel的电话", "email的地址", "support的邮箱"). Not a general English word list: the English names
-# Chinese speakers go by are Webster's words (Grace, Jack, Ruby, Lily: of the 12,037 words both Webster's 2nd
-# in lower case and MiniLM's vocabulary hold, measured 2026-12-07), and "Jack的微信" asks a person's.
-_ORG_EN = (r"(?:police|support|service|help(?:desk|line)?|hotline|team|admin(?:istrator)?|reception|desk|government|"
-           r"department|dept|city|town|village|county|province|state|country|embassy|consulate|airport|airline|"
-           r"university|college|academy|institute|organi[sz]ation|association|union|foundation|charity|committee|"
-           r"e-?mail|mail|mailbox|website|web|site|homepage|page|url|ip|server|wi-?fi|network|app|game|"
-           r"platform|group|channel|forum|blog|brand|corp|inc|ltd|co|street|road|lane|avenue|row|court|square|plaza|"
-           r"bridge|pier|dock|beach|garden)")
-_OWNER_WORD_EN = re.compile(rf"(?:{PLACE_EN}|{EVENT_EN}|{_ORG_EN}|[a-z]*(?:shop|store|house|hall|room|office|market|"
-                            rf"station|port|park))s?", re.I)
-_ACRONYM = re.compile(r"[A-Z]{2,5}")  # KFC, IBM, QQ: a firm's or a service's
-
-
-def _latin_owner(before: str) -> str | None:
-    """The Latin words ending the owner's clause before 的 (a space before 的 ends no clause), else None."""
-    cut = max((c.end() for c in _ZH_PUNCT_END.finditer(before)), default=0)
-    owner = before[cut:].rstrip()
-    m = _LATIN_OWNER.search(owner.split("在")[0] or owner)
-    return m.group() if m is not None else None
-
-
-def _a_stranger(latin: str, words: frozenset[str]) -> bool:
-    """Is a Latin owner ("kestrel", "John Smith") a person by name, as an unknown Chinese name is by its shape:
-    no pronoun or function word, not ending in a name of the world's places or things (`words`, lower case:
-    "Forge", "the Gull Inn"), no word a place, a street, an event or a service is called by, no acronym?"""
-    parts = latin.lower().split()
-    last = latin.split()[-1]
-    return not (any(" ".join(parts[i:]) in words for i in range(len(parts))) or parts[-1] in _NOT_A_NAME or
-                _ACRONYM.fullmatch(last) or _OWNER_WORD_EN.fullmatch(parts[-1]))
-
-
-def _a_person(owner: str) -> bool:
-    """Is the owner shown to be a person: ends in a person noun, or is a name by its shape (黄磊, 欧阳娜娜 by
-    any common surname) and no shop's (汤记, 陈记, 黄记: a shop's number is the world's to give) nor a creature's
-    or a brand's (金鹰, `zh_names.everyday_word`)?"""
-    return _ZH_PERSON_NOUN.search(owner) is not None or \
-        any(not zh_names.shop_name(part) and (_ZH_NAME.fullmatch(part) or chinese_name(part)) for part in _names(owner))
-
-
-def owned_details(text: str, known: re.Pattern[str] | None = None, words: frozenset[str] | None = None) -> str | None:
+def owned_details(text: str, known: re.Pattern[str] | None = None, things: frozenset[str] | None = None,
+                  world: frozenset[str] = frozenset()) -> str | None:
     """A Chinese request for someone's personal details named by their owner: the span, else None.
-    `known` matches one of the world's people's names at the end of a string (`People`); with `words` (the
-    names of the world's places and things, `People.things`) a Latin owner none of them ends is a person by
-    name ("kestrel的电话", "John Smith的电话"; `_a_stranger`)."""
+    `known` matches one of the world's people's names at the end of a string (`People`); with `things` (the
+    names of the world's places and things, `People.things`) a Latin owner is read by its shape
+    (`owners.latin_person`: "kestrel的电话", "John Smith的电话" are people's, "Starbucks的电话" a brand's);
+    `world`: every name of the world's, so that a place of it called 林风亭 is no 张建国."""
     for m in _ZH_OWNED.finditer(text):
         before = text[:m.start()]
-        cut = max((c.end() for c in _ZH_CLAUSE_END.finditer(before.rstrip())), default=0)  # "kestrel 的电话"
+        cut = max((c.end() for c in ZH_CLAUSE_END.finditer(before.rstrip())), default=0)  # "kestrel 的电话"
         owner, after = before[cut:].rstrip(), text[m.end():]
         owner = owner.split("在")[0] or owner  # "内尔在海鸥旅店的电话": Nell's number at the inn, not the inn's
         if not owner or _ZH_OWN.search(owner) or _ZH_ABOUT_THE_THING.search(after):
             continue
-        latin = _latin_owner(before)  # "Grace Hill的电话": the clause above stops at the space
+        latin = latin_owner(before)  # "Grace Hill的电话": the clause above stops at the space
         # one of the world's people ends the owner: a person, whatever a name's last character looks like
-        named = known is not None and (any(known.search(part) for part in _names(owner)) or
+        named = known is not None and (any(known.search(part) for part in names(owner)) or
                                        latin is not None and known.search(latin) is not None)
-        named = named or words is not None and latin is not None and _a_stranger(latin, words)
+        named = named or things is not None and latin is not None and latin_person(latin, things) is True
         # a person's home ends in a place word (布拉姆住的地方, 林薇公寓), a building's name may too (枫叶公寓)
         h = _ZH_HOME_END.search(owner)
         whose = owner[:h.start()] if h is not None else ""
-        home = bool(whose) and (_a_person(whose) or known is not None and any(known.search(p) for p in _names(whose)))
-        place = _ZH_PLACE.search(owner) is not None and not any(_a_full_name(p) for p in _names(owner))
-        if m.group("shared") and not named and not home and (place or not _a_person(owner)):
+        home = bool(whose) and (owners.a_person(whose) or
+                                known is not None and any(known.search(p) for p in names(whose)))
+        place = _ZH_PLACE.search(owner) is not None and \
+            not any(owners.a_full_name(p, world | (things or frozenset())) for p in names(owner))
+        if m.group("shared") and not named and not home and (place or not owners.a_person(owner)):
             continue
         if m.group("shared") and not (_ZH_ASKED_AFTER.search(after) or _ZH_ASKING_BEFORE.search(before)):
             continue
@@ -219,7 +113,7 @@ def asks_a_place_or_event(text: str) -> bool:
         return False
     for m in _ASKS_A_PLACE_OR_EVENT.finditer(text):
         owned = _OWNED_EN.search(m.group())  # the first alternative: a place word before the detail
-        if owned is None or not _a_persons_line(text[:m.start()] + m.group()[:owned.start()], owned):
+        if owned is None or not a_persons_line(text[:m.start()] + m.group()[:owned.start()], owned):
             return True
     return False
 
@@ -230,23 +124,11 @@ def owned_by_a_place_or_event(span: str) -> bool:
     "他的生日派对地址": the world's to answer. Not "his house address", not "他们家的地址", not "他在旅店的电话"."""
     m = _OWNED_EN.search(span)
     if m is not None:
-        return not _a_persons_line(span[:m.start()], m)
+        return not a_persons_line(span[:m.start()], m)
     return _ZH_OWNED_BY_PLACE.search(span) is not None and "在" not in span and not _ZH_HOME.search(span)
 
 
 # --- the world's people by name ------------------------------------------------------------------------
-_NOT_A_NAME = {"old", "young", "little", "big", "mr", "mrs", "ms", "miss", "dr", "sir", "lady", "the", "uncle", "aunt",
-               "auntie", "granny", "grandpa", "grandma", "captain", "father", "mother", "brother", "sister",
-               # pronouns, function words and everyday words an account may be named: never a person by name
-               "i", "me", "my", "mine", "you", "your", "yours", "he", "him", "his", "she", "her", "hers", "it", "its",
-               "we", "us", "our", "they", "them", "their", "there", "here", "where", "what", "who", "whom", "whose",
-               "which", "when", "why", "how", "this", "that", "these", "those", "a", "an", "and", "or", "but", "of",
-               "to", "in", "on", "at", "for", "with", "from", "by", "is", "are", "was", "be", "do", "does", "did",
-               "not", "no", "yes", "ok", "hi", "hello", "everyone", "everybody", "someone", "somebody", "anyone",
-               "people", "person", "player", "players", "guest", "user", "admin", "town", "city", "home", "house",
-               "world", "friend", "man", "woman", "boy", "girl", "name", "live", "lives", "address", "phone", "number",
-               "你", "您", "我", "他", "她", "它", "我们", "你们", "他们", "她们", "大家", "谁", "这", "那", "哪",
-               "这里", "那里", "哪里", "什么", "玩家", "朋友", "人", "家"}
 _DETAIL_EN = (r"(?:(?:home |street |postal |mailing )?address(?:es)?|(?:(?:tele|mobile |cell )?phone|mobile|cell) numbers?|"
               r"e-?mail(?: address(?:es)?)?|contact (?:details|info\w*|numbers?)|wechat(?: id)?|qq(?: number)?|"
               r"real (?:full )?names?|personal (?:data|info\w*|details)|private (?:info\w*|details))")
@@ -277,13 +159,18 @@ _WHO_LIVES = re.compile(
                       r"(?:my|our|his|her|their|your|a|the)\s+(?:neighbou?rs?|friends?|colleagues?|co-?workers?|cousins?|"
                       r"teachers?|boss|landlord|landlady|tenants?|(?:girl|boy)friend|ex|brother|sister|uncle|aunt|"
                       r"students?|doctor|pal|buddy)\s+)"))
-# The name slot of a request for someone's details, for `People.candidates`: "the phone number of kestrel",
-# "a number for kestrel", "kestrel's e-mail", "kestrel's home"
-_CANDIDATE = re.compile(
-    rf"\b(?:{_DETAIL_EN}|numbers?)\s+(?:of|for|to (?:reach|call|text))\s+(?P<a>[A-Za-z][A-Za-z0-9_]*)(?![A-Za-z0-9_'’])|"
+# The name slot of a request for someone's details: "the phone number of kestrel", "a number for Jenny Park",
+# "kestrel's e-mail", "kestrel's home". A name of up to four words, those after the first capitalised; not the
+# count of a "number of" ("the number of rooms") nor a possessive's ("the address of Bram's forge").
+_NAME_SLOT = re.compile(
+    rf"\b(?i:{_DETAIL_EN}\s+(?:of|(?P<for>for)|to (?:reach|call|text))|"
+    rf"numbers?\s+(?:(?P<for2>for)|to (?:reach|call|text)))\s+"
+    rf"(?P<a>[A-Za-z][A-Za-z0-9_\-]*(?:\s+[A-Z][A-Za-z0-9_\-]*){{0,3}})|"
     rf"(?<![A-Za-z0-9_'’])(?P<b>[A-Za-z][A-Za-z0-9_]*)(?:['’]s|s['’])\s+"
-    rf"(?:{_DETAIL_EN}|wechat|qq|phone|mobile|cell|number|{_HOME_EN})\b", re.I)
-_ACCOUNT_SHAPE = re.compile(r"[a-z][a-z0-9_]{1,31}")  # `server.accounts.NAME`: what an account may be called
+    rf"(?i:{_DETAIL_EN}|wechat|qq|phone|mobile|cell|number|{_HOME_EN})\b")
+# What may follow a name that ends the slot ("the phone number of kestrel please", "... of Jenny Park at the inn")
+_NAME_ENDS = re.compile(r"\s*(?:[?.!,;:)\"”]|$)|\s+(?:please|pls|plz|in|at|on|from|and|or|so|if|too|again|now|today|"
+                        r"who|that|is|was|has|for|to|with|by|because|since|when|while|then|thanks?)\b", re.I)
 _ADVERBS = frozenset("still now currently actually usually really exactly even mostly normally today then originally "
                      "nowadays presently truly ever once later these days".split())
 # The same in Chinese, whose name slot is the clause before the phrase: "张伟住在哪？", "王芳家在哪里",
@@ -314,7 +201,7 @@ class People:
                  things: Iterable[str] = ()) -> None:
         def clean(names: Iterable[str]) -> frozenset[str]:
             return frozenset(n.strip().lower() for n in names if n and len(n.strip()) > 1
-                             and n.strip().lower() not in _NOT_A_NAME)
+                             and n.strip().lower() not in NOT_A_NAME)
 
         self.characters = clean(characters)
         # a player's account name that is a character's name or alias stays the character's: "Where does Mara
@@ -413,33 +300,17 @@ class People:
             words = who.lower().split()
             if len(words) > 1 and (words[1] in _ADVERBS or who.split()[1][0].islower() and who != who.lower()):
                 words = words[:1]  # "Where does Bram still live?", "Where does Bram now live?"
-            if words[0] in _NOT_A_NAME or " ".join(words) in self.characters or " ".join(words) in self.words or \
-                    all(w in self.characters or w in _NOT_A_NAME for w in words):
+            if words[0] in NOT_A_NAME or " ".join(words) in self.characters or " ".join(words) in self.words or \
+                    all(w in self.characters or w in NOT_A_NAME for w in words):
                 continue
             return m.group()[:80]
         for m in _ZH_WHERE_LIVES.finditer(text):
             before = text[:m.start()]
-            cut = max((c.end() for c in _ZH_CLAUSE_END.finditer(before)), default=0)
-            for who in _names(before[cut:].removesuffix("的")):
-                if self._an_unknown_chinese_name(who):
+            cut = max((c.end() for c in ZH_CLAUSE_END.finditer(before)), default=0)
+            for who in names(before[cut:].removesuffix("的")):
+                if owners.unknown_chinese_name(who, self.characters | self.words, self.surnames):
                     return text[cut:m.end()][:80]
         return None
-
-    def _an_unknown_chinese_name(self, who: str) -> bool:
-        """Is `who` (a name slot's words) a person by name who is no character: "张伟", "我邻居张伟", "张伟老师",
-        "金老板" where no character is a 金? A character's surname with a title or 老/小 is that character (陈老板,
-        周医生, 老陈 where a 陈 lives); a word of the world's, a pronoun, a role or an everyday word is no one."""
-        def known(word: str) -> bool:
-            return word.lower() in self.characters or word.lower() in self.words or word in _NOT_A_NAME
-
-        if not who or known(who) or zh_names.everyday_word(who):
-            return False
-        name, title = zh_names.strip_person_words(who)
-        if not name or known(name):
-            return False
-        if title and zh_names.is_surname(name):
-            return name not in self.surnames
-        return chinese_name(name)
 
     def request(self, text: str) -> str | None:
         """The span of a request for private details, else None: anyone's contact details or postal address,
@@ -459,22 +330,44 @@ class People:
         elsewhere = self._someone_elses_home(text)
         if elsewhere is not None:
             return elsewhere
-        return owned_details(text, here._known if here is not None else None, self.things)
+        owned = owned_details(text, here._known if here is not None else None, self.things, self.words)
+        if owned is not None:
+            return owned
+        # an unknown name's details in English, by the name's shape as in Chinese ("the phone number of kestrel",
+        # "... of Jenny Park"; not "... of Starbucks"): a person's whether or not an account holds the name
+        return next((m.group()[:80] for m, _, person in self._slots(text) if person), None)
+
+    def _slots(self, text: str) -> list[tuple[re.Match[str], str, bool | None]]:
+        """The name slots of English requests for someone's details holding a name no one the rails know has,
+        each with whether the name's shape shows a person (`owners.latin_person`). After "for" a word in lower
+        case may say what the line is for as well as whose it is ("the phone number for takeout", "an address
+        for parcels"), so it is left to the look-up as a capitalised word is."""
+        out = []
+        for m in _NAME_SLOT.finditer(text):
+            who = m.group("a") or m.group("b")
+            if m.group("a") is not None and not _NAME_ENDS.match(text, m.end()) or who.lower() in self.names:
+                continue  # "the address of Grace Hill school", "... of Bram's forge"; a known name is `_detail`'s
+            person = latin_person(who, self.things)
+            if person and (m.group("for") or m.group("for2")) and owners.account_shaped(who) and \
+                    who not in owners.given_names():
+                person = None
+            out.append((m, who, person))
+        return out
 
     def candidates(self, text: str) -> list[str]:
-        """Names the rails do not know in the name slot of a request for someone's details, in the shape of an
-        account name ("the phone number of kestrel", "kestrel's address", "kestrel的电话"): at most three, for
-        the rails to look up among the accounts. A word of the world's, a pronoun or a place word is none."""
+        """Names the rails do not know in the name slot of a request for someone's details whose shape does not
+        tell a person from a brand or a place: one capitalised word that is no given name ("the phone number of
+        Kestrel", "Kestrel的电话"). At most three, for the rails to look up among the accounts; a name of an
+        account's shape in lower case ("kestrel") is a person's by its shape and needs no look-up."""
         if not _WORTH_A_LOOK.search(text):
             return []
-        found = [m.group("a") or m.group("b") for m in _CANDIDATE.finditer(text)]
+        found = [who for _, who, person in self._slots(text) if person is None]
         for m in _ZH_OWNED.finditer(text):
-            latin = _latin_owner(text[:m.start()])
-            found += latin.split()[-1:] if latin is not None else []
+            latin = latin_owner(text[:m.start()])
+            found += [latin] if latin is not None and latin_person(latin, self.things) is None else []
         out = []
         for name in dict.fromkeys(n.lower() for n in found):
-            if _ACCOUNT_SHAPE.fullmatch(name) and name not in self.names and name not in _NOT_A_NAME and \
-                    name not in self.words and name not in self.things and not _OWNER_WORD_EN.fullmatch(name):
+            if owners.account_shaped(name) and name not in self.names and name not in self.words:
                 out.append(name)
         return out[:3]
 

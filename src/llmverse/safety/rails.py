@@ -138,10 +138,12 @@ class Rails:
         self.people = pii_requests.People()
         self._people_lock = threading.Lock()
         # Whether a name is a player's the rails were not told (an account made by another server process):
-        # asked only of a name in a request for someone's details (`People.candidates`); `look_up_people`.
+        # asked only of a name in a request for someone's details that its shape leaves undecided
+        # (`People.candidates`); `look_up_people`.
         self._lookup: Callable[[str], bool] | None = None
         self._lookup_ttl = LOOKUP_TTL
         self._not_found: dict[str, float] = {}  # name -> until when it is taken for no account (monotonic s)
+        self._lookup_down = 0.0  # until when a look-up is not tried after one failed (monotonic s)
         self._recent: dict[tuple[str, str | None], deque[str]] = {}
         self._recent_lock = threading.Lock()
         if not self.classifier.model_available and self.policy.use_model:
@@ -173,9 +175,10 @@ class Rails:
 
     def look_up_people(self, lookup: Callable[[str], bool], *, ttl: float = LOOKUP_TTL) -> None:
         """Ask `lookup` (the shared accounts table: one indexed read) whether a name the rails do not know is a
-        player's, for a name in a request for someone's details only ("What is the phone number of kestrel?"
-        when another server process made kestrel's account): a name found is known from then on
-        (`know_people`), one not found is not asked again for `ttl` seconds."""
+        player's, for a name in a request for someone's details whose shape does not tell a person from a brand
+        only ("What is the phone number of Kestrel?" when another server process made kestrel's account;
+        `People.candidates`): a name found is known from then on (`know_people`), one not found is not asked
+        again for `ttl` seconds, and after a failed look-up none is tried for `ttl` seconds (one warning)."""
         self._lookup, self._lookup_ttl = lookup, ttl
 
     def _look_up(self, text: str) -> None:
@@ -184,13 +187,16 @@ class Rails:
         for name in self.people.candidates(text):
             now = time.monotonic()
             with self._people_lock:
-                if self._not_found.get(name, 0.0) > now:
+                if self._not_found.get(name, 0.0) > now or self._lookup_down > now:
                     continue
             try:
                 found = self._lookup(name)
             except Exception:  # the rails never fail a player's line: they go on with the names they know
-                log.warning("safety rails: looking up %r among the accounts failed", name, exc_info=True)
-                found = False
+                with self._people_lock:  # one warning per time to live while the table is down, not one per name
+                    self._lookup_down = now + self._lookup_ttl
+                log.warning("safety rails: looking up %r among the accounts failed; not asked again for %.0f s",
+                            name, self._lookup_ttl, exc_info=True)
+                return
             if found:
                 self.know_people(name)
                 continue
@@ -307,7 +313,7 @@ class Rails:
             v.pii = [s for s in v.pii if _value(text, s) not in supported]
             if not v.pii and v.reasons.get("pii", "").startswith("pii.") and v.reasons["pii"] != "pii.request":
                 v.scores.pop("pii"), v.reasons.pop("pii")
-        folded = fold(text)
+        folded, asked = fold(text), None
         if channel == "player" and self.people:
             self._look_up(folded)  # a name in a request for someone's details that another process made an account
             asked = self.people.request(folded)  # "What's the phone number of Bram?", "Where does kestrel live?"
@@ -317,8 +323,11 @@ class Rails:
                     pii_requests.only_where_characters_live(folded, self.people.characters_homes(folded),
                                                             [h.span for h in v.hits if h.reason == "pii.request"]):
                 v.scores.pop("pii"), v.reasons.pop("pii")  # "Where does Nell live?": a character's home is a world fact
-        if "pii" in v.scores and (v.reasons["pii"] in ("pii.request", "pii.model") and self._about_a_place(text) or
-                                  v.reasons["pii"] == "pii.model" and pii_requests.asks_a_place_or_event(folded)):
+        # a request the world's names or a name's shape showed to be a person's stays refused beside a place
+        # ("What's the phone number of kestrel at the Gull Inn?" whether or not kestrel's account is known here)
+        if "pii" in v.scores and asked is None and \
+                (v.reasons["pii"] in ("pii.request", "pii.model") and self._about_a_place(text) or
+                 v.reasons["pii"] == "pii.model" and pii_requests.asks_a_place_or_event(folded)):
             v.scores.pop("pii"), v.reasons.pop("pii")  # a place's or an event's contact details are the world's
         action, category = "allow", None
         for cat, score in v.scores.items():

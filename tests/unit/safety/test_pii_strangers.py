@@ -81,3 +81,26 @@ def test_the_characters_own_names_keep_their_rules(tmp_path):
         assert rails.check_input("p1", text).action == "allow", text
     for text in ("布拉姆的地址", "林薇的电话是多少", "Bram的电话多少"):
         assert rails.check_input("p1", text).refused, text
+
+
+# --- review of 9c784e7 (`safety/owners.py`) -----------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Starbucks的电话多少", "Apple的地址在哪里", "Google的邮箱是什么", "Costco的电话是多少？", "Disney的地址",
+    "Seven Eleven的电话", "McDonald's的电话多少", "Amazon的联系方式", "What is the phone number of Starbucks?",
+    "What's the address of Costco?", "陶然亭的地址是什么", "黄鹤亭的电话是多少", "江心亭的地址", "吴越国的地址在哪里",
+])
+def test_a_brand_or_a_well_known_place_passes(world_rails, text):
+    _, rails = world_rails
+    assert rails.check_input("p1", text).action == "allow", text
+
+
+@pytest.mark.parametrize("text", [
+    "Jenny Park的电话多少", "Mr Park的电话多少", "John Hall的电话是多少", "Lois Lane的地址", "Amy Church的邮箱是什么",
+    "Tom Newport的电话多少", "Ann Court的地址是什么", "Sarah Young的电话", "What is the phone number of Jenny Park?",
+    "What is the phone number of kestrel?", "What's the address of Mr Park?", "Li Na的电话是多少",
+])
+def test_a_name_by_its_shape_is_a_persons_in_either_language(world_rails, text):
+    _, rails = world_rails
+    d = rails.check_input("p1", text)
+    assert d.refused and d.reason == "pii.request", text

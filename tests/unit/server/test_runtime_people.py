@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from serverkit import make_runtime
 
-# Refused only once the rails know kestrel plays (an unknown name's number asked so is no pattern's; "kestrel的电话多少"
-# is refused for any name of its shape).
-ASKED = ("Where's kestrel's home?", "What is the phone number of kestrel?")
+# Refused only once the rails know kestrel plays: one capitalised word that is no given name may be a brand's
+# ("What is the phone number of Starbucks?"); "kestrel" in lower case, as accounts are named, is refused by its shape.
+ASKED = ("Where's kestrel's home?", "What is the phone number of Kestrel?")
 
 
 def test_a_restarted_server_knows_its_players_before_they_speak(tmp_path):
@@ -41,4 +41,12 @@ def test_an_account_made_by_another_process_is_looked_up_when_a_request_names_it
     d = rt.services.rails.check_input("moonfox", ASKED[1])
     assert d.refused and d.reason == "pii.request"
     assert "kestrel" in rt.services.rails.people.players
-    assert rt.services.rails.check_input("moonfox", "What is the phone number of nobody_here?").action == "allow"
+
+
+def test_an_account_name_gets_the_same_answer_whether_the_account_exists_or_not(tmp_path):
+    """Review: 'What is the phone number of X?' was refused iff X was an account, which told anyone who plays."""
+    rt = make_runtime(tmp_path)
+    make_runtime(tmp_path).accounts.create("kestrel", "correct-horse")  # another process's account
+    for text in ("What is the phone number of {}?", "{}的电话多少", "What's the e-mail of {} at the Gull Inn?"):
+        answers = [rt.services.rails.check_input("moonfox", text.format(name)) for name in ("kestrel", "nobody_here")]
+        assert all(d.refused and d.reason == "pii.request" for d in answers), text
