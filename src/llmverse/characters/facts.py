@@ -83,9 +83,15 @@ class FactBook:
         here = w.places[w.position(me.id) or walking_to]  # on the street: facts as seen from where I go
         now = w.now()
         who_me = f"character:{me.id}"
-        yield _fact("self", "self", f"I am {me.names.en}, the {me.role} of {w.file.name.en}.",
-                    f"我是{_zh(me.names)}，{_zh(w.file.name)}的{me.role_zh or me.role}。",
-                    (me.names.en, _zh(me.names)), who_me, "who name you yourself 你 谁 名字 叫", me.role)
+        # Where I work is part of who I am: "Who runs the Forge?" put to Bram is answered "I am Bram ...".
+        work = w.places[me.workplace].names if me.workplace in w.places else None
+        yield _fact("self", "self",
+                    f"I am {me.names.en}, the {me.role} " + (f"at the {work.en} in" if work else "of")
+                    + f" {w.file.name.en}.",
+                    f"我是{_zh(me.names)}，{_zh(w.file.name)}" + (f"{_zh(work)}" if work else "")
+                    + f"的{me.role_zh or me.role}。",
+                    (me.names.en, _zh(me.names)), who_me, "who name you yourself 你 谁 名字 叫", me.role,
+                    *((work.en, _zh(work)) if work else ()))
         others = [] if walking_to else [c for c in w.characters_at(here.id) if c.id != me.id]
         near_en = f" {', '.join(c.names.en for c in others)} is here too." if others else ""
         near_zh = f"{'、'.join(_zh(c.names) for c in others)}也在这里。" if others else ""

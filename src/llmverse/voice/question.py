@@ -220,6 +220,7 @@ _ZH_TRADE_VERBS = frozenset("卖 有 买 要 修 租 借 找 收 换".split())  
 # "Who designed the Forge?": a who-question about how a place came to be, not who works there now.
 _WHO_DID = re.compile(r"\bwho\s+(?:first\s+|originally\s+)?(built|designed|founded|established|made|created|"
                       r"constructed|painted|carved|wrote|drew|began|started|planned|named)\b", re.I)
+_CLOSE_BY = re.compile(r"\bclose (?:by|to (?:here|me|us))\b|\bclose-by\b", re.I)
 _CAME_TO_BE = re.compile(r"\b(?:built|founded|established|made|created|constructed|opened first|set up|started)\b|"
                          r"建|造|盖|开业|成立|创办|落成", re.I)
 # "Is the Forge wheelchair accessible?": a yes/no question about a named place or thing that asks
@@ -324,6 +325,8 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
         q.intents.discard("hours")
     elif "history" in q.intents and "hours" in q.intents:  # "When was the Forge open yesterday?"
         q.intents.discard("history")
+    if "where" in q.intents and _CLOSE_BY.search(text):  # "Is the Forge close by?" asks no closing time
+        q.intents.discard("hours")
     q.entities = vocabulary.entities_in(text, toks)
     named = {t for s in vocabulary.surfaces if s.entity in q.entities for t in s.toks}
     q.named = named & have

@@ -26,6 +26,10 @@ def find(world, who, text):
     ("lin", "How long do you keep lost things?", "knows:0"),
     ("bram", "What do you sell?", "sells"),
     ("mara", "What is your name?", "self"),
+    ("bram", "铁匠铺的负责人是谁？", "self"),  # asked of the one who runs it: "I am Bram, ... at the Forge"
+    ("bram", "铁匠铺归谁管？", "self"),
+    ("lin", "铁匠铺是谁在管？", "who:bram"),
+    ("lin", "Is the Forge close by?", "where:forge"),  # close by asks the way, not the closing time
 ])
 def test_the_fact_that_answers(world, who, text, key):
     found = find(world, who, text)
