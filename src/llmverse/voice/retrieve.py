@@ -157,7 +157,7 @@ class Retriever:
             # When, how long or how much is answered only by what holds a number ("Museum tours start
             # from the entrance hall" does not say when the museum was built).
             attr = _attribute(q)
-            counted = _ANSWERS[attr] if attr in ("history", "duration", "measure") else None
+            counted = _ANSWERS[attr] if attr in ("history", "duration", "measure", "contact") else None
             kinds = [f for f in self.facts if f.subject in subjects and f.kind in wants
                      and (counted is None or counted.search(f.en))]
             if kinds:
@@ -236,9 +236,11 @@ _WHO = re.compile(r"\bwho\b|谁", re.I)
 
 
 def _attribute(q: Question) -> str | None:
-    """The attribute a question asks of a thing, most specific first: when it came to be ("When was the
-    Forge built?" asks no opening hours), a price, opening hours, a length of time or a measure (size,
-    age, count). Each is answered only by a fact that holds one."""
+    """The attribute a question asks of a thing, most specific first: contact details (a phone number,
+    an e-mail), when it came to be ("When was the Forge built?" asks no opening hours), a price, opening
+    hours, a length of time or a measure (size, age, count). Each is answered only by a fact that holds one."""
+    if "contact" in q.intents and "who" not in q.intents:  # "Who should I contact about a permit?" asks who
+        return "contact"
     return next((a for a in ("history", "price", "hours", "duration", "measure") if a in q.intents), None)
 
 
@@ -263,6 +265,7 @@ _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|
 _ANSWERS = {"price": re.compile(r"\d|\bcoins?\b|\bfree\b", re.I),
             "hours": re.compile(r"\d\d?:\d\d|\b(?:dawn|dusk|noon|midnight|morning|evening|night|sunrise|sunset)\b",
                                 re.I),
-            "duration": _NUMBER, "measure": _NUMBER, "history": _NUMBER}
+            "duration": _NUMBER, "measure": _NUMBER, "history": _NUMBER,
+            "contact": re.compile(r"@|\+?\d[\d\s-]{5,}\d|\bhttps?://|\bwww\.", re.I)}
 _KNOWLEDGE = frozenset({"knows", "about", "doc", "did", "plan", "event", "memory"})
 _TOLD = frozenset({"knows", "doc", "event", "memory"})  # what someone was told, not a place's description

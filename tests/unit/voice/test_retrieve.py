@@ -201,3 +201,18 @@ def test_a_question_numeral_counts_nothing():  # 几点 is a numeral too: 开 af
 
 def test_the_missing_noun_is_named_not_a_verb_jieba_glued(world):
     assert find(world, "bram", "在铁匠铺能租自行车吗？").missing == "自行车"  # not 能租
+
+
+@pytest.mark.parametrize("who, text", [
+    ("lin", "Gull Inn的电话多少"), ("lin", "How can I contact the Library?"), ("nell", "图书馆的联系方式是什么？"),
+    ("nell", "What's the museum's email?"), ("mara", "Does the Forge have a website?"), ("bram", "市政厅的邮箱是多少？"),
+])
+def test_contact_details_no_fact_holds_are_declined_about_the_place(world, who, text):
+    """A place's phone, e-mail or website: no world file holds them, and its description or hours is no answer."""
+    found = find(world, who, text)
+    assert found.status == "unknown" and found.subject and found.subject.startswith("place:")
+
+
+def test_who_to_contact_is_still_a_who_question(world):
+    found = find(world, "bram", "Who should I contact about a permit at the Town Hall?")
+    assert found.status == "answered" and found.key is not None and found.key.id == "who:lin"
