@@ -371,10 +371,17 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     return q
 
 
+_GLUE = set("是的在有吗呢了和与也都就")  # what jieba glues to a name's end: 杂货店主|是 cut as 主是
+
+
 def _overlaps(word: str, text: str, covered: set[int]) -> bool:
-    """Does an occurrence of `word` in `text` share a character with the `covered` positions?"""
-    return bool(covered) and any(covered.intersection(range(m.start(), m.end()))
-                                 for m in re.finditer(re.escape(word), text))
+    """Is `word` a cut across a name the question uses and a function character after it (主是 of
+    杂货店主是)? Not one that adds a word of its own (馆员 of 图书馆员: the Library has no librarian)."""
+    for m in re.finditer(re.escape(word), text):
+        span = range(m.start(), m.end())
+        if covered.intersection(span) and all(text[i] in _GLUE for i in span if i not in covered):
+            return True
+    return False
 
 
 def surface_phrase(question: str, token: str, unknown: Sequence[str] = (), known: Collection[str] = ()) -> str:

@@ -164,7 +164,11 @@ class Retriever:
                 return Found("answered", top, best(kinds), subject=subjects[0])
             # "Who runs the forge?": a fact of the asked kind that names the thing (Bram works at the Forge).
             if wants & {"who"}:
-                kinds = [f for f in self.facts if f.kind in wants and self._names_all(f, q, subjects)]
+                kinds = [f for f in self.facts if f.kind in wants and self._names_all(f, q, subjects)
+                         and (counted is None or counted.search(f.en))]
+                # The speaker answers "Who runs the Town Hall?" only when nobody else is told of there
+                # (a clerk asked about the Town Hall names its head, not herself).
+                kinds = [f for f in kinds if f.kind != "self"] or kinds
                 if kinds:
                     return Found("answered", top, best(kinds), subject=subjects[0])
             # Otherwise the most relevant fact about the thing, or of what is known that names it
@@ -239,7 +243,9 @@ def _attribute(q: Question) -> str | None:
     """The attribute a question asks of a thing, most specific first: contact details (a phone number,
     an e-mail), when it came to be ("When was the Forge built?" asks no opening hours), a price, opening
     hours, a length of time or a measure (size, age, count). Each is answered only by a fact that holds one."""
-    if "contact" in q.intents and "who" not in q.intents:  # "Who should I contact about a permit?" asks who
+    # Contact details only when nothing else is asked: "Where is the Town Hall? I need to phone them"
+    # asks the way, "Who should I contact about a permit?" asks who.
+    if "contact" in q.intents and not q.intents & {"who", "where", "hours", "sells", "price"}:
         return "contact"
     return next((a for a in ("history", "price", "hours", "duration", "measure") if a in q.intents), None)
 
