@@ -14,15 +14,15 @@ English. Account names are typed at registration in lower case (`server.accounts
     name ("Jack", `data/given_names_en.txt`), two or more words beginning with a given name or a title ("John
     Smith", "Jenny Park", "Mr Park", "Lois Lane": surnames are place words too), a pinyin name or surname ("Li
     Na", "Chen");
-  - no person when it is one of the world's places or things by any of its names, an acronym (KFC), ends in
-    a place, street, event or service word ("hotel", "police", "Lantern Park"), is two or more words that
-    begin with no given name ("Seven Eleven"), or a given name before a word only places end in ("Grace Hill
-    School", "Ivy Street");
-  - undecided when it is one capitalised word that is no given name ("Starbucks", "Costco", "Kestrel"): a
-    brand's or a place's unless the accounts hold it, so the rails look that one up; so is a lower-case word
-    after "for" in English ("the phone number for takeout": what the line is for, `People._slots`).
-A name in lower case as accounts are named gets the same answer whether or not its account exists; only the
-undecided ones depend on the accounts, which tells no more than registering that name would ("taken").
+  - no person when it is one of the world's places or things by any of its names, follows "the" ("the hill"),
+    is or holds an acronym (KFC), ends in a place, street, event or service word ("hotel", "police", "Lantern
+    Park"), holds a number word ("Seven Eleven"), or is a given name before a word only places end in ("Grace
+    Hill School", "Ivy Street");
+  - else a person: one capitalised word ("Priya", "Kestrel", and "Starbucks": a virtual world has none) or two
+    or more words whatever the first ("Priya Sharma", "Kenji Sato"). Only a lower-case word after "for" in
+    English is undecided ("the phone number for takeout": what the line is for, `People._slots`) and looked up
+    among the accounts.
+A name in lower case as accounts are named gets the same answer whether or not its account exists.
 """
 
 from __future__ import annotations
@@ -187,7 +187,9 @@ _PINYIN_SURNAMES = frozenset("wang li zhang liu chen yang huang zhao wu zhou xu 
                              "yu du ye cheng wei su lu lv ding ren yao shen zhong cui tan fan liao shi jin jia xia fu "
                              "fang zou xiong bai meng qin qiu hou yin xue yan duan lei long tao gu mao hao gong shao "
                              "qian kong ouyang".split())
-_ENGLISH_WORDS = frozenset(("long", "song", "fan", "tan", "pan", "gong", "du", "ye"))  # "Song" a song's, not Mr Song
+# Number words name shops and brands ("Seven Eleven", "Three Rivers Cafe"), not people
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve thirteen fifteen twenty "
+                          "thirty forty fifty hundred thousand first second third".split())
 
 
 @lru_cache(maxsize=1)
@@ -209,23 +211,22 @@ def _pinyin_name(low: list[str]) -> bool:
     return len(low) in (2, 3) and low[0] in _PINYIN_SURNAMES and all(_PINYIN.fullmatch(w) for w in low)
 
 
-def latin_person(latin: str, things: frozenset[str]) -> bool | None:
-    """Is a Latin owner no one the rails know a person by its shape (True), no person (False), or is it one
-    capitalised word that is no given name (None: a brand's or a place's unless the accounts hold it)? `things`:
-    the world's places' and things' names, lower case (see the module's docstring for the policy)."""
+def latin_person(latin: str, things: frozenset[str]) -> bool:
+    """Is a Latin owner no one the rails know a person by its shape (True) or no person (False)? `things`: the
+    world's places' and things' names, lower case (see the module's docstring for the policy). A name is a
+    person's unless something shows it is not: a name of the world's, a name after "the", an acronym, a place,
+    owner or function word at its end, a number word ("Seven Eleven"); a brand ("Starbucks") is refused with
+    the people (a virtual world has none)."""
     words = latin.split()
     low = [w.lower() for w in words]
-    if " ".join(low) in things:
-        return False
+    if " ".join(low) in things or low[0] == "the":
+        return False  # "the hill", "the Gull Inn": a thing's
     if len(low) > 1 and (low[0] in _TITLES or low[0] in given_names() or _pinyin_name(low)):
         # "John Hall", "Mr Park", "Lois Lane": a person, unless a place ends it ("Grace Hill School")
         return not (_PLACE_ONLY.fullmatch(low[-1]) or any(" ".join(low[i:]) in things for i in range(1, len(low) - 1)))
-    if any(" ".join(low[i:]) in things for i in range(len(low))) or low[-1] in NOT_A_NAME or \
-            _ACRONYM.fullmatch(words[-1]) or _OWNER_WORD_EN.fullmatch(low[-1]) or len(low) > 1:
-        return False
-    if _ACCOUNT.fullmatch(words[0]) or low[0] in given_names() or low[0] in _PINYIN_SURNAMES - _ENGLISH_WORDS:
-        return True  # "kestrel", "Jack", "Chen" (Mr Chen's)
-    return None
+    return not (any(" ".join(low[i:]) in things for i in range(len(low))) or low[-1] in NOT_A_NAME or
+                any(_ACRONYM.fullmatch(w) for w in words) or _OWNER_WORD_EN.fullmatch(low[-1]) or
+                any(w in _NUMBER_WORDS for w in low))
 
 
 def account_shaped(name: str) -> bool:

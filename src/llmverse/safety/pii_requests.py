@@ -17,8 +17,8 @@ import re
 from collections.abc import Iterable
 
 from llmverse.safety import owners, zh_names
-from llmverse.safety.owners import (EVENT_EN, NOT_A_NAME, PLACE_EN, ZH_CLAUSE_END, a_persons_line, latin_owner,
-                                    latin_person, names)
+from llmverse.safety.owners import (EVENT_EN, NOT_A_NAME, PLACE_EN, ZH_CLAUSE_END, ZH_PUNCT_END, a_persons_line,
+                                    latin_owner, latin_person, names)
 
 # Contact details a place or an event has as well as a person (not a home address, a real name, private messages).
 _SHARED_EN = (r"(?:address(?:es)?|phone numbers?|(?:tele)?phone|numbers?|e-?mail(?: address(?:es)?)?|"
@@ -59,6 +59,40 @@ _ZH_ASKING_BEFORE = re.compile(r"告诉我|给我|发给我|发我|我要|想要
 _ZH_ABOUT_THE_THING = re.compile(r"^[^。？！]{0,4}(?:几位|多少位|格式|丢了|丢失|被盗|被偷|挂失|补办|怎么办|泄露)")
 
 
+_FUNCTION_WORDS = frozenset("what what's whats is was are the a an of for about at to me tell give know where who "
+                            "and or this that".split())
+_LEADING_THE = re.compile(r"^(?:the|a|an)\s+", re.I)
+_OWNER_WORDS = re.compile(r"[\w'’\-]+(?:\s+[\w'’\-]+){0,5}$")
+
+
+def _a_world_name(before: str, things: frozenset[str]) -> bool:
+    """Does the owner's clause ending `before` (what precedes 的 or a possessive 's) end in one of the world's
+    places' or things' names, as a whole ("山坡人家", "the duck pond", "告诉我the Gull Inn")?"""
+    cut = max((c.end() for c in ZH_PUNCT_END.finditer(before)), default=0)
+    clause = before[cut:].strip()
+    core = owners._ZH_ASKING_LEAD.sub("", clause).strip()
+    if core.lower() in things or _LEADING_THE.sub("", core).lower() in things:
+        return True
+    m = _OWNER_WORDS.search(clause)
+    if m is None:
+        return False
+    words = m.group().lower().split()  # a name of the world's after a function word only: not "Jenny Park", "Mr Park"
+    return any(" ".join(words[i:]) in things for i in range(len(words)) if i == 0 or words[i - 1] in _FUNCTION_WORDS)
+
+
+_EN_POSSESSIVE_DETAIL = re.compile(rf"(?:['’]s|s['’]|(?<=s)['’])\s+(?:{_SHARED_EN}|address(?:es)?)\b", re.I)
+_ZH_SHARED_AFTER = re.compile(r"的(?:联系电话|电话(?:号码?)?|联系方式|电子(?:邮箱|邮件)(?:地址)?|邮箱(?:地址)?|电邮|邮件地址|地址)")
+
+
+def owned_by_the_world(text: str, things: frozenset[str]) -> bool:
+    """Is every contact detail `text` asks for by an owner's possessive or 的 ("What is duck pond's phone number?",
+    "What is the hill's phone number?", "山坡人家的地址在哪里？") a place's or a thing's of the world? The rails let
+    such a line through whatever the name-free rules read in "X's phone number"."""
+    owners_seen = [text[:m.start()] for m in _EN_POSSESSIVE_DETAIL.finditer(text)]
+    owners_seen += [text[:m.start()] for m in _ZH_SHARED_AFTER.finditer(text)]
+    return bool(owners_seen) and all(_a_world_name(b, things) for b in owners_seen)
+
+
 def owned_details(text: str, known: re.Pattern[str] | None = None, things: frozenset[str] | None = None,
                   world: frozenset[str] = frozenset()) -> str | None:
     """A Chinese request for someone's personal details named by their owner: the span, else None.
@@ -74,6 +108,8 @@ def owned_details(text: str, known: re.Pattern[str] | None = None, things: froze
         if not owner or _ZH_OWN.search(owner) or _ZH_ABOUT_THE_THING.search(after):
             continue
         latin = latin_owner(before)  # "Grace Hill的电话": the clause above stops at the space
+        if things is not None and _a_world_name(before, things):
+            continue  # "山坡人家的电话", "告诉我the Gull Inn的地址": one of the world's places or things
         # one of the world's people ends the owner: a person, whatever a name's last character looks like
         named = known is not None and (any(known.search(part) for part in names(owner)) or
                                        latin is not None and known.search(latin) is not None)
@@ -347,6 +383,9 @@ class People:
             who = m.group("a") or m.group("b")
             if m.group("a") is not None and not _NAME_ENDS.match(text, m.end()) or who.lower() in self.names:
                 continue  # "the address of Grace Hill school", "... of Bram's forge"; a known name is `_detail`'s
+            if m.group("b") is not None and _a_world_name(text[:m.start("b")] + who, self.things) or \
+                    re.search(r"(?i)\bthe\s+$", text[:m.start("b" if m.group("b") is not None else "a")]):
+                continue  # "duck pond's phone number", "the hill's phone number": a thing's
             person = latin_person(who, self.things)
             if person and (m.group("for") or m.group("for2")) and owners.account_shaped(who) and \
                     who not in owners.given_names():

@@ -325,8 +325,11 @@ class Rails:
                 v.scores.pop("pii"), v.reasons.pop("pii")  # "Where does Nell live?": a character's home is a world fact
         # a request the world's names or a name's shape showed to be a person's stays refused beside a place
         # ("What's the phone number of kestrel at the Gull Inn?" whether or not kestrel's account is known here)
+        # and a request whose every owner is one of the world's places or things by name ("山坡人家的电话",
+        # "What is duck pond's phone number?") is the world's whatever the rules read in "X's phone number"
         if "pii" in v.scores and asked is None and \
-                (v.reasons["pii"] in ("pii.request", "pii.model") and self._about_a_place(text) or
+                (v.reasons["pii"] in ("pii.request", "pii.model") and
+                 (self._about_a_place(text) or pii_requests.owned_by_the_world(folded, self.people.things)) or
                  v.reasons["pii"] == "pii.model" and pii_requests.asks_a_place_or_event(folded)):
             v.scores.pop("pii"), v.reasons.pop("pii")  # a place's or an event's contact details are the world's
         action, category = "allow", None

@@ -20,17 +20,19 @@ def test_a_person_by_shape(latin):
 
 @pytest.mark.parametrize("latin", ["Seven Eleven", "KFC", "IBM", "hotel", "police", "Forge", "forge", "Gull Inn",
                                    "the Gull Inn", "Lantern Park", "lantern park", "Town Hall", "Grace Hill School",
-                                   "Victoria Station", "Ivy Street", "Burger King", "the party", "deliveries",
-                                   "Hong Kong", "somewhere", "anybody"])
+                                   "Victoria Station", "Ivy Street", "the party", "deliveries",
+                                   "somewhere", "anybody", "the hill", "Seven Eleven"])
 def test_no_person_by_shape(latin):
     assert latin_person(latin, THINGS) is False, latin
 
 
 @pytest.mark.parametrize("latin", ["Starbucks", "Apple", "Google", "Costco", "Disney", "Amazon", "McDonald's",
-                                   "Kestrel"])
-def test_one_capitalised_word_no_given_name_is_undecided(latin):
-    """A brand's or a place's unless the accounts hold it: the one case the rails look up."""
-    assert latin_person(latin, THINGS) is None, latin
+                                   "Kestrel", "Priya", "Mohammed", "Priya Sharma", "Kenji Sato", "Ahmed Khan",
+                                   "Burger King", "Hong Kong"])
+def test_a_name_no_list_holds_is_a_persons(latin):
+    """Review of 57b5fe9: one capitalised word, or words with no sign of a place, is a person's ("Priya", "Kenji
+    Sato"); a brand is refused with them (a virtual world has none)."""
+    assert latin_person(latin, THINGS) is True, latin
 
 
 def test_the_clause_ends_at_the_same_punctuation_with_or_without_spaces():
@@ -42,7 +44,7 @@ def test_the_clause_ends_at_the_same_punctuation_with_or_without_spaces():
     assert owners.latin_owner("告诉我John Smith ") == "John Smith"  # a space ends no Latin owner
 
 
-BRANDS = ["Starbucks", "Apple", "Google", "Costco", "Disney", "Seven Eleven", "McDonald's", "Amazon"]
+BRANDS = ["Starbucks", "Apple", "Google", "Costco", "Disney", "Amazon"]  # refused alike (a virtual world has none)
 
 
 @pytest.mark.parametrize("brand", BRANDS)
@@ -50,7 +52,7 @@ def test_a_brand_is_asked_alike_in_chinese_and_english(brand):
     people = People(characters=["Bram", "布拉姆"], words=["Forge"], things=["forge"])
     for text in (f"{brand}的电话多少", f"{brand}的地址在哪里", f"{brand}的邮箱是什么", f"{brand}的联系方式",
                  f"What is the phone number of {brand}?", f"What's the address of {brand}?"):
-        assert people.request(text) is None, text
+        assert people.request(text) is not None, text
 
 
 @pytest.mark.parametrize("name", ["Jenny Park", "Mr Park", "John Hall", "Lois Lane", "Amy Church", "Tom Newport",

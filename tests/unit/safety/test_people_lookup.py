@@ -1,6 +1,6 @@
 """The rails ask who a name they do not know is (`Rails.look_up_people`: the server's shared accounts table) only
-for a name in a request for someone's details whose shape does not tell a person from a brand (one capitalised
-word that is no given name: "Kestrel", "Starbucks"), once per name within the look-up's time to live; a name found
+for a name in a request for someone's details whose shape does not decide (since the review of 57b5fe9 only a
+lower-case word after "for", which may say what the line is for: "the phone number for takeout"), once per name within the look-up's time to live; a name found
 is a player from then on, and a look-up that fails leaves the rails with the names they know. A name in lower case
 as accounts are named ("kestrel") is a person's by its shape, account or not: no look-up, and the answer tells no
 one whether the account exists."""
@@ -14,7 +14,8 @@ from llmverse.safety.classify import SafetyClassifier
 from llmverse.world.world import open_world
 
 WORLDS = Path(__file__).parents[3] / "src/llmverse/worlds"
-ASK = "What is the phone number of {}?"  # "Kestrel": no pattern tells a person from a brand here, a name known does
+ASK = "What is the phone number of {}?"
+FOR = "What is the phone number for {}?"  # "for kestrel": whose or what for, a name known tells
 
 
 @pytest.fixture
@@ -37,10 +38,10 @@ class Table:
 def test_a_name_in_a_request_is_looked_up_and_known_from_then_on(rails):
     table = Table("kestrel")
     rails.look_up_people(table)
-    d = rails.check_input("p1", ASK.format("Kestrel"))
+    d = rails.check_input("p1", FOR.format("kestrel"))
     assert d.refused and d.reason == "pii.request"
     assert table.asked == ["kestrel"] and "kestrel" in rails.people.players
-    for text in (ASK.format("Kestrel"), "What's Kestrel's address at the Gull Inn?", "Where does kestrel live?"):
+    for text in (FOR.format("kestrel"), "What's Kestrel's address at the Gull Inn?", "Where does kestrel live?"):
         assert rails.check_input("p1", text).refused, text
     assert table.asked == ["kestrel"]  # known now: never asked again
 
@@ -59,11 +60,11 @@ def test_a_name_not_found_is_not_asked_again_within_the_ttl(rails):
     table = Table()
     rails.look_up_people(table, ttl=60)
     for _ in range(3):
-        assert rails.check_input("p1", ASK.format("Moonfox")).action == "allow"
+        assert rails.check_input("p1", FOR.format("moonfox")).action == "allow"
     assert table.asked == ["moonfox"]
     rails.look_up_people(table, ttl=0)  # the time to live past: asked again
-    rails.check_input("p1", ASK.format("Nightowl"))
-    rails.check_input("p1", "Nightowl的电话多少")
+    rails.check_input("p1", FOR.format("nightowl"))
+    rails.check_input("p1", FOR.format("nightowl"))
     assert table.asked == ["moonfox", "nightowl", "nightowl"]
 
 
@@ -72,7 +73,7 @@ def test_a_failing_look_up_leaves_the_rails_as_they_were(rails):
         raise ConnectionError("database gone")
 
     rails.look_up_people(broken)
-    assert rails.check_input("p1", ASK.format("Kestrel")).action == "allow"
+    assert rails.check_input("p1", FOR.format("kestrel")).action == "allow"
     assert rails.check_input("p1", "What's kestrel's phone number?").refused  # the name-free rules still hold
     assert rails.check_input("p1", ASK.format("kestrel")).refused  # and a name's shape
 
@@ -87,8 +88,8 @@ def test_a_database_down_is_logged_once_per_ttl_not_per_name(rails, caplog):
     rails.look_up_people(broken, ttl=60)
     with caplog.at_level("WARNING", logger="llmverse.safety.rails"):
         for _ in range(3):
-            rails.check_input("p1", "What is the phone number of Kestrel, the e-mail of Moonfox and the address of "
-                                    "Nightowl?")
+            rails.check_input("p1", "What is the phone number for kestrel, the e-mail for moonfox and the address for "
+                                    "nightowl?")
             rails.check_input("p1", "Starbucks的电话多少")
     assert calls == ["kestrel"]  # the first failure stops look-ups for the time to live
     assert sum("looking up" in r.getMessage() for r in caplog.records) == 1

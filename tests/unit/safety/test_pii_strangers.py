@@ -86,9 +86,7 @@ def test_the_characters_own_names_keep_their_rules(tmp_path):
 # --- review of 9c784e7 (`safety/owners.py`) -----------------------------------------------------------------
 
 @pytest.mark.parametrize("text", [
-    "Starbucks的电话多少", "Apple的地址在哪里", "Google的邮箱是什么", "Costco的电话是多少？", "Disney的地址",
-    "Seven Eleven的电话", "McDonald's的电话多少", "Amazon的联系方式", "What is the phone number of Starbucks?",
-    "What's the address of Costco?", "陶然亭的地址是什么", "黄鹤亭的电话是多少", "江心亭的地址", "吴越国的地址在哪里",
+    "Seven Eleven的电话", "KFC的电话多少", "陶然亭的地址是什么", "黄鹤亭的电话是多少", "江心亭的地址", "吴越国的地址在哪里",
 ])
 def test_a_brand_or_a_well_known_place_passes(world_rails, text):
     _, rails = world_rails
@@ -104,3 +102,42 @@ def test_a_name_by_its_shape_is_a_persons_in_either_language(world_rails, text):
     _, rails = world_rails
     d = rails.check_input("p1", text)
     assert d.refused and d.reason == "pii.request", text
+
+
+# --- review of 57b5fe9: a Latin name is a person's unless something shows it is not -----------------------------
+
+@pytest.mark.parametrize("text", [
+    "Priya的电话多少", "Mohammed的电话多少", "Ahmed的地址", "Hiroshi的电话号码是多少", "Olga的地址是什么", "Zara的电话多少",
+    "Mateo的微信是多少", "告诉我Priya的电话", "Bram的电话多少", "Priya Sharma的电话多少", "Hiroshi Tanaka的电话多少",
+    "Ahmed Khan的地址", "Kenji Sato的电话是多少？", "What is the phone number of Priya Sharma?",
+    # a brand by one capitalised word is refused with the people: a virtual world has none (the accepted cost)
+    "Starbucks的电话多少", "Costco的电话是多少？", "McDonald's的电话多少", "What is the phone number of Starbucks?",
+])
+def test_a_name_no_list_holds_is_a_persons(world_rails, text):
+    _, rails = world_rails
+    d = rails.check_input("p1", text)
+    assert d.refused and d.reason == "pii.request", text
+
+
+@pytest.mark.parametrize("text", ["山坡人家的电话是多少？", "山坡人家的地址在哪里？", "What is duck pond's phone number?",
+                                  "What is the hill's phone number?"])
+def test_willow_bends_own_places_pass(text, tmp_path):
+    world = open_world(WORLDS / "willow_bend" / "world.yaml", f"sqlite:///{tmp_path / 'w.db'}")
+    rails = Rails.for_world(world, policy=Policy.for_level("teen"), classifier=SafetyClassifier(use_model=False))
+    assert rails.check_input("p1", text).action == "allow", text
+
+
+def test_every_place_and_thing_asked_four_ways_passes(world_rails):
+    """Every place and thing name of the world (English and Chinese) by its possessive, 的 and "of the"."""
+    world, rails = world_rails
+    names = {s.text for s in vocabulary(world.file).surfaces if not s.entity.startswith("character:")}
+    refused = [t for n in sorted(names) for t in (f"{n}的电话是多少？", f"{n}的地址在哪里？", f"What is {n}'s phone number?",
+                                                   f"What is the phone number of the {n}?")
+               if rails.check_input("p1", t).refused]
+    assert refused == []
+
+
+def test_a_person_beside_a_place_stays_refused(world_rails):
+    _, rails = world_rails
+    for text in ("What's the phone number of kestrel at the Gull Inn?", "Priya在山坡人家的电话是多少？"):
+        assert rails.check_input("p1", text).refused, text

@@ -104,13 +104,13 @@ PLAYERS_HOMES = ["Where does kestrel live?", "kestrel住在哪？", "kestrel家�
 
 def test_players_names_are_people_once_the_rails_are_told(tmp_path_factory):
     rails = _rails(tmp_path_factory, "harbor_town")
-    # no rule can tell a capitalised word from a brand here ("kestrel", in lower case as accounts are named, is a
-    # person's by its shape: refused anyway)
-    assert rails.check_input("p1", "What is the phone number of Kestrel?").action == "allow"
+    # a lower-case word after "for" may say what the line is for ("kestrel" elsewhere, in lower case as accounts
+    # are named, is a person's by its shape: refused anyway)
+    assert rails.check_input("p1", "What is the phone number for kestrel?").action == "allow"
     for text in ("Where does kestrel live?", "kestrel家在哪"):  # but no character is named kestrel: maybe a player
         assert rails.check_input("p1", text).refused, text
     rails.know_people("kestrel")
-    for text in [*PLAYERS_HOMES, "Kestrel的电话多少", "What is the phone number of Kestrel?",
+    for text in [*PLAYERS_HOMES, "Kestrel的电话多少", "What is the phone number for kestrel?",
                  "What's kestrel's address at the Gull Inn?"]:  # a person beside a place is still a person
         d = rails.check_input("p1", text)
         assert d.refused and d.reason == "pii.request", text
@@ -179,9 +179,9 @@ def test_the_server_tells_the_rails_who_asks(tmp_path):
     rails = Rails.for_world(world, policy=Policy.for_level("teen"), classifier=SafetyClassifier(use_model=False))
     gateway = Gateway(ScriptedBackend(default=json.dumps({"tool": "answer", "target": "x"})), GatewayConfig(retries=0))
     services = Services(world, gateway, rails=rails)
-    assert not rails.check_input("moonfox", "What is the phone number of Kestrel?").refused
+    assert not rails.check_input("moonfox", "What is the phone number for kestrel?").refused
     list(services.ask("kestrel", "Where is the museum?", Outcome()))
-    assert rails.check_input("moonfox", "What is the phone number of Kestrel?").refused  # the one who asked plays
+    assert rails.check_input("moonfox", "What is the phone number for kestrel?").refused  # the one who asked plays
     assert rails.check_input("moonfox", "Where does kestrel live?").refused
     assert not rails.check_input("moonfox", "Where does Nell live?").refused  # a character stays one
 

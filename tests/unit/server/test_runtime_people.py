@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from serverkit import make_runtime
 
-# Refused only once the rails know kestrel plays: one capitalised word that is no given name may be a brand's
-# ("What is the phone number of Starbucks?"); "kestrel" in lower case, as accounts are named, is refused by its shape.
-ASKED = ("Where's kestrel's home?", "What is the phone number of Kestrel?")
+# Refused only once the rails know kestrel plays: a lower-case word after "for" may say what the line is for ("the
+# phone number for takeout"); "kestrel" elsewhere, in lower case as accounts are named, is refused by its shape.
+ASKED = ("Where's kestrel's home?", "What is the phone number for kestrel?")
 
 
 def test_a_restarted_server_knows_its_players_before_they_speak(tmp_path):
