@@ -3,6 +3,7 @@ stopped, uvicorn in a thread or a subprocess on a free loopback port, a world fi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -14,7 +15,8 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -257,3 +259,10 @@ class FakeModelServer:
         self.stop.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def run_coroutine(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run a test's coroutine to the end on a loop of its own thread: the browser tests' session-wide
+    playwright keeps an event loop running in the main thread, where `asyncio.run` refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()

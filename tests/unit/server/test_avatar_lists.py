@@ -8,7 +8,7 @@ import asyncio
 from llmverse.server import runtime as runtime_module
 from llmverse.server.hub import Connection
 
-from serverkit import make_runtime
+from serverkit import make_runtime, run_coroutine
 
 
 class RecordingBus:
@@ -45,7 +45,7 @@ def test_a_process_lists_its_avatars_and_says_they_left_when_it_stops(tmp_path, 
         await rt.stop()
         return tile
 
-    tile = asyncio.run(scenario())
+    tile = run_coroutine(scenario())
     lists = [m for m in bus.sent if m.get("snapshot")]
     assert lists and all(m["tiles"] == {"alice": list(tile)} for m in lists)
     assert bus.sent[-1] == {"type": "presence", "tiles": {"alice": None, "ghost": None}}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+from serverkit import run_coroutine
+
 from llmverse.server import hub as hub_module
 from llmverse.server.hub import EXPIRE, OUTBOX, VIEW, Connection, Hub, views_of
 
@@ -79,7 +81,7 @@ def test_an_avatar_leaving_a_players_view_is_sent_as_gone_and_far_moves_are_not_
         await asyncio.sleep(0.05)  # the writers send
         await hub.close()
 
-    asyncio.run(scenario())
+    run_coroutine(scenario())
     (to_p0,) = got["p0"]
     assert to_p0["tiles"] == {"p1": None, f"p{VIEW + 1}": [VIEW + 1, 0]}  # p1 left its view, p51 came in
     assert [f["tiles"] for f in got["p69"]] == [{"p60": [61, 1]}]  # its neighbour's step; p1 was never in its view
@@ -109,7 +111,7 @@ def test_in_a_crowd_a_players_visit_reaches_those_who_see_the_avatar_and_a_chara
         await asyncio.sleep(0.05)
         await hub.close()
 
-    asyncio.run(scenario())
+    run_coroutine(scenario())
     ids = {name: [f["event"]["id"] for f in frames if f["type"] == "event"] for name, frames in got.items()}
     assert ids["p1"] == [1, 2] and ids["p0"] == [1, 2] and ids["p20"] == [1, 2]  # p1 is among their 50 nearest
     assert ids["p69"] == [2]  # p1 is 68 tiles away, out of its view: Bram's arrival only
@@ -133,7 +135,7 @@ def test_a_player_who_left_is_not_brought_back_by_a_join_while_their_tile_is_sav
         await hub.close()
         return welcome
 
-    welcome = asyncio.run(scenario())
+    welcome = run_coroutine(scenario())
     assert welcome == {"bob": [2, 2]}
     assert {"alice": None} in [{k: v for k, v in f["tiles"].items() if k == "alice"} for f in got["bob"]]
 
@@ -159,7 +161,7 @@ def test_another_processs_avatars_go_when_its_list_leaves_them_out_or_it_falls_s
         await asyncio.sleep(0.05)
         await hub.close()
 
-    asyncio.run(scenario())
+    run_coroutine(scenario())
     assert [f["tiles"] for f in got["me"]] == [{"y": None}, {"z": None}]
 
 
