@@ -8,7 +8,8 @@ into one `players` frame per flush interval rather than one frame per step per w
 grow with the square of the crowd.
 
 Area of interest: a player is told of the VIEW other avatars nearest it, not of the whole crowd. Up to
-VIEW + 1 players everyone sees everyone (the frames are what they always were); in a crowd of 1,000 a
+VIEW + 1 players everyone sees every other avatar; each socket's `players` frame holds what changed in
+its own view since the last flush (never the player's own moves, which its `moved` replies tell); in a crowd of 1,000 a
 socket carries the moves of its 50 neighbours (~2 KB a flush) instead of all 1,000 (~25 KB), which is
 what a client, and the writer sending to it, could not keep up with. An avatar that drops out of a
 player's view is sent as `null`, as one that left, so the client's picture holds only what it was told.
@@ -198,10 +199,10 @@ class Hub:
         came into it (their tile) or left it (null)."""
         names = list(self._tiles)
         tiles = [self._tiles[n] for n in names]
-        conns = [c for c in self.connections if self._tiles.get(c.player, c.at) is not None]
-        if not conns:
+        placed = [(c, spot) for c in self.connections if (spot := self._tiles.get(c.player, c.at)) is not None]
+        if not placed:
             return
-        at = [self._tiles.get(c.player, c.at) for c in conns]
+        conns, at = [c for c, _ in placed], [spot for _, spot in placed]
         who = [c.player for c in conns]
         if len(names) > VIEW + 1:  # the matrix in a worker thread (numpy lets go of the GIL): moves go on
             views = await asyncio.to_thread(views_of, at, who, names, tiles, VIEW)  # type: ignore[arg-type]
