@@ -17,7 +17,7 @@ from importlib.resources import files
 
 import yaml
 
-from llmverse.lang import Language, detect_language, tokens
+from llmverse.lang import Language, detect_language, generation, tokens
 
 
 @dataclass(frozen=True)
@@ -164,12 +164,15 @@ class Vocabulary:
         found: list[str] = []
         used_toks: set[str] = set()
         used_zh: list[str] = []
+        spans: set[int] = set()  # where the Chinese names found so far stand in the text
         for s in self.surfaces:
             if s.entity in found:
                 continue
             if s.zh:
                 hit = s.text in text if len(s.text) > 1 else s.text in have  # 茶 is not the 茶 of 茶壶
-                if hit and any(s.text in u for u in used_zh):
+                # 铁匠 inside 铁匠铺 is the forge's name; said again on its own ("铁匠铺有铁匠吗？") it is the smith
+                if hit and any(s.text in u for u in used_zh) and not any(
+                        not spans.issuperset(range(m.start(), m.end())) for m in re.finditer(re.escape(s.text), text)):
                     continue
             elif len(s.toks) == 1:
                 hit = s.toks[0] in have and s.toks[0] not in used_toks
@@ -181,6 +184,7 @@ class Vocabulary:
                 found.append(s.entity)
                 if s.zh:
                     used_zh.append(s.text)
+                    spans.update(i for m in re.finditer(re.escape(s.text), text) for i in range(m.start(), m.end()))
                 else:
                     used_toks.update(s.toks)
         pairs = [m[i:i + 2] for m in re.findall(r"[\u3400-\u9fff]+", text) for i in range(len(m) - 1)]
@@ -226,6 +230,7 @@ _CAME_TO_BE = re.compile(r"\b(?:built|founded|established|made|created|construct
 # "Is the Forge wheelchair accessible?": a yes/no question about a named place or thing that asks
 # none of the kinds of fact the world holds asks about a detail it may not hold.
 _YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|has|have|can|could|will)\b.*\?\s*$", re.I | re.S)
+_YES_NO_ZH = re.compile(r"(?:吗|么|嘛)\s*[？?]?\s*$|(?:有没有|是不是|能不能|可不可以|会不会|要不要)")
 # Words that end a noun phrase begun after one of those ("the nearest bank in town": nearest, bank).
 _PHRASE_END = frozenset("""in on at for to of from with by near around here there please is are and or but
     do does can could will would you i me it""".split())
@@ -241,9 +246,13 @@ def _ends_noun_phrase(word: str, k: int) -> bool:
     return low in _PHRASE_END or (k > 0 and (low in _AFTER_A_NOUN or low.endswith(("ly", "ing"))))
 
 
-@lru_cache(maxsize=256)
 def _pos(text: str) -> tuple[tuple[str, str], ...]:
-    """jieba's words and part-of-speech tags for the Chinese in `text`."""
+    """jieba's words and part-of-speech tags for the Chinese in `text` (recut once a world taught it names)."""
+    return _pos_cut(text, generation())
+
+
+@lru_cache(maxsize=256)
+def _pos_cut(text: str, _generation: int) -> tuple[tuple[str, str], ...]:
     if not re.search(r"[\u3400-\u9fff]", text):
         return ()
     from llmverse.lang import _jieba
@@ -347,6 +356,8 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
                and (len(t) > 1 or re.fullmatch(r"[\u3400-\u9fff]", t))
                and not any(t in s.text or (len(s.text) > 1 and s.text in t) for s in vocabulary.surfaces if s.zh)
                and not _overlaps(t, text, covered)]
+    # 人多 (人 + 多) is made of two asking words yet asks nothing: a detail when no intent is asked (有没有 asks)
+    lacked = [t for t in unknown if not _YES_NO_ZH.fullmatch(t)]
     asks = [t for t in unknown if _of_known_words(t)]  # 负责人 = 负责 + 人: and 责人, jieba's other cut of it
     unknown = [t for t in unknown if t not in asks and not any(t in a for a in asks)]
     # jieba's search mode cuts 自行车 into 自行, 行车 and 自行车: the longest stands for them.
@@ -358,6 +369,8 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
         q.detail = [t for t in unknown if t in made]
         if not q.detail and unknown and not q.intents and _YES_NO.match(text):
             q.detail = unknown
+    elif lang == "zh" and q.entities and not q.unknown and lacked and not q.intents and _YES_NO_ZH.search(text):
+        q.detail = [t for t in lacked if not any(t != u and t in u for u in lacked)]  # "铁匠铺周末人多吗？": a yes/no question of a real place asking nothing the world holds
     if len(q.unknown) > 1 and q.language == "en":  # "silver ring", "nearest bank": the head noun is last
         q.unknown = [q.unknown[-1], *q.unknown[:-1]]
     elif len(q.unknown) > 1:  # 能租自行车: the noun (自行车) is what is missing, not the verb jieba glued (能租)

@@ -157,11 +157,17 @@ class Retriever:
             # When, how long or how much is answered only by what holds a number ("Museum tours start
             # from the entrance hall" does not say when the museum was built).
             attr = _attribute(q)
-            counted = _ANSWERS[attr] if attr in ("history", "duration", "measure", "contact") else None
+            counted = _ANSWERS[attr] if attr in ("history", "duration", "measure", "contact", "booking") else None
             kinds = [f for f in self.facts if f.subject in subjects and f.kind in wants
                      and (counted is None or counted.search(f.en))]
             if kinds:
                 return Found("answered", top, best(kinds), subject=subjects[0])
+            # "在草药铺能买到什么？": what a place sells is told by its description (its wares), not its way.
+            if "sells" in q.intents and not attr and not any(s.startswith(("thing:", "character:")) for s in subjects):
+                about = [f for f in self.facts if f.kind == "about" and f.subject in subjects
+                         and (f.subject or "").startswith("place:")]
+                if about:
+                    return Found("answered", top, best(about), subject=about[0].subject)
             # "Who runs the forge?": a fact of the asked kind that names the thing (Bram works at the Forge).
             if wants & {"who"}:
                 kinds = [f for f in self.facts if f.kind in wants and self._names_all(f, q, subjects)
@@ -171,6 +177,18 @@ class Retriever:
                 kinds = [f for f in kinds if f.kind != "self"] or kinds
                 if kinds:
                     return Found("answered", top, best(kinds), subject=subjects[0])
+            # "铁匠铺有铁匠吗？", "Is there a blacksmith at the Forge?": a person named with a place, nothing
+            # else asked, is asked after: who they are and that they work there answers it. One who works
+            # elsewhere ("灯笼公园有铁匠吗？") does not: the world says nothing of a smith in the park.
+            people = [s for s in subjects if s.startswith("character:")]
+            places = [s for s in subjects if s.startswith("place:")]
+            if people and places and not q.intents:
+                who = [f for f in self.facts if f.kind in ("who", "self") and f.subject in people]
+                there = [f for f in who if self.names_of(places) & set(f.keys)]
+                if there:
+                    return Found("answered", top, best(there), subject=people[0])
+                if who:
+                    return Found("unknown", top, None, subject=places[0])
             # Otherwise the most relevant fact about the thing, or of what is known that names it
             # ("How long does a big anchor take?" → Bram's knowledge, not the anchor's price).
             named = self.names_of(subjects) | {t for f in self.facts if f.subject in subjects
@@ -199,6 +217,11 @@ class Retriever:
                 return Found("answered", top, self.facts[i], subject=subjects[0])
         if q.needs and not unknown and asked:  # "Where can I get something to eat?": a place tagged food
             meets = [f for f in self.facts if f.kind == "about" and q.needs & set(f.keys)]
+            if here and _IN_HERE.search(q.text) and "where" not in q.intents:
+                # "Can I eat in here?" asks of this place, not where else one could: the museum is no inn.
+                meets = [f for f in meets if f.subject == here]
+                if not meets:
+                    return Found("unknown", top, None, subject=here)
             if meets:
                 key = best(meets)
                 return Found("answered", top, key, subject=key.subject)
@@ -237,6 +260,8 @@ class Retriever:
 
 
 _WHO = re.compile(r"\bwho\b|谁", re.I)
+_IN_HERE = re.compile(r"\b(?:in|at) here\b|\binside\b|\bin this (?:place|shop|building|room)\b|"
+                      r"(?:这里|这儿|店里|馆里)(?:能|可以|让)", re.I)
 
 
 def _attribute(q: Question) -> str | None:
@@ -247,6 +272,9 @@ def _attribute(q: Question) -> str | None:
     # asks the way, "Who should I contact about a permit?" asks who.
     if "contact" in q.intents and not q.intents & {"who", "where", "hours", "sells", "price"}:
         return "contact"
+    # "Do I need to book?", "要预约吗？": not "Can I book a room?" priced as a thing (price, sells).
+    if "booking" in q.intents and not q.intents & {"price", "sells", "where", "who"}:
+        return "booking"
     return next((a for a in ("history", "price", "hours", "duration", "measure") if a in q.intents), None)
 
 
@@ -272,6 +300,7 @@ _ANSWERS = {"price": re.compile(r"\d|\bcoins?\b|\bfree\b", re.I),
             "hours": re.compile(r"\d\d?:\d\d|\b(?:dawn|dusk|noon|midnight|morning|evening|night|sunrise|sunset)\b",
                                 re.I),
             "duration": _NUMBER, "measure": _NUMBER, "history": _NUMBER,
-            "contact": re.compile(r"@|\+?\d[\d\s-]{5,}\d|\bhttps?://|\bwww\.", re.I)}
+            "contact": re.compile(r"@|\+?\d[\d\s-]{5,}\d|\bhttps?://|\bwww\.", re.I),
+            "booking": re.compile(r"\bbook(?:ed|ing)\b|\bbook (?:ahead|in advance)|\breserv|预约|预订|订位|订座", re.I)}
 _KNOWLEDGE = frozenset({"knows", "about", "doc", "did", "plan", "event", "memory"})
 _TOLD = frozenset({"knows", "doc", "event", "memory"})  # what someone was told, not a place's description

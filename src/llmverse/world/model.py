@@ -274,6 +274,16 @@ class WorldFile(Strict):
         """`start_time` as a datetime (naive: the world has one time zone, its own)."""
         return parse_start(self.start_time)
 
+    def chinese_names(self) -> list[tuple[str, str]]:
+        """Every Chinese name the world uses, with jieba's part-of-speech tag for it ('ns' a place or a
+        landmark, 'nr' a person, 'n' a thing or a role): the words a Chinese question names it by."""
+        out = [(x, "ns") for p in self.places for x in (p.names.zh, *p.aliases)]
+        out += [(x, "n") for t in self.things for x in (t.names.zh, *t.aliases)]
+        out += [(x, "nr") for c in self.characters for x in (c.names.zh, *c.aliases)]
+        out += [(c.role_zh, "n") for c in self.characters]
+        out += [(b.name.zh, "ns") for b in self.map.blocked if b.name]
+        return [(x, tag) for x, tag in out if x]
+
     def place(self, place_id: str) -> Place:
         """The place with this id; KeyError if there is none."""
         for p in self.places:

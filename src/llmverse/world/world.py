@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from llmverse.lang import add_words
 from llmverse.world import rules
 from llmverse.world.actions import Action, Buy, Give, Move, Rate, Say, Use, Visit, Wait
 from llmverse.world.clock import _minutes, is_open
@@ -68,6 +69,7 @@ class World:
     def __init__(self, file: WorldFile, store: Store) -> None:
         self.file = file
         self.store = store
+        add_words(file.chinese_names())  # 记忆馆, 薄荷膏: a question cuts the world's names whole
         self.key = world_key(file)
         self.places: dict[str, Place] = {p.id: p for p in file.places}
         self.things: dict[str, Thing] = {t.id: t for t in file.things}

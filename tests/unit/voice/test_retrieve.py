@@ -245,3 +245,61 @@ def willow(tmp_path_factory):
 def test_who_runs_a_place_asked_of_someone_else_there_names_its_head(willow, who, text, key):
     found = find(willow, who, text)
     assert found.status == "answered" and found.key is not None and found.key.id == key
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A generated world whose Chinese names jieba's dictionary does not hold (记忆馆, 草药铺, 薄荷膏)."""
+    from llmverse.train.worldgen import write_worlds
+
+    tmp = tmp_path_factory.mktemp("gen")
+    return open_world(write_worlds(tmp, range(9001, 9002))[0], f"sqlite:///{tmp / 'g.db'}")
+
+
+def test_a_world_teaches_jieba_its_chinese_names(generated):
+    from llmverse.lang import tokens
+
+    assert "记忆馆" in tokens("记忆馆里有没有讲解员？")  # not 记忆 | 馆里
+    assert "薄荷膏" in tokens("草药铺卖的薄荷膏贵吗？") and "膏贵" not in tokens("草药铺卖的薄荷膏贵吗？")
+
+
+@pytest.mark.parametrize("who, text, key", [
+    ("nora", "记忆馆是谁在管？", "who:xu"),
+    ("zoe", "面包屋的负责人是谁？", "who:ma"),
+    ("nora", "草药铺卖的薄荷膏贵吗？", "price:herbalist_mint_balm"),
+    ("xu", "草药铺有干姜片卖吗？", "price:herbalist_dried_ginger"),
+    ("nora", "记忆馆里有没有博物馆讲解员？", "who:xu"),
+    ("luo", "在草药铺能买到什么？", "about:herbalist"),
+])
+def test_names_jieba_did_not_know_are_found_whole(generated, who, text, key):
+    found = find(generated, who, text)
+    assert found.status == "answered" and found.key is not None and found.key.id == key
+
+
+@pytest.mark.parametrize("who, text, key", [
+    ("lin", "铁匠铺有铁匠吗？", "who:bram"),  # 铁匠 said again after 铁匠铺 is the smith
+    ("lin", "Is there a blacksmith at the Forge?", "who:bram"),
+    ("nell", "灯笼公园漂亮吗？", "about:park"),
+    ("nell", "铁匠铺卖什么？", "about:forge"),
+])
+def test_a_person_at_their_place_and_what_a_place_is_like_are_answered(world, who, text, key):
+    found = find(world, who, text)
+    assert found.status == "answered" and found.key is not None and found.key.id == key
+
+
+@pytest.mark.parametrize("who, text", [
+    ("nell", "铁匠铺周末人多吗？"),  # a yes/no question of a real place asking nothing the world holds
+    ("nell", "灯笼公园有铁匠吗？"),  # the smith works at the Forge: nothing says one is in the park
+    ("lin", "Is there a blacksmith at the Library?"),
+    ("mara", "要预约吗？"),  # bookings: no world file holds them
+    ("mara", "Do I need a reservation for the museum?"),
+    ("mara", "Can I eat in here?"),  # the museum serves no food; the inn does, but that was not asked
+])
+def test_details_no_fact_holds_are_declined_not_answered_with_another_fact(world, who, text):
+    assert find(world, who, text).status == "unknown"
+
+
+def test_where_to_eat_still_finds_the_place_with_food(world):
+    found = find(world, "mara", "Where can I get something to eat around here?")
+    assert found.status == "answered" and found.key is not None and found.key.subject.startswith("place:")
+    assert "food" in world.places[found.key.subject.removeprefix("place:")].tags
