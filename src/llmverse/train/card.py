@@ -6,6 +6,7 @@ the same for people. A model without its card is a number nobody can reproduce.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +38,16 @@ class RunCard(BaseModel):
     time: Timing
     notes: list[str] = Field(default=[], description="What a reader must know to trust the figures.")
     versions: dict[str, str] = {}
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a data file, for the run card: a rerun proves it trained on the same bytes (two
+    generated datasets of equal size may differ in a handful of conversations)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def save_card(card: RunCard, directory: Path) -> None:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from llmverse.llm.transformers_backend import END, JINJA, render_turn, turn_open
 from llmverse.train import runtime
-from llmverse.train.card import CARD_JSON, CARD_MD, RunCard, to_markdown
+from llmverse.train.card import CARD_JSON, CARD_MD, RunCard, file_sha256, to_markdown
 from llmverse.train.errors import CheckpointError, TrainingDataError
 from llmverse.train.gguf_export import GgufExportError, export_gguf
 
@@ -346,7 +346,9 @@ def train_sft(cfg: SftConfig, console: Console | None = None,
     state = trainer.state
     n_samples = run.samples(cfg.steps * cfg.batch_size / max(len(train_ds), 1), len(train_ds), state, resume_from)
     languages = sorted({detect_language(m["content"]) for c in train for m in c if m["role"] == "assistant"})
-    data = {"train": str(cfg.train), "train_conversations": len(train), "held_out": held_desc,
+    data = {"train": str(cfg.train), "train_sha256": file_sha256(cfg.train),
+            **({"held_out_sha256": file_sha256(cfg.eval)} if cfg.eval is not None else {}),
+            "train_conversations": len(train), "held_out": held_desc,
             "held_out_conversations": len(held), "held_out_scored": len(eval_ds), "languages": languages,
             "truncated": sum(cut for _, cut in encoded),
             "tokens_per_example_mean": round(sum(len(r["input_ids"]) for r in train_ds) / len(train_ds), 1),

@@ -175,6 +175,9 @@ def test_training_lowers_the_loss_and_the_saved_models_reload(tmp_path: Path, ti
     assert [p["step"] for p in curve] == [5, 10, 15, 20, 25, 30] and curve[-1]["loss"] < curve[0]["loss"]
     card = json.loads((out / CARD_JSON).read_text(encoding="utf-8"))
     assert card["kind"] == "sft" and card["data"]["languages"] == ["en"] and card["metrics"]["samples"]
+    import hashlib  # the card names the exact bytes trained on, so a rerun can prove it used the same data
+
+    assert card["data"]["train_sha256"] == hashlib.sha256(train.read_bytes()).hexdigest() == card["data"]["held_out_sha256"]
     assert not list(out.glob("checkpoint-*")) and not list(out.glob(".final-*"))
 
     tok = tokenizer_of(out)
