@@ -53,6 +53,7 @@ class Tally:
     firsts: list[float] = field(default_factory=list)  # seconds, send to the first streamed piece
     ticks: list[float] = field(default_factory=list)  # monotonic arrival of the world clock's ticks (one client)
     errors: dict[str, int] = field(default_factory=dict)
+    trace: list[tuple[float, str, float]] = field(default_factory=list)  # (monotonic when sent, kind, seconds)
     answered: int = 0
     cpu: tuple[float, float] = (float("nan"), float("nan"))  # cores used by the server and by this client
 
@@ -140,7 +141,7 @@ async def player(url: str, token: str, walkable: list[str], t: Tally, stop: floa
                     if 0 <= ny < len(walkable) and 0 <= nx < len(walkable[0]) and walkable[ny][nx] == "1":
                         break
                 frame, wait_for, bucket = {"type": "move", "to": [nx, ny], "id": ref}, "moved", t.moves
-            sent = time.perf_counter()
+            sent, sent_at = time.perf_counter(), time.monotonic()
             await ws.send(json.dumps(frame))
             first = True
             while True:
@@ -159,6 +160,7 @@ async def player(url: str, token: str, walkable: list[str], t: Tally, stop: floa
                     break
                 if f["type"] == wait_for:
                     bucket.append(time.perf_counter() - sent)
+                    t.trace.append((sent_at, frame["type"], bucket[-1]))
                     t.answered += 1
                     if wait_for == "moved":
                         x, y = f["tile"]
@@ -184,6 +186,7 @@ def crowds(url: str, tokens: list[str], walkable: list[str], args, pid: int | No
         t.asks += part.asks
         t.firsts += part.firsts
         t.ticks += part.ticks
+        t.trace += part.trace
         t.answered += part.answered
         for k, v in part.errors.items():
             t.errors[k] = t.errors.get(k, 0) + v
@@ -261,6 +264,8 @@ def main() -> None:
     ap.add_argument("--tick", type=float, default=0.0, help="the started server's seconds between world steps")
     ap.add_argument("--no-priority", action="store_true", help="the started server queues the world's model work "
                     "like a player's (LLMVERSE_PRIORITY=off): the 'before' of players-first scheduling")
+    ap.add_argument("--trace", default=None, help="write every answered move and ask to this file, one JSON line "
+                    "each: [monotonic time sent, kind, seconds] (when in a run the slow ones came)")
     ap.add_argument("--src", default=None, help="the started server's source tree (default: this checkout's src/)")
     ap.add_argument("--admin-password", default=os.environ.get("LLMVERSE_ADMIN_PASSWORD", "load-admin-password"))
     args = ap.parse_args()
@@ -292,6 +297,10 @@ def main() -> None:
             rows.append((n, t.answered / took, pct(t.moves, .5), pct(t.moves, .99), len(t.asks), pct(t.asks, .5),
                          pct(t.asks, .99), sum(t.errors.values()), rss_mb(proc.pid if proc else None), t.cpu,
                          t.errors))
+            if args.trace:
+                with open(args.trace, "a") as out:
+                    out.writelines(json.dumps([round(at, 4), kind, round(took_s, 5)]) + "\n"
+                                   for at, kind, took_s in sorted(t.trace))
             gaps = [b - a for a, b in zip(t.ticks, t.ticks[1:])]
             talks.append((n, len(t.firsts), pct(t.firsts, .5), pct(t.firsts, .95), len(t.ticks),
                           (max(gaps) - args.tick) * 1000 if gaps else float("nan"),

@@ -25,6 +25,7 @@ from llmverse.server.auth import current_account
 from llmverse.server.budgets import RedisBudget
 from llmverse.server.config import ServerConfig
 from llmverse.server.limits import BodyLimit, BodyTooLarge, BodyTooSlow, shared_limits
+from llmverse.server.memory import freeze_startup, thaw
 from llmverse.server.rest import AUTH_BODY
 from llmverse.server.runtime import Runtime
 from llmverse.errors import LlmverseError
@@ -49,8 +50,10 @@ def create_app(cfg: ServerConfig | None = None, *, runtime: Runtime | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         rt.start(asyncio.get_running_loop())
+        freeze_startup()
         yield
         await rt.stop()
+        thaw()
 
     # The schema is for players with a token, like the rest of the API; no public /docs page.
     app = FastAPI(title=f"llmverse: {rt.world.file.name.en}", lifespan=lifespan, docs_url=None, redoc_url=None,

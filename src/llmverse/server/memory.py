@@ -46,6 +46,20 @@ def give_back() -> None:
              ", heap trimmed" if trimmed else "")
 
 
+def freeze_startup() -> None:
+    """Move everything made while the server started (the world, the libraries, the safety head: ~140k
+    objects) out of the cyclic collector's sight (`gc.freeze`), so its oldest generation walks only what
+    the players made since. With 1,000 clients moving, the full collections (7 in a 45 s run) held the
+    event loop up to 221 ms each, the longest stalls moves met (issue 18). Startup objects that become
+    garbage later are left to reference counting; `thaw` gives them back to the collector."""
+    gc.collect()
+    gc.freeze()
+
+
+def thaw() -> None:
+    gc.unfreeze()
+
+
 class Watermark:
     """Says when to give memory back: the count of open sockets fell to half its peak (and the peak
     was a crowd, not a handful)."""

@@ -77,7 +77,7 @@ def test_an_avatar_leaving_a_players_view_is_sent_as_gone_and_far_moves_are_not_
                 hub.welcome(conn, (int(name[1:]), 0), {})
         hub.deliver({"type": "presence", "tiles": {"p1": [200, 0]}})  # p1 walks far off to the east
         hub.deliver({"type": "presence", "tiles": {"p60": [61, 1]}})  # a step, far from p0
-        await hub._tell_views()
+        hub._tell_views()
         await asyncio.sleep(0.05)  # the writers send
         await hub.close()
 
@@ -130,7 +130,7 @@ def test_a_player_who_left_is_not_brought_back_by_a_join_while_their_tile_is_sav
         hub.deliver({"type": "presence", "tiles": {"alice": None}})  # she left; her tile is being saved,
         c = hub.add(Connection("carol", _recorder(got, "carol")))  # so the process's presence still lists her
         welcome = hub.welcome(c, (3, 3), {"alice": (1, 1), "bob": (2, 2), "carol": (3, 3)})
-        await hub._tell_views()
+        hub._tell_views()
         await asyncio.sleep(0.05)
         await hub.close()
         return welcome
@@ -154,10 +154,10 @@ def test_another_processs_avatars_go_when_its_list_leaves_them_out_or_it_falls_s
         clock[0] += 4
         hub.deliver({"type": "presence", "tiles": {"x": [1, 1]}, "origin": "other", "snapshot": True})  # y is gone
         hub._expire()
-        await hub._tell_views()
+        hub._tell_views()
         clock[0] += EXPIRE  # "third" said nothing since; "other" spoke 4 s later
         hub._expire()
-        await hub._tell_views()
+        hub._tell_views()
         await asyncio.sleep(0.05)
         await hub.close()
 
@@ -168,3 +168,84 @@ def test_another_processs_avatars_go_when_its_list_leaves_them_out_or_it_falls_s
 def test_no_watchers_make_no_views():
     names = [f"p{i}" for i in range(VIEW + 10)]
     assert views_of([], [], names, [(i, 0) for i in range(len(names))], VIEW) == []
+
+
+def test_the_arrays_kept_move_by_move_give_the_views_a_fresh_list_gives():
+    import random
+
+    from llmverse.server.hub import Avatars
+
+    rng = random.Random(7)
+    avatars, tiles = Avatars(), {}
+    for step in range(3000):  # joins, moves and departures in any order; slots are reused
+        name = f"p{rng.randrange(200)}"
+        if name in tiles and rng.random() < 0.2:
+            avatars.drop(name)
+            del tiles[name]
+        else:
+            tiles[name] = (rng.randrange(60), rng.randrange(40))
+            avatars.set(name, tiles[name])
+        if step % 500 == 499:
+            who = rng.sample(sorted(tiles), 20)
+            at = [tiles[p] for p in who]
+            assert avatars.nearest(at, who, VIEW) == views_of(at, who, list(tiles), list(tiles.values()), VIEW)
+    assert sorted(avatars.names) == sorted(tiles) and len(avatars) == len(tiles)
+
+
+def test_each_socket_whose_view_changed_hears_of_it_within_one_interval_in_groups(monkeypatch):
+    monkeypatch.setattr(hub_module, "GROUP", 10)
+    monkeypatch.setattr(hub_module, "PRESENCE_FLUSH", 0.2)
+    got: dict[str, list[tuple[float, dict]]] = {}
+
+    def recorder(name: str):
+        async def send(text: str) -> None:
+            got.setdefault(name, []).append((asyncio.get_running_loop().time(), json.loads(text)))
+        return send
+
+    async def scenario() -> float:
+        hub = Hub(lambda event, player: True)
+        conns = [hub.add(Connection(f"p{i}", recorder(f"p{i}"))) for i in range(45)]  # 45 <= VIEW + 1: all see all
+        for i, conn in enumerate(conns):
+            hub.deliver({"type": "presence", "tiles": {conn.player: [i, 0]}})
+        for i, conn in enumerate(conns):
+            hub.welcome(conn, (i, 0), {})
+        await asyncio.sleep(0.3)  # a first round: nothing changed since the welcomes
+        got.clear()
+        moved_at = asyncio.get_running_loop().time()
+        hub.deliver({"type": "presence", "tiles": {"p0": [0, 5]}})
+        await asyncio.sleep(0.25)  # one interval (0.2 s) and a little
+        await hub.close()
+        return moved_at
+
+    moved_at = run_coroutine(scenario())
+    assert set(got) == {f"p{i}" for i in range(1, 45)}  # everyone who sees p0; p0 is never told of itself
+    assert all([f["tiles"] for _, f in frames] == [{"p0": [0, 5]}] for frames in got.values())
+    times = sorted(frames[0][0] - moved_at for frames in got.values())
+    assert times[-1] <= 0.21 and times[-1] - times[0] >= 0.05  # within the interval, not all at one instant
+
+
+def test_an_avatar_that_leaves_a_view_no_longer_sends_its_visits_there():
+    got: dict[str, list[dict]] = {}
+
+    async def scenario() -> None:
+        hub = Hub(lambda event, player: True)
+        conns = {f"p{i}": hub.add(Connection(f"p{i}", _recorder(got, f"p{i}"))) for i in range(VIEW + 20)}
+        for i, (name, conn) in enumerate(conns.items()):
+            hub.deliver({"type": "presence", "tiles": {name: [i, 0]}})
+        for i, conn in enumerate(conns.values()):
+            hub.welcome(conn, (i, 0), {})
+        hub.deliver({"type": "presence", "tiles": {"p1": [68, 0]}})  # p1 walks to the far end of the line
+        hub._tell_views()
+        hub.deliver({"type": "event", "event": {"id": 7, "kind": "visit", "actor": "p1", "target": "forge"}})
+        await asyncio.sleep(0.05)
+        hub.remove(conns["p69"])  # a socket that closed hears nothing more
+        hub.deliver({"type": "event", "event": {"id": 8, "kind": "visit", "actor": "p1", "target": "inn"}})
+        await asyncio.sleep(0.05)
+        await hub.close()
+
+    run_coroutine(scenario())
+    ids = {name: [f["event"]["id"] for f in frames if f["type"] == "event"] for name, frames in got.items()}
+    assert ids["p1"] == [7, 8]  # its own socket
+    assert ids["p68"] == [7, 8]  # p1 is now beside it
+    assert ids["p0"] == []  # p1 left p0's view (p0 was told it left), so its visits no longer go there
+    assert ids["p69"] == [7]

@@ -75,3 +75,13 @@ def test_memory_is_given_back_once_the_crowd_has_halved():
     assert not mark.update(49)  # once per wave
     small = Watermark(crowd=50)
     assert not any(small.update(n) for n in [1, 2, 3, 2, 1, 0])  # a handful is no crowd
+
+
+def test_what_the_server_made_at_start_is_out_of_the_collectors_sight_while_it_runs(tmp_path):
+    rt = make_runtime(tmp_path)
+    before = gc.get_freeze_count()
+    with TestClient(create_app(runtime=rt)):
+        running = gc.get_freeze_count()
+        assert gc.isenabled()
+    assert running > before + 10_000  # the world, the libraries, the runtime: tens of thousands of objects
+    assert gc.get_freeze_count() == 0  # given back to the collector when the server stops
