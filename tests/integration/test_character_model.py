@@ -1,5 +1,7 @@
 """Characters on the real bundled SmolLM2: properties that must hold, never exact wording."""
 
+import re
+
 import pytest
 
 from llmverse.characters.character import Character
@@ -89,6 +91,8 @@ def test_nothing_of_the_prompt_reaches_the_player_over_a_conversation(world, gat
         by_model += bool(reply.draft) and not reply.composed  # the model's own words were shown
     assert by_model >= 2  # the checks above read the model's text, not only the world's
     assert "Ana" in bram.last.text  # what the player told about themselves is used later
+    # ... as the player's name: asked "What's my name?", the model once answered "Um, my name is Ana."
+    assert not re.search(r"\b(?:my name is|my name's|I'm|I am) Ana\b", bram.last.text, re.I), bram.last.text
     greetings = [s for s in said if s.startswith(("Good to see you again", "Welcome back", "Hello again"))]
     assert len(greetings) <= 1
 

@@ -19,7 +19,11 @@ from llmverse.world.model import Character, Place, Thing
 from llmverse.world.world import World
 
 __all__ = ["Fact", "FactBook", "fact_text"]
-_PLAN_WORDS = "plan plans will going today tomorrow later next schedule afternoon evening 计划 打算 今天 明天 待会 接下来 下午 晚上"
+_PLAN_WORDS = "plan plans will going today tomorrow later next schedule 计划 打算 今天 明天 待会 接下来"
+# A part of the day a player asks about ("What are you doing this afternoon?"): its hours and words.
+_PERIODS = (("morning", "上午", "05:00", "12:00", "morning 上午 早上"),
+            ("afternoon", "下午", "12:00", "18:00", "afternoon 下午"),
+            ("evening", "晚上", "18:00", "24:00", "evening tonight 晚上 今晚 傍晚"))
 _DID_WORDS = "did done today met talk talked saw earlier morning happened remember 做了 今天 见了 聊 早上 发生 记得"
 _DIRS = {"north": "北", "north-east": "东北", "east": "东", "south-east": "东南", "south": "南",
          "south-west": "西南", "west": "西", "north-west": "西北"}
@@ -146,6 +150,18 @@ class FactBook:
         line_zh = "；".join(f"{h}在{_zh(p[st.place].names)}{self._activity_zh(st)}" for h, st in changes)
         yield _fact("plan:today", "plan", f"My plan today: {line}.", f"我今天的计划：{line_zh}。",
                     tuple(p[st.place].names.en for _, st in changes), who_me, _PLAN_WORDS)
+        for name, name_zh, start, end, words in _PERIODS:
+            # What I do in that part of the day: the activity under way when it starts, then each change.
+            under_way = [(start, st) for h, st in changes if h <= start][-1:]
+            part = [x for x in under_way if not any(h == start for h, _ in changes)] + \
+                [(h, st) for h, st in changes if start <= h < end]
+            if part:
+                yield _fact(f"plan:{name}", "plan",
+                            f"My plan this {name}: " + "; ".join(
+                                f"{h} {st.activity} at the {p[st.place].names.en}" for h, st in part) + ".",
+                            f"我{name_zh}的安排：" + "；".join(
+                                f"{h}在{_zh(p[st.place].names)}{self._activity_zh(st)}" for h, st in part) + "。",
+                            tuple(p[st.place].names.en for _, st in part), who_me, _PLAN_WORDS, words)
         later = [(h, st) for h, st in changes if h > f"{now:%H:%M}"]
         if later:
             h, st = later[0]

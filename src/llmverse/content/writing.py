@@ -58,7 +58,8 @@ def write_spoken(ctx: Any, messages: list[Message], support: Support, language: 
     subject does not pass for a story of what happened); `speaker` are the writer's names (its own
     label before a sentence is stripped)."""
     check = _ContentCheck(ctx, support)
-    voice = Voice(_Plain(ctx.gateway), check, Cleaner(speaker_names=(*speaker, *LABELS), other_names=()),
+    voice = Voice(_Plain(ctx.gateway), check, Cleaner(speaker_names=(*speaker, *LABELS), other_names=(),
+                                                      first_person=False),
                   language, support.text, max_sentences=max_sentences, max_dropped=max_sentences + 2,
                   max_tokens=max_tokens)
     spoken = _drain(voice.speak(messages, key=None, compose=lambda: "", fallback=lambda: ""))

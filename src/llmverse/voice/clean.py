@@ -30,6 +30,12 @@ _META = re.compile(
     re.I)
 
 
+# A name the speaker claims: "my name is Ana", "I'm Ana", "我叫安娜". Asked "What's my name?", a small
+# model takes the player's name for its own ("Um, my name is Ana. I'm the cafe owner.").
+_CLAIM = re.compile(r"(?i:\b(my name is|my name's|call me|i am called|i'm called|i am|i'm))\s+([A-Z][\w'-]+)"
+                    r"|(我叫|我的名字是|我的名字叫|我名叫|我是)\s*([\u3400-\u9fff]{1,4}|[A-Za-z][\w'-]+)")
+
+
 def normal(text: str) -> str:
     """A sentence reduced for comparison: lower case, words and CJK characters only."""
     return re.sub(r"[\W_]+", " ", text.lower()).strip()
@@ -49,6 +55,7 @@ class Cleaner:
     question: str = ""  # the player's line: an echo of it is dropped
     instructions: tuple[str, ...] = ()  # instruction lines of the prompt: restating them is a leak
     earlier: tuple[str, ...] = ()  # the character's recent replies: not said again
+    first_person: bool = True  # the text speaks as the speaker, so a name it claims must be its own (not a story's)
     seen: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -75,6 +82,8 @@ class Cleaner:
             return None, "talks about the conversation"
         if any(_restates(s, line) for line in self.instructions):
             return None, "restates an instruction"
+        if self.first_person and self._claims_another_name(s):
+            return None, "claims another's name"
         if self.question and len(tokens(s)) >= 3 and _overlap(s, self.question) >= 0.8 \
                 and _overlap(self.question, s) >= 0.6:
             return None, "echoes the player"
@@ -83,6 +92,32 @@ class Cleaner:
             return None, "said before"
         self.seen.add(key)
         return s, None
+
+
+    def _claims_another_name(self, sentence: str) -> bool:
+        """"My name is Ana" said by Chen Mei: an explicit name must be one of the speaker's; "I'm Ana",
+        "我是安娜" only when it is the listener's or another's known name ("I'm Harbor Town's smith" is no claim)."""
+        for m in _CLAIM.finditer(sentence):
+            says, name = (m.group(1), m.group(2)) if m.group(2) else (m.group(3), m.group(4))
+            if _names_one_of(name, self.speaker_names):
+                continue
+            if says.lower() not in ("i am", "i'm", "我是") or _names_one_of(name, self.other_names):
+                return True
+        return False
+
+
+def _names_one_of(name: str, names: tuple[str, ...]) -> bool:
+    """Is `name` (a claimed word, or up to four Chinese characters) one of these names or a word of one?"""
+    low = name.lower()
+    for n in names:
+        if not n or len(n) < 2:
+            continue
+        if n.isascii():
+            if low == n.lower() or low in n.lower().split():
+                return True
+        elif name.startswith(n) or n.startswith(name) or (len(name) > 1 and name in n):
+            return True
+    return False
 
 
 def _restates(sentence: str, instruction: str, n: int = 5) -> bool:

@@ -153,9 +153,16 @@ class Vocabulary:
             # Chinese names by their character pairs too: jieba cuts 客房一晚 and 住一晚 differently.
             parts = [*tokens(s.text), *(s.text[i:i + 2] for i in range(len(s.text) - 1))] if s.zh else s.toks
             for t in parts:
-                if len(t) > 1 and t not in _asking() and t not in _intent_words():
+                # 一杯 of 一杯咖啡 counts a cup, it names nothing: "茶馆的茶多少钱一杯？" is not about coffee
+                if len(t) > 1 and t not in _asking() and t not in _intent_words() and not _COUNTED.fullmatch(t):
                     owners.setdefault(t, set()).add(s.entity)
         self.unique = {t: next(iter(es)) for t, es in owners.items() if len(es) == 1}
+        # A one-character noun that ends one thing's Chinese name only: 花 for 鲜花 (the tulips), 茶 for 绿茶.
+        ends: dict[str, set[str]] = {}
+        for s in surfaces:
+            if s.zh and len(s.text) > 1 and s.entity.startswith("thing:"):
+                ends.setdefault(s.text[-1], set()).add(s.entity)
+        self.last_char = {ch: next(iter(es)) for ch, es in ends.items() if len(es) == 1}
 
     def entities_in(self, text: str, toks: list[str]) -> list[str]:
         """World entities the text names, each once, longest surface first; a shorter name inside a
@@ -193,6 +200,11 @@ class Vocabulary:
             if entity is not None and entity not in found and t not in used_toks \
                     and not any(t in u for u in used_zh):
                 found.append(entity)
+        for word, flag in _pos(text):  # then a lone noun that ends one thing's name ("哪儿能买到花？")
+            entity = self.last_char.get(word) if len(word) == 1 and flag.startswith("n") else None
+            if entity is not None and entity not in found and not spans.issuperset(
+                    i for m in re.finditer(re.escape(word), text) for i in range(m.start(), m.end())):
+                found.append(entity)
         return found
 
 
@@ -209,7 +221,8 @@ _MAY_I = re.compile(r"\b(?:can|may|could)\s+(?:i|we)\s+([A-Za-z][A-Za-z'-]*)"
 # "Do you bake birthday cakes?": what follows the verb of a yes/no question put to someone.
 _DO_YOU = re.compile(r"\b(?:do|does|can|could|will|would|did)\s+(?:you|they|he|she)\s+[A-Za-z'-]+\s+"
                      r"((?:[A-Za-z][A-Za-z'-]*\s*){1,3})", re.I)
-_MEASURE = frozenset("个份杯碗只件条本张双瓶把块斤盒包支袋")  # 一个, 两杯: what follows is counted, a thing
+_MEASURE = frozenset("个份杯碗只件条本张双瓶把块斤盒包支袋壶盘束串罐碟锅套")
+_COUNTED = re.compile(r"[一两二三四五六七八九十几半每整][个份杯碗只件条本张双瓶把块斤盒包支袋壶盘束串罐碟锅套]")  # 一个, 两杯: what follows is counted, a thing
 # "镇长是谁？", "谁是镇长？", "博物馆可以拍照吗？": what jieba may not tag as a noun still names what is asked.
 # jieba tags an unfamiliar noun as anything (象棋 'v', 打字机 'l'), so where the sentence puts the thing
 # bought or asked after is read from the words around it: 买到X, 卖不卖X, X有货吗.
@@ -220,10 +233,18 @@ _ZH_OBJECT = re.compile(r"(?:买到|买得到|卖不卖|有没有卖|找个|找�
                         r"(?:吗|呢|吧|多少|怎么|几|好吗|行吗|[？?。！!，,]|$)|"
                         r"[一两几][个份杯碗只件条本张双瓶把块斤盒包支袋]([\u3400-\u9fff]{1,5}?)"
                         r"(?:吗|呢|吧|多少|怎么|几|好吗|行吗|可以|要|[？?。！!，,]|$)")
+# What a thing is like, never a thing itself: jieba tags 新鲜 a place name ('ns'), so "有什么新鲜面包？" read
+# 新鲜 as a thing the baker lacks ("抱歉，这里没有新鲜").
+_ZH_QUALITIES = frozenset("新鲜 新 旧 热 冷 凉 热乎 热乎乎 大 小 好 最好 招牌 拿手 特色 刚出炉 现做 正宗 地道 好吃 好喝 "
+                          "美味 可口 漂亮 干净 便宜 最新 今天 今日 当天".split())
 _ZH_TRADE_VERBS = frozenset("卖 有 买 要 修 租 借 找 收 换".split())  # what follows one is the thing traded
 # "Who designed the Forge?": a who-question about how a place came to be, not who works there now.
 _WHO_DID = re.compile(r"\bwho\s+(?:first\s+|originally\s+)?(built|designed|founded|established|made|created|"
                       r"constructed|painted|carved|wrote|drew|began|started|planned|named)\b", re.I)
+_VISIT_AT = re.compile(r"\b(?:can|could|may|should)\s+(?:i|we)\s+(?:go|come|visit|drop by|stop by|pop in)\b.*"
+                       r"\b(?:morning|afternoon|evening|night|tonight|noon|midnight|o'clock|\d{1,2}(?::\d\d)?\s*(?:am|pm)?)\b|"
+                       r"(?:早上|上午|中午|下午|晚上|傍晚|夜里|\d{1,2}点).{0,6}(?:能|可以)(?:去|来|进)", re.I)
+_WOULD_LIKE = re.compile(r"\b(?:i'd|i would|we'd|we would|would you|you'd) like\b", re.I)
 _CLOSE_BY = re.compile(r"\bclose (?:by|to (?:here|me|us))\b|\bclose-by\b", re.I)
 _CAME_TO_BE = re.compile(r"\b(?:built|founded|established|made|created|constructed|opened first|set up|started)\b|"
                          r"建|造|盖|开业|成立|创办|落成", re.I)
@@ -327,8 +348,11 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     toks = tokens(text)
     have = set(toks)
     q = Question(text, lang, toks)
+    # "I'd like to know where ..." asks no "what is it like": the phrase is taken out before intents are read
+    plain = _WOULD_LIKE.sub(" ", text)
+    said = set(tokens(plain)) if plain != text else have
     for name, matchers in _intent_matchers().items():
-        if any(_matches(m, have, text) for m in matchers):
+        if any(_matches(m, said, plain) for m in matchers):
             q.intents.add(name)
     if "history" in q.intents and _CAME_TO_BE.search(text):  # "When was the Forge built?" asks no opening hours
         q.intents.discard("hours")
@@ -336,6 +360,8 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
         q.intents.discard("history")
     if "where" in q.intents and _CLOSE_BY.search(text):  # "Is the Forge close by?" asks no closing time
         q.intents.discard("hours")
+    if not q.intents & {"hours", "where", "history"} and _VISIT_AT.search(text):
+        q.intents.add("hours")  # "Can I go to the museum in the morning?": is it open then
     q.entities = vocabulary.entities_in(text, toks)
     named = {t for s in vocabulary.surfaces if s.entity in q.entities for t in s.toks}
     q.named = named & have
@@ -353,6 +379,7 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
     unknown = [t for t in dict.fromkeys(_without_particle(t, text) for t in [*toks, *cuts, *counted])
                if t not in vocabulary.words and t not in _asking() and t not in _intent_words()
                and t not in _smalltalk_words() and t not in _need_words() and t not in named and not t.isdigit()
+               and t not in _ZH_QUALITIES
                and (len(t) > 1 or re.fullmatch(r"[\u3400-\u9fff]", t))
                and not any(t in s.text or (len(s.text) > 1 and s.text in t) for s in vocabulary.surfaces if s.zh)
                and not _overlaps(t, text, covered)]

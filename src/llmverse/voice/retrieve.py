@@ -172,6 +172,10 @@ class Retriever:
             if wants & {"who"}:
                 kinds = [f for f in self.facts if f.kind in wants and self._names_all(f, q, subjects)
                          and (counted is None or counted.search(f.en))]
+                if not kinds and not counted:  # "学校的老师是谁？": the fact names the school by its full name (柳湾小学)
+                    full = {a for f in self.facts if f.subject in subjects and f.kind == "about" for a in f.answers if a}
+                    kinds = [f for f in self.facts if f.kind == "who" and f.subject not in subjects
+                             and any(a in f.en or (f.zh and a in f.zh) for a in full)]
                 # The speaker answers "Who runs the Town Hall?" only when nobody else is told of there
                 # (a clerk asked about the Town Hall names its head, not herself).
                 kinds = [f for f in kinds if f.kind != "self"] or kinds
@@ -182,8 +186,12 @@ class Retriever:
             # elsewhere ("灯笼公园有铁匠吗？") does not: the world says nothing of a smith in the park.
             people = [s for s in subjects if s.startswith("character:")]
             places = [s for s in subjects if s.startswith("place:")]
+            low = q.text.lower()
             if people and places and not q.intents:
                 who = [f for f in self.facts if f.kind in ("who", "self") and f.subject in people]
+                # Named by role, not by name: "Did Otto come to the Town Hall?" asks what happened, not who works there.
+                who = [] if any(a.lower() in low or any(w in q.toks for w in a.lower().split() if len(w) > 2)
+                                for f in who for a in f.answers if a) else who
                 there = [f for f in who if self.names_of(places) & set(f.keys)]
                 if there:
                     return Found("answered", top, best(there), subject=people[0])
@@ -241,8 +249,22 @@ class Retriever:
                 return Found("answered", top, self.facts[lead])
             return Found("unknown", top, None, missing=unknown[0])
         def mine(kinds: set[str]) -> Fact | None:
-            return best([f for f in self.facts if f.kind in kinds and (f.subject in implied or f.subject is None)])
+            # Among my facts of the kind, the one sharing most words with the question ("this afternoon"
+            # → my plan this afternoon, not the whole day's), then by relevance.
+            cands = [f for f in self.facts if f.kind in kinds and (f.subject in implied or f.subject is None)]
+            said = set(q.toks)
+            return min(cands, key=lambda f: (-len(said & set(f.keys)), rank[id(f)])) if cands else None
 
+        if "who" in q.intents and "self" not in q.intents and lead is not None and base[lead] >= self.w.answer_min:
+            # "Who fixes furniture?", "谁会修家具？": the person the most relevant fact leads to, not me.
+            f = self.facts[lead]
+            if f.kind == "who":
+                return Found("answered", top, f, subject=f.subject)
+            if f.kind == "about" and (f.subject or "").startswith("place:"):
+                full = {a for a in f.answers if a}
+                staff = [g for g in self.facts if g.kind == "who" and any(a in g.en or (g.zh and a in g.zh) for a in full)]
+                if staff:
+                    return Found("answered", top, best(staff), subject=staff[0].subject)
         if wants & {"self", "sells", "plan", "did", "here", "player"}:
             key = mine(wants)
             if key is not None:

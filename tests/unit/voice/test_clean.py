@@ -67,3 +67,22 @@ def test_a_sentence_said_before_is_not_said_again():
     assert c.clean("Good to see you again, Ana.")[0] is None
     assert c.clean("The hook costs 2 coins.")[0] is not None
     assert c.clean("The hook costs 2 coins.")[1] == "said before"
+
+
+@pytest.mark.parametrize("sentence", ["Um, my name is Ana.", "I'm Ana.", "我叫安娜。", "我是Ana。", "Call me Ana."])
+def test_a_speaker_claiming_the_players_or_anothers_name_is_dropped(sentence):
+    # Asked "What's my name?", the model took the player's name for its own.
+    c = Cleaner(speaker_names=("Chen Mei", "陈梅"), other_names=("visitor", "Ana"))
+    assert c.clean(sentence) == (None, "claims another's name")
+
+
+@pytest.mark.parametrize("sentence", ["My name is Chen Mei.", "I'm Mei, the cafe owner.", "我叫陈梅。", "我是咖啡馆老板。",
+                                      "I'm Willow Bend's cafe owner.", "I am sure it is open.", "Your name is Ana."])
+def test_the_speakers_own_name_and_other_first_person_lines_stay(sentence):
+    c = Cleaner(speaker_names=("Chen Mei", "陈梅"), other_names=("visitor", "Ana"))
+    assert c.clean(sentence) == (sentence, None)
+
+
+def test_a_story_may_quote_a_character_naming_itself():
+    c = Cleaner(speaker_names=("Gazette",), other_names=(), first_person=False)
+    assert c.clean('"My name is Bram," the smith said.')[0] is not None

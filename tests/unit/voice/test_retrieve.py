@@ -303,3 +303,57 @@ def test_where_to_eat_still_finds_the_place_with_food(world):
     found = find(world, "mara", "Where can I get something to eat around here?")
     assert found.status == "answered" and found.key is not None and found.key.subject.startswith("place:")
     assert "food" in world.places[found.key.subject.removeprefix("place:")].tags
+
+
+@pytest.mark.parametrize("who, text, key", [
+    ("tom", "你下午打算做什么？", "plan:afternoon"),
+    ("tom", "What are you doing this evening?", "plan:evening"),
+    ("tom", "你今晚去哪儿？", "plan:evening"),
+    ("tom", "What's your plan for today?", "plan:today"),
+])
+def test_a_part_of_the_day_asked_about_gets_that_part_of_the_plan(willow, who, text, key):
+    found = find(willow, who, text)
+    assert found.status == "answered" and found.key is not None and found.key.id == key
+
+
+def test_the_part_of_the_day_holds_what_is_under_way_when_it_starts(willow):
+    book = FactBook(willow, willow.characters["tom"], None)
+    afternoon = next(f for f in book.facts if f.id == "plan:afternoon")
+    day = next(f for f in book.facts if f.id == "plan:today")
+    assert afternoon.en.startswith("My plan this afternoon: 12:00 ") and "00:00" not in afternoon.en
+    assert afternoon.zh.startswith("我下午的安排：12:00") and "00:00" in day.en
+
+
+@pytest.mark.parametrize("who, text, key", [
+    ("tom", "你好，今天有什么新鲜面包？", "sells"),  # 新鲜 (fresh) is how the bread is, not a thing the baker lacks
+    ("mei", "有热咖啡吗？", "price:coffee"),
+])
+def test_a_quality_asked_with_a_thing_is_no_missing_thing(willow, who, text, key):
+    found = find(willow, who, text)
+    assert found.status == "answered" and found.key is not None and found.key.id == key
+
+
+@pytest.mark.parametrize("who, text, key", [
+    ("mei", "茶馆的茶多少钱一杯？", "price:green_tea"),  # 一杯 (a cup of) does not name the coffee (一杯咖啡)
+    ("mei", "在哪儿能买到花？", "price:tulips"),  # 花 ends the tulips' Chinese name (鲜花) and no other thing's
+    ("mei", "学校的老师是谁？", "who:li_na"),  # her fact names the school by its full name
+    ("mei", "谁会修家具？", "who:wang_jun"),  # the workshop mends furniture, and he works there
+    ("mei", "酒馆半夜还开吗？", "hours:pub"),
+    ("mei", "I'd like to know where the post office is.", "where:post_office"),  # no "what is it like"
+])
+def test_fresh_phrasings_find_their_fact(willow, who, text, key):
+    found = find(willow, who, text)
+    assert found.status == "answered" and found.key is not None and found.key.id == key
+
+
+@pytest.mark.parametrize("who, text", [("tom", "Who are you?"), ("tom", "你是谁？")])
+def test_who_are_you_is_still_about_me(willow, who, text):
+    found = find(willow, who, text)
+    assert found.key is not None and found.key.id == "self"
+
+
+@pytest.mark.parametrize("who, text, key", [("mara", "Can I go to the Maritime Museum in the morning?", "hours:museum"),
+                                            ("nell", "Could we visit the Forge at 9 pm?", "hours:forge")])
+def test_going_to_a_place_at_a_time_asks_whether_it_is_open(world, who, text, key):
+    found = find(world, who, text)
+    assert found.status == "answered" and found.key is not None and found.key.id == key
