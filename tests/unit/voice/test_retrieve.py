@@ -16,6 +16,12 @@ def find(world, who, text):
     return book.find(book.question(text))
 
 
+def key_of(world, who, text):
+    """The id of the fact that answers the question, or None when it is not answered."""
+    found = find(world, who, text)
+    return found.key.id if found.status == "answered" and found.key is not None else None
+
+
 @pytest.mark.parametrize("who, text, key", [
     ("bram", "How much is the anchor?", "price:anchor"),
     ("bram", "你的鱼钩怎么卖？", "price:fishing_hook"),
@@ -32,8 +38,7 @@ def find(world, who, text):
     ("lin", "Is the Forge close by?", "where:forge"),  # close by asks the way, not the closing time
 ])
 def test_the_fact_that_answers(world, who, text, key):
-    found = find(world, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(world, who, text) == key
 
 
 @pytest.mark.parametrize("who, text, missing", [
@@ -94,8 +99,7 @@ def test_what_a_named_place_is_asked_that_no_fact_tells_is_declined_about_it(wor
     ("lin", "Who opened the Forge this morning?", "who:bram"),
 ])
 def test_those_readings_leave_answerable_questions_answered(world, who, text, key):
-    found = find(world, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(world, who, text) == key
 
 
 def test_greetings_and_chat_need_no_fact(world):
@@ -136,8 +140,7 @@ def test_a_thing_named_anywhere_in_the_question_is_looked_for(world, who, text, 
     ("otto", "Who runs the forge?", "who:bram"),
 ])
 def test_what_the_world_does_tell_is_still_answered(world, who, text, key):
-    found = find(world, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(world, who, text) == key
 
 
 @pytest.mark.parametrize("who, text, key", [
@@ -146,8 +149,7 @@ def test_what_the_world_does_tell_is_still_answered(world, who, text, key):
     ("lin", "我想找个地方过夜。", "about:inn"),
 ])
 def test_a_need_is_met_by_a_place_with_its_tag(world, who, text, key):
-    found = find(world, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(world, who, text) == key
 
 
 @pytest.mark.parametrize("who, text", [
@@ -165,8 +167,7 @@ def test_a_request_for_what_the_world_lacks_is_declined(world, who, text):
     ("nell", "你能带我四处看看吗？", "about:market"),
 ])
 def test_a_newcomer_asking_what_to_do_gets_a_place_not_a_decline(world, who, text, key):
-    found = find(world, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(world, who, text) == key
 
 
 @pytest.mark.parametrize("who, text, key", [
@@ -179,8 +180,7 @@ def test_a_newcomer_asking_what_to_do_gets_a_place_not_a_decline(world, who, tex
     ("otto", "Is the Harbour nearby?", "where:harbour"),
 ])
 def test_paraphrases_written_after_the_templates_find_their_fact(world, who, text, key):
-    found = find(world, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(world, who, text) == key
 
 
 @pytest.mark.parametrize("who, text", [("otto", "有没有牙刷？"), ("nell", "给我拿个枕头。"), ("lin", "Can I swim at the harbour?")])
@@ -221,8 +221,7 @@ def test_contact_details_no_fact_holds_are_declined_about_the_place(world, who, 
     ("bram", "Do you sell anchors? I can email you.", "price:anchor"),
 ])
 def test_a_question_that_only_mentions_getting_in_touch_is_answered_for_what_it_asks(world, who, text, key):
-    found = find(world, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(world, who, text) == key
 
 
 def test_a_word_glued_to_a_name_that_adds_its_own_meaning_is_still_missing(world):
@@ -243,8 +242,7 @@ def willow(tmp_path_factory):
     ("felix", "Who runs the Post Office?", "who:omar"),
 ])
 def test_who_runs_a_place_asked_of_someone_else_there_names_its_head(willow, who, text, key):
-    found = find(willow, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(willow, who, text) == key
 
 
 @pytest.fixture(scope="module")
@@ -272,8 +270,7 @@ def test_a_world_teaches_jieba_its_chinese_names(generated):
     ("luo", "在草药铺能买到什么？", "about:herbalist"),
 ])
 def test_names_jieba_did_not_know_are_found_whole(generated, who, text, key):
-    found = find(generated, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(generated, who, text) == key
 
 
 @pytest.mark.parametrize("who, text, key", [
@@ -283,8 +280,7 @@ def test_names_jieba_did_not_know_are_found_whole(generated, who, text, key):
     ("nell", "铁匠铺卖什么？", "about:forge"),
 ])
 def test_a_person_at_their_place_and_what_a_place_is_like_are_answered(world, who, text, key):
-    found = find(world, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(world, who, text) == key
 
 
 @pytest.mark.parametrize("who, text", [
@@ -312,8 +308,7 @@ def test_where_to_eat_still_finds_the_place_with_food(world):
     ("tom", "What's your plan for today?", "plan:today"),
 ])
 def test_a_part_of_the_day_asked_about_gets_that_part_of_the_plan(willow, who, text, key):
-    found = find(willow, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(willow, who, text) == key
 
 
 def test_the_part_of_the_day_holds_what_is_under_way_when_it_starts(willow):
@@ -329,8 +324,7 @@ def test_the_part_of_the_day_holds_what_is_under_way_when_it_starts(willow):
     ("mei", "有热咖啡吗？", "price:coffee"),
 ])
 def test_a_quality_asked_with_a_thing_is_no_missing_thing(willow, who, text, key):
-    found = find(willow, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(willow, who, text) == key
 
 
 @pytest.mark.parametrize("who, text, key", [
@@ -342,8 +336,7 @@ def test_a_quality_asked_with_a_thing_is_no_missing_thing(willow, who, text, key
     ("mei", "I'd like to know where the post office is.", "where:post_office"),  # no "what is it like"
 ])
 def test_fresh_phrasings_find_their_fact(willow, who, text, key):
-    found = find(willow, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(willow, who, text) == key
 
 
 @pytest.mark.parametrize("who, text", [("tom", "Who are you?"), ("tom", "你是谁？")])
@@ -355,5 +348,4 @@ def test_who_are_you_is_still_about_me(willow, who, text):
 @pytest.mark.parametrize("who, text, key", [("mara", "Can I go to the Maritime Museum in the morning?", "hours:museum"),
                                             ("nell", "Could we visit the Forge at 9 pm?", "hours:forge")])
 def test_going_to_a_place_at_a_time_asks_whether_it_is_open(world, who, text, key):
-    found = find(world, who, text)
-    assert found.status == "answered" and found.key is not None and found.key.id == key
+    assert key_of(world, who, text) == key
