@@ -26,6 +26,7 @@ from typing import Any
 from llmverse.config import Settings, open_backend, settings
 from llmverse.llm.gateway import Gateway, GatewayConfig
 from llmverse.server.accounts import ADMIN, Accounts, digest
+from llmverse.server.batch import Batch
 from llmverse.server.bus import ORIGIN, LocalBus, PublishingStore, open_bus
 from llmverse.server.config import ServerConfig
 from llmverse.server.hub import PRESENCE_FLUSH, SNAPSHOT, Hub
@@ -104,6 +105,7 @@ class Runtime:
         # start; an account another process made is looked up in the shared table when a request for someone's
         # details names it ("What is the phone number of kestrel?"), or told when its player first speaks here.
         self.accounts = Accounts(self.store.engine, self.world.key, on_create=self.services.rails.know_people)
+        self.logins = Batch(self.accounts.authenticate_many)  # sockets' joins, many tokens a query
         self.services.rails.know_people(*self.accounts.names())
         self.services.rails.look_up_people(self.accounts.exists)
         if cfg.admin_password:

@@ -69,7 +69,7 @@ async def _join(ws: WebSocket, rt: Runtime) -> tuple[Account, str, str] | None:
             if msg["type"] == "websocket.receive" else None
     except (asyncio.TimeoutError, ProtocolError):
         frame = None
-    account = await asyncio.to_thread(rt.accounts.authenticate, frame.token) if isinstance(frame, Join) else None
+    account = await rt.logins(frame.token) if isinstance(frame, Join) else None  # gathered: see batch.py
     if account is None or not isinstance(frame, Join):
         try:
             await ws.send_json(error("unauthorized", "send {\"type\": \"join\", \"token\": ...} with a valid token first"))

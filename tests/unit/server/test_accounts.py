@@ -95,3 +95,14 @@ def test_exists_reads_one_name(accounts):
     accounts.create("dave", "dave-pass-1")
     assert accounts.exists("dave")
     assert not accounts.exists("Dave\x00") and not accounts.exists("")  # never a name: not looked up
+
+
+def test_many_tokens_in_one_query_each_get_their_own_answer(accounts):
+    accounts.create("dora", "dora-pass1")
+    accounts.create("eve", "eve-pass12")
+    dora, eve = accounts.issue("dora"), accounts.issue("eve")
+    expired, elsewhere = accounts.issue("dora", hours=-1), Accounts(accounts.engine, "another-town")
+    foreign = elsewhere.issue("eve") if elsewhere.create("eve", "eve-pass12") else None
+    got = accounts.authenticate_many([eve, None, dora, expired, foreign, "lv_unknown", "x" * 300, dora])
+    assert [a.name if a else None for a in got] == ["eve", None, "dora", None, None, None, None, "dora"]
+    assert got[0].expires is not None and got[2].role == "player"

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from serverkit import ADMIN_PASSWORD, bearer, make_runtime
 from llmverse.server import create_app, ws
-from llmverse.server.memory import Watermark
+from llmverse.server.memory import YOUNG, Watermark
 
 
 @pytest.fixture
@@ -79,9 +79,10 @@ def test_memory_is_given_back_once_the_crowd_has_halved():
 
 def test_what_the_server_made_at_start_is_out_of_the_collectors_sight_while_it_runs(tmp_path):
     rt = make_runtime(tmp_path)
-    before = gc.get_freeze_count()
+    before, thresholds = gc.get_freeze_count(), gc.get_threshold()
     with TestClient(create_app(runtime=rt)):
         running = gc.get_freeze_count()
-        assert gc.isenabled()
+        assert gc.isenabled() and gc.get_threshold()[0] == YOUNG  # the collector still runs, less often
     assert running > before + 10_000  # the world, the libraries, the runtime: tens of thousands of objects
     assert gc.get_freeze_count() == 0  # given back to the collector when the server stops
+    assert gc.get_threshold() == thresholds
