@@ -20,7 +20,8 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from llmverse.config import Settings, open_backend, settings
@@ -117,6 +118,10 @@ class Runtime:
         self.auth_limits = LoginThrottle(cfg.auth_rate, cfg.auth_burst)
         self.hub = Hub(lambda event, player: visible(event, player, self.world))
         self.world_lock = threading.RLock()  # simulation steps
+        # Players' writes (a move into a place records a visit; leaving saves the tile), one at a time in
+        # the order made: on SQLite they queue for one write lock anyway, and six worker threads running
+        # them at once fought the event loop for the GIL (issue 18); a player's leave comes after its visits.
+        self.writes = ThreadPoolExecutor(1, thread_name_prefix="player-writes")
         self._stale = False  # Redis said another process wrote: refresh the copy now, not at the next poll
         self._outgoing: dict[str, list[int] | None] = {}  # avatars' tiles not yet published (Redis)
         self._keeper: asyncio.Task | None = None
@@ -150,6 +155,7 @@ class Runtime:
             self._publish({"type": "presence", "tiles": {p: None for p in gone}})
         for player in gone:
             self.presence.leave(player)
+        self.writes.shutdown(wait=True)
         self.scheduler.close()
         self.bus.close()
         await self.hub.close()
@@ -241,6 +247,15 @@ class Runtime:
             self.bus.publish(message)
         except Exception as exc:  # others see the avatars at the next flush
             log.error("fan-out of presence failed: %s", exc)
+
+    def write(self, work: Callable[..., Any], *args: Any) -> asyncio.Future:
+        """Run a player's write (`presence.move` into a place, `presence.leave`) in the writes thread,
+        after those made before it; once the runtime has stopped, in the default pool. In the event loop."""
+        loop = asyncio.get_running_loop()
+        try:
+            return loop.run_in_executor(self.writes, work, *args)
+        except RuntimeError:  # stopped: the writes thread has finished
+            return loop.run_in_executor(None, work, *args)
 
     # --- model work -------------------------------------------------------------------------------
     def busy(self, player: str) -> bool:

@@ -12,7 +12,7 @@ session lives as long as its token: past the token's expiry the next frame is an
 `ServerConfig.token_check_seconds` in the others.
 
 The event loop does not write to the database: a move into a place (it records a visit) and leaving
-run in worker threads; a step that records nothing is answered at once (under load a thread hop
+run in the runtime's one thread for players' writes, in the order made; a step that records nothing is answered at once (under load a thread hop
 costs more than the step: the loop and the worker trade the GIL). A say, ask or cancel sent while a
 move is being made waits for it (a say right after a move is judged where the move ended). A refusal
 is given in the player's language (`lang` of the join, move or ask frame; English until one is sent).
@@ -145,9 +145,9 @@ class Session:
             rt.hub.remove(self.conn)
             if self.player not in rt.hub.players():  # their last connection
                 rt.announce_presence(self.player, None)
-                # Saves the tile (a write, so in a worker thread) and takes the avatar off the map. Shielded:
+                # Saves the tile (a write, so in the writes thread) and takes the avatar off the map. Shielded:
                 # a session cancelled as its socket went (the server shutting down, a test client) still leaves.
-                await asyncio.shield(asyncio.get_running_loop().run_in_executor(None, rt.presence.leave, self.player))
+                await asyncio.shield(rt.write(rt.presence.leave, self.player))
 
     async def _send(self, item: str | _Close) -> None:
         if isinstance(item, _Close):
@@ -235,11 +235,11 @@ class Session:
         return after is not None and after != grid.place_at(*self.rt.presence.tile(self.player))
 
     async def move(self, frame: MoveTo, ref: str) -> None:
-        """A move after the frames before it; one that records a visit, in a worker thread."""
+        """A move after the frames before it; one that records a visit, in the writes thread."""
         async with self._order:
             if self._writes(frame):
-                self._moved(frame, ref, await self._try(asyncio.to_thread(self.rt.presence.move, self.player,
-                                                                          frame.to), ref))
+                self._moved(frame, ref, await self._try(self.rt.write(self.rt.presence.move, self.player, frame.to),
+                                                        ref))
             else:
                 self._moved(frame, ref)
 

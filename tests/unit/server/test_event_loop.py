@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from serverkit import ADMIN_PASSWORD, bearer, make_runtime, own_world
+from serverkit import ADMIN_PASSWORD, bearer, make_runtime, own_world, run_coroutine
 from llmverse.server import create_app
 from llmverse.server.bus import ORIGIN
 from llmverse.world.actions import Buy
@@ -120,3 +120,23 @@ def test_without_redis_a_change_by_another_writer_reaches_rest_at_once_and_the_s
         assert rt.world.thing_state("anchor").owner == "player2"
     finally:
         other.store.dispose()
+
+
+def test_players_writes_run_in_one_thread_in_the_order_made_and_still_run_after_a_stop(tmp_path):
+    rt = make_runtime(tmp_path)
+    done: list[tuple[int, str]] = []
+
+    def write(i: int) -> None:
+        time.sleep(0.002 * (5 - i % 5))  # earlier ones take longer: parallel threads would finish out of order
+        done.append((i, threading.current_thread().name))
+
+    async def scenario() -> None:
+        rt.start(asyncio.get_running_loop())
+        await asyncio.gather(*(rt.write(write, i) for i in range(20)))
+        await rt.stop()
+        await rt.write(write, 20)  # a session that ends after the server stopped still saves its tile
+
+    run_coroutine(scenario())
+    assert [i for i, _ in done] == list(range(21))
+    assert {name for _, name in done[:20]} == {done[0][1]} and done[0][1].startswith("player-writes")
+    assert not done[20][1].startswith("player-writes")
