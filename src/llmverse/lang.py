@@ -93,7 +93,8 @@ def tokens(text: str) -> list[str]:
 
 
 _TAUGHT: set[str] = set()
-_NAME_FREQ = 1000  # jieba's dictionary counts 60 M words; 馆里 63, 屋里 1,928, 里 77,054
+_NAME_FREQ = 50  # of jieba's 60 M words: 记忆馆里 needs more than 记忆 1,574 × 馆里 63 / 里 77,054 ≈ 1.3
+_COUNT = re.compile(r"[一两二三四五六七八九十几半每整][个份杯碗只件条本张双瓶把块斤盒包支袋壶盘束串罐碟锅套]")
 _generation = 0
 
 
@@ -104,15 +105,17 @@ def add_words(words: Iterable[tuple[str, str]]) -> int:
     thing the world lacks. Only names written wholly in Chinese, two characters or more. Returns how many
     were new; cached cuts are dropped when any was (`generation()` tells other caches)."""
     global _generation
+    # Not a name that begins with a count (一杯咖啡, 一壶绿茶): taught, it would cut every world's 一杯咖啡 whole.
     new = [(w, tag) for w, tag in words
-           if w and len(w) > 1 and w not in _TAUGHT and all(_CJK.match(ch) for ch in w)]
+           if w and len(w) > 1 and w not in _TAUGHT and all(_CJK.match(ch) for ch in w) and not _COUNT.match(w)]
     if not new:
         return 0
     jb = _jieba()
     for w, tag in new:
         # jieba's suggested frequency only just beats the name's own parts (1 for 记忆馆), and a word
-        # beside it then wins the cut (记忆|馆里 in 记忆馆里): a name is given the weight of a common noun.
-        jb.add_word(w, max(jb.suggest_freq(w, False), _NAME_FREQ), tag=tag)
+        # beside it then wins the cut (记忆|馆里 in 记忆馆里): a place or a thing gets a floor. A person's
+        # name does not: a strong 孙丽 would cut 孙丽华 as 孙丽|华.
+        jb.add_word(w, jb.suggest_freq(w, False) if tag == "nr" else max(jb.suggest_freq(w, False), _NAME_FREQ), tag=tag)
         _TAUGHT.add(w)
     _tokens.cache_clear()
     _generation += 1

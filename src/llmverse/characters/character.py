@@ -53,6 +53,7 @@ MAX_SENTENCES = 3  # a reply is one to three sentences; small models otherwise l
 MAX_DROPPED = 3  # after this many dropped sentences, stop the model and let the facts speak
 CONVERSATION_GAP = timedelta(minutes=30)  # world time after which a returning player is greeted again
 _LANGUAGE_NAMES = {"en": "English", "zh": "Chinese (简体中文)"}
+_NOT_A_NAME = re.compile(r"(?:什么|啥|谁|哪|多少)|(?:what|who|how|not|sure|going|looking|here|from|a|an|the)$", re.I)
 _TOLD_NAME = re.compile(r"\b(?:my name is|my name's|i am called|call me|i'm called)\s+([A-Z][\w'-]{0,30})"
                         r"|(?:我叫|我的名字是|我的名字叫|叫我)\s*([\u3400-\u9fff]{1,4}|[A-Za-z][\w'-]{0,30})", re.I)
 
@@ -391,10 +392,13 @@ class Character:
 
 
 def _told_name(lines: list[str]) -> str | None:
-    """The name a player gave in the conversation ("My name is Ana", "我叫安娜"); the latest wins."""
+    """The name a player gave in the conversation ("My name is Ana", "我叫安娜"); the latest wins.
+    A question is no name: "我叫什么名字？" once made the player "什么名字"."""
     name = None
     for line in lines:
         for m in _TOLD_NAME.finditer(line):
-            name = (m.group(1) or m.group(2) or "").strip() or name
+            said = (m.group(1) or m.group(2) or "").strip()
+            if said and not _NOT_A_NAME.match(said):
+                name = said
     return name
 

@@ -149,7 +149,8 @@ class FactBook:
         line = "; ".join(f"{h} {st.activity} at the {p[st.place].names.en}" for h, st in changes)
         line_zh = "；".join(f"{h}在{_zh(p[st.place].names)}{self._activity_zh(st)}" for h, st in changes)
         yield _fact("plan:today", "plan", f"My plan today: {line}.", f"我今天的计划：{line_zh}。",
-                    tuple(p[st.place].names.en for _, st in changes), who_me, _PLAN_WORDS)
+                    tuple(n for _, st in changes for n in (p[st.place].names.en, _zh(p[st.place].names))),
+                    who_me, _PLAN_WORDS)
         for name, name_zh, start, end, words in _PERIODS:
             # What I do in that part of the day: the activity under way when it starts, then each change.
             under_way = [(start, st) for h, st in changes if h <= start][-1:]
@@ -161,7 +162,8 @@ class FactBook:
                                 f"{h} {st.activity} at the {p[st.place].names.en}" for h, st in part) + ".",
                             f"我{name_zh}的安排：" + "；".join(
                                 f"{h}在{_zh(p[st.place].names)}{self._activity_zh(st)}" for h, st in part) + "。",
-                            tuple(p[st.place].names.en for _, st in part), who_me, _PLAN_WORDS, words)
+                            # stated by a time of it: "I'm the cafe owner at the Willow Cafe" names a place, no plan
+                            tuple(h for h, _ in part), who_me, _PLAN_WORDS, words)
         later = [(h, st) for h, st in changes if h > f"{now:%H:%M}"]
         if later:
             h, st = later[0]

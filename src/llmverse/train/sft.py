@@ -293,6 +293,9 @@ def train_sft(cfg: SftConfig, console: Console | None = None,
     t0 = time.perf_counter()
     base = check_base(cfg.base or default_base())
     train, held, held_desc = _read(cfg)
+    # hashed as read, so a file changed during a long run is not recorded as what was trained on
+    hashes = {"train_sha256": file_sha256(cfg.train),
+              **({"held_out_sha256": file_sha256(cfg.eval)} if cfg.eval is not None else {})}
     resume_from = runtime.prepare_out(cfg.out, cfg.resume)
     threads = runtime.start(cfg.threads, cfg.seed)
 
@@ -346,8 +349,7 @@ def train_sft(cfg: SftConfig, console: Console | None = None,
     state = trainer.state
     n_samples = run.samples(cfg.steps * cfg.batch_size / max(len(train_ds), 1), len(train_ds), state, resume_from)
     languages = sorted({detect_language(m["content"]) for c in train for m in c if m["role"] == "assistant"})
-    data = {"train": str(cfg.train), "train_sha256": file_sha256(cfg.train),
-            **({"held_out_sha256": file_sha256(cfg.eval)} if cfg.eval is not None else {}),
+    data = {"train": str(cfg.train), **hashes,
             "train_conversations": len(train), "held_out": held_desc,
             "held_out_conversations": len(held), "held_out_scored": len(eval_ds), "languages": languages,
             "truncated": sum(cut for _, cut in encoded),

@@ -32,8 +32,11 @@ _META = re.compile(
 
 # A name the speaker claims: "my name is Ana", "I'm Ana", "我叫安娜". Asked "What's my name?", a small
 # model takes the player's name for its own ("Um, my name is Ana. I'm the cafe owner.").
-_CLAIM = re.compile(r"(?i:\b(my name is|my name's|call me|i am called|i'm called|i am|i'm))\s+([A-Z][\w'-]+)"
-                    r"|(我叫|我的名字是|我的名字叫|我名叫|我是)\s*([\u3400-\u9fff]{1,4}|[A-Za-z][\w'-]+)")
+# The name ends the clause: "我叫人帮你拿" and "我是安娜的朋友" claim nothing, nor "Call me Monday if ...".
+_CLAIM = re.compile(r"(?i:\b(my name is|my name's|call me|i am called|i'm called|i am|i'm))\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"
+                    r"(?=\s*(?:[.,!?;]|$))"
+                    r"|(我叫|我的名字是|我的名字叫|我名叫|我是)\s*((?![人他她你了])[\u3400-\u9fff]{1,4}?|[A-Za-z][\w'-]+)"
+                    r"(?=\s*(?:[。，！？,.!?；;]|$))")
 
 
 def normal(text: str) -> str:
@@ -92,7 +95,6 @@ class Cleaner:
             return None, "said before"
         self.seen.add(key)
         return s, None
-
 
     def _claims_another_name(self, sentence: str) -> bool:
         """"My name is Ana" said by Chen Mei: an explicit name must be one of the speaker's; "I'm Ana",

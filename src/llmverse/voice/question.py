@@ -200,7 +200,8 @@ class Vocabulary:
             if entity is not None and entity not in found and t not in used_toks \
                     and not any(t in u for u in used_zh):
                 found.append(entity)
-        for word, flag in _pos(text):  # then a lone noun that ends one thing's name ("哪儿能买到花？")
+        buying = re.search(r"买|卖|哪儿|哪里|在哪|多少钱|价", text)  # "出什么事了？" names no 故事
+        for word, flag in _pos(text) if buying else ():  # a lone noun ending one thing's name ("哪儿能买到花？")
             entity = self.last_char.get(word) if len(word) == 1 and flag.startswith("n") else None
             if entity is not None and entity not in found and not spans.issuperset(
                     i for m in re.finditer(re.escape(word), text) for i in range(m.start(), m.end())):
@@ -251,7 +252,7 @@ _CAME_TO_BE = re.compile(r"\b(?:built|founded|established|made|created|construct
 # "Is the Forge wheelchair accessible?": a yes/no question about a named place or thing that asks
 # none of the kinds of fact the world holds asks about a detail it may not hold.
 _YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|has|have|can|could|will)\b.*\?\s*$", re.I | re.S)
-_YES_NO_ZH = re.compile(r"(?:吗|么|嘛)\s*[？?]?\s*$|(?:有没有|是不是|能不能|可不可以|会不会|要不要)")
+_YES_NO_ZH = re.compile(r"(?:吗|(?<![什怎这那多])么|嘛)\s*[？?]?\s*$|(?:有没有|是不是|能不能|可不可以|会不会|要不要)")
 # Words that end a noun phrase begun after one of those ("the nearest bank in town": nearest, bank).
 _PHRASE_END = frozenset("""in on at for to of from with by near around here there please is are and or but
     do does can could will would you i me it""".split())
@@ -323,6 +324,19 @@ def _things_named(text: str) -> set[str]:
     return out
 
 
+def _describes(token: str, text: str) -> bool:
+    """Is this cut a noun or an adjective in the sentence (人多, 新鲜, 停车场), not a verb or a fragment
+    (认识 in 你认识玛拉吗, 能住, 不是 of 是不是, 有书)? By jieba's tags of the words it spans."""
+    flags, at = [], 0
+    for word, flag in _pos(text):
+        start = text.find(word, at)
+        at = start + len(word)
+        span = text.find(token)
+        if span >= 0 and start < span + len(token) and span < at:
+            flags.append(flag)
+    return bool(flags) and any(f[0] in "na" for f in flags) and not any(f[0] in "vlrdcpyu" for f in flags)
+
+
 def _without_particle(word: str, text: str) -> str:
     """水 of 来一杯水吧: jieba reads 水吧 (a juice bar) where the sentence ends on the particle 吧."""
     if len(word) > 1 and word[-1] in "吧呢啊呀嘛" and re.search(re.escape(word) + r"\s*(?:[。！？!?，,]|$)", text):
@@ -360,9 +374,10 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
         q.intents.discard("history")
     if "where" in q.intents and _CLOSE_BY.search(text):  # "Is the Forge close by?" asks no closing time
         q.intents.discard("hours")
-    if not q.intents & {"hours", "where", "history"} and _VISIT_AT.search(text):
-        q.intents.add("hours")  # "Can I go to the museum in the morning?": is it open then
     q.entities = vocabulary.entities_in(text, toks)
+    if not q.intents & {"hours", "where", "history"} and _VISIT_AT.search(text) \
+            and any(e.startswith("place:") for e in q.entities):
+        q.intents.add("hours")  # "Can I go to the museum in the morning?": is it open then
     named = {t for s in vocabulary.surfaces if s.entity in q.entities for t in s.toks}
     q.named = named & have
     # jieba's search mode and its tagger cut differently (卖剑 | 卖 剑): both cuts are candidates.
@@ -384,7 +399,7 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
                and not any(t in s.text or (len(s.text) > 1 and s.text in t) for s in vocabulary.surfaces if s.zh)
                and not _overlaps(t, text, covered)]
     # 人多 (人 + 多) is made of two asking words yet asks nothing: a detail when no intent is asked (有没有 asks)
-    lacked = [t for t in unknown if not _YES_NO_ZH.fullmatch(t)]
+    lacked = [t for t in unknown if not _YES_NO_ZH.fullmatch(t)] + [t for t in toks if t in _ZH_QUALITIES]
     asks = [t for t in unknown if _of_known_words(t)]  # 负责人 = 负责 + 人: and 责人, jieba's other cut of it
     unknown = [t for t in unknown if t not in asks and not any(t in a for a in asks)]
     # jieba's search mode cuts 自行车 into 自行, 行车 and 自行车: the longest stands for them.
@@ -397,7 +412,7 @@ def parse(text: str, vocabulary: Vocabulary, language: Language | None = None) -
         if not q.detail and unknown and not q.intents and _YES_NO.match(text):
             q.detail = unknown
     elif lang == "zh" and q.entities and not q.unknown and lacked and not q.intents and _YES_NO_ZH.search(text):
-        q.detail = [t for t in lacked if not any(t != u and t in u for u in lacked)]  # "铁匠铺周末人多吗？": a yes/no question of a real place asking nothing the world holds
+        q.detail = [t for t in lacked if not any(t != u and t in u for u in lacked) and _describes(t, text)]  # "铁匠铺周末人多吗？": a yes/no question of a real place asking nothing the world holds
     if len(q.unknown) > 1 and q.language == "en":  # "silver ring", "nearest bank": the head noun is last
         q.unknown = [q.unknown[-1], *q.unknown[:-1]]
     elif len(q.unknown) > 1:  # 能租自行车: the noun (自行车) is what is missing, not the verb jieba glued (能租)

@@ -44,6 +44,7 @@ class Weights:
     kind_boost: float = 1.6  # a fact of the kind the question asks for
     subject_boost: float = 2.0  # a fact about a thing the question names
     answer_min: float = 0.3  # the best fact's score a question with no named thing needs to be answered
+    who_min: float = 0.2  # ... and a who-question's, to name the staff of the place it leads to (fresh probe, own set)
     strong: float = 0.6  # ... and one that names something the world lacks, for a piece of knowledge
 
 
@@ -109,6 +110,13 @@ class Retriever:
             self._people = frozenset(a for g in self.facts if g.kind in ("who", "self") for a in g.answers if a)
         return any(p in f.en or (f.zh and p in f.zh) for p in self._people)
 
+    def naming(self, subjects: list[str], kinds: tuple[str, ...]) -> list[Fact]:
+        """Facts of these kinds about something else that name one of the subjects by a full name of
+        theirs ("Li Na is the school teacher at the Willow Bend School" names the school)."""
+        full = {a for f in self.facts if f.subject in subjects and f.kind == "about" for a in f.answers if a}
+        return [f for f in self.facts if f.kind in kinds and f.subject not in subjects
+                and any(a in f.en or (f.zh and a in f.zh) for a in full)]
+
     def names_of(self, subjects: list[str]) -> set[str]:
         """The tokens of the names the facts about these entities are found by (their `answers` that are words)."""
         out: set[str] = set()
@@ -162,20 +170,20 @@ class Retriever:
                      and (counted is None or counted.search(f.en))]
             if kinds:
                 return Found("answered", top, best(kinds), subject=subjects[0])
-            # "在草药铺能买到什么？": what a place sells is told by its description (its wares), not its way.
-            if "sells" in q.intents and not attr and not any(s.startswith(("thing:", "character:")) for s in subjects):
-                about = [f for f in self.facts if f.kind == "about" and f.subject in subjects
-                         and (f.subject or "").startswith("place:")]
-                if about:
-                    return Found("answered", top, best(about), subject=about[0].subject)
+            # "在草药铺能买到什么？": what a place sells is the price of what is sold there, not its way; a
+            # place that sells nothing ("What does the museum sell?") is declined about it.
+            if "sells" in q.intents and not attr and subjects[0].startswith("place:") \
+                    and not any(s.startswith(("thing:", "character:")) for s in subjects):
+                wares = self.naming(subjects[:1], ("price",))
+                if wares:
+                    return Found("answered", top, best(wares), subject=subjects[0])
+                return Found("unknown", top, None, subject=subjects[0])
             # "Who runs the forge?": a fact of the asked kind that names the thing (Bram works at the Forge).
             if wants & {"who"}:
                 kinds = [f for f in self.facts if f.kind in wants and self._names_all(f, q, subjects)
                          and (counted is None or counted.search(f.en))]
                 if not kinds and not counted:  # "学校的老师是谁？": the fact names the school by its full name (柳湾小学)
-                    full = {a for f in self.facts if f.subject in subjects and f.kind == "about" for a in f.answers if a}
-                    kinds = [f for f in self.facts if f.kind == "who" and f.subject not in subjects
-                             and any(a in f.en or (f.zh and a in f.zh) for a in full)]
+                    kinds = self.naming(subjects, ("who",))
                 # The speaker answers "Who runs the Town Hall?" only when nobody else is told of there
                 # (a clerk asked about the Town Hall names its head, not herself).
                 kinds = [f for f in kinds if f.kind != "self"] or kinds
@@ -252,19 +260,32 @@ class Retriever:
             # Among my facts of the kind, the one sharing most words with the question ("this afternoon"
             # → my plan this afternoon, not the whole day's), then by relevance.
             cands = [f for f in self.facts if f.kind in kinds and (f.subject in implied or f.subject is None)]
+            if _TOMORROW.search(q.text):  # "this morning" is today's plan, not tomorrow's
+                cands = [f for f in cands if not (f.kind == "plan" and f.id.startswith("plan:") and f.id != "plan:today")]
             said = set(q.toks)
-            return min(cands, key=lambda f: (-len(said & set(f.keys)), rank[id(f)])) if cands else None
+            # "When do you close tonight?" asks the hours, whatever words the evening's plan shares with it.
+            return min(cands, key=lambda f: (not ("hours" in q.intents and f.kind == "hours"),
+                                             -len(said & set(f.keys)), rank[id(f)])) if cands else None
 
-        if "who" in q.intents and "self" not in q.intents and lead is not None and base[lead] >= self.w.answer_min:
-            # "Who fixes furniture?", "谁会修家具？": the person the most relevant fact leads to, not me.
-            f = self.facts[lead]
-            if f.kind == "who":
+        if "who" in q.intents and "self" not in q.intents and not subjects and not _THIS_PLACE.search(q.text):
+            # "Who fixes furniture around here?", "谁会修家具？": the person the most relevant fact leads to;
+            # never me by default ("Well, I do." was a lie). "Who runs this place?" is mine to answer, below.
+            asked_for = [t for t in q.toks if t not in _ANYONE and t not in asking_words() and t not in intent_words()
+                         and t not in self.ignore]
+            # Every word of what is asked after must be the world's: "Who repairs shoes?" is no carpenter's
+            # question because both say "repair".
+            f = self.facts[lead] if lead is not None and base[lead] >= self.w.who_min \
+                and all(t in self.words for t in asked_for) else None
+            if f is not None and f.kind == "who":
                 return Found("answered", top, f, subject=f.subject)
-            if f.kind == "about" and (f.subject or "").startswith("place:"):
-                full = {a for a in f.answers if a}
-                staff = [g for g in self.facts if g.kind == "who" and any(a in g.en or (g.zh and a in g.zh) for a in full)]
+            if f is not None and f.kind == "about" and (f.subject or "").startswith("place:"):
+                staff = self.naming([f.subject], ("who",))
                 if staff:
                     return Found("answered", top, best(staff), subject=staff[0].subject)
+            # Nothing leads anywhere: decline a question that asks for someone who does something ("fixes
+            # furniture"); "Who can help me?" asks for nobody in particular, and I can.
+            if asked_for:
+                return Found("unknown", top, None)
         if wants & {"self", "sells", "plan", "did", "here", "player"}:
             key = mine(wants)
             if key is not None:
@@ -282,6 +303,11 @@ class Retriever:
 
 
 _WHO = re.compile(r"\bwho\b|谁", re.I)
+_TOMORROW = re.compile(r"\btomorrow\b|明天|明早|明晚", re.I)
+_ANYONE = frozenset("help helps talk speak ask first best someone anyone somebody anybody person people one me i "
+                    "帮 帮忙 帮助 找 问 聊 说话 人 有人 该 应该 会 能 可以 我".split())
+_THIS_PLACE = re.compile(r"\bthis (?:place|shop|store|inn|cafe|café|pub|building|stall)\b|\b(?:works?|runs?|owns?|in charge) "
+                         r"(?:here|this)\b|这里|这儿|这家|本店|你们店|你们这", re.I)
 _IN_HERE = re.compile(r"\b(?:in|at) here\b|\binside\b|\bin this (?:place|shop|building|room)\b|"
                       r"(?:这里|这儿|店里|馆里)(?:能|可以|让)", re.I)
 
@@ -295,7 +321,8 @@ def _attribute(q: Question) -> str | None:
     if "contact" in q.intents and not q.intents & {"who", "where", "hours", "sells", "price"}:
         return "contact"
     # "Do I need to book?", "要预约吗？": not "Can I book a room?" priced as a thing (price, sells).
-    if "booking" in q.intents and not q.intents & {"price", "sells", "where", "who"}:
+    if "booking" in q.intents and not q.intents & {"price", "sells", "where", "who"} \
+            and not any(e.startswith("thing:") for e in q.entities):  # "Can I reserve a room?" asks to buy one
         return "booking"
     return next((a for a in ("history", "price", "hours", "duration", "measure") if a in q.intents), None)
 

@@ -25,7 +25,7 @@ from llmverse.lang import Language, sentences
 from llmverse.llm.base import Message, Usage
 from llmverse.llm.gateway import Gateway
 from llmverse.voice.check import Checker, states
-from llmverse.voice.clean import Cleaner
+from llmverse.voice.clean import Cleaner, normal
 from llmverse.voice.fact import Fact
 
 log = logging.getLogger(__name__)
@@ -107,8 +107,9 @@ class Voice:
             out.text, out.composed = compose(), True
             yield out.text
             return out
-        if key is not None and not states(" ".join(out.kept), key):
-            extra = key.text(self.language)
+        extra = key.text(self.language) if key is not None else ""
+        if key is not None and not states(" ".join(out.kept), key) \
+                and normal(extra) not in normal(" ".join(out.kept)):  # said word for word already: not twice
             out.kept.append(extra)
             out.completed = True
             yield self._join(extra)

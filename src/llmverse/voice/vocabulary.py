@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 import weakref
 
-from llmverse.lang import tokens
+from llmverse.lang import generation, tokens
 from llmverse.voice.question import Surface, Vocabulary
 from llmverse.world.model import WorldFile
 
 # Keyed by the world file object's id (pydantic models do not hash); the weak reference tells a
 # reused id from the same object.
-_CACHE: dict[int, tuple[weakref.ref, Vocabulary]] = {}
+_CACHE: dict[int, tuple[weakref.ref, Vocabulary, int]] = {}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -31,7 +31,7 @@ def _surface(entity: str, text: str | None) -> Surface | None:
 def vocabulary(world: WorldFile) -> Vocabulary:
     """The world's Vocabulary (cached per world file object)."""
     cached = _CACHE.get(id(world))
-    if cached is not None and cached[0]() is world:
+    if cached is not None and cached[0]() is world and cached[2] == generation():
         return cached[1]
     surfaces: list[Surface | None] = []
     for p in world.places:
@@ -50,5 +50,5 @@ def vocabulary(world: WorldFile) -> Vocabulary:
     text = world.model_dump_json()
     words = set(tokens(text))
     vocab = Vocabulary([s for s in surfaces if s is not None], words)
-    _CACHE[id(world)] = (weakref.ref(world), vocab)
+    _CACHE[id(world)] = (weakref.ref(world), vocab, generation())  # rebuilt once another world taught jieba names
     return vocab

@@ -180,6 +180,24 @@ def test_a_player_who_gives_a_name_is_called_by_it_later(world):
     assert "Ana" in reply.text and "visitor6" not in reply.text
 
 
+def test_asking_ones_name_in_chinese_gives_no_name(world):
+    bram = talk(world, ScriptedBackend(default="嗯。"), "bram")
+    bram.reply("visitor6", "我叫小明。")
+    reply = bram.reply("visitor6", "我叫什么名字？")  # once read as the player telling their name: 什么名字
+    assert "小明" in reply.text and "什么名字" not in reply.text
+
+
+def test_the_fact_the_model_already_said_word_for_word_is_not_added_again(world):
+    # The model's sentence holds the fact after a filler; the fact's answers (a place name in English) did
+    # not show in the Chinese, so the world appended the same fact: "我下午的安排：…。我下午的安排：…。"
+    from llmverse.characters.facts import FactBook
+
+    plan = next(f for f in FactBook(world, world.characters["bram"], None).facts if f.id == "plan:afternoon")
+    bram = talk(world, ScriptedBackend(default="是这样的，" + plan.zh), "bram")
+    reply = bram.reply("visitor6", "你下午打算做什么？")
+    assert reply.key == "plan:afternoon" and reply.text.count("下午的安排") == 1, reply.text
+
+
 def test_asked_a_name_never_given_the_character_says_so(world):
     reply = talk(world, ScriptedBackend(default="Hm."), "bram").reply("visitor6", "What's my name?")
     assert reply.status == "unknown" and "haven't told me" in reply.text

@@ -77,7 +77,9 @@ def test_a_speaker_claiming_the_players_or_anothers_name_is_dropped(sentence):
 
 
 @pytest.mark.parametrize("sentence", ["My name is Chen Mei.", "I'm Mei, the cafe owner.", "我叫陈梅。", "我是咖啡馆老板。",
-                                      "I'm Willow Bend's cafe owner.", "I am sure it is open.", "Your name is Ana."])
+                                      "I'm Willow Bend's cafe owner.", "I am sure it is open.", "Your name is Ana.",
+                                      "我叫人帮你拿过来。", "我叫他明天来取。", "我叫了医生。", "我是Ana的朋友。",
+                                      "Call me Monday if you need more."])
 def test_the_speakers_own_name_and_other_first_person_lines_stay(sentence):
     c = Cleaner(speaker_names=("Chen Mei", "陈梅"), other_names=("visitor", "Ana"))
     assert c.clean(sentence) == (sentence, None)

@@ -267,7 +267,6 @@ def test_a_world_teaches_jieba_its_chinese_names(generated):
     ("nora", "草药铺卖的薄荷膏贵吗？", "price:herbalist_mint_balm"),
     ("xu", "草药铺有干姜片卖吗？", "price:herbalist_dried_ginger"),
     ("nora", "记忆馆里有没有博物馆讲解员？", "who:xu"),
-    ("luo", "在草药铺能买到什么？", "about:herbalist"),
 ])
 def test_names_jieba_did_not_know_are_found_whole(generated, who, text, key):
     assert key_of(generated, who, text) == key
@@ -277,7 +276,6 @@ def test_names_jieba_did_not_know_are_found_whole(generated, who, text, key):
     ("lin", "铁匠铺有铁匠吗？", "who:bram"),  # 铁匠 said again after 铁匠铺 is the smith
     ("lin", "Is there a blacksmith at the Forge?", "who:bram"),
     ("nell", "灯笼公园漂亮吗？", "about:park"),
-    ("nell", "铁匠铺卖什么？", "about:forge"),
 ])
 def test_a_person_at_their_place_and_what_a_place_is_like_are_answered(world, who, text, key):
     assert key_of(world, who, text) == key
@@ -349,3 +347,61 @@ def test_who_are_you_is_still_about_me(willow, who, text):
                                             ("nell", "Could we visit the Forge at 9 pm?", "hours:forge")])
 def test_going_to_a_place_at_a_time_asks_whether_it_is_open(world, who, text, key):
     assert key_of(world, who, text) == key
+
+
+@pytest.mark.parametrize("who, text, key", [
+    ("mei", "谁会修家具？", "who:wang_jun"),  # the workshop mends furniture: someone who works there
+    ("mei", "Who runs this place?", "self"),  # this place is mine
+    ("mei", "谁在这里工作？", "self"),
+])
+def test_a_who_question_names_who_the_world_leads_to(willow, who, text, key):
+    assert key_of(willow, who, text) == key
+
+
+def test_a_who_question_nothing_answers_is_declined_not_answered_with_me(willow):
+    # To the cafe owner it once got "Well, I do." (BM25 alone, as here, finds too little to lead anywhere)
+    found = find(willow, "mei", "Who fixes furniture around here?")
+    assert found.status == "unknown" and found.key is None
+
+
+@pytest.mark.parametrize("text", ["Who can help me?", "我该找谁帮忙？"])
+def test_asked_for_anyone_at_all_the_speaker_offers_itself(willow, text):
+    assert key_of(willow, "mei", text) == "self"
+
+
+@pytest.mark.parametrize("fixture, who, text, place", [("world", "nell", "铁匠铺卖什么？", "forge"),
+                                                       ("world", "nell", "What does the inn sell?", "inn"),
+                                                       ("generated", "luo", "在草药铺能买到什么？", "herbalist")])
+def test_what_a_place_sells_is_the_price_of_a_ware_kept_there(request, fixture, who, text, place):
+    w = request.getfixturevalue(fixture)
+    key = key_of(w, who, text)
+    assert key is not None and key.startswith("price:") and w.things[key.removeprefix("price:")].location == place
+
+
+def test_a_place_that_sells_nothing_is_declined_about_it(world):
+    found = find(world, "nell", "What does the museum sell?")
+    assert found.status == "unknown" and found.subject == "place:museum"
+
+
+@pytest.mark.parametrize("who, text, key", [
+    ("bram", "When do you close tonight?", "hours:forge"),  # hours, though the evening's plan shares "tonight"
+    ("bram", "你晚上几点关门？", "hours:forge"),
+    ("nell", "你认识玛拉吗？", "who:mara"),  # 认识 is a verb, no detail of a place
+    ("bram", "你是不是铁匠？", "self"),
+    ("nell", "Can I visit Mara tomorrow morning?", "who:mara"),  # visiting a person asks no opening hours
+    ("nell", "Can I reserve a room for tonight?", "price:room_night"),  # a booking of a thing is buying it
+    ("nell", "可以预订房间吗？", "price:room_night"),
+])
+def test_review_cases_keep_their_answers(world, who, text, key):
+    assert key_of(world, who, text) == key
+
+
+@pytest.mark.parametrize("who, text", [("nell", "图书馆有书吗？"), ("nell", "博物馆里展出什么？"), ("nell", "出什么事了？")])
+def test_review_cases_are_not_declined_as_details_nor_answered_with_a_story(world, who, text):
+    found = find(world, who, text)
+    assert found.status != "unknown" and (found.key is None or not found.key.id.startswith("show:"))
+
+
+def test_a_second_world_does_not_change_how_the_first_cuts_its_questions(world, willow):
+    # Willow Bend's 一杯咖啡 is not taught to jieba, so Harbor Town's "来一杯咖啡。" still lacks 咖啡, not 一杯咖啡.
+    assert find(world, "nell", "来一杯咖啡。").missing == "咖啡"
