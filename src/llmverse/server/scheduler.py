@@ -129,9 +129,27 @@ class FairScheduler:
             if ticket.player in self.background:
                 ticket.gives_way = self.players_waiting
             self._queues.setdefault(ticket.player, deque()).append(ticket)
-            self._announce()
+            if not self._last_in_line(ticket):
+                self._announce()
             self._cond.notify()
         return ticket
+
+    def _last_in_line(self, ticket: Ticket) -> bool:
+        """The usual submit, told without a pass over the whole queue: a player with nothing else waiting
+        or running asks while every waiting player has one request and none of them (nor the world's
+        work) comes after a newcomer in the round. Its ticket is then last, and no other position moves.
+        (`_announce` on every submit was O(queue): with 1,000 players asking, 13% of the event loop.)
+        Positions held back are still told by the timer `_announce` armed. Called under the lock."""
+        player, queues = ticket.player, self._queues
+        if player in self.background or player in self._running or len(queues[player]) != 1 \
+                or any(p in queues for p in self.background) or any(p in queues for p in self._running) \
+                or any(len(q) > 1 for q in queues.values()):
+            return False
+        ahead = len(queues) - 1
+        ticket.position, ticket.own_ahead = ahead, 0
+        ticket.told, ticket.told_at = (ahead, 0), time.monotonic()
+        ticket.on_position(ahead)
+        return True
 
     def cancel(self, ticket: Ticket) -> None:
         """Drop a waiting request; stop a running one at its next piece."""

@@ -284,3 +284,34 @@ def test_a_position_held_back_is_told_within_a_second_while_the_request_in_front
     _wait(lambda: t.state == "done", seconds=10)
     assert heard[-1] == 0
     s.close()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_newcomer_told_without_a_pass_over_the_queue_hears_what_the_full_pass_would_say(seed, monkeypatch):
+    """`submit` tells a lone newcomer at the end of the line without `_announce`; every position, told
+    and kept, must be what the full pass gives, whatever came before (repeat askers, the world's work,
+    a player whose request runs)."""
+    import random
+
+    def run(fast: bool) -> list[list[tuple[str, int, int, list[int]]]]:
+        rng = random.Random(seed)
+        if not fast:
+            monkeypatch.setattr(FairScheduler, "_last_in_line", lambda self, ticket: False)
+        s = FairScheduler(1, background=("~world",))
+        gate = threading.Event()
+        s.submit(Ticket("runner", _gate_work([], "runner", gate)))  # holds the only worker
+        _wait(lambda: s.waiting() == 0)
+        tickets, states = [], []
+        for i in range(120):
+            roll = rng.random()
+            player = "~world" if roll < 0.03 else "runner" if roll < 0.06 else f"p{rng.randrange(60 if roll < 0.15 else 10_000)}"
+            heard: list[int] = []
+            t = s.submit(Ticket(player, _gate_work([], player), on_position=heard.append))
+            tickets.append((t, heard))
+            states.append([(x.player, x.position, x.own_ahead, list(h)) for x, h in tickets])
+        monkeypatch.undo()
+        gate.set()
+        s.close()
+        return states
+
+    assert run(fast=True) == run(fast=False)
