@@ -147,7 +147,7 @@ class FactBook:
         p = self.world.places
         who_me = f"character:{self.me.id}"
         line = "; ".join(f"{h} {st.activity} at the {p[st.place].names.en}" for h, st in changes)
-        line_zh = "；".join(f"{h}在{_zh(p[st.place].names)}{self._activity_zh(st)}" for h, st in changes)
+        line_zh = "；".join(f"{h}{self._doing_zh(st)}" for h, st in changes)
         yield _fact("plan:today", "plan", f"My plan today: {line}.", f"我今天的计划：{line_zh}。",
                     tuple(n for _, st in changes for n in (p[st.place].names.en, _zh(p[st.place].names))),
                     who_me, _PLAN_WORDS)
@@ -161,7 +161,7 @@ class FactBook:
                             f"My plan this {name}: " + "; ".join(
                                 f"{h} {st.activity} at the {p[st.place].names.en}" for h, st in part) + ".",
                             f"我{name_zh}的安排：" + "；".join(
-                                f"{h}在{_zh(p[st.place].names)}{self._activity_zh(st)}" for h, st in part) + "。",
+                                f"{h}{self._doing_zh(st)}" for h, st in part) + "。",
                             # stated by a time of it: "I'm the cafe owner at the Willow Cafe" names a place, no plan
                             tuple(h for h, _ in part), who_me, _PLAN_WORDS, words)
         later = [(h, st) for h, st in changes if h > f"{now:%H:%M}"]
@@ -170,6 +170,11 @@ class FactBook:
             yield _fact("plan:next", "plan", f"Next, at {h}, I will go to the {p[st.place].names.en} for {st.activity}.",
                         f"接下来，{h}我会去{_zh(p[st.place].names)}{self._activity_zh(st)}。",
                         (p[st.place].names.en, _zh(p[st.place].names)), who_me, _PLAN_WORDS, "next later")
+
+    def _doing_zh(self, st) -> str:
+        """在海鸥旅店打杂: where and what, said once when the activity already says where (在旅店帮忙)."""
+        activity = self._activity_zh(st)
+        return activity if activity.startswith("在") else f"在{_zh(self.world.places[st.place].names)}{activity}"
 
     def _activity_zh(self, st) -> str:
         """The activity in Chinese from the schedule entry it came from; never English inside Chinese."""

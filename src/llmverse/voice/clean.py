@@ -35,8 +35,8 @@ _META = re.compile(
 # The name ends the clause: "我叫人帮你拿" and "我是安娜的朋友" claim nothing, nor "Call me Monday if ...".
 _CLAIM = re.compile(r"(?i:\b(my name is|my name's|call me|i am called|i'm called|i am|i'm))\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)"
                     r"(?=\s*(?:[.,!?;]|$))"
-                    r"|(我叫|我的名字是|我的名字叫|我名叫|我是)\s*((?![人他她你了])[\u3400-\u9fff]{1,4}?|[A-Za-z][\w'-]+)"
-                    r"(?=\s*(?:[。，！？,.!?；;]|$))")
+                    r"|(我叫|我的名字是|我的名字叫|我名叫|我是|叫我)\s*((?![人他她你了])[\u3400-\u9fff]{1,4}?|[A-Za-z][\w'-]+)"
+                    r"(?=\s*(?:就好|就行|就可以|吧|好了)?\s*(?:[。，！？,.!?；;]|$))")
 
 
 def normal(text: str) -> str:

@@ -69,7 +69,8 @@ def test_a_sentence_said_before_is_not_said_again():
     assert c.clean("The hook costs 2 coins.")[1] == "said before"
 
 
-@pytest.mark.parametrize("sentence", ["Um, my name is Ana.", "I'm Ana.", "我叫安娜。", "我是Ana。", "Call me Ana."])
+@pytest.mark.parametrize("sentence", ["Um, my name is Ana.", "I'm Ana.", "我叫安娜。", "我是Ana。", "Call me Ana.",
+                                      "叫我安娜就好，我是这里的向导伙伴。"])
 def test_a_speaker_claiming_the_players_or_anothers_name_is_dropped(sentence):
     # Asked "What's my name?", the model took the player's name for its own.
     c = Cleaner(speaker_names=("Chen Mei", "陈梅"), other_names=("visitor", "Ana"))

@@ -405,3 +405,10 @@ def test_review_cases_are_not_declined_as_details_nor_answered_with_a_story(worl
 def test_a_second_world_does_not_change_how_the_first_cuts_its_questions(world, willow):
     # Willow Bend's 一杯咖啡 is not taught to jieba, so Harbor Town's "来一杯咖啡。" still lacks 咖啡, not 一杯咖啡.
     assert find(world, "nell", "来一杯咖啡。").missing == "咖啡"
+
+
+def test_a_plan_says_where_once_when_the_activity_already_does(world):
+    # Nell's activity is 在旅店帮忙: "18:00在海鸥旅店在旅店帮忙" said the place twice
+    plans = [f.zh for f in FactBook(world, world.characters["nell"], None).facts if f.kind == "plan"]
+    assert plans and not any("在旅店帮忙" in z and "在海鸥旅店在" in z for z in plans)
+    assert any("在旅店帮忙" in z for z in plans)
