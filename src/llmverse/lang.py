@@ -94,7 +94,8 @@ def tokens(text: str) -> list[str]:
 
 _TAUGHT: set[str] = set()
 _NAME_FREQ = 50  # of jieba's 60 M words: 记忆馆里 needs more than 记忆 1,574 × 馆里 63 / 里 77,054 ≈ 1.3
-_COUNT = re.compile(r"[一两二三四五六七八九十几半每整][个份杯碗只件条本张双瓶把块斤盒包支袋壶盘束串罐碟锅套]")
+MEASURE_WORDS = "个份杯碗只件条本张双瓶把块斤盒包支袋壶盘束串罐碟锅套"  # 一杯, 两壶: what follows is counted
+COUNTED = re.compile(rf"[一两二三四五六七八九十几半每整][{MEASURE_WORDS}]")  # a count: 一杯 names nothing
 _generation = 0
 
 
@@ -107,7 +108,7 @@ def add_words(words: Iterable[tuple[str, str]]) -> int:
     global _generation
     # Not a name that begins with a count (一杯咖啡, 一壶绿茶): taught, it would cut every world's 一杯咖啡 whole.
     new = [(w, tag) for w, tag in words
-           if w and len(w) > 1 and w not in _TAUGHT and all(_CJK.match(ch) for ch in w) and not _COUNT.match(w)]
+           if w and len(w) > 1 and w not in _TAUGHT and all(_CJK.match(ch) for ch in w) and not COUNTED.match(w)]
     if not new:
         return 0
     jb = _jieba()

@@ -17,7 +17,7 @@ from importlib.resources import files
 
 import yaml
 
-from llmverse.lang import Language, detect_language, generation, tokens
+from llmverse.lang import COUNTED, MEASURE_WORDS, Language, detect_language, generation, tokens
 
 
 @dataclass(frozen=True)
@@ -222,8 +222,8 @@ _MAY_I = re.compile(r"\b(?:can|may|could)\s+(?:i|we)\s+([A-Za-z][A-Za-z'-]*)"
 # "Do you bake birthday cakes?": what follows the verb of a yes/no question put to someone.
 _DO_YOU = re.compile(r"\b(?:do|does|can|could|will|would|did)\s+(?:you|they|he|she)\s+[A-Za-z'-]+\s+"
                      r"((?:[A-Za-z][A-Za-z'-]*\s*){1,3})", re.I)
-_MEASURE = frozenset("个份杯碗只件条本张双瓶把块斤盒包支袋壶盘束串罐碟锅套")
-_COUNTED = re.compile(r"[一两二三四五六七八九十几半每整][个份杯碗只件条本张双瓶把块斤盒包支袋壶盘束串罐碟锅套]")  # 一个, 两杯: what follows is counted, a thing
+_MEASURE = frozenset(MEASURE_WORDS)
+_COUNTED = COUNTED  # 一个, 两杯: what follows is counted, a thing
 # "镇长是谁？", "谁是镇长？", "博物馆可以拍照吗？": what jieba may not tag as a noun still names what is asked.
 # jieba tags an unfamiliar noun as anything (象棋 'v', 打字机 'l'), so where the sentence puts the thing
 # bought or asked after is read from the words around it: 买到X, 卖不卖X, X有货吗.
