@@ -56,8 +56,9 @@ def freeze_startup() -> None:
     walks only what the players made since; and collect the youngest generation every YOUNG allocations
     rather than 700. With 1,000 clients moving (issue 18, `bench/load.py --clients 1000 --procs 2`), the
     collector ran 760 young, 69 middle and 7 full collections in a 45 s run, 1.5 s in all; the full
-    ones held the event loop up to 221 ms each, the longest stalls moves met. With both: 47 young, 4
-    middle, no full collection past the start, 0.26 s in all (the longest, a middle one, 39 ms).
+    ones held the event loop up to 221 ms each, the longest stalls moves met. With both: no full
+    collection once the server is up, 0.3-0.4 s in all counted from the interpreter's start (the
+    longest pause 46 ms).
     Startup objects that become garbage later are left to reference counting; cyclic garbage of the
     crowd is still collected (a full collection when memory is given back, below)."""
     global _thresholds
