@@ -17,6 +17,8 @@ only the frames it waits for (a broadcast is recognised by its first bytes and s
 table gives the CPU each side used during the run (100% = one core), so a run can be told
 server-bound from client-bound. `--src DIR` runs the server from another source tree (a `git
 archive` of an older commit): the same client against the server before and after a change.
+`--trace FILE` appends every answered move and ask as a JSON line (monotonic time sent, kind, seconds),
+so the slow 1% of a run can be placed in it (the crowd connecting, a stall, the whole machine slowing).
 
 With `--cycles C` it measures memory instead: the server's RSS idle, then C times: the crowd
 connects and plays for `--seconds` (RSS sampled while all are connected), leaves, and after
