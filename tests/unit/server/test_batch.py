@@ -12,6 +12,17 @@ from serverkit import run_coroutine
 from llmverse.server.batch import Batch
 
 
+def _held_runner():
+    """A batch runner that waits until its gate opens, then answers each item with itself."""
+    gate = threading.Event()
+
+    def run(items):
+        gate.wait(5)
+        return list(items)
+
+    return gate, run
+
+
 def test_calls_made_while_a_batch_runs_go_together_and_each_gets_its_own_answer():
     batches: list[list[int]] = []
     gate = threading.Event()
@@ -54,11 +65,7 @@ def test_a_failed_batch_reaches_its_callers_and_the_next_batch_still_runs():
 
 
 def test_a_caller_that_went_away_does_not_stop_the_others():
-    gate = threading.Event()
-
-    def run(items):
-        gate.wait(5)
-        return list(items)
+    gate, run = _held_runner()
 
     async def scenario():
         batch = Batch(run)
@@ -77,11 +84,7 @@ def test_the_answers_of_a_large_batch_are_handed_back_a_few_per_turn_of_the_loop
     from llmverse.server import batch as batch_module
 
     monkeypatch.setattr(batch_module, "PACE", 5)
-    gate = threading.Event()
-
-    def run(items):
-        gate.wait(5)
-        return list(items)
+    gate, run = _held_runner()
 
     async def scenario():
         batch = Batch(run)
