@@ -117,6 +117,43 @@ class Retriever:
         return [f for f in self.facts if f.kind in kinds and f.subject not in subjects
                 and any(a in f.en or (f.zh and a in f.zh) for a in full)]
 
+    def _person_at_place(self, q: Question, subjects: list[str], top, best) -> Found | None:
+        """"铁匠铺有铁匠吗？", "Is there a blacksmith at the Forge?": a person named by role with a place,
+        nothing else asked, is asked after: who they are and that they work there answers it. One who works
+        elsewhere ("灯笼公园有铁匠吗？") is declined: the world says nothing of a smith in the park. Named by
+        name ("Did Otto come to the Town Hall?") it asks what happened: None, the caller goes on."""
+        people = [s for s in subjects if s.startswith("character:")]
+        places = [s for s in subjects if s.startswith("place:")]
+        if not (people and places) or q.intents:
+            return None
+        who = [f for f in self.facts if f.kind in ("who", "self") and f.subject in people]
+        names = [a.lower() for f in who for a in f.answers if a]
+        low = q.text.lower()
+        if any(n in low or any(w in q.toks for w in n.split() if len(w) > 2) for n in names):
+            return None
+        at_place = self.names_of(places)
+        there = [f for f in who if at_place & set(f.keys)]
+        if there:
+            return Found("answered", top, best(there), subject=people[0])
+        return Found("unknown", top, None, subject=places[0]) if who else None
+
+    def _who_by_relevance(self, q: Question, lead: Fact | None, score: float, top, best) -> Found | None:
+        """"Who fixes furniture around here?", "谁会修家具？": the person the most relevant fact leads to (a
+        who fact, or the staff of the place it describes); never the speaker by default ("Well, I do." was
+        a lie). Every word asked after must be the world's ("Who repairs shoes?" is no carpenter's question
+        because both say "repair"); with nothing to lead on, a question for someone who does something is
+        declined, while "Who can help me?" (None) is the speaker's to answer."""
+        asked_for = [t for t in q.toks if t not in _ANYONE and t not in asking_words() and t not in intent_words()
+                     and t not in self.ignore]
+        if lead is not None and score >= self.w.who_min and all(t in self.words for t in asked_for):
+            if lead.kind == "who":
+                return Found("answered", top, lead, subject=lead.subject)
+            if lead.kind == "about" and (lead.subject or "").startswith("place:"):
+                staff = self.naming([lead.subject], ("who",))
+                if staff:
+                    return Found("answered", top, best(staff), subject=staff[0].subject)
+        return Found("unknown", top, None) if asked_for else None
+
     def names_of(self, subjects: list[str]) -> set[str]:
         """The tokens of the names the facts about these entities are found by (their `answers` that are words)."""
         out: set[str] = set()
@@ -192,19 +229,9 @@ class Retriever:
             # "铁匠铺有铁匠吗？", "Is there a blacksmith at the Forge?": a person named with a place, nothing
             # else asked, is asked after: who they are and that they work there answers it. One who works
             # elsewhere ("灯笼公园有铁匠吗？") does not: the world says nothing of a smith in the park.
-            people = [s for s in subjects if s.startswith("character:")]
-            places = [s for s in subjects if s.startswith("place:")]
-            low = q.text.lower()
-            if people and places and not q.intents:
-                who = [f for f in self.facts if f.kind in ("who", "self") and f.subject in people]
-                # Named by role, not by name: "Did Otto come to the Town Hall?" asks what happened, not who works there.
-                who = [] if any(a.lower() in low or any(w in q.toks for w in a.lower().split() if len(w) > 2)
-                                for f in who for a in f.answers if a) else who
-                there = [f for f in who if self.names_of(places) & set(f.keys)]
-                if there:
-                    return Found("answered", top, best(there), subject=people[0])
-                if who:
-                    return Found("unknown", top, None, subject=places[0])
+            found = self._person_at_place(q, subjects, top, best)
+            if found is not None:
+                return found
             # Otherwise the most relevant fact about the thing, or of what is known that names it
             # ("How long does a big anchor take?" → Bram's knowledge, not the anchor's price).
             named = self.names_of(subjects) | {t for f in self.facts if f.subject in subjects
@@ -268,24 +295,10 @@ class Retriever:
                                              -len(said & set(f.keys)), rank[id(f)])) if cands else None
 
         if "who" in q.intents and "self" not in q.intents and not subjects and not _THIS_PLACE.search(q.text):
-            # "Who fixes furniture around here?", "谁会修家具？": the person the most relevant fact leads to;
-            # never me by default ("Well, I do." was a lie). "Who runs this place?" is mine to answer, below.
-            asked_for = [t for t in q.toks if t not in _ANYONE and t not in asking_words() and t not in intent_words()
-                         and t not in self.ignore]
-            # Every word of what is asked after must be the world's: "Who repairs shoes?" is no carpenter's
-            # question because both say "repair".
-            f = self.facts[lead] if lead is not None and base[lead] >= self.w.who_min \
-                and all(t in self.words for t in asked_for) else None
-            if f is not None and f.kind == "who":
-                return Found("answered", top, f, subject=f.subject)
-            if f is not None and f.kind == "about" and (f.subject or "").startswith("place:"):
-                staff = self.naming([f.subject], ("who",))
-                if staff:
-                    return Found("answered", top, best(staff), subject=staff[0].subject)
-            # Nothing leads anywhere: decline a question that asks for someone who does something ("fixes
-            # furniture"); "Who can help me?" asks for nobody in particular, and I can.
-            if asked_for:
-                return Found("unknown", top, None)
+            found = self._who_by_relevance(q, self.facts[lead] if lead is not None else None,
+                                           float(base[lead]) if lead is not None else 0.0, top, best)
+            if found is not None:
+                return found
         if wants & {"self", "sells", "plan", "did", "here", "player"}:
             key = mine(wants)
             if key is not None:
